@@ -1,0 +1,223 @@
+//! A compiled fail2ban filter and its matching of one log line, following fail2ban's
+//! `Filter.processLine`/`findFailure`: cut the date, apply `prefregex` (its `<F-CONTENT>` becomes
+//! the text the failregexes see), take the first failregex that matches unless an ignoreregex
+//! matches too, and report the host from `ip4`, `ip6`, `dns` or the failure id.
+
+use super::config::{ConfigError, Section};
+use super::date::{DateDetector, Zone};
+use super::filter_conf::FilterConf;
+use super::host_tags;
+use super::pattern::Pattern;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A filter could not be read or compiled.
+#[derive(Debug, thiserror::Error)]
+pub enum FilterError {
+    /// Reading the filter's files failed.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A regex did not compile.
+    #[error("{}: {key} line {index}: {message}\n  regex: {regex}", path.display())]
+    Regex {
+        /// The filter file.
+        path: PathBuf,
+        /// `failregex`, `ignoreregex` or `prefregex`.
+        key: &'static str,
+        /// 1-based position in that list.
+        index: usize,
+        /// The regex as fail2ban would compile it.
+        regex: String,
+        /// The compiler's message.
+        message: String,
+    },
+    /// The date settings are not usable.
+    #[error("{}: datepattern: {message}", path.display())]
+    Date {
+        /// The filter file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The filter has no failregex.
+    #[error("{}: no failregex", path.display())]
+    Empty {
+        /// The filter file.
+        path: PathBuf,
+    },
+}
+
+/// A failure found in one line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FilterMatch {
+    /// 0-based index of the failregex that matched.
+    pub fid: usize,
+    /// The host (address or name) the failure is counted against.
+    pub host: String,
+    /// Epoch seconds from the line (or the time given with it).
+    pub time: Option<f64>,
+    /// Named captures merged from prefregex and failregex, `alt_` values folded in.
+    pub captures: BTreeMap<String, String>,
+}
+
+/// A compiled filter.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    path: PathBuf,
+    prefregex: Option<Pattern>,
+    failregex: Vec<Pattern>,
+    ignoreregex: Vec<Pattern>,
+    dates: DateDetector,
+    journalmatch: Vec<String>,
+}
+
+impl Filter {
+    /// Reads and compiles filter `spec` from `filter_dir` for a jail with options `jail_vars`.
+    pub fn load(spec: &str, filter_dir: &Path, jail_vars: &Section, zone: Zone) -> Result<Self, FilterError> {
+        Self::compile(&FilterConf::load(spec, filter_dir, jail_vars)?, zone)
+    }
+
+    /// Compiles resolved filter options.
+    pub fn compile(conf: &FilterConf, zone: Zone) -> Result<Self, FilterError> {
+        let path = conf.path.clone();
+        let compile_list = |key: &'static str, list: &[String]| -> Result<Vec<Pattern>, FilterError> {
+            list.iter().enumerate().map(|(i, source)| compile_one(&path, key, i + 1, source)).collect()
+        };
+        let failregex = compile_list("failregex", &conf.failregex)?;
+        if failregex.is_empty() {
+            return Err(FilterError::Empty { path });
+        }
+        let prefregex = conf.prefregex.as_deref().map(|source| compile_one(&path, "prefregex", 1, source)).transpose()?;
+        let dates = DateDetector::new(conf.datepattern.as_deref(), zone).map_err(|message| FilterError::Date { path: path.clone(), message })?;
+        Ok(Filter { ignoreregex: compile_list("ignoreregex", &conf.ignoreregex)?, path, prefregex, failregex, dates, journalmatch: conf.journalmatch.clone() })
+    }
+
+    /// The filter file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Number of failregex lines.
+    pub fn failregex_count(&self) -> usize {
+        self.failregex.len()
+    }
+
+    /// The `journalmatch` lines, for a systemd backend.
+    pub fn journalmatch(&self) -> &[String] {
+        &self.journalmatch
+    }
+
+    /// Matches one line. `time` is the source's own timestamp (journald); without it the date is
+    /// found in the line and cut out first. `now` is used for year inference.
+    pub fn match_line(&self, line: &str, time: Option<f64>, now: f64) -> Option<FilterMatch> {
+        let line = line.trim_end_matches(['\n', '\r']);
+        let (text, time) = match time {
+            Some(time) => (std::borrow::Cow::Borrowed(line), Some(time)),
+            None => match self.dates.find(line, now) {
+                Some(date) => (std::borrow::Cow::Owned(format!("{}{}", &line[..date.start], &line[date.end..])), Some(date.time)),
+                None => (std::borrow::Cow::Borrowed(line), None),
+            },
+        };
+        let mut captures = BTreeMap::new();
+        let mut content: &str = &text;
+        let prefix_groups;
+        if let Some(prefregex) = &self.prefregex {
+            let found = prefregex.find(&text)?;
+            prefix_groups = found.groups;
+            for (name, value) in &prefix_groups {
+                if name != "content" {
+                    captures.insert(name.clone(), value.clone());
+                }
+            }
+            if let Some(inner) = prefix_groups.get("content").filter(|c| !c.is_empty()) {
+                content = inner;
+            }
+        }
+        let (fid, found) = self.failregex.iter().enumerate().find_map(|(i, regex)| regex.find(content).map(|m| (i, m)))?;
+        if self.ignoreregex.iter().any(|regex| regex.find(content).is_some()) {
+            return None;
+        }
+        captures.extend(found.groups);
+        fold_alternates(&mut captures);
+        if captures.get("nofail").is_some_and(|v| !v.is_empty()) {
+            return None;
+        }
+        let host = ["ip4", "ip6", "dns", "fid"].iter().find_map(|key| captures.get(*key).cloned())?;
+        Some(FilterMatch { fid, host, time, captures })
+    }
+}
+
+/// fail2ban's `alt_user` -> `user` (when `user` is empty or missing).
+fn fold_alternates(captures: &mut BTreeMap<String, String>) {
+    let alternates: Vec<(String, String)> = captures
+        .iter()
+        .filter_map(|(name, value)| {
+            let base = name.strip_prefix("alt_")?;
+            let base = base.trim_end_matches(|c: char| c.is_ascii_digit()).trim_end_matches('_');
+            Some((base.to_string(), value.clone()))
+        })
+        .collect();
+    for (base, value) in alternates {
+        if !value.is_empty() && captures.get(&base).is_none_or(|v| v.is_empty()) {
+            captures.insert(base, value);
+        }
+    }
+}
+
+fn compile_one(path: &Path, key: &'static str, index: usize, source: &str) -> Result<Pattern, FilterError> {
+    let regex = host_tags::python_to_rust(&host_tags::expand(source));
+    Pattern::compile(&regex).map_err(|message| FilterError::Regex { path: path.to_path_buf(), key, index, regex, message })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filter(failregex: &[&str], prefregex: Option<&str>) -> Filter {
+        let conf = FilterConf {
+            path: PathBuf::from("test.conf"),
+            prefregex: prefregex.map(str::to_string),
+            failregex: failregex.iter().map(|s| s.to_string()).collect(),
+            ignoreregex: vec!["ignore me".to_string()],
+            maxlines: 1,
+            ..FilterConf::default()
+        };
+        match Filter::compile(&conf, Zone::utc()) {
+            Ok(filter) => filter,
+            Err(error) => panic!("{error}"),
+        }
+    }
+
+    #[test]
+    fn finds_host_time_and_captures() {
+        let f = filter(&[r"manager\.c: <HOST> failed to authenticate as '<F-USER>[^']*</F-USER>'"], None);
+        let found = f.match_line("[2026-01-19 17:07:58.1234] NOTICE[2345] manager.c: 192.0.2.11 failed to authenticate as 'admin'", None, 0.0);
+        let found = found.map(|m| (m.fid, m.host, m.captures.get("user").cloned(), m.time.map(|t| t.floor())));
+        assert_eq!(found, Some((0, "192.0.2.11".to_string(), Some("admin".to_string()), Some(1_768_842_478.0))));
+    }
+
+    #[test]
+    fn ipv6_hosts_and_ignoreregex() {
+        let f = filter(&[r"failed for '<HOST>:\d+'"], None);
+        let found = f.match_line("x failed for '[2001:db8::5]:5060' y", Some(5.0), 0.0);
+        assert_eq!(found.map(|m| (m.host, m.time)), Some(("2001:db8::5".to_string(), Some(5.0))));
+        assert_eq!(f.match_line("failed for '192.0.2.1:1' ignore me", Some(5.0), 0.0), None);
+    }
+
+    #[test]
+    fn prefregex_content_is_what_failregex_sees() {
+        let f = filter(&[r"^Failed \S+ for <F-USER>\S+</F-USER> from <HOST>", r"^<F-NOFAIL>Connection from</F-NOFAIL> <HOST>"], Some(r"^<F-MLFID>\S+ sshd\[\d+\]:</F-MLFID> <F-CONTENT>.+</F-CONTENT>$"));
+        let found = f.match_line("pbx sshd[42]: Failed password for root from 198.51.100.7 port 4 ssh2", Some(1.0), 0.0);
+        let found = found.map(|m| (m.host, m.captures.get("mlfid").cloned(), m.captures.contains_key("content")));
+        assert_eq!(found, Some(("198.51.100.7".to_string(), Some("pbx sshd[42]:".to_string()), false)));
+        assert_eq!(f.match_line("pbx sshd[42]: Connection from 198.51.100.7", Some(1.0), 0.0), None, "F-NOFAIL is no failure");
+        assert_eq!(f.match_line("other[1]: Failed password for root from 198.51.100.7", Some(1.0), 0.0), None);
+    }
+
+    #[test]
+    fn a_bad_regex_names_file_list_and_line() {
+        let conf = FilterConf { path: PathBuf::from("filter.d/bad.conf"), failregex: vec!["ok <HOST>".into(), "(unclosed <HOST>".into()], ..FilterConf::default() };
+        let error = Filter::compile(&conf, Zone::utc()).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(error.starts_with("filter.d/bad.conf: failregex line 2:"), "{error}");
+    }
+}

@@ -1,0 +1,19 @@
+//! The fail2ban world: its configuration files (ini with includes and interpolation), filters
+//! compiled into matchers, date detection, jail settings and drop-in rendering.
+
+pub mod config;
+pub mod date;
+pub mod dropin;
+pub mod duration;
+pub mod filter;
+pub mod filter_conf;
+pub mod host_tags;
+pub mod ini;
+pub mod jail_conf;
+pub mod options;
+pub mod pattern;
+pub mod tags;
+
+pub use config::{Config, ConfigError};
+pub use filter::{Filter, FilterError, FilterMatch};
+pub use jail_conf::{JailConfError, read_jails};

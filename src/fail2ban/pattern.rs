@@ -1,0 +1,111 @@
+//! One compiled failregex: the linear-time `regex` engine wherever the pattern allows (attackers
+//! write these lines), `fancy-regex` with a backtrack limit only for look-around, back-references
+//! and conditionals.
+
+use std::collections::BTreeMap;
+
+/// Steps `fancy-regex` may backtrack on one line before the line is taken as not matching.
+const BACKTRACK_LIMIT: usize = 100_000;
+
+/// A compiled pattern and the engine that runs it.
+#[derive(Debug, Clone)]
+pub enum Pattern {
+    /// Linear time, no back-tracking.
+    Linear(regex::Regex),
+    /// Back-tracking, bounded by [`BACKTRACK_LIMIT`].
+    Backtracking(fancy_regex::Regex),
+}
+
+/// A match: where it is and the named groups that took part, by name.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PatternMatch {
+    /// Byte offset of the match start.
+    pub start: usize,
+    /// Byte offset of the match end.
+    pub end: usize,
+    /// Named groups that matched.
+    pub groups: BTreeMap<String, String>,
+}
+
+impl Pattern {
+    /// Compiles `source` (already in Rust syntax) with the cheapest engine that accepts it.
+    pub fn compile(source: &str) -> Result<Self, String> {
+        match regex::Regex::new(source) {
+            Ok(linear) => Ok(Pattern::Linear(linear)),
+            Err(linear_error) => fancy_regex::RegexBuilder::new(source)
+                .backtrack_limit(BACKTRACK_LIMIT)
+                .build()
+                .map(Pattern::Backtracking)
+                .map_err(|fancy_error| format!("{fancy_error} (and the linear engine: {})", first_line(&linear_error.to_string()))),
+        }
+    }
+
+    /// Which engine runs this pattern, for display.
+    pub fn engine(&self) -> &'static str {
+        match self {
+            Pattern::Linear(_) => "regex",
+            Pattern::Backtracking(_) => "fancy-regex",
+        }
+    }
+
+    /// The first match in `text`; a back-tracking pattern that hits its limit does not match.
+    pub fn find(&self, text: &str) -> Option<PatternMatch> {
+        match self {
+            Pattern::Linear(regex) => {
+                let captures = regex.captures(text)?;
+                let whole = captures.get(0)?;
+                let groups = regex
+                    .capture_names()
+                    .flatten()
+                    .filter_map(|name| captures.name(name).map(|m| (name.to_string(), m.as_str().to_string())))
+                    .collect();
+                Some(PatternMatch { start: whole.start(), end: whole.end(), groups })
+            }
+            Pattern::Backtracking(regex) => {
+                let captures = regex.captures(text).ok()??;
+                let whole = captures.get(0)?;
+                let groups = regex
+                    .capture_names()
+                    .flatten()
+                    .filter_map(|name| captures.name(name).map(|m| (name.to_string(), m.as_str().to_string())))
+                    .collect();
+                Some(PatternMatch { start: whole.start(), end: whole.end(), groups })
+            }
+        }
+    }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().last().unwrap_or(text).trim()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_patterns_use_the_linear_engine() {
+        let pattern = Pattern::compile(r"from (?P<ip4>\d+\.\d+\.\d+\.\d+)");
+        let pattern = pattern.ok();
+        assert_eq!(pattern.as_ref().map(Pattern::engine), Some("regex"));
+        let found = pattern.and_then(|p| p.find("x from 192.0.2.1 port"));
+        assert_eq!(found.map(|m| m.groups.get("ip4").cloned()), Some(Some("192.0.2.1".to_string())));
+    }
+
+    #[test]
+    fn conditionals_and_lookaround_fall_back_to_backtracking() {
+        let pattern = Pattern::compile(r"^(?P<inv>invalid )?(?(<inv>)x|y)(?! from )").ok();
+        assert_eq!(pattern.as_ref().map(Pattern::engine), Some("fancy-regex"));
+        let pattern = pattern.as_ref();
+        assert!(pattern.and_then(|p| p.find("invalid x")).is_some());
+        assert!(pattern.and_then(|p| p.find("y")).is_some());
+        assert!(pattern.and_then(|p| p.find("invalid y")).is_none());
+    }
+
+    #[test]
+    fn catastrophic_backtracking_is_cut_off() {
+        let pattern = Pattern::compile(r"^(a+)+(?=b)\1$").ok();
+        let line = "a".repeat(40);
+        assert_eq!(pattern.and_then(|p| p.find(&line)), None);
+    }
+}

@@ -1,0 +1,7 @@
+//! bantop: a terminal UI for live security operations on servers protected by fail2ban.
+//!
+//! Layers, each depending only on those below it: [`tui`] -> [`engine`] -> ([`fail2ban`],
+//! [`source`], [`firewall`]) -> [`model`].
+
+pub mod fail2ban;
+pub mod model;

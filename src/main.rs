@@ -1,0 +1,2 @@
+//! bantop binary
+fn main() {}

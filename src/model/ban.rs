@@ -1,0 +1,40 @@
+//! A ban of one address in one jail (or in bantop's own manual set).
+
+use std::net::IpAddr;
+
+/// Who put a ban in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BanOrigin {
+    /// The jail reached `maxretry`.
+    Jail,
+    /// The operator banned by hand.
+    Manual,
+}
+
+/// An address banned in a jail, with the evidence that led to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ban {
+    /// Jail name (`manual` for bantop's own set).
+    pub jail: String,
+    /// The banned address.
+    pub ip: IpAddr,
+    /// Epoch seconds when the ban started.
+    pub since: f64,
+    /// Epoch seconds when it ends; `None` for a permanent ban.
+    pub until: Option<f64>,
+    /// How many times this address has been banned in this jail.
+    pub count: u32,
+    /// Failures counted before the ban.
+    pub failures: u32,
+    /// The log lines that led to the ban.
+    pub evidence: Vec<String>,
+    /// Who made the ban.
+    pub origin: BanOrigin,
+}
+
+impl Ban {
+    /// Seconds left at `now`, or `None` for a permanent ban.
+    pub fn remaining(&self, now: f64) -> Option<f64> {
+        self.until.map(|until| (until - now).max(0.0))
+    }
+}

@@ -1,0 +1,101 @@
+//! What the engine reports: failures found in logs, bans, unbans and action results.
+
+use super::ban::Ban;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+/// A failure found by a jail's filter in one log line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    /// The jail whose filter matched.
+    pub jail: String,
+    /// The host as captured (an address, or a name when the filter allows DNS).
+    pub host: String,
+    /// The host parsed as an address, when it is one.
+    pub ip: Option<IpAddr>,
+    /// Epoch seconds of the log line.
+    pub time: f64,
+    /// Index of the failregex that matched.
+    pub fid: usize,
+    /// Named captures (`user`, `ip4`, ...), as fail2ban names them.
+    pub captures: BTreeMap<String, String>,
+    /// The log line, as read.
+    pub line: String,
+}
+
+/// What happened to one failure in its jail.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventKind {
+    /// Counted: `count` failures of `maxretry` within `findtime`.
+    Counted {
+        /// Failures in the current window.
+        count: u32,
+        /// The jail's threshold.
+        maxretry: u32,
+    },
+    /// The address is in the jail's `ignoreip`.
+    Ignored,
+    /// The address is already banned: the firewall drops it.
+    AlreadyBanned,
+    /// The host is not an address and was not counted.
+    Unresolved,
+}
+
+/// A failure and what the jail made of it, as shown in the events view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogEvent {
+    /// The failure.
+    pub failure: Failure,
+    /// How the jail treated it.
+    pub kind: EventKind,
+    /// A short description in words, e.g. `REGISTER 1001: failed to authenticate`.
+    pub summary: String,
+}
+
+/// Everything the engine sends to its consumers (TUI, JSON stream).
+#[derive(Debug, Clone, PartialEq)]
+pub enum EngineEvent {
+    /// The engine's current time (log time in the demo), epoch seconds.
+    Clock(f64),
+    /// A failure was found.
+    Log(LogEvent),
+    /// An address was banned.
+    Banned(Ban),
+    /// A ban ended.
+    Unbanned {
+        /// The ban that ended.
+        ban: Ban,
+        /// Why: `expired`, `operator`, `whitelisted`.
+        reason: String,
+    },
+    /// An address was added to a jail's ignore list.
+    Whitelisted {
+        /// The jail.
+        jail: String,
+        /// The address or network as written.
+        entry: String,
+    },
+    /// The result of an operator action, in words.
+    ActionResult {
+        /// Whether it succeeded.
+        ok: bool,
+        /// What was done, or why it failed.
+        message: String,
+    },
+    /// Replay state of the demo (speed factor, paused, loop number).
+    Replay {
+        /// Time multiplier.
+        speed: f64,
+        /// Whether replay is paused.
+        paused: bool,
+        /// How many times the recording was restarted.
+        loops: u32,
+    },
+    /// Lines that could not be read as log lines, per source, so far.
+    Unparsed {
+        /// The source file.
+        source: String,
+        /// How many lines were skipped.
+        count: u64,
+    },
+}

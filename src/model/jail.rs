@@ -1,0 +1,36 @@
+//! The settings of one jail, resolved from fail2ban's configuration.
+
+use ipnet::IpNet;
+use std::net::IpAddr;
+
+/// A jail as fail2ban would run it: the values bantop needs to count, ban and display.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JailSettings {
+    /// Section name in jail.conf, e.g. `asterisk-wazo`.
+    pub name: String,
+    /// Filter name with its options as written, e.g. `sshd[mode=aggressive]`.
+    pub filter: String,
+    /// Failures within `findtime` that cause a ban.
+    pub maxretry: u32,
+    /// Window for counting failures, in seconds.
+    pub findtime: i64,
+    /// Ban duration in seconds; negative means permanent, as in fail2ban.
+    pub bantime: i64,
+    /// Addresses and networks whose failures are ignored.
+    pub ignoreip: Vec<IpNet>,
+    /// Log files (or `systemd` journal) the jail reads, as configured.
+    pub logpath: Vec<String>,
+    /// The configured backend (`auto`, `systemd`, ...).
+    pub backend: String,
+    /// The ban action as written, for display.
+    pub action: String,
+    /// Ports the action protects, as written.
+    pub port: String,
+}
+
+impl JailSettings {
+    /// Whether failures from `ip` are ignored by this jail's `ignoreip`.
+    pub fn ignores(&self, ip: IpAddr) -> bool {
+        self.ignoreip.iter().any(|net| net.contains(&ip))
+    }
+}

@@ -1,0 +1,13 @@
+//! Plain data shared by every layer: failures, bans, jail settings, engine events.
+//! Nothing here does I/O or knows about the terminal.
+
+pub mod ban;
+pub mod event;
+pub mod history;
+pub mod jail;
+pub mod summary;
+
+pub use ban::{Ban, BanOrigin};
+pub use event::{EngineEvent, EventKind, Failure, LogEvent};
+pub use history::History;
+pub use jail::JailSettings;
