@@ -5,3 +5,6 @@
 
 pub mod fail2ban;
 pub mod model;
+pub mod engine;
+pub mod firewall;
+pub mod source;

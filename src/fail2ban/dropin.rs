@@ -2,16 +2,7 @@
 //! keeps what the jail already ignored (`%(known/ignoreip)s`) and adds the operator's entries,
 //! each with a comment saying who added it, when and why.
 
-/// One whitelisted address or network and why it is there.
-#[derive(Debug, Clone, PartialEq)]
-pub struct WhitelistEntry {
-    /// The jail.
-    pub jail: String,
-    /// Address or network, already validated.
-    pub entry: String,
-    /// Who, when and why, on one line.
-    pub comment: String,
-}
+use crate::model::WhitelistEntry;
 
 /// Renders the drop-in for `entries`, sections in the order jails first appear.
 pub fn render(entries: &[WhitelistEntry]) -> String {

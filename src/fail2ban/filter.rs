@@ -7,6 +7,7 @@ use super::config::{ConfigError, Section};
 use super::date::{DateDetector, Zone};
 use super::filter_conf::FilterConf;
 use super::host_tags;
+use super::mlfid::MlfidCache;
 use super::pattern::Pattern;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -69,6 +70,7 @@ pub struct Filter {
     ignoreregex: Vec<Pattern>,
     dates: DateDetector,
     journalmatch: Vec<String>,
+    mlfid: MlfidCache,
 }
 
 impl Filter {
@@ -89,7 +91,7 @@ impl Filter {
         }
         let prefregex = conf.prefregex.as_deref().map(|source| compile_one(&path, "prefregex", 1, source)).transpose()?;
         let dates = DateDetector::new(conf.datepattern.as_deref(), zone).map_err(|message| FilterError::Date { path: path.clone(), message })?;
-        Ok(Filter { ignoreregex: compile_list("ignoreregex", &conf.ignoreregex)?, path, prefregex, failregex, dates, journalmatch: conf.journalmatch.clone() })
+        Ok(Filter { ignoreregex: compile_list("ignoreregex", &conf.ignoreregex)?, path, prefregex, failregex, dates, journalmatch: conf.journalmatch.clone(), mlfid: MlfidCache::default() })
     }
 
     /// The filter file.
@@ -108,8 +110,9 @@ impl Filter {
     }
 
     /// Matches one line. `time` is the source's own timestamp (journald); without it the date is
-    /// found in the line and cut out first. `now` is used for year inference.
-    pub fn match_line(&self, line: &str, time: Option<f64>, now: f64) -> Option<FilterMatch> {
+    /// found in the line and cut out first. `now` is used for year inference. Matching is stateful
+    /// for filters with `<F-MLFID>`: lines of one connection are merged as fail2ban merges them.
+    pub fn match_line(&mut self, line: &str, time: Option<f64>, now: f64) -> Option<FilterMatch> {
         let line = line.trim_end_matches(['\n', '\r']);
         let (text, time) = match time {
             Some(time) => (std::borrow::Cow::Borrowed(line), Some(time)),
@@ -139,10 +142,21 @@ impl Filter {
         }
         captures.extend(found.groups);
         fold_alternates(&mut captures);
-        if captures.get("nofail").is_some_and(|v| !v.is_empty()) {
-            return None;
+        let mlfid = captures.get("mlfid").cloned();
+        if let Some(mlfid) = &mlfid {
+            captures = self.mlfid.merge(mlfid, captures, time.unwrap_or(now));
+            // fail2ban honours `nofail` only for multi-line ids.
+            if captures.get("nofail").is_some_and(|v| !v.is_empty()) {
+                return None;
+            }
         }
-        let host = ["ip4", "ip6", "dns", "fid"].iter().find_map(|key| captures.get(*key).cloned())?;
+        let Some(host) = ["ip4", "ip6", "dns", "fid"].iter().find_map(|key| captures.get(*key).cloned()) else {
+            if let Some(mlfid) = &mlfid {
+                self.mlfid.mark_pending(mlfid);
+            }
+            return None;
+        };
+        captures.remove("nofail");
         Some(FilterMatch { fid, host, time, captures })
     }
 }
@@ -190,7 +204,7 @@ mod tests {
 
     #[test]
     fn finds_host_time_and_captures() {
-        let f = filter(&[r"manager\.c: <HOST> failed to authenticate as '<F-USER>[^']*</F-USER>'"], None);
+        let mut f = filter(&[r"manager\.c: <HOST> failed to authenticate as '<F-USER>[^']*</F-USER>'"], None);
         let found = f.match_line("[2026-01-19 17:07:58.1234] NOTICE[2345] manager.c: 192.0.2.11 failed to authenticate as 'admin'", None, 0.0);
         let found = found.map(|m| (m.fid, m.host, m.captures.get("user").cloned(), m.time.map(|t| t.floor())));
         assert_eq!(found, Some((0, "192.0.2.11".to_string(), Some("admin".to_string()), Some(1_768_842_478.0))));
@@ -198,7 +212,7 @@ mod tests {
 
     #[test]
     fn ipv6_hosts_and_ignoreregex() {
-        let f = filter(&[r"failed for '<HOST>:\d+'"], None);
+        let mut f = filter(&[r"failed for '<HOST>:\d+'"], None);
         let found = f.match_line("x failed for '[2001:db8::5]:5060' y", Some(5.0), 0.0);
         assert_eq!(found.map(|m| (m.host, m.time)), Some(("2001:db8::5".to_string(), Some(5.0))));
         assert_eq!(f.match_line("failed for '192.0.2.1:1' ignore me", Some(5.0), 0.0), None);
@@ -206,7 +220,7 @@ mod tests {
 
     #[test]
     fn prefregex_content_is_what_failregex_sees() {
-        let f = filter(&[r"^Failed \S+ for <F-USER>\S+</F-USER> from <HOST>", r"^<F-NOFAIL>Connection from</F-NOFAIL> <HOST>"], Some(r"^<F-MLFID>\S+ sshd\[\d+\]:</F-MLFID> <F-CONTENT>.+</F-CONTENT>$"));
+        let mut f = filter(&[r"^Failed \S+ for <F-USER>\S+</F-USER> from <HOST>", r"^<F-NOFAIL>Connection from</F-NOFAIL> <HOST>"], Some(r"^<F-MLFID>\S+ sshd\[\d+\]:</F-MLFID> <F-CONTENT>.+</F-CONTENT>$"));
         let found = f.match_line("pbx sshd[42]: Failed password for root from 198.51.100.7 port 4 ssh2", Some(1.0), 0.0);
         let found = found.map(|m| (m.host, m.captures.get("mlfid").cloned(), m.captures.contains_key("content")));
         assert_eq!(found, Some(("198.51.100.7".to_string(), Some("pbx sshd[42]:".to_string()), false)));

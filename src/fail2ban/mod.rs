@@ -10,6 +10,7 @@ pub mod filter_conf;
 pub mod host_tags;
 pub mod ini;
 pub mod jail_conf;
+pub mod mlfid;
 pub mod options;
 pub mod pattern;
 pub mod tags;

@@ -1,6 +1,7 @@
 //! What the engine reports: failures found in logs, bans, unbans and action results.
 
 use super::ban::Ban;
+use super::whitelist::WhitelistEntry;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -68,13 +69,8 @@ pub enum EngineEvent {
         /// Why: `expired`, `operator`, `whitelisted`.
         reason: String,
     },
-    /// An address was added to a jail's ignore list.
-    Whitelisted {
-        /// The jail.
-        jail: String,
-        /// The address or network as written.
-        entry: String,
-    },
+    /// An address was added to a jail's ignore list (and to the drop-in).
+    Whitelisted(WhitelistEntry),
     /// The result of an operator action, in words.
     ActionResult {
         /// Whether it succeeded.

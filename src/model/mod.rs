@@ -6,8 +6,10 @@ pub mod event;
 pub mod history;
 pub mod jail;
 pub mod summary;
+pub mod whitelist;
 
 pub use ban::{Ban, BanOrigin};
 pub use event::{EngineEvent, EventKind, Failure, LogEvent};
 pub use history::History;
 pub use jail::JailSettings;
+pub use whitelist::WhitelistEntry;

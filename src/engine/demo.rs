@@ -1,0 +1,310 @@
+//! The training demo's engine: the recordings replayed by log time through the demo server's
+//! real jails and filters, bans counted as fail2ban counts them, and the operator's commands
+//! carried out against a simulated firewall and drop-in. No root, no fail2ban, no firewall.
+
+use super::clock::ReplayClock;
+use super::command::{Command, MANUAL_JAIL, WHITELIST_DROPIN};
+use super::jail_state::JailState;
+use crate::fail2ban::date::Zone;
+use crate::model::WhitelistEntry;
+use crate::fail2ban::jail_conf::{JailConfError, read_jails};
+use crate::fail2ban::{Filter, FilterError};
+use crate::firewall::SimulatedFirewall;
+use crate::model::summary::summarize;
+use crate::model::{BanOrigin, EngineEvent, EventKind, Failure, JailSettings, LogEvent};
+use crate::source::SourceLine;
+use crate::source::replay::{Replay, ReplayError};
+use crate::source::scenario::{Scenario, ScenarioError};
+use ipnet::IpNet;
+use std::net::IpAddr;
+use std::path::Path;
+
+/// Log seconds of quiet between the end of the recording and its next loop.
+const LOOP_GAP: f64 = 60.0;
+
+/// The demo could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    /// The scenario file.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// The demo's jail configuration.
+    #[error(transparent)]
+    Jails(#[from] JailConfError),
+    /// A jail's filter.
+    #[error("jail {jail}: {source}")]
+    Filter {
+        /// The jail.
+        jail: String,
+        /// Why.
+        source: FilterError,
+    },
+    /// A recording names a jail the configuration does not enable.
+    #[error("recording {path} feeds jail {jail:?}, which is not enabled in the demo's configuration")]
+    UnknownJail {
+        /// The jail.
+        jail: String,
+        /// The recording.
+        path: String,
+    },
+    /// A recording.
+    #[error(transparent)]
+    Replay(#[from] ReplayError),
+    /// Nothing to replay.
+    #[error("the recordings hold no readable line")]
+    Empty,
+}
+
+/// A jail with its compiled filter.
+struct DemoJail {
+    state: JailState,
+    filter: Filter,
+}
+
+/// The demo engine; every method is synchronous and deterministic given the times passed in.
+pub struct DemoEngine {
+    jails: Vec<DemoJail>,
+    manual: JailState,
+    firewall: SimulatedFirewall,
+    whitelist: Vec<WhitelistEntry>,
+    replay: Replay,
+    clock: ReplayClock,
+    loop_offset: f64,
+    loops: u32,
+    scenario: Scenario,
+}
+
+impl DemoEngine {
+    /// Loads the demo in `dir` (its `scenario.toml`, configuration and recordings).
+    pub fn load(dir: &Path, speed: f64) -> Result<Self, DemoError> {
+        let mut scenario = Scenario::load(dir)?;
+        let zone = scenario.zone;
+        let mut jails = Vec::new();
+        for conf in read_jails(&scenario.fail2ban_dir)? {
+            let filter = Filter::load(&conf.settings.filter, &scenario.fail2ban_dir.join("filter.d"), &conf.filter_vars, zone)
+                .map_err(|source| DemoError::Filter { jail: conf.settings.name.clone(), source })?;
+            jails.push(DemoJail { state: JailState::new(conf.settings), filter });
+        }
+        for recording in &mut scenario.recordings {
+            let jail = jails.iter().find(|j| j.state.settings.name == recording.jail).ok_or_else(|| DemoError::UnknownJail {
+                jail: recording.jail.clone(),
+                path: recording.path.display().to_string(),
+            })?;
+            recording.journalmatch = jail.filter.journalmatch().to_vec();
+        }
+        let replay = Replay::load(&scenario.recordings, zone)?;
+        let start = replay.start().ok_or(DemoError::Empty)?;
+        let manual = JailState::new(manual_settings());
+        Ok(DemoEngine {
+            jails,
+            manual,
+            firewall: SimulatedFirewall::default(),
+            whitelist: Vec::new(),
+            replay,
+            clock: ReplayClock::new(start - 1.0, speed),
+            loop_offset: 0.0,
+            loops: 0,
+            scenario,
+        })
+    }
+
+    /// The jails being replayed, then bantop's manual set.
+    pub fn jails(&self) -> Vec<JailSettings> {
+        self.jails.iter().map(|j| j.state.settings.clone()).chain(std::iter::once(self.manual.settings.clone())).collect()
+    }
+
+    /// The operator's address in the recordings.
+    pub fn operator(&self) -> IpAddr {
+        self.scenario.operator
+    }
+
+    /// The zone the recordings are read and shown in.
+    pub fn zone(&self) -> Zone {
+        self.scenario.zone
+    }
+
+    /// Current log time.
+    pub fn now(&self) -> f64 {
+        self.clock.now
+    }
+
+    /// What the consumers should know before the first line: clock, replay state, skipped lines.
+    pub fn opening_events(&self) -> Vec<EngineEvent> {
+        let mut events = vec![EngineEvent::Clock(self.clock.now), self.replay_event()];
+        events.extend(self.replay.unparsed.iter().filter(|(_, n)| *n > 0).map(|(source, count)| EngineEvent::Unparsed { source: source.clone(), count: *count }));
+        events
+    }
+
+    fn replay_event(&self) -> EngineEvent {
+        EngineEvent::Replay { speed: self.clock.speed, paused: self.clock.paused, loops: self.loops }
+    }
+
+    /// Moves on by `real_seconds` of real time at the replay speed.
+    pub fn tick(&mut self, real_seconds: f64) -> Vec<EngineEvent> {
+        self.clock.advance(real_seconds);
+        self.advance_to(self.clock.now)
+    }
+
+    /// Replays every line up to log time `until` and ends the bans due by then.
+    pub fn advance_to(&mut self, until: f64) -> Vec<EngineEvent> {
+        self.clock.now = self.clock.now.max(until);
+        let mut events = Vec::new();
+        loop {
+            let lines: Vec<SourceLine> = self.replay.take_until(until - self.loop_offset).to_vec();
+            for line in lines {
+                let time = line.time + self.loop_offset;
+                self.expire(time, &mut events);
+                self.process(&line, time, &mut events);
+            }
+            let end = self.replay.end().unwrap_or(until) + self.loop_offset;
+            if !self.replay.finished() || until < end + LOOP_GAP {
+                break;
+            }
+            let start = self.replay.start().unwrap_or(end);
+            self.loop_offset += end - self.loop_offset - start + LOOP_GAP;
+            self.loops += 1;
+            self.replay.rewind();
+            events.push(self.replay_event());
+        }
+        self.expire(until, &mut events);
+        events.push(EngineEvent::Clock(self.clock.now));
+        events
+    }
+
+    fn process(&mut self, line: &SourceLine, time: f64, events: &mut Vec<EngineEvent>) {
+        let Some(jail) = self.jails.iter_mut().find(|j| j.state.settings.name == line.jail) else { return };
+        let given = line.time_from_source.then_some(time);
+        let Some(found) = jail.filter.match_line(&line.text, given, time) else { return };
+        let ip: Option<IpAddr> = found.host.parse().ok();
+        let failure = Failure {
+            jail: line.jail.clone(),
+            host: found.host,
+            ip,
+            time,
+            fid: found.fid,
+            captures: found.captures,
+            line: line.text.clone(),
+        };
+        let (kind, ban) = match ip {
+            Some(ip) => {
+                let outcome = jail.state.record_failure(ip, time, &line.text);
+                (outcome.kind, outcome.ban)
+            }
+            None => (EventKind::Unresolved, None),
+        };
+        let summary = summarize(&line.text);
+        events.push(EngineEvent::Log(LogEvent { failure, kind, summary }));
+        events.extend(ban.map(EngineEvent::Banned));
+    }
+
+    fn expire(&mut self, now: f64, events: &mut Vec<EngineEvent>) {
+        self.firewall.expire(now);
+        let states = self.jails.iter_mut().map(|j| &mut j.state).chain(std::iter::once(&mut self.manual));
+        for state in states {
+            for ban in state.expire(now) {
+                events.push(EngineEvent::Unbanned { ban, reason: "expired".to_string() });
+            }
+        }
+    }
+
+    /// Carries out an operator's command against the simulated backends.
+    pub fn execute(&mut self, command: Command) -> Vec<EngineEvent> {
+        let now = self.clock.now;
+        match command {
+            Command::Unban { jail, ip } => self.unban(&jail, ip),
+            Command::Ban { ip, seconds } => {
+                let ban = self.manual.ban(ip, now, seconds.unwrap_or(-1), Vec::new(), 0, BanOrigin::Manual);
+                self.firewall.add(IpNet::from(ip), ban.until, now);
+                let message = format!("banned {ip} in bantop's set (simulated: {})", self.last_firewall_op());
+                vec![EngineEvent::Banned(ban), EngineEvent::ActionResult { ok: true, message }]
+            }
+            Command::Whitelist { entry, jails, comment } => self.whitelist(entry, jails, comment),
+            Command::TogglePause => {
+                self.clock.paused = !self.clock.paused;
+                vec![self.replay_event()]
+            }
+            Command::Faster => {
+                self.clock.faster();
+                vec![self.replay_event()]
+            }
+            Command::Slower => {
+                self.clock.slower();
+                vec![self.replay_event()]
+            }
+        }
+    }
+
+    fn last_firewall_op(&self) -> String {
+        self.firewall.journal().last().cloned().unwrap_or_default()
+    }
+
+    fn state_mut(&mut self, jail: &str) -> Option<&mut JailState> {
+        if jail == MANUAL_JAIL {
+            return Some(&mut self.manual);
+        }
+        self.jails.iter_mut().map(|j| &mut j.state).find(|s| s.settings.name == jail)
+    }
+
+    fn unban(&mut self, jail: &str, ip: IpAddr) -> Vec<EngineEvent> {
+        let Some(state) = self.state_mut(jail) else {
+            return vec![EngineEvent::ActionResult { ok: false, message: format!("no jail named {jail:?}") }];
+        };
+        let Some(ban) = state.unban(ip) else {
+            return vec![EngineEvent::ActionResult { ok: false, message: format!("{ip} is not banned in {jail}") }];
+        };
+        let how = if jail == MANUAL_JAIL {
+            self.firewall.delete(IpNet::from(ip));
+            self.last_firewall_op()
+        } else {
+            format!("fail2ban: set {jail} unbanip {ip}")
+        };
+        vec![
+            EngineEvent::Unbanned { ban, reason: "operator".to_string() },
+            EngineEvent::ActionResult { ok: true, message: format!("unbanned {ip} in {jail} (simulated: {how})") },
+        ]
+    }
+
+    fn whitelist(&mut self, entry: IpNet, jails: Vec<String>, comment: String) -> Vec<EngineEvent> {
+        let mut events = Vec::new();
+        let mut done = Vec::new();
+        for jail in jails {
+            let Some(state) = self.jails.iter_mut().map(|j| &mut j.state).find(|s| s.settings.name == jail) else {
+                events.push(EngineEvent::ActionResult { ok: false, message: format!("no jail named {jail:?}") });
+                continue;
+            };
+            if !state.settings.ignoreip.contains(&entry) {
+                state.settings.ignoreip.push(entry);
+            }
+            if let Some(ban) = state.unban(entry.addr()) {
+                events.push(EngineEvent::Unbanned { ban, reason: "whitelisted".to_string() });
+            }
+            let record = WhitelistEntry { jail: jail.clone(), entry: entry.to_string(), comment: comment.clone() };
+            if !self.whitelist.contains(&record) {
+                self.whitelist.push(record.clone());
+            }
+            events.push(EngineEvent::Whitelisted(record));
+            done.push(jail);
+        }
+        if !done.is_empty() {
+            let message = format!("whitelisted {entry} in {} (simulated: {WHITELIST_DROPIN}, addignoreip)", done.join(", "));
+            events.push(EngineEvent::ActionResult { ok: true, message });
+        }
+        events
+    }
+}
+
+/// bantop's own set, shown as a jail: bans only by hand, never by counting.
+fn manual_settings() -> JailSettings {
+    JailSettings {
+        name: MANUAL_JAIL.to_string(),
+        filter: String::new(),
+        maxretry: 0,
+        findtime: 0,
+        bantime: -1,
+        ignoreip: Vec::new(),
+        logpath: Vec::new(),
+        backend: "bantop".to_string(),
+        action: "nftables set inet bantop ban4/ban6".to_string(),
+        port: "all".to_string(),
+    }
+}

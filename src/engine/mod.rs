@@ -1,0 +1,13 @@
+//! The engine: sources -> filters -> jail state -> events, and the execution of the operator's
+//! commands. It runs on its own tokio task; consumers get [`EngineEvent`] batches.
+//!
+//! [`EngineEvent`]: crate::model::EngineEvent
+
+pub mod clock;
+pub mod command;
+pub mod demo;
+pub mod jail_state;
+pub mod runner;
+
+pub use command::{Command, PlanContext};
+pub use demo::{DemoEngine, DemoError};

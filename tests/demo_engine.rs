@@ -1,0 +1,131 @@
+//! The demo engine over the shipped recordings: the scenario's attacks are banned by the jails
+//! whose real filters catch them, the operator's own address is counted but never banned, and
+//! the operator's commands change the state.
+
+use bantop::engine::{Command, DemoEngine};
+use bantop::model::{EngineEvent, EventKind};
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+use std::path::Path;
+
+fn engine() -> DemoEngine {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo");
+    DemoEngine::load(&dir, 60.0).unwrap_or_else(|e| panic!("demo does not load: {e}"))
+}
+
+fn bans(events: &[EngineEvent]) -> BTreeSet<(String, String)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            EngineEvent::Banned(ban) => Some((ban.jail.clone(), ban.ip.to_string())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn every_attack_of_the_scenario_is_banned_by_its_jail() {
+    let mut engine = engine();
+    let start = engine.now();
+    let events = engine.advance_to(start + 24.0 * 60.0);
+    let expected: BTreeSet<(String, String)> = [
+        ("asterisk-wazo", "203.0.113.5"),
+        ("asterisk-wazo", "198.51.100.23"),
+        ("asterisk-wazo", "2001:db8:4::5"),
+        ("asterisk-wazo", "192.0.2.11"),
+        ("asterisk-wazo", "203.0.113.77"),
+        ("asterisk-wazo", "203.0.113.200"),
+        ("wazo-provd", "198.51.100.77"),
+        ("wazo-provd", "203.0.113.99"),
+        ("sshd", "198.51.100.7"),
+        ("sshd", "203.0.113.45"),
+    ]
+    .iter()
+    .map(|(j, ip)| (j.to_string(), ip.to_string()))
+    .collect();
+    assert_eq!(bans(&events), expected);
+    let jails: BTreeSet<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            EngineEvent::Log(log) => Some(log.failure.jail.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(jails, ["asterisk-wazo", "sshd", "wazo-provd"].into_iter().collect());
+    let rebanned = events.iter().filter(|e| matches!(e, EngineEvent::Banned(b) if b.ip.to_string() == "198.51.100.7" && b.count == 2)).count();
+    assert_eq!(rebanned, 1, "the SSH attacker comes back after its 10m ban and is banned again");
+    assert!(events.iter().any(|e| matches!(e, EngineEvent::Unbanned { reason, .. } if reason == "expired")));
+}
+
+#[test]
+fn the_operator_fails_but_stays_below_maxretry() {
+    let mut engine = engine();
+    let operator = engine.operator();
+    let start = engine.now();
+    let events = engine.advance_to(start + 24.0 * 60.0);
+    let counts: Vec<(String, u32)> = events
+        .iter()
+        .filter_map(|e| match e {
+            EngineEvent::Log(log) if log.failure.ip == Some(operator) => match log.kind {
+                EventKind::Counted { count, .. } => Some((log.failure.jail.clone(), count)),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    assert_eq!(counts.iter().filter(|(j, _)| j == "sshd").map(|(_, c)| *c).max(), Some(3));
+    assert_eq!(counts.iter().filter(|(j, _)| j == "asterisk-wazo").map(|(_, c)| *c).max(), Some(6));
+    assert!(!bans(&events).iter().any(|(_, ip)| *ip == operator.to_string()));
+}
+
+#[test]
+fn the_truncated_line_is_counted_not_fatal() {
+    let engine = engine();
+    let unparsed: u64 = engine
+        .opening_events()
+        .iter()
+        .filter_map(|e| match e {
+            EngineEvent::Unparsed { count, .. } => Some(*count),
+            _ => None,
+        })
+        .sum();
+    assert_eq!(unparsed, 1);
+}
+
+#[test]
+fn unban_whitelist_and_manual_ban_change_the_state() {
+    let mut engine = engine();
+    let start = engine.now();
+    engine.advance_to(start + 3.0 * 60.0);
+    let attacker: IpAddr = "203.0.113.5".parse().unwrap_or(engine.operator());
+    let unban = engine.execute(Command::Unban { jail: "asterisk-wazo".into(), ip: attacker });
+    assert!(unban.iter().any(|e| matches!(e, EngineEvent::Unbanned { reason, .. } if reason == "operator")), "{unban:?}");
+    let again = engine.execute(Command::Unban { jail: "asterisk-wazo".into(), ip: attacker });
+    assert!(matches!(again.as_slice(), [EngineEvent::ActionResult { ok: false, .. }]));
+
+    let operator = engine.operator();
+    let whitelist = engine.execute(Command::Whitelist { entry: operator.into(), jails: vec!["sshd".into()], comment: "test".into() });
+    assert!(whitelist.iter().any(|e| matches!(e, EngineEvent::Whitelisted(w) if w.jail == "sshd")));
+    let later = engine.advance_to(start + 8.0 * 60.0);
+    let operator_sshd: Vec<&EventKind> = later
+        .iter()
+        .filter_map(|e| match e {
+            EngineEvent::Log(log) if log.failure.ip == Some(operator) && log.failure.jail == "sshd" => Some(&log.kind),
+            _ => None,
+        })
+        .collect();
+    assert!(!operator_sshd.is_empty() && operator_sshd.iter().all(|k| **k == EventKind::Ignored), "{operator_sshd:?}");
+
+    let ban = engine.execute(Command::Ban { ip: attacker, seconds: Some(60) });
+    assert!(ban.iter().any(|e| matches!(e, EngineEvent::Banned(b) if b.jail == "manual" && b.until.is_some())));
+    let expiry = engine.advance_to(engine.now() + 61.0);
+    assert!(expiry.iter().any(|e| matches!(e, EngineEvent::Unbanned { ban, .. } if ban.jail == "manual")));
+}
+
+#[test]
+fn the_replay_loops_after_the_end() {
+    let mut engine = engine();
+    let start = engine.now();
+    let events = engine.advance_to(start + 26.0 * 60.0);
+    assert!(events.iter().any(|e| matches!(e, EngineEvent::Replay { loops: 1, .. })));
+}
