@@ -8,3 +8,5 @@ pub mod model;
 pub mod engine;
 pub mod firewall;
 pub mod source;
+pub mod cli;
+pub mod tui;

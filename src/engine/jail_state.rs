@@ -84,7 +84,7 @@ impl JailState {
             jail: self.settings.name.clone(),
             ip,
             since: now,
-            until: (seconds >= 0).then(|| now + seconds as f64),
+            until: (seconds >= 0).then_some(now + seconds as f64),
             count: *count,
             failures,
             evidence,

@@ -165,7 +165,7 @@ mod tests {
         let line = "[2026-01-19 17:07:58.1234] NOTICE[2345] manager.c: x";
         let found = detector().find(line, 0.0);
         assert_eq!(found.map(|d| (d.start, d.end)), Some((1, 25)));
-        assert!((found.map_or(0.0, |d| d.time) - 1_768_842_478.1234).abs() < 1e-3);
+        assert!((found.map_or(0.0, |d| d.time) - 1_768_842_478.123_4).abs() < 1e-3);
         let provd = detector().find("[2026-01-19 17:07:58,123] New device", 0.0);
         assert!((provd.map_or(0.0, |d| d.time) - 1_768_842_478.123).abs() < 1e-3);
     }

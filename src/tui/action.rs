@@ -1,0 +1,77 @@
+//! Everything a key can ask the UI to do, as named in the keymap file.
+
+use serde::Deserialize;
+
+/// A UI action; keymap files name them in kebab-case (`next-view`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// Leave bantop.
+    Quit,
+    /// Switch to the next view.
+    NextView,
+    /// Show the key help.
+    Help,
+    /// Move the selection up.
+    Up,
+    /// Move the selection down.
+    Down,
+    /// Move the selection a page up.
+    PageUp,
+    /// Move the selection a page down.
+    PageDown,
+    /// Go to the oldest entry.
+    Top,
+    /// Go to the newest entry and follow new ones.
+    Follow,
+    /// Select the next jail.
+    NextJail,
+    /// Select the previous jail.
+    PrevJail,
+    /// Type a filter (jail or address).
+    Filter,
+    /// Unban the selected address.
+    Unban,
+    /// Whitelist the selected address in every jail.
+    Whitelist,
+    /// Ban the selected address by hand, for a chosen time.
+    Ban,
+    /// Confirm the open popup.
+    Confirm,
+    /// Close the open popup.
+    Cancel,
+    /// Pause or resume the replay.
+    Pause,
+    /// Replay faster.
+    Faster,
+    /// Replay slower.
+    Slower,
+}
+
+impl Action {
+    /// A few words for help and footer.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::NextView => "switch view",
+            Action::Help => "help",
+            Action::Up => "up",
+            Action::Down => "down",
+            Action::PageUp => "page up",
+            Action::PageDown => "page down",
+            Action::Top => "oldest",
+            Action::Follow => "newest, follow",
+            Action::NextJail => "next jail",
+            Action::PrevJail => "previous jail",
+            Action::Filter => "filter",
+            Action::Unban => "unban",
+            Action::Whitelist => "whitelist",
+            Action::Ban => "ban",
+            Action::Confirm => "confirm",
+            Action::Cancel => "cancel",
+            Action::Pause => "pause/resume",
+            Action::Faster => "faster",
+            Action::Slower => "slower",
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! The UI's one model. It changes in exactly two places: [`App::apply`] for engine events (this
+//! file) and `App::update` for actions from keys (`update.rs`). Views only read it.
+
+use super::keymap::Keymap;
+use crate::engine::Command;
+use crate::fail2ban::date::Zone;
+use crate::model::{Ban, EngineEvent, History, JailSettings, LogEvent, WhitelistEntry};
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
+
+/// How many events the events view keeps.
+pub const HISTORY: usize = 10_000;
+/// Minutes of attack rate kept for the sparklines.
+const RATE_MINUTES: usize = 120;
+
+/// The views `Tab` switches between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// The stream of failures, bans and unbans.
+    Events,
+    /// Per-jail settings, ban tables and evidence.
+    Jails,
+}
+
+/// One row of the events view.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventRow {
+    /// A failure found in a log.
+    Failure(LogEvent),
+    /// A ban started.
+    Banned(Ban),
+    /// A ban ended.
+    Unbanned {
+        /// The ban.
+        ban: Ban,
+        /// Why it ended.
+        reason: String,
+        /// When.
+        time: f64,
+    },
+}
+
+impl EventRow {
+    /// The jail of the row.
+    pub fn jail(&self) -> &str {
+        match self {
+            EventRow::Failure(e) => &e.failure.jail,
+            EventRow::Banned(ban) | EventRow::Unbanned { ban, .. } => &ban.jail,
+        }
+    }
+
+    /// The address (or host) of the row, as text.
+    pub fn host(&self) -> String {
+        match self {
+            EventRow::Failure(e) => e.failure.host.clone(),
+            EventRow::Banned(ban) | EventRow::Unbanned { ban, .. } => ban.ip.to_string(),
+        }
+    }
+
+    /// The address of the row, when it is one.
+    pub fn ip(&self) -> Option<IpAddr> {
+        match self {
+            EventRow::Failure(e) => e.failure.ip,
+            EventRow::Banned(ban) | EventRow::Unbanned { ban, .. } => Some(ban.ip),
+        }
+    }
+
+    /// When it happened.
+    pub fn time(&self) -> f64 {
+        match self {
+            EventRow::Failure(e) => e.failure.time,
+            EventRow::Banned(ban) => ban.since,
+            EventRow::Unbanned { time, .. } => *time,
+        }
+    }
+}
+
+/// A jail as the UI shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JailPanel {
+    /// Settings (ignore list kept up to date with whitelisting).
+    pub settings: JailSettings,
+    /// Bans in force, oldest first.
+    pub bans: Vec<Ban>,
+    /// Failures seen.
+    pub failures: u64,
+    /// Bans made since the start.
+    pub bans_total: u64,
+    /// Failures per minute of log time: (minute, count), oldest first.
+    pub rate: VecDeque<(i64, u64)>,
+}
+
+/// A write action waiting for the operator's confirmation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirm {
+    /// What will be done, in a few words.
+    pub title: String,
+    /// The command to send.
+    pub command: Command,
+    /// Exactly what will be written.
+    pub plan: Vec<String>,
+    /// Why this needs a second, separate confirmation (own or whitelisted address).
+    pub danger: Option<String>,
+    /// Whether the first confirmation was given and the danger is now shown.
+    pub armed: bool,
+}
+
+/// Ban durations offered by `b`, in seconds (`None`: permanent).
+pub const BAN_CHOICES: [(&str, Option<i64>); 4] = [("10 minutes", Some(600)), ("1 hour", Some(3600)), ("1 day", Some(86_400)), ("permanent", None)];
+
+/// An open popup.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Popup {
+    /// The key help.
+    Help,
+    /// Choosing how long to ban `ip`.
+    BanDuration {
+        /// The address.
+        ip: IpAddr,
+        /// Index into [`BAN_CHOICES`].
+        choice: usize,
+    },
+    /// Confirming a write action.
+    Confirm(Confirm),
+}
+
+/// The demo's replay state, as last reported.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReplayState {
+    /// Time multiplier.
+    pub speed: f64,
+    /// Paused.
+    pub paused: bool,
+    /// Loops done.
+    pub loops: u32,
+}
+
+/// The whole UI state.
+#[derive(Debug, Clone)]
+pub struct App {
+    /// The current view.
+    pub view: View,
+    /// Jails in configuration order.
+    pub jails: Vec<JailPanel>,
+    /// Recent events, oldest first.
+    pub events: History<EventRow>,
+    /// Engine time (log time in the demo).
+    pub now: f64,
+    /// Zone times are shown in.
+    pub zone: Zone,
+    /// Selected event as an offset from the newest matching one; `None` follows new events.
+    pub selected_event: Option<usize>,
+    /// Filter text (jail name or address part).
+    pub filter: String,
+    /// Whether the filter is being typed.
+    pub editing_filter: bool,
+    /// Selected jail in the jails view.
+    pub selected_jail: usize,
+    /// Selected ban in that jail.
+    pub selected_ban: usize,
+    /// The open popup.
+    pub popup: Option<Popup>,
+    /// Last result or message: (ok, text).
+    pub status: Option<(bool, String)>,
+    /// The operator's own addresses.
+    pub operators: Vec<IpAddr>,
+    /// Entries in the whitelist drop-in.
+    pub whitelist: Vec<WhitelistEntry>,
+    /// Lines skipped because they could not be read.
+    pub unparsed: u64,
+    /// The demo's replay state (`None` when live).
+    pub replay: Option<ReplayState>,
+    /// Actions against simulated backends (the demo).
+    pub simulated: bool,
+    /// The keymap.
+    pub keymap: Keymap,
+    /// Set when the user asked to quit.
+    pub should_quit: bool,
+    /// Failure counts per (jail, address) in the current window, from the latest events.
+    pub counts: HashMap<(String, IpAddr), (u32, u32)>,
+}
+
+impl App {
+    /// A fresh model for `jails`.
+    pub fn new(jails: Vec<JailSettings>, keymap: Keymap, zone: Zone, operators: Vec<IpAddr>, simulated: bool) -> Self {
+        let jails = jails.into_iter().map(|settings| JailPanel { settings, bans: Vec::new(), failures: 0, bans_total: 0, rate: VecDeque::new() }).collect();
+        App {
+            view: View::Events,
+            jails,
+            events: History::new(HISTORY),
+            now: 0.0,
+            zone,
+            selected_event: None,
+            filter: String::new(),
+            editing_filter: false,
+            selected_jail: 0,
+            selected_ban: 0,
+            popup: None,
+            status: None,
+            operators,
+            whitelist: Vec::new(),
+            unparsed: 0,
+            replay: None,
+            simulated,
+            keymap,
+            should_quit: false,
+            counts: HashMap::new(),
+        }
+    }
+
+    /// The panel of a jail.
+    pub fn jail(&self, name: &str) -> Option<&JailPanel> {
+        self.jails.iter().find(|j| j.settings.name == name)
+    }
+
+    fn jail_mut(&mut self, name: &str) -> Option<&mut JailPanel> {
+        self.jails.iter_mut().find(|j| j.settings.name == name)
+    }
+
+    /// Whether a row passes the filter.
+    pub fn matches_filter(&self, row: &EventRow) -> bool {
+        self.filter.is_empty() || row.jail().contains(self.filter.as_str()) || row.host().contains(self.filter.as_str())
+    }
+
+    /// Rows that pass the filter, oldest first.
+    pub fn visible_events(&self) -> Vec<&EventRow> {
+        self.events.iter().filter(|row| self.matches_filter(row)).collect()
+    }
+
+    /// The selected row of the events view (the newest when following).
+    pub fn selected_row(&self) -> Option<&EventRow> {
+        let visible = self.visible_events();
+        let offset = self.selected_event.unwrap_or(0);
+        visible.len().checked_sub(offset + 1).and_then(|i| visible.get(i).copied())
+    }
+
+    /// The selected ban of the jails view.
+    pub fn selected_ban(&self) -> Option<&Ban> {
+        self.jails.get(self.selected_jail).and_then(|j| j.bans.get(self.selected_ban))
+    }
+
+    /// Jails where `ip` is banned now.
+    pub fn banned_in(&self, ip: IpAddr) -> Vec<String> {
+        self.jails.iter().filter(|j| j.bans.iter().any(|b| b.ip == ip)).map(|j| j.settings.name.clone()).collect()
+    }
+
+    /// Whether `ip` is one of the operator's addresses.
+    pub fn is_operator(&self, ip: IpAddr) -> bool {
+        self.operators.contains(&ip)
+    }
+
+    /// Jails whose ignore list covers `ip`.
+    pub fn whitelisted_in(&self, ip: IpAddr) -> Vec<String> {
+        self.jails.iter().filter(|j| j.settings.ignores(ip)).map(|j| j.settings.name.clone()).collect()
+    }
+
+    /// Takes in one engine event.
+    pub fn apply(&mut self, event: EngineEvent) {
+        match event {
+            EngineEvent::Clock(now) => self.now = now,
+            EngineEvent::Log(log) => {
+                let minute = (log.failure.time / 60.0).floor() as i64;
+                if let (Some(ip), crate::model::EventKind::Counted { count, maxretry }) = (log.failure.ip, &log.kind) {
+                    self.counts.insert((log.failure.jail.clone(), ip), (*count, *maxretry));
+                }
+                if let Some(panel) = self.jail_mut(&log.failure.jail) {
+                    panel.failures += 1;
+                    match panel.rate.back_mut() {
+                        Some((last, count)) if *last == minute => *count += 1,
+                        _ => panel.rate.push_back((minute, 1)),
+                    }
+                    while panel.rate.len() > RATE_MINUTES {
+                        panel.rate.pop_front();
+                    }
+                }
+                self.push_row(EventRow::Failure(log));
+            }
+            EngineEvent::Banned(ban) => {
+                if let Some(panel) = self.jail_mut(&ban.jail) {
+                    panel.bans.retain(|b| b.ip != ban.ip);
+                    panel.bans.push(ban.clone());
+                    panel.bans_total += 1;
+                }
+                self.counts.remove(&(ban.jail.clone(), ban.ip));
+                self.push_row(EventRow::Banned(ban));
+            }
+            EngineEvent::Unbanned { ban, reason } => {
+                if let Some(panel) = self.jail_mut(&ban.jail) {
+                    panel.bans.retain(|b| b.ip != ban.ip);
+                }
+                self.clamp_ban_selection();
+                let time = self.now;
+                self.push_row(EventRow::Unbanned { ban, reason, time });
+            }
+            EngineEvent::Whitelisted(entry) => {
+                if let (Some(panel), Ok(net)) = (self.jails.iter_mut().find(|j| j.settings.name == entry.jail), entry.entry.parse())
+                    && !panel.settings.ignoreip.contains(&net)
+                {
+                    panel.settings.ignoreip.push(net);
+                }
+                if !self.whitelist.contains(&entry) {
+                    self.whitelist.push(entry);
+                }
+            }
+            EngineEvent::ActionResult { ok, message } => self.status = Some((ok, message)),
+            EngineEvent::Replay { speed, paused, loops } => self.replay = Some(ReplayState { speed, paused, loops }),
+            EngineEvent::Unparsed { source, count } => {
+                self.unparsed += count;
+                self.status = Some((false, format!("{count} unreadable line(s) skipped in {source}")));
+            }
+        }
+    }
+
+    fn push_row(&mut self, row: EventRow) {
+        let visible = self.matches_filter(&row);
+        if visible && let Some(offset) = self.selected_event.as_mut() {
+            // Keep the selection on the same row while new ones arrive below it.
+            *offset += 1;
+        }
+        self.events.push(row);
+    }
+
+    /// Keeps the ban selection inside the selected jail's table.
+    pub fn clamp_ban_selection(&mut self) {
+        let len = self.jails.get(self.selected_jail).map_or(0, |j| j.bans.len());
+        self.selected_ban = self.selected_ban.min(len.saturating_sub(1));
+    }
+}

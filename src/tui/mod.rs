@@ -1,0 +1,38 @@
+//! The terminal UI (ratatui): one model ([`app::App`]), changed by `apply` (engine events) and
+//! `update` (key actions), drawn by pure view functions; the engine runs on its own task.
+
+pub mod action;
+pub mod app;
+pub mod keymap;
+pub mod run;
+pub mod sanitize;
+pub mod terminal;
+pub mod theme;
+mod update;
+pub mod views;
+
+use crate::engine::{DemoEngine, runner};
+use std::net::IpAddr;
+use std::path::Path;
+use tokio::sync::mpsc;
+
+/// Starts the demo in `dir` at `speed` and runs the UI until the user quits.
+pub async fn run_demo(dir: &Path, speed: f64) -> anyhow::Result<()> {
+    let engine = DemoEngine::load(dir, speed)?;
+    let keymap = keymap::Keymap::default_keys().map_err(anyhow::Error::msg)?;
+    let theme = theme::Theme::default_theme().map_err(anyhow::Error::msg)?;
+    let mut operators = vec![engine.operator()];
+    operators.extend(ssh_client_address());
+    let app = app::App::new(engine.jails(), keymap, engine.zone(), operators, true);
+    let (command_tx, command_rx) = mpsc::channel(16);
+    let (event_tx, event_rx) = mpsc::channel(256);
+    let engine_task = tokio::spawn(runner::run_demo(engine, command_rx, event_tx));
+    let result = run::run(app, theme, event_rx, command_tx).await;
+    engine_task.abort();
+    result
+}
+
+/// The client address of this SSH session (`SSH_CONNECTION`, else `SSH_CLIENT`), if any.
+pub fn ssh_client_address() -> Option<IpAddr> {
+    ["SSH_CONNECTION", "SSH_CLIENT"].iter().find_map(|name| std::env::var(name).ok()?.split_whitespace().next()?.parse().ok())
+}

@@ -1,0 +1,77 @@
+//! The UI task: one `tokio::select!` over key presses, engine event batches, signals and a
+//! render tick; events are drained in batches and the screen is redrawn only when something
+//! changed, at most ~30 times a second.
+
+use super::app::App;
+use super::terminal::TerminalGuard;
+use super::theme::Theme;
+use super::views;
+use crate::engine::Command;
+use crate::model::EngineEvent;
+use ratatui::crossterm::event::{self, Event, KeyEventKind};
+use std::time::Duration;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+
+/// Shortest time between two frames.
+const FRAME: Duration = Duration::from_millis(33);
+
+/// Runs the UI until the user quits or a signal asks to stop; the terminal is restored on return.
+pub async fn run(mut app: App, theme: Theme, mut events: mpsc::Receiver<Vec<EngineEvent>>, commands: mpsc::Sender<Command>) -> anyhow::Result<()> {
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut hangup = signal(SignalKind::hangup())?;
+    let mut guard = TerminalGuard::enter()?;
+    let (key_tx, mut keys) = mpsc::channel::<Event>(64);
+    // crossterm's reader blocks; it lives on its own thread and ends with the process.
+    std::thread::spawn(move || {
+        while let Ok(event) = event::read() {
+            if key_tx.blocking_send(event).is_err() {
+                break;
+            }
+        }
+    });
+    let mut frame_tick = tokio::time::interval(FRAME);
+    frame_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut dirty = true;
+    let mut engine_running = true;
+    while !app.should_quit {
+        tokio::select! {
+            Some(input) = keys.recv() => {
+                if let Event::Key(key) = input
+                    && key.kind == KeyEventKind::Press
+                {
+                    for command in app.handle_key(key) {
+                        if commands.send(command).await.is_err() {
+                            app.status = Some((false, "the engine has stopped: nothing can be changed".to_string()));
+                        }
+                    }
+                }
+                dirty = true;
+            }
+            batch = events.recv(), if engine_running => match batch {
+                Some(batch) => {
+                    batch.into_iter().for_each(|event| app.apply(event));
+                    while let Ok(more) = events.try_recv() {
+                        more.into_iter().for_each(|event| app.apply(event));
+                    }
+                    dirty = true;
+                }
+                None => {
+                    engine_running = false;
+                    app.status = Some((false, "the engine has stopped".to_string()));
+                    dirty = true;
+                }
+            },
+            _ = terminate.recv() => break,
+            _ = hangup.recv() => break,
+            _ = frame_tick.tick() => {
+                if dirty {
+                    guard.terminal.draw(|frame| views::render(frame, &app, &theme))?;
+                    dirty = false;
+                }
+            }
+        }
+    }
+    drop(guard);
+    Ok(())
+}

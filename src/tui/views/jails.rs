@@ -1,0 +1,98 @@
+//! The jails view: the list of jails, the selected jail's settings, its ban table (address,
+//! banned since, live countdown, ban count, failures) and the evidence of the selected ban.
+
+use super::{fit, format_clock};
+use crate::fail2ban::duration::format_seconds;
+use crate::tui::app::App;
+use crate::tui::sanitize::sanitize;
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, List, ListItem, ListState, Paragraph, Row, Table, TableState};
+
+/// Draws the jails view in `area`.
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let [list_area, detail_area] = Layout::horizontal([Constraint::Length(22), Constraint::Min(0)]).areas(area);
+    let items: Vec<ListItem> = app
+        .jails
+        .iter()
+        .map(|j| {
+            ListItem::new(Line::from(vec![
+                Span::styled(format!("{:<15}", fit(&j.settings.name, 15)), theme.jail),
+                Span::styled(format!("{:>3}", j.bans.len()), theme.ban),
+            ]))
+        })
+        .collect();
+    let list = List::new(items)
+        .block(Block::default().borders(Borders::ALL).border_style(theme.border).title(" Jails "))
+        .highlight_style(theme.selection);
+    let mut list_state = ListState::default().with_selected(Some(app.selected_jail));
+    frame.render_stateful_widget(list, list_area, &mut list_state);
+
+    let Some(panel) = app.jails.get(app.selected_jail) else { return };
+    let evidence_height = if area.height >= 30 { 9 } else { 6 };
+    let [settings_area, table_area, evidence_area] =
+        Layout::vertical([Constraint::Length(5), Constraint::Min(4), Constraint::Length(evidence_height)]).areas(detail_area);
+
+    let s = &panel.settings;
+    let ignore: Vec<String> = s.ignoreip.iter().map(ToString::to_string).collect();
+    let width = settings_area.width.saturating_sub(12) as usize;
+    let settings = vec![
+        Line::from(vec![
+            Span::styled("maxretry ", theme.label),
+            Span::raw(format!("{}  ", s.maxretry)),
+            Span::styled("findtime ", theme.label),
+            Span::raw(format!("{}  ", format_seconds(s.findtime))),
+            Span::styled("bantime ", theme.label),
+            Span::raw(format_seconds(s.bantime)),
+        ]),
+        Line::from(vec![Span::styled("action   ", theme.label), Span::raw(fit(&s.action.replace('\n', " "), width))]),
+        Line::from(vec![Span::styled("ignoreip ", theme.label), Span::raw(fit(&ignore.join(" "), width))]),
+    ];
+    let title = format!(" {} · filter {} · {} ", s.name, if s.filter.is_empty() { "-" } else { &s.filter }, s.logpath.join(" "));
+    frame.render_widget(
+        Paragraph::new(settings).block(Block::default().borders(Borders::ALL).border_style(theme.border).title(Span::styled(fit(&title, detail_area.width.saturating_sub(4) as usize), theme.jail))),
+        settings_area,
+    );
+
+    let rows: Vec<Row> = panel
+        .bans
+        .iter()
+        .map(|ban| {
+            let expires = match ban.remaining(app.now) {
+                Some(left) => format_seconds(left.ceil() as i64),
+                None => "never".to_string(),
+            };
+            let address_style = if app.is_operator(ban.ip) { theme.operator } else { theme.ban };
+            Row::new(vec![
+                Cell::from(ban.ip.to_string()).style(address_style),
+                Cell::from(format_clock(ban.since, app.zone)),
+                Cell::from(expires),
+                Cell::from(ban.count.to_string()),
+                Cell::from(ban.failures.to_string()),
+            ])
+        })
+        .collect();
+    let table = Table::new(rows, [Constraint::Min(15), Constraint::Length(8), Constraint::Length(9), Constraint::Length(4), Constraint::Length(5)])
+        .header(Row::new(["Address", "Since", "Expires", "Bans", "Fail"]).style(theme.label))
+        .block(Block::default().borders(Borders::ALL).border_style(theme.border).title(format!(" Banned: {} ", panel.bans.len())))
+        .row_highlight_style(theme.selection);
+    let mut table_state = TableState::default().with_selected((!panel.bans.is_empty()).then_some(app.selected_ban));
+    frame.render_stateful_widget(table, table_area, &mut table_state);
+
+    let evidence_width = evidence_area.width.saturating_sub(2) as usize;
+    let lines: Vec<Line> = match app.selected_ban() {
+        Some(ban) if !ban.evidence.is_empty() => {
+            let keep = evidence_area.height.saturating_sub(2) as usize;
+            let skip = ban.evidence.len().saturating_sub(keep);
+            ban.evidence.iter().skip(skip).map(|line| Line::raw(fit(&sanitize(line), evidence_width))).collect()
+        }
+        Some(_) => vec![Line::styled("banned by hand: no log lines", theme.muted)],
+        None => vec![Line::styled("no ban selected", theme.muted)],
+    };
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).border_style(theme.border).title(" Evidence (last lines before the ban) ")),
+        evidence_area,
+    );
+}
