@@ -3,10 +3,10 @@
 //! Layers, each depending only on those below it: [`tui`] -> [`engine`] -> ([`fail2ban`],
 //! [`source`], [`firewall`]) -> [`model`].
 
-pub mod fail2ban;
-pub mod model;
-pub mod engine;
-pub mod firewall;
-pub mod source;
 pub mod cli;
+pub mod engine;
+pub mod fail2ban;
+pub mod firewall;
+pub mod model;
+pub mod source;
 pub mod tui;

@@ -18,5 +18,9 @@ async fn main() -> anyhow::Result<()> {
 /// `./demo` when it holds a scenario, else the demo of the source tree bantop was built from.
 fn default_demo_dir() -> PathBuf {
     let local = PathBuf::from("demo");
-    if local.join("scenario.toml").is_file() { local } else { PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("demo") }
+    if local.join("scenario.toml").is_file() {
+        local
+    } else {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("demo")
+    }
 }

@@ -51,10 +51,22 @@ fn every_attack_of_the_scenario_is_banned_by_its_jail() {
             _ => None,
         })
         .collect();
-    assert_eq!(jails, ["asterisk-wazo", "sshd", "wazo-provd"].into_iter().collect());
+    assert_eq!(
+        jails,
+        ["asterisk-wazo", "sshd", "wazo-provd"]
+            .into_iter()
+            .collect()
+    );
     let rebanned = events.iter().filter(|e| matches!(e, EngineEvent::Banned(b) if b.ip.to_string() == "198.51.100.7" && b.count == 2)).count();
-    assert_eq!(rebanned, 1, "the SSH attacker comes back after its 10m ban and is banned again");
-    assert!(events.iter().any(|e| matches!(e, EngineEvent::Unbanned { reason, .. } if reason == "expired")));
+    assert_eq!(
+        rebanned, 1,
+        "the SSH attacker comes back after its 10m ban and is banned again"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, EngineEvent::Unbanned { reason, .. } if reason == "expired"))
+    );
 }
 
 #[test]
@@ -73,9 +85,27 @@ fn the_operator_fails_but_stays_below_maxretry() {
             _ => None,
         })
         .collect();
-    assert_eq!(counts.iter().filter(|(j, _)| j == "sshd").map(|(_, c)| *c).max(), Some(3));
-    assert_eq!(counts.iter().filter(|(j, _)| j == "asterisk-wazo").map(|(_, c)| *c).max(), Some(6));
-    assert!(!bans(&events).iter().any(|(_, ip)| *ip == operator.to_string()));
+    assert_eq!(
+        counts
+            .iter()
+            .filter(|(j, _)| j == "sshd")
+            .map(|(_, c)| *c)
+            .max(),
+        Some(3)
+    );
+    assert_eq!(
+        counts
+            .iter()
+            .filter(|(j, _)| j == "asterisk-wazo")
+            .map(|(_, c)| *c)
+            .max(),
+        Some(6)
+    );
+    assert!(
+        !bans(&events)
+            .iter()
+            .any(|(_, ip)| *ip == operator.to_string())
+    );
 }
 
 #[test]
@@ -98,28 +128,68 @@ fn unban_whitelist_and_manual_ban_change_the_state() {
     let start = engine.now();
     engine.advance_to(start + 3.0 * 60.0);
     let attacker: IpAddr = "203.0.113.5".parse().unwrap_or(engine.operator());
-    let unban = engine.execute(Command::Unban { jail: "asterisk-wazo".into(), ip: attacker });
-    assert!(unban.iter().any(|e| matches!(e, EngineEvent::Unbanned { reason, .. } if reason == "operator")), "{unban:?}");
-    let again = engine.execute(Command::Unban { jail: "asterisk-wazo".into(), ip: attacker });
-    assert!(matches!(again.as_slice(), [EngineEvent::ActionResult { ok: false, .. }]));
+    let unban = engine.execute(Command::Unban {
+        jail: "asterisk-wazo".into(),
+        ip: attacker,
+    });
+    assert!(
+        unban
+            .iter()
+            .any(|e| matches!(e, EngineEvent::Unbanned { reason, .. } if reason == "operator")),
+        "{unban:?}"
+    );
+    let again = engine.execute(Command::Unban {
+        jail: "asterisk-wazo".into(),
+        ip: attacker,
+    });
+    assert!(matches!(
+        again.as_slice(),
+        [EngineEvent::ActionResult { ok: false, .. }]
+    ));
 
     let operator = engine.operator();
-    let whitelist = engine.execute(Command::Whitelist { entry: operator.into(), jails: vec!["sshd".into()], comment: "test".into() });
-    assert!(whitelist.iter().any(|e| matches!(e, EngineEvent::Whitelisted(w) if w.jail == "sshd")));
+    let whitelist = engine.execute(Command::Whitelist {
+        entry: operator.into(),
+        jails: vec!["sshd".into()],
+        comment: "test".into(),
+    });
+    assert!(
+        whitelist
+            .iter()
+            .any(|e| matches!(e, EngineEvent::Whitelisted(w) if w.jail == "sshd"))
+    );
     let later = engine.advance_to(start + 8.0 * 60.0);
     let operator_sshd: Vec<&EventKind> = later
         .iter()
         .filter_map(|e| match e {
-            EngineEvent::Log(log) if log.failure.ip == Some(operator) && log.failure.jail == "sshd" => Some(&log.kind),
+            EngineEvent::Log(log)
+                if log.failure.ip == Some(operator) && log.failure.jail == "sshd" =>
+            {
+                Some(&log.kind)
+            }
             _ => None,
         })
         .collect();
-    assert!(!operator_sshd.is_empty() && operator_sshd.iter().all(|k| **k == EventKind::Ignored), "{operator_sshd:?}");
+    assert!(
+        !operator_sshd.is_empty() && operator_sshd.iter().all(|k| **k == EventKind::Ignored),
+        "{operator_sshd:?}"
+    );
 
-    let ban = engine.execute(Command::Ban { ip: attacker, seconds: Some(60) });
-    assert!(ban.iter().any(|e| matches!(e, EngineEvent::Banned(b) if b.jail == "manual" && b.until.is_some())));
+    let ban = engine.execute(Command::Ban {
+        ip: attacker,
+        seconds: Some(60),
+    });
+    assert!(
+        ban.iter().any(
+            |e| matches!(e, EngineEvent::Banned(b) if b.jail == "manual" && b.until.is_some())
+        )
+    );
     let expiry = engine.advance_to(engine.now() + 61.0);
-    assert!(expiry.iter().any(|e| matches!(e, EngineEvent::Unbanned { ban, .. } if ban.jail == "manual")));
+    assert!(
+        expiry
+            .iter()
+            .any(|e| matches!(e, EngineEvent::Unbanned { ban, .. } if ban.jail == "manual"))
+    );
 }
 
 #[test]
@@ -127,5 +197,9 @@ fn the_replay_loops_after_the_end() {
     let mut engine = engine();
     let start = engine.now();
     let events = engine.advance_to(start + 26.0 * 60.0);
-    assert!(events.iter().any(|e| matches!(e, EngineEvent::Replay { loops: 1, .. })));
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, EngineEvent::Replay { loops: 1, .. }))
+    );
 }

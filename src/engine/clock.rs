@@ -17,7 +17,11 @@ pub struct ReplayClock {
 impl ReplayClock {
     /// A running clock at `start` (speed is clamped to the supported range).
     pub fn new(start: f64, speed: f64) -> Self {
-        Self { now: start, speed: speed.clamp(SPEED_RANGE.0, SPEED_RANGE.1), paused: false }
+        Self {
+            now: start,
+            speed: speed.clamp(SPEED_RANGE.0, SPEED_RANGE.1),
+            paused: false,
+        }
     }
 
     /// Moves log time on by `real_seconds` of real time.

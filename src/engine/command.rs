@@ -2,8 +2,8 @@
 //! shown in the confirm popup before anything is done.
 
 use crate::fail2ban::dropin;
-use crate::model::WhitelistEntry;
 use crate::fail2ban::duration::format_seconds;
+use crate::model::WhitelistEntry;
 use ipnet::IpNet;
 use std::net::IpAddr;
 
@@ -63,43 +63,82 @@ fn set_name(ip: IpAddr) -> &'static str {
     if ip.is_ipv4() { "ban4" } else { "ban6" }
 }
 
-
 impl Command {
     /// Whether the command changes the world (and so needs a confirmation).
     pub fn writes(&self) -> bool {
-        matches!(self, Command::Unban { .. } | Command::Ban { .. } | Command::Whitelist { .. })
+        matches!(
+            self,
+            Command::Unban { .. } | Command::Ban { .. } | Command::Whitelist { .. }
+        )
     }
 
     /// The exact steps this command will carry out, one per line.
     pub fn plan(&self, context: PlanContext<'_>) -> Vec<String> {
         let mut steps = match self {
             Command::Unban { jail, ip } if jail == MANUAL_JAIL => {
-                vec![format!("nftables: delete element inet bantop {} {{ {ip} }}", set_name(*ip))]
+                vec![format!(
+                    "nftables: delete element inet bantop {} {{ {ip} }}",
+                    set_name(*ip)
+                )]
             }
             Command::Unban { jail, ip } => vec![format!("fail2ban: set {jail} unbanip {ip}")],
             Command::Ban { ip, seconds } => {
-                let timeout = seconds.map(|s| format!(" timeout {}", format_seconds(s))).unwrap_or_default();
-                let how_long = seconds.map_or("permanently".to_string(), |s| format!("for {}", format_seconds(s)));
-                vec![format!("nftables: add element inet bantop {} {{ {ip}{timeout} }}  ({how_long})", set_name(*ip))]
+                let timeout = seconds
+                    .map(|s| format!(" timeout {}", format_seconds(s)))
+                    .unwrap_or_default();
+                let how_long = seconds.map_or("permanently".to_string(), |s| {
+                    format!("for {}", format_seconds(s))
+                });
+                vec![format!(
+                    "nftables: add element inet bantop {} {{ {ip}{timeout} }}  ({how_long})",
+                    set_name(*ip)
+                )]
             }
-            Command::Whitelist { entry, jails, comment } => {
+            Command::Whitelist {
+                entry,
+                jails,
+                comment,
+            } => {
                 let mut all = context.whitelist.to_vec();
                 for jail in jails {
-                    let exists = all.iter().any(|e| e.jail == *jail && e.entry == entry.to_string());
+                    let exists = all
+                        .iter()
+                        .any(|e| e.jail == *jail && e.entry == entry.to_string());
                     if !exists {
-                        all.push(WhitelistEntry { jail: jail.clone(), entry: entry.to_string(), comment: comment.clone() });
+                        all.push(WhitelistEntry {
+                            jail: jail.clone(),
+                            entry: entry.to_string(),
+                            comment: comment.clone(),
+                        });
                     }
                 }
-                let mut steps = vec![format!("write {WHITELIST_DROPIN} (atomically):")];
-                steps.extend(dropin::render(&all).lines().map(|line| format!("  | {line}")));
-                steps.extend(jails.iter().map(|jail| format!("fail2ban: set {jail} addignoreip {entry}")));
-                steps.extend(context.banned_in.iter().map(|jail| format!("fail2ban: set {jail} unbanip {}", entry.addr())));
+                let mut steps: Vec<String> = jails
+                    .iter()
+                    .map(|jail| format!("fail2ban: set {jail} addignoreip {entry}"))
+                    .collect();
+                steps.extend(
+                    context
+                        .banned_in
+                        .iter()
+                        .map(|jail| format!("fail2ban: set {jail} unbanip {}", entry.addr())),
+                );
+                steps.push(format!(
+                    "write {WHITELIST_DROPIN} (atomically), so it survives a restart:"
+                ));
+                steps.extend(
+                    dropin::render(&all)
+                        .lines()
+                        .map(|line| format!("  | {line}")),
+                );
                 steps
             }
             Command::TogglePause | Command::Faster | Command::Slower => Vec::new(),
         };
         if context.simulated && !steps.is_empty() {
-            steps.insert(0, "demo: simulated, nothing on this machine changes".to_string());
+            steps.insert(
+                0,
+                "demo: simulated, nothing on this machine changes".to_string(),
+            );
         }
         steps
     }
@@ -110,31 +149,75 @@ mod tests {
     use super::*;
 
     fn context<'a>(whitelist: &'a [WhitelistEntry], banned_in: &'a [String]) -> PlanContext<'a> {
-        PlanContext { simulated: false, whitelist, banned_in }
+        PlanContext {
+            simulated: false,
+            whitelist,
+            banned_in,
+        }
     }
 
     #[test]
     fn unban_and_ban_plans_name_the_exact_commands() {
         let ip: IpAddr = [203, 0, 113, 5].into();
-        let unban = Command::Unban { jail: "asterisk-wazo".into(), ip }.plan(context(&[], &[]));
-        assert_eq!(unban, vec!["fail2ban: set asterisk-wazo unbanip 203.0.113.5"]);
-        let ban = Command::Ban { ip, seconds: Some(3600) }.plan(context(&[], &[]));
-        assert_eq!(ban, vec!["nftables: add element inet bantop ban4 { 203.0.113.5 timeout 1h }  (for 1h)"]);
+        let unban = Command::Unban {
+            jail: "asterisk-wazo".into(),
+            ip,
+        }
+        .plan(context(&[], &[]));
+        assert_eq!(
+            unban,
+            vec!["fail2ban: set asterisk-wazo unbanip 203.0.113.5"]
+        );
+        let ban = Command::Ban {
+            ip,
+            seconds: Some(3600),
+        }
+        .plan(context(&[], &[]));
+        assert_eq!(
+            ban,
+            vec!["nftables: add element inet bantop ban4 { 203.0.113.5 timeout 1h }  (for 1h)"]
+        );
         let v6: IpAddr = "2001:db8::5".parse().unwrap_or(ip);
-        assert!(Command::Unban { jail: MANUAL_JAIL.into(), ip: v6 }.plan(context(&[], &[]))[0].contains("ban6 { 2001:db8::5 }"));
+        assert!(
+            Command::Unban {
+                jail: MANUAL_JAIL.into(),
+                ip: v6
+            }
+            .plan(context(&[], &[]))[0]
+                .contains("ban6 { 2001:db8::5 }")
+        );
     }
 
     #[test]
     fn whitelist_plan_shows_the_whole_dropin_and_the_live_steps() {
         let entry: IpNet = "192.0.2.10/32".parse().unwrap_or_default();
-        let existing = [WhitelistEntry { jail: "sshd".into(), entry: "198.51.100.1/32".into(), comment: "earlier".into() }];
+        let existing = [WhitelistEntry {
+            jail: "sshd".into(),
+            entry: "198.51.100.1/32".into(),
+            comment: "earlier".into(),
+        }];
         let banned = ["sshd".to_string()];
-        let command = Command::Whitelist { entry, jails: vec!["sshd".into()], comment: "operator".into() };
-        let plan = command.plan(PlanContext { simulated: true, whitelist: &existing, banned_in: &banned });
+        let command = Command::Whitelist {
+            entry,
+            jails: vec!["sshd".into()],
+            comment: "operator".into(),
+        };
+        let plan = command.plan(PlanContext {
+            simulated: true,
+            whitelist: &existing,
+            banned_in: &banned,
+        });
         assert_eq!(plan[0], "demo: simulated, nothing on this machine changes");
-        assert!(plan.contains(&"  |            198.51.100.1/32".to_string()), "keeps earlier entries: {plan:#?}");
+        assert!(
+            plan.contains(&"  |            198.51.100.1/32".to_string()),
+            "keeps earlier entries: {plan:#?}"
+        );
         assert!(plan.contains(&"  |            192.0.2.10/32".to_string()));
-        assert!(plan.contains(&"fail2ban: set sshd addignoreip 192.0.2.10/32".to_string()));
-        assert_eq!(plan.last().map(String::as_str), Some("fail2ban: set sshd unbanip 192.0.2.10"));
+        assert_eq!(plan[1], "fail2ban: set sshd addignoreip 192.0.2.10/32");
+        assert_eq!(plan[2], "fail2ban: set sshd unbanip 192.0.2.10");
+        assert_eq!(
+            plan.last().map(String::as_str),
+            Some("  |            192.0.2.10/32")
+        );
     }
 }

@@ -6,10 +6,10 @@ use super::clock::ReplayClock;
 use super::command::{Command, MANUAL_JAIL, WHITELIST_DROPIN};
 use super::jail_state::JailState;
 use crate::fail2ban::date::Zone;
-use crate::model::WhitelistEntry;
 use crate::fail2ban::jail_conf::{JailConfError, read_jails};
 use crate::fail2ban::{Filter, FilterError};
 use crate::firewall::SimulatedFirewall;
+use crate::model::WhitelistEntry;
 use crate::model::summary::summarize;
 use crate::model::{BanOrigin, EngineEvent, EventKind, Failure, JailSettings, LogEvent};
 use crate::source::SourceLine;
@@ -40,7 +40,9 @@ pub enum DemoError {
         source: FilterError,
     },
     /// A recording names a jail the configuration does not enable.
-    #[error("recording {path} feeds jail {jail:?}, which is not enabled in the demo's configuration")]
+    #[error(
+        "recording {path} feeds jail {jail:?}, which is not enabled in the demo's configuration"
+    )]
     UnknownJail {
         /// The jail.
         jail: String,
@@ -81,15 +83,29 @@ impl DemoEngine {
         let zone = scenario.zone;
         let mut jails = Vec::new();
         for conf in read_jails(&scenario.fail2ban_dir)? {
-            let filter = Filter::load(&conf.settings.filter, &scenario.fail2ban_dir.join("filter.d"), &conf.filter_vars, zone)
-                .map_err(|source| DemoError::Filter { jail: conf.settings.name.clone(), source })?;
-            jails.push(DemoJail { state: JailState::new(conf.settings), filter });
+            let filter = Filter::load(
+                &conf.settings.filter,
+                &scenario.fail2ban_dir.join("filter.d"),
+                &conf.filter_vars,
+                zone,
+            )
+            .map_err(|source| DemoError::Filter {
+                jail: conf.settings.name.clone(),
+                source,
+            })?;
+            jails.push(DemoJail {
+                state: JailState::new(conf.settings),
+                filter,
+            });
         }
         for recording in &mut scenario.recordings {
-            let jail = jails.iter().find(|j| j.state.settings.name == recording.jail).ok_or_else(|| DemoError::UnknownJail {
-                jail: recording.jail.clone(),
-                path: recording.path.display().to_string(),
-            })?;
+            let jail = jails
+                .iter()
+                .find(|j| j.state.settings.name == recording.jail)
+                .ok_or_else(|| DemoError::UnknownJail {
+                    jail: recording.jail.clone(),
+                    path: recording.path.display().to_string(),
+                })?;
             recording.journalmatch = jail.filter.journalmatch().to_vec();
         }
         let replay = Replay::load(&scenario.recordings, zone)?;
@@ -110,7 +126,11 @@ impl DemoEngine {
 
     /// The jails being replayed, then bantop's manual set.
     pub fn jails(&self) -> Vec<JailSettings> {
-        self.jails.iter().map(|j| j.state.settings.clone()).chain(std::iter::once(self.manual.settings.clone())).collect()
+        self.jails
+            .iter()
+            .map(|j| j.state.settings.clone())
+            .chain(std::iter::once(self.manual.settings.clone()))
+            .collect()
     }
 
     /// The operator's address in the recordings.
@@ -131,12 +151,21 @@ impl DemoEngine {
     /// What the consumers should know before the first line: clock, replay state, skipped lines.
     pub fn opening_events(&self) -> Vec<EngineEvent> {
         let mut events = vec![EngineEvent::Clock(self.clock.now), self.replay_event()];
-        events.extend(self.replay.unparsed.iter().filter(|(_, n)| *n > 0).map(|(source, count)| EngineEvent::Unparsed { source: source.clone(), count: *count }));
+        events.extend(self.replay.unparsed.iter().filter(|(_, n)| *n > 0).map(
+            |(source, count)| EngineEvent::Unparsed {
+                source: source.clone(),
+                count: *count,
+            },
+        ));
         events
     }
 
     fn replay_event(&self) -> EngineEvent {
-        EngineEvent::Replay { speed: self.clock.speed, paused: self.clock.paused, loops: self.loops }
+        EngineEvent::Replay {
+            speed: self.clock.speed,
+            paused: self.clock.paused,
+            loops: self.loops,
+        }
     }
 
     /// Moves on by `real_seconds` of real time at the replay speed.
@@ -172,9 +201,17 @@ impl DemoEngine {
     }
 
     fn process(&mut self, line: &SourceLine, time: f64, events: &mut Vec<EngineEvent>) {
-        let Some(jail) = self.jails.iter_mut().find(|j| j.state.settings.name == line.jail) else { return };
+        let Some(jail) = self
+            .jails
+            .iter_mut()
+            .find(|j| j.state.settings.name == line.jail)
+        else {
+            return;
+        };
         let given = line.time_from_source.then_some(time);
-        let Some(found) = jail.filter.match_line(&line.text, given, time) else { return };
+        let Some(found) = jail.filter.match_line(&line.text, given, time) else {
+            return;
+        };
         let ip: Option<IpAddr> = found.host.parse().ok();
         let failure = Failure {
             jail: line.jail.clone(),
@@ -193,16 +230,27 @@ impl DemoEngine {
             None => (EventKind::Unresolved, None),
         };
         let summary = summarize(&line.text);
-        events.push(EngineEvent::Log(LogEvent { failure, kind, summary }));
+        events.push(EngineEvent::Log(LogEvent {
+            failure,
+            kind,
+            summary,
+        }));
         events.extend(ban.map(EngineEvent::Banned));
     }
 
     fn expire(&mut self, now: f64, events: &mut Vec<EngineEvent>) {
         self.firewall.expire(now);
-        let states = self.jails.iter_mut().map(|j| &mut j.state).chain(std::iter::once(&mut self.manual));
+        let states = self
+            .jails
+            .iter_mut()
+            .map(|j| &mut j.state)
+            .chain(std::iter::once(&mut self.manual));
         for state in states {
             for ban in state.expire(now) {
-                events.push(EngineEvent::Unbanned { ban, reason: "expired".to_string() });
+                events.push(EngineEvent::Unbanned {
+                    ban,
+                    reason: "expired".to_string(),
+                });
             }
         }
     }
@@ -213,12 +261,29 @@ impl DemoEngine {
         match command {
             Command::Unban { jail, ip } => self.unban(&jail, ip),
             Command::Ban { ip, seconds } => {
-                let ban = self.manual.ban(ip, now, seconds.unwrap_or(-1), Vec::new(), 0, BanOrigin::Manual);
+                let ban = self.manual.ban(
+                    ip,
+                    now,
+                    seconds.unwrap_or(-1),
+                    Vec::new(),
+                    0,
+                    BanOrigin::Manual,
+                );
                 self.firewall.add(IpNet::from(ip), ban.until, now);
-                let message = format!("banned {ip} in bantop's set (simulated: {})", self.last_firewall_op());
-                vec![EngineEvent::Banned(ban), EngineEvent::ActionResult { ok: true, message }]
+                let message = format!(
+                    "banned {ip} in bantop's set (simulated: {})",
+                    self.last_firewall_op()
+                );
+                vec![
+                    EngineEvent::Banned(ban),
+                    EngineEvent::ActionResult { ok: true, message },
+                ]
             }
-            Command::Whitelist { entry, jails, comment } => self.whitelist(entry, jails, comment),
+            Command::Whitelist {
+                entry,
+                jails,
+                comment,
+            } => self.whitelist(entry, jails, comment),
             Command::TogglePause => {
                 self.clock.paused = !self.clock.paused;
                 vec![self.replay_event()]
@@ -242,15 +307,24 @@ impl DemoEngine {
         if jail == MANUAL_JAIL {
             return Some(&mut self.manual);
         }
-        self.jails.iter_mut().map(|j| &mut j.state).find(|s| s.settings.name == jail)
+        self.jails
+            .iter_mut()
+            .map(|j| &mut j.state)
+            .find(|s| s.settings.name == jail)
     }
 
     fn unban(&mut self, jail: &str, ip: IpAddr) -> Vec<EngineEvent> {
         let Some(state) = self.state_mut(jail) else {
-            return vec![EngineEvent::ActionResult { ok: false, message: format!("no jail named {jail:?}") }];
+            return vec![EngineEvent::ActionResult {
+                ok: false,
+                message: format!("no jail named {jail:?}"),
+            }];
         };
         let Some(ban) = state.unban(ip) else {
-            return vec![EngineEvent::ActionResult { ok: false, message: format!("{ip} is not banned in {jail}") }];
+            return vec![EngineEvent::ActionResult {
+                ok: false,
+                message: format!("{ip} is not banned in {jail}"),
+            }];
         };
         let how = if jail == MANUAL_JAIL {
             self.firewall.delete(IpNet::from(ip));
@@ -259,8 +333,14 @@ impl DemoEngine {
             format!("fail2ban: set {jail} unbanip {ip}")
         };
         vec![
-            EngineEvent::Unbanned { ban, reason: "operator".to_string() },
-            EngineEvent::ActionResult { ok: true, message: format!("unbanned {ip} in {jail} (simulated: {how})") },
+            EngineEvent::Unbanned {
+                ban,
+                reason: "operator".to_string(),
+            },
+            EngineEvent::ActionResult {
+                ok: true,
+                message: format!("unbanned {ip} in {jail} (simulated: {how})"),
+            },
         ]
     }
 
@@ -268,17 +348,32 @@ impl DemoEngine {
         let mut events = Vec::new();
         let mut done = Vec::new();
         for jail in jails {
-            let Some(state) = self.jails.iter_mut().map(|j| &mut j.state).find(|s| s.settings.name == jail) else {
-                events.push(EngineEvent::ActionResult { ok: false, message: format!("no jail named {jail:?}") });
+            let Some(state) = self
+                .jails
+                .iter_mut()
+                .map(|j| &mut j.state)
+                .find(|s| s.settings.name == jail)
+            else {
+                events.push(EngineEvent::ActionResult {
+                    ok: false,
+                    message: format!("no jail named {jail:?}"),
+                });
                 continue;
             };
             if !state.settings.ignoreip.contains(&entry) {
                 state.settings.ignoreip.push(entry);
             }
             if let Some(ban) = state.unban(entry.addr()) {
-                events.push(EngineEvent::Unbanned { ban, reason: "whitelisted".to_string() });
+                events.push(EngineEvent::Unbanned {
+                    ban,
+                    reason: "whitelisted".to_string(),
+                });
             }
-            let record = WhitelistEntry { jail: jail.clone(), entry: entry.to_string(), comment: comment.clone() };
+            let record = WhitelistEntry {
+                jail: jail.clone(),
+                entry: entry.to_string(),
+                comment: comment.clone(),
+            };
             if !self.whitelist.contains(&record) {
                 self.whitelist.push(record.clone());
             }
@@ -286,7 +381,10 @@ impl DemoEngine {
             done.push(jail);
         }
         if !done.is_empty() {
-            let message = format!("whitelisted {entry} in {} (simulated: {WHITELIST_DROPIN}, addignoreip)", done.join(", "));
+            let message = format!(
+                "whitelisted {entry} in {} (simulated: {WHITELIST_DROPIN}, addignoreip)",
+                done.join(", ")
+            );
             events.push(EngineEvent::ActionResult { ok: true, message });
         }
         events

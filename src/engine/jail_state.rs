@@ -38,20 +38,36 @@ pub struct Outcome {
 impl JailState {
     /// A jail with no failures and no bans.
     pub fn new(settings: JailSettings) -> Self {
-        Self { settings, tickets: HashMap::new(), bans: HashMap::new(), ban_counts: HashMap::new() }
+        Self {
+            settings,
+            tickets: HashMap::new(),
+            bans: HashMap::new(),
+            ban_counts: HashMap::new(),
+        }
     }
 
     /// Records a failure of `ip` at `time` with its log line.
     pub fn record_failure(&mut self, ip: IpAddr, time: f64, line: &str) -> Outcome {
         if self.settings.ignores(ip) {
-            return Outcome { kind: EventKind::Ignored, ban: None };
+            return Outcome {
+                kind: EventKind::Ignored,
+                ban: None,
+            };
         }
         if self.bans.contains_key(&ip) {
-            return Outcome { kind: EventKind::AlreadyBanned, ban: None };
+            return Outcome {
+                kind: EventKind::AlreadyBanned,
+                ban: None,
+            };
         }
         let findtime = self.settings.findtime as f64;
         let maxretry = self.settings.maxretry;
-        let ticket = self.tickets.entry(ip).or_insert(Ticket { first: time, last: time, retry: 0, matches: Vec::new() });
+        let ticket = self.tickets.entry(ip).or_insert(Ticket {
+            first: time,
+            last: time,
+            retry: 0,
+            matches: Vec::new(),
+        });
         if time > ticket.last {
             if ticket.first < time - findtime {
                 let rate = f64::from(ticket.retry) / (time - ticket.first) * findtime;
@@ -71,13 +87,35 @@ impl JailState {
         if count < maxretry {
             return Outcome { kind, ban: None };
         }
-        let evidence = self.tickets.remove(&ip).map(|t| t.matches).unwrap_or_default();
-        let ban = self.ban(ip, time, self.settings.bantime, evidence, count, BanOrigin::Jail);
-        Outcome { kind, ban: Some(ban) }
+        let evidence = self
+            .tickets
+            .remove(&ip)
+            .map(|t| t.matches)
+            .unwrap_or_default();
+        let ban = self.ban(
+            ip,
+            time,
+            self.settings.bantime,
+            evidence,
+            count,
+            BanOrigin::Jail,
+        );
+        Outcome {
+            kind,
+            ban: Some(ban),
+        }
     }
 
     /// Bans `ip` at `now` for `seconds` (negative: permanent) and returns the ban.
-    pub fn ban(&mut self, ip: IpAddr, now: f64, seconds: i64, evidence: Vec<String>, failures: u32, origin: BanOrigin) -> Ban {
+    pub fn ban(
+        &mut self,
+        ip: IpAddr,
+        now: f64,
+        seconds: i64,
+        evidence: Vec<String>,
+        failures: u32,
+        origin: BanOrigin,
+    ) -> Ban {
         let count = self.ban_counts.entry(ip).or_insert(0);
         *count += 1;
         let ban = Ban {
@@ -103,9 +141,18 @@ impl JailState {
     /// Ends the bans whose time is up at `now` and forgets tickets older than `findtime`.
     pub fn expire(&mut self, now: f64) -> Vec<Ban> {
         let findtime = self.settings.findtime as f64;
-        self.tickets.retain(|_, ticket| ticket.last > now - findtime);
-        let ended: Vec<IpAddr> = self.bans.values().filter(|ban| ban.until.is_some_and(|until| until <= now)).map(|ban| ban.ip).collect();
-        let mut expired: Vec<Ban> = ended.into_iter().filter_map(|ip| self.bans.remove(&ip)).collect();
+        self.tickets
+            .retain(|_, ticket| ticket.last > now - findtime);
+        let ended: Vec<IpAddr> = self
+            .bans
+            .values()
+            .filter(|ban| ban.until.is_some_and(|until| until <= now))
+            .map(|ban| ban.ip)
+            .collect();
+        let mut expired: Vec<Ban> = ended
+            .into_iter()
+            .filter_map(|ip| self.bans.remove(&ip))
+            .collect();
         expired.sort_by(|a, b| a.since.total_cmp(&b.since));
         expired
     }
@@ -149,13 +196,25 @@ mod tests {
     fn bans_at_maxretry_with_the_evidence() {
         let mut state = jail(3, 600, 600);
         let attacker = ip("198.51.100.7");
-        assert_eq!(state.record_failure(attacker, 100.0, "a").kind, EventKind::Counted { count: 1, maxretry: 3 });
+        assert_eq!(
+            state.record_failure(attacker, 100.0, "a").kind,
+            EventKind::Counted {
+                count: 1,
+                maxretry: 3
+            }
+        );
         state.record_failure(attacker, 110.0, "b");
         let outcome = state.record_failure(attacker, 120.0, "c");
         let ban = outcome.ban.unwrap_or_else(|| panic!("no ban at maxretry"));
-        assert_eq!((ban.since, ban.until, ban.count, ban.failures), (120.0, Some(720.0), 1, 3));
+        assert_eq!(
+            (ban.since, ban.until, ban.count, ban.failures),
+            (120.0, Some(720.0), 1, 3)
+        );
         assert_eq!(ban.evidence, vec!["a", "b", "c"]);
-        assert_eq!(state.record_failure(attacker, 130.0, "d").kind, EventKind::AlreadyBanned);
+        assert_eq!(
+            state.record_failure(attacker, 130.0, "d").kind,
+            EventKind::AlreadyBanned
+        );
     }
 
     #[test]
@@ -166,7 +225,13 @@ mod tests {
         state.record_failure(slow, 50.0, "b");
         // Two failures over 120 s is a rate of one per 60 s: the third counts as 2, no ban.
         let outcome = state.record_failure(slow, 120.0, "c");
-        assert_eq!(outcome.kind, EventKind::Counted { count: 2, maxretry: 3 });
+        assert_eq!(
+            outcome.kind,
+            EventKind::Counted {
+                count: 2,
+                maxretry: 3
+            }
+        );
         assert!(outcome.ban.is_none());
     }
 
@@ -174,7 +239,13 @@ mod tests {
     fn ignored_addresses_are_never_counted() {
         let mut state = jail(1, 600, 600);
         let outcome = state.record_failure(ip("192.0.2.10"), 1.0, "x");
-        assert_eq!(outcome, Outcome { kind: EventKind::Ignored, ban: None });
+        assert_eq!(
+            outcome,
+            Outcome {
+                kind: EventKind::Ignored,
+                ban: None
+            }
+        );
     }
 
     #[test]
@@ -184,7 +255,10 @@ mod tests {
         state.record_failure(attacker, 0.0, "x");
         assert!(state.expire(99.0).is_empty());
         assert_eq!(state.expire(100.0).len(), 1);
-        let again = state.record_failure(attacker, 200.0, "y").ban.map(|b| b.count);
+        let again = state
+            .record_failure(attacker, 200.0, "y")
+            .ban
+            .map(|b| b.count);
         assert_eq!(again, Some(2));
         assert!(state.unban(attacker).is_some());
         assert!(!state.is_banned(attacker));

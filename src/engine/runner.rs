@@ -11,7 +11,11 @@ use tokio::sync::mpsc;
 const TICK: Duration = Duration::from_millis(100);
 
 /// Runs `engine` until the command channel closes or nobody listens to the events.
-pub async fn run_demo(mut engine: DemoEngine, mut commands: mpsc::Receiver<Command>, events: mpsc::Sender<Vec<EngineEvent>>) {
+pub async fn run_demo(
+    mut engine: DemoEngine,
+    mut commands: mpsc::Receiver<Command>,
+    events: mpsc::Sender<Vec<EngineEvent>>,
+) {
     if events.send(engine.opening_events()).await.is_err() {
         return;
     }

@@ -71,7 +71,10 @@ impl Config {
 
     /// Section names (not `DEFAULT`, not `KNOWN/...`) in the order they first appeared.
     pub fn sections(&self) -> impl Iterator<Item = &str> {
-        self.order.iter().map(String::as_str).filter(|name| !name.starts_with("KNOWN/"))
+        self.order
+            .iter()
+            .map(String::as_str)
+            .filter(|name| !name.starts_with("KNOWN/"))
     }
 
     /// Whether a section exists.
@@ -81,7 +84,10 @@ impl Config {
 
     /// Keys set in the section itself (without the defaults).
     pub fn keys(&self, section: &str) -> Vec<&str> {
-        self.sections.get(section).map(|keys| keys.keys().map(String::as_str).collect()).unwrap_or_default()
+        self.sections
+            .get(section)
+            .map(|keys| keys.keys().map(String::as_str).collect())
+            .unwrap_or_default()
     }
 
     /// The raw value: `vars`, then the section, then `[DEFAULT]`.
@@ -94,7 +100,12 @@ impl Config {
 
     /// The interpolated value of `key` in `section`, or `None` when it is not set.
     /// `key` may be `section/name`, `known/name` or `default/name`, as in fail2ban's `get_ex`.
-    pub fn get(&self, section: &str, key: &str, vars: &Section) -> Result<Option<String>, ConfigError> {
+    pub fn get(
+        &self,
+        section: &str,
+        key: &str,
+        vars: &Section,
+    ) -> Result<Option<String>, ConfigError> {
         let key = key.to_lowercase();
         let Some(raw) = self.lookup(section, &key, vars) else {
             return Ok(None);
@@ -110,7 +121,10 @@ impl Config {
         if let Some((qualifier, name)) = key.split_once('/') {
             let from_section = match qualifier {
                 "default" => None,
-                "known" => self.sections.get(&format!("KNOWN/{section}")).and_then(|keys| keys.get(name)),
+                "known" => self
+                    .sections
+                    .get(&format!("KNOWN/{section}"))
+                    .and_then(|keys| keys.get(name)),
                 other => self.section_ci(other).and_then(|keys| keys.get(name)),
             };
             if let Some(raw) = from_section {
@@ -121,22 +135,46 @@ impl Config {
             }
         }
         if key == "__name__" {
-            return self.order.iter().find(|name| *name == section).map(String::as_str);
+            return self
+                .order
+                .iter()
+                .find(|name| *name == section)
+                .map(String::as_str);
         }
-        self.sections.get(section).and_then(|keys| keys.get(key)).or_else(|| self.defaults.get(key)).map(String::as_str)
+        self.sections
+            .get(section)
+            .and_then(|keys| keys.get(key))
+            .or_else(|| self.defaults.get(key))
+            .map(String::as_str)
     }
 
     /// A section by name, ignoring case (names in `%(...)s` are lower-cased by configparser).
     fn section_ci(&self, name: &str) -> Option<&Section> {
         self.sections.get(name).or_else(|| {
-            self.sections.iter().find(|(candidate, _)| candidate.eq_ignore_ascii_case(name)).map(|(_, keys)| keys)
+            self.sections
+                .iter()
+                .find(|(candidate, _)| candidate.eq_ignore_ascii_case(name))
+                .map(|(_, keys)| keys)
         })
     }
 
-    fn interpolate(&self, section: &str, key: &str, raw: &str, vars: &Section, depth: usize) -> Result<String, ConfigError> {
-        let error = |message: String| ConfigError::Interpolation { section: section.to_string(), key: key.to_string(), message };
+    fn interpolate(
+        &self,
+        section: &str,
+        key: &str,
+        raw: &str,
+        vars: &Section,
+        depth: usize,
+    ) -> Result<String, ConfigError> {
+        let error = |message: String| ConfigError::Interpolation {
+            section: section.to_string(),
+            key: key.to_string(),
+            message,
+        };
         if depth > MAX_INTERPOLATION_DEPTH {
-            return Err(error(format!("more than {MAX_INTERPOLATION_DEPTH} nested %(...)s (a reference loop?)")));
+            return Err(error(format!(
+                "more than {MAX_INTERPOLATION_DEPTH} nested %(...)s (a reference loop?)"
+            )));
         }
         let mut out = String::with_capacity(raw.len());
         let mut rest = raw;
@@ -157,7 +195,9 @@ impl Config {
                 out.push_str(&self.interpolate(section, &name, value, vars, depth + 1)?);
                 rest = &inner[end + 2..];
             } else {
-                return Err(error(format!("'%' must be followed by '%' or '(' in {raw:?}")));
+                return Err(error(format!(
+                    "'%' must be followed by '%' or '(' in {raw:?}"
+                )));
             }
         }
         out.push_str(rest);
@@ -171,7 +211,9 @@ impl Config {
                 Some(existing) => {
                     let known: Vec<(String, String)> = keys
                         .iter()
-                        .filter_map(|(key, _)| existing.get(key).map(|old| (key.clone(), old.clone())))
+                        .filter_map(|(key, _)| {
+                            existing.get(key).map(|old| (key.clone(), old.clone()))
+                        })
                         .collect();
                     existing.extend(keys);
                     let known_name = format!("KNOWN/{name}");
@@ -203,19 +245,35 @@ fn with_local(files: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 /// Appends `path` with its includes (before first, after last) to `out`, skipping loops.
-fn expand_includes(path: &Path, seen: &mut Vec<PathBuf>, out: &mut Vec<PathBuf>) -> Result<(), ConfigError> {
+fn expand_includes(
+    path: &Path,
+    seen: &mut Vec<PathBuf>,
+    out: &mut Vec<PathBuf>,
+) -> Result<(), ConfigError> {
     if seen.contains(&path.to_path_buf()) || !path.is_file() {
         return Ok(());
     }
     let text = read_text(path)?;
     let file = ini::parse(&text, path)?;
-    let includes = file.sections.iter().find(|(name, _)| name == "INCLUDES").map(|(_, keys)| keys.clone()).unwrap_or_default();
+    let includes = file
+        .sections
+        .iter()
+        .find(|(name, _)| name == "INCLUDES")
+        .map(|(_, keys)| keys.clone())
+        .unwrap_or_default();
     let dir = path.parent().unwrap_or(Path::new("."));
     let listed = |which: &str| -> Vec<PathBuf> {
         includes
             .iter()
             .filter(|(key, _)| key == which)
-            .flat_map(|(_, value)| value.lines().map(str::trim).filter(|l| !l.is_empty()).map(|l| dir.join(l)).collect::<Vec<_>>())
+            .flat_map(|(_, value)| {
+                value
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(|l| dir.join(l))
+                    .collect::<Vec<_>>()
+            })
             .collect()
     };
     seen.push(path.to_path_buf());
@@ -231,9 +289,13 @@ fn expand_includes(path: &Path, seen: &mut Vec<PathBuf>, out: &mut Vec<PathBuf>)
 }
 
 fn read_text(path: &Path) -> Result<String, ConfigError> {
-    let bytes = std::fs::read(path).map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })?;
-    String::from_utf8(bytes).map_err(|e| {
-        ConfigError::Io { path: path.to_path_buf(), source: std::io::Error::new(std::io::ErrorKind::InvalidData, e) }
+    let bytes = std::fs::read(path).map_err(|source| ConfigError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    String::from_utf8(bytes).map_err(|e| ConfigError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
     })
 }
 
@@ -257,27 +319,64 @@ mod tests {
     #[test]
     fn local_overrides_and_known_keeps_the_previous_value() {
         let dir = tempfile::tempdir().ok();
-        let dir = dir.as_ref().map(|d| d.path()).unwrap_or(Path::new("/nonexistent"));
-        let conf = write(dir, "jail.conf", "[DEFAULT]\nignoreip = 127.0.0.1/8 ::1\n[sshd]\nmaxretry = 5\nport = ssh\n");
-        let dropin = write(dir, "jail.d/wazo.conf", "[sshd]\nmaxretry = 3\nignoreip = %(known/ignoreip)s 192.0.2.10\n");
+        let dir = dir
+            .as_ref()
+            .map(|d| d.path())
+            .unwrap_or(Path::new("/nonexistent"));
+        let conf = write(
+            dir,
+            "jail.conf",
+            "[DEFAULT]\nignoreip = 127.0.0.1/8 ::1\n[sshd]\nmaxretry = 5\nport = ssh\n",
+        );
+        let dropin = write(
+            dir,
+            "jail.d/wazo.conf",
+            "[sshd]\nmaxretry = 3\nignoreip = %(known/ignoreip)s 192.0.2.10\n",
+        );
         write(dir, "jail.local", "[sshd]\nport = 2222\n");
         let config = Config::load(&[conf, dir.join("jail.local"), dropin]);
         let config = config.ok().unwrap_or_default();
         assert_eq!(get(&config, "sshd", "maxretry").as_deref(), Some("3"));
         assert_eq!(get(&config, "sshd", "port").as_deref(), Some("2222"));
-        assert_eq!(get(&config, "sshd", "ignoreip").as_deref(), Some("127.0.0.1/8 ::1 192.0.2.10"));
+        assert_eq!(
+            get(&config, "sshd", "ignoreip").as_deref(),
+            Some("127.0.0.1/8 ::1 192.0.2.10")
+        );
     }
 
     #[test]
     fn includes_come_before_and_interpolation_reaches_other_sections() {
         let dir = tempfile::tempdir().ok();
-        let dir = dir.as_ref().map(|d| d.path()).unwrap_or(Path::new("/nonexistent"));
-        write(dir, "common.conf", "[DEFAULT]\n_daemon = \\S*\nprefix = ^%(_daemon)s:\n[lt_file]\ndatepattern = {^LN-BEG}\n");
-        let filter = write(dir, "f.conf", "[INCLUDES]\nbefore = common.conf\n[DEFAULT]\n_daemon = sshd\n[Definition]\nfailregex = %(prefix)s x <HOST>\ndp = %(lt_file/datepattern)s\nbad = %(nope)s\n");
+        let dir = dir
+            .as_ref()
+            .map(|d| d.path())
+            .unwrap_or(Path::new("/nonexistent"));
+        write(
+            dir,
+            "common.conf",
+            "[DEFAULT]\n_daemon = \\S*\nprefix = ^%(_daemon)s:\n[lt_file]\ndatepattern = {^LN-BEG}\n",
+        );
+        let filter = write(
+            dir,
+            "f.conf",
+            "[INCLUDES]\nbefore = common.conf\n[DEFAULT]\n_daemon = sshd\n[Definition]\nfailregex = %(prefix)s x <HOST>\ndp = %(lt_file/datepattern)s\nbad = %(nope)s\n",
+        );
         let config = Config::load(&[filter]).ok().unwrap_or_default();
-        assert_eq!(get(&config, "Definition", "failregex").as_deref(), Some("^sshd: x <HOST>"));
-        assert_eq!(get(&config, "Definition", "dp").as_deref(), Some("{^LN-BEG}"));
-        let error = config.get("Definition", "bad", &Section::new()).err().map(|e| e.to_string());
-        assert_eq!(error.as_deref(), Some("[Definition] bad: %(nope)s is not defined"));
+        assert_eq!(
+            get(&config, "Definition", "failregex").as_deref(),
+            Some("^sshd: x <HOST>")
+        );
+        assert_eq!(
+            get(&config, "Definition", "dp").as_deref(),
+            Some("{^LN-BEG}")
+        );
+        let error = config
+            .get("Definition", "bad", &Section::new())
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            error.as_deref(),
+            Some("[Definition] bad: %(nope)s is not defined")
+        );
     }
 }

@@ -78,14 +78,37 @@ impl DateDetector {
         let anchored = match pattern {
             None => false,
             Some("{^LN-BEG}") => true,
-            Some("{NONE}") => return Ok(DateDetector { templates: Vec::new(), zone }),
-            Some(other) => return Err(format!("datepattern {other:?} is not supported yet (only the default templates, {{^LN-BEG}} and {{NONE}})")),
+            Some("{NONE}") => {
+                return Ok(DateDetector {
+                    templates: Vec::new(),
+                    zone,
+                });
+            }
+            Some(other) => {
+                return Err(format!(
+                    "datepattern {other:?} is not supported yet (only the default templates, {{^LN-BEG}} and {{NONE}})"
+                ));
+            }
         };
-        let anchor = |body: &str| if anchored { format!(r"^\W{{0,2}}{body}") } else { format!(r"(?:^|\b|\W){body}") };
-        let templates = [(Template::Iso, anchor(ISO)), (Template::Syslog, anchor(SYSLOG)), (Template::Epoch, EPOCH.to_string())];
+        let anchor = |body: &str| {
+            if anchored {
+                format!(r"^\W{{0,2}}{body}")
+            } else {
+                format!(r"(?:^|\b|\W){body}")
+            }
+        };
+        let templates = [
+            (Template::Iso, anchor(ISO)),
+            (Template::Syslog, anchor(SYSLOG)),
+            (Template::Epoch, EPOCH.to_string()),
+        ];
         let templates = templates
             .into_iter()
-            .map(|(template, source)| Regex::new(&source).map(|regex| (template, regex)).map_err(|e| e.to_string()))
+            .map(|(template, source)| {
+                Regex::new(&source)
+                    .map(|regex| (template, regex))
+                    .map_err(|e| e.to_string())
+            })
             .collect::<Result<_, _>>()?;
         Ok(DateDetector { templates, zone })
     }
@@ -104,22 +127,33 @@ impl DateDetector {
             let end = whole.end();
             let start = date_group.start();
             let number = |i: usize| captures.get(i).and_then(|m| m.as_str().parse::<u32>().ok());
-            let fraction = |i: usize| captures.get(i).map_or(0.0, |m| format!("0.{}", m.as_str()).parse::<f64>().unwrap_or(0.0));
+            let fraction = |i: usize| {
+                captures.get(i).map_or(0.0, |m| {
+                    format!("0.{}", m.as_str()).parse::<f64>().unwrap_or(0.0)
+                })
+            };
             let time = match template {
                 Template::Iso => {
-                    let wall = NaiveDate::from_ymd_opt(number(1)? as i32, number(2)?, number(3)?)?.and_hms_opt(number(4)?, number(5)?, number(6)?)?;
+                    let wall = NaiveDate::from_ymd_opt(number(1)? as i32, number(2)?, number(3)?)?
+                        .and_hms_opt(number(4)?, number(5)?, number(6)?)?;
                     let base = match captures.get(8).map(|m| m.as_str()) {
-                        Some(offset) => parse_offset(offset)?.from_local_datetime(&wall).single()?.timestamp() as f64,
+                        Some(offset) => parse_offset(offset)?
+                            .from_local_datetime(&wall)
+                            .single()?
+                            .timestamp() as f64,
                         None => self.zone.epoch(wall)?,
                     };
                     base + fraction(7)
                 }
                 Template::Syslog => {
                     let month = month_number(captures.get(1)?.as_str())?;
-                    let (day, hour, minute, second) = (number(2)?, number(3)?, number(4)?, number(5)?);
+                    let (day, hour, minute, second) =
+                        (number(2)?, number(3)?, number(4)?, number(5)?);
                     let this_year = self.zone.wall(now)?.year();
                     // fail2ban: a date more than a day in the future belongs to the year before.
-                    let candidate = |year: i32| NaiveDate::from_ymd_opt(year, month, day)?.and_hms_opt(hour, minute, second);
+                    let candidate = |year: i32| {
+                        NaiveDate::from_ymd_opt(year, month, day)?.and_hms_opt(hour, minute, second)
+                    };
                     let mut epoch = self.zone.epoch(candidate(this_year)?)?;
                     if epoch > now + 86_400.0 {
                         epoch = self.zone.epoch(candidate(this_year - 1)?)?;
@@ -134,7 +168,9 @@ impl DateDetector {
 }
 
 fn month_number(name: &str) -> Option<u32> {
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     MONTHS.iter().position(|m| *m == name).map(|i| i as u32 + 1)
 }
 
@@ -176,12 +212,19 @@ mod tests {
         let found = detector().find("Jan 19 17:07:58 pbx sshd[1]: x", now);
         assert_eq!(found.map(|d| d.time), Some(1_768_842_478.0));
         let december = detector().find("Dec 31 23:00:00 pbx sshd[1]: x", now);
-        assert!(december.map_or(0.0, |d| d.time) < now, "December is last year's");
+        assert!(
+            december.map_or(0.0, |d| d.time) < now,
+            "December is last year's"
+        );
     }
 
     #[test]
     fn none_and_unsupported_patterns() {
-        assert!(DateDetector::new(Some("{NONE}"), Zone::utc()).map(|d| d.is_none()).unwrap_or(false));
+        assert!(
+            DateDetector::new(Some("{NONE}"), Zone::utc())
+                .map(|d| d.is_none())
+                .unwrap_or(false)
+        );
         assert!(DateDetector::new(Some("%d/%b/%Y"), Zone::utc()).is_err());
     }
 }

@@ -17,7 +17,10 @@ pub fn render(entries: &[WhitelistEntry]) -> String {
         out.push_str(&format!("\n[{jail}]\nignoreip = %(known/ignoreip)s\n"));
         for entry in entries.iter().filter(|e| e.jail == jail) {
             let comment: String = entry.comment.chars().filter(|c| !c.is_control()).collect();
-            out.push_str(&format!("           # {comment}\n           {}\n", entry.entry));
+            out.push_str(&format!(
+                "           # {comment}\n           {}\n",
+                entry.entry
+            ));
         }
     }
     out
@@ -30,12 +33,23 @@ mod tests {
     #[test]
     fn one_section_per_jail_keeping_known_entries() {
         let entries = [
-            WhitelistEntry { jail: "sshd".into(), entry: "192.0.2.10".into(), comment: "operator, 2026-01-19".into() },
-            WhitelistEntry { jail: "sshd".into(), entry: "198.51.100.0/24".into(), comment: "office\nnet".into() },
+            WhitelistEntry {
+                jail: "sshd".into(),
+                entry: "192.0.2.10".into(),
+                comment: "operator, 2026-01-19".into(),
+            },
+            WhitelistEntry {
+                jail: "sshd".into(),
+                entry: "198.51.100.0/24".into(),
+                comment: "office\nnet".into(),
+            },
         ];
         let text = render(&entries);
         assert!(text.contains("[sshd]\nignoreip = %(known/ignoreip)s\n           # operator, 2026-01-19\n           192.0.2.10\n"));
-        assert!(text.contains("# officenet\n"), "control characters cannot break the file: {text}");
+        assert!(
+            text.contains("# officenet\n"),
+            "control characters cannot break the file: {text}"
+        );
         assert_eq!(text.matches("[sshd]").count(), 1);
     }
 }

@@ -25,10 +25,16 @@ pub fn parse_seconds(text: &str) -> Result<i64, String> {
     let mut total = 0.0;
     let mut rest = body.trim_start();
     while !rest.is_empty() {
-        let number_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
-        let number: f64 = rest[..number_len].parse().map_err(|_| format!("{text:?} is not a duration"))?;
+        let number_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let number: f64 = rest[..number_len]
+            .parse()
+            .map_err(|_| format!("{text:?} is not a duration"))?;
         rest = rest[number_len..].trim_start();
-        let unit_len = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(rest.len());
         let unit = rest[..unit_len].to_ascii_lowercase();
         let factor = if unit.is_empty() {
             1.0
@@ -50,10 +56,24 @@ pub fn format_seconds(seconds: i64) -> String {
     if seconds < 0 {
         return "permanent".to_string();
     }
-    let (days, hours, minutes, secs) = (seconds / 86_400, seconds / 3600 % 24, seconds / 60 % 60, seconds % 60);
+    let (days, hours, minutes, secs) = (
+        seconds / 86_400,
+        seconds / 3600 % 24,
+        seconds / 60 % 60,
+        seconds % 60,
+    );
     let parts = [(days, "d"), (hours, "h"), (minutes, "m"), (secs, "s")];
-    let text: String = parts.iter().filter(|(value, _)| *value > 0).take(2).map(|(value, unit)| format!("{value}{unit}")).collect();
-    if text.is_empty() { "0s".to_string() } else { text }
+    let text: String = parts
+        .iter()
+        .filter(|(value, _)| *value > 0)
+        .take(2)
+        .map(|(value, unit)| format!("{value}{unit}"))
+        .collect();
+    if text.is_empty() {
+        "0s".to_string()
+    } else {
+        text
+    }
 }
 
 #[cfg(test)]

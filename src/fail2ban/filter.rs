@@ -75,23 +75,49 @@ pub struct Filter {
 
 impl Filter {
     /// Reads and compiles filter `spec` from `filter_dir` for a jail with options `jail_vars`.
-    pub fn load(spec: &str, filter_dir: &Path, jail_vars: &Section, zone: Zone) -> Result<Self, FilterError> {
+    pub fn load(
+        spec: &str,
+        filter_dir: &Path,
+        jail_vars: &Section,
+        zone: Zone,
+    ) -> Result<Self, FilterError> {
         Self::compile(&FilterConf::load(spec, filter_dir, jail_vars)?, zone)
     }
 
     /// Compiles resolved filter options.
     pub fn compile(conf: &FilterConf, zone: Zone) -> Result<Self, FilterError> {
         let path = conf.path.clone();
-        let compile_list = |key: &'static str, list: &[String]| -> Result<Vec<Pattern>, FilterError> {
-            list.iter().enumerate().map(|(i, source)| compile_one(&path, key, i + 1, source)).collect()
-        };
+        let compile_list =
+            |key: &'static str, list: &[String]| -> Result<Vec<Pattern>, FilterError> {
+                list.iter()
+                    .enumerate()
+                    .map(|(i, source)| compile_one(&path, key, i + 1, source))
+                    .collect()
+            };
         let failregex = compile_list("failregex", &conf.failregex)?;
         if failregex.is_empty() {
             return Err(FilterError::Empty { path });
         }
-        let prefregex = conf.prefregex.as_deref().map(|source| compile_one(&path, "prefregex", 1, source)).transpose()?;
-        let dates = DateDetector::new(conf.datepattern.as_deref(), zone).map_err(|message| FilterError::Date { path: path.clone(), message })?;
-        Ok(Filter { ignoreregex: compile_list("ignoreregex", &conf.ignoreregex)?, path, prefregex, failregex, dates, journalmatch: conf.journalmatch.clone(), mlfid: MlfidCache::default() })
+        let prefregex = conf
+            .prefregex
+            .as_deref()
+            .map(|source| compile_one(&path, "prefregex", 1, source))
+            .transpose()?;
+        let dates = DateDetector::new(conf.datepattern.as_deref(), zone).map_err(|message| {
+            FilterError::Date {
+                path: path.clone(),
+                message,
+            }
+        })?;
+        Ok(Filter {
+            ignoreregex: compile_list("ignoreregex", &conf.ignoreregex)?,
+            path,
+            prefregex,
+            failregex,
+            dates,
+            journalmatch: conf.journalmatch.clone(),
+            mlfid: MlfidCache::default(),
+        })
     }
 
     /// The filter file.
@@ -117,7 +143,14 @@ impl Filter {
         let (text, time) = match time {
             Some(time) => (std::borrow::Cow::Borrowed(line), Some(time)),
             None => match self.dates.find(line, now) {
-                Some(date) => (std::borrow::Cow::Owned(format!("{}{}", &line[..date.start], &line[date.end..])), Some(date.time)),
+                Some(date) => (
+                    std::borrow::Cow::Owned(format!(
+                        "{}{}",
+                        &line[..date.start],
+                        &line[date.end..]
+                    )),
+                    Some(date.time),
+                ),
                 None => (std::borrow::Cow::Borrowed(line), None),
             },
         };
@@ -136,8 +169,16 @@ impl Filter {
                 content = inner;
             }
         }
-        let (fid, found) = self.failregex.iter().enumerate().find_map(|(i, regex)| regex.find(content).map(|m| (i, m)))?;
-        if self.ignoreregex.iter().any(|regex| regex.find(content).is_some()) {
+        let (fid, found) = self
+            .failregex
+            .iter()
+            .enumerate()
+            .find_map(|(i, regex)| regex.find(content).map(|m| (i, m)))?;
+        if self
+            .ignoreregex
+            .iter()
+            .any(|regex| regex.find(content).is_some())
+        {
             return None;
         }
         captures.extend(found.groups);
@@ -150,14 +191,22 @@ impl Filter {
                 return None;
             }
         }
-        let Some(host) = ["ip4", "ip6", "dns", "fid"].iter().find_map(|key| captures.get(*key).cloned()) else {
+        let Some(host) = ["ip4", "ip6", "dns", "fid"]
+            .iter()
+            .find_map(|key| captures.get(*key).cloned())
+        else {
             if let Some(mlfid) = &mlfid {
                 self.mlfid.mark_pending(mlfid);
             }
             return None;
         };
         captures.remove("nofail");
-        Some(FilterMatch { fid, host, time, captures })
+        Some(FilterMatch {
+            fid,
+            host,
+            time,
+            captures,
+        })
     }
 }
 
@@ -167,7 +216,9 @@ fn fold_alternates(captures: &mut BTreeMap<String, String>) {
         .iter()
         .filter_map(|(name, value)| {
             let base = name.strip_prefix("alt_")?;
-            let base = base.trim_end_matches(|c: char| c.is_ascii_digit()).trim_end_matches('_');
+            let base = base
+                .trim_end_matches(|c: char| c.is_ascii_digit())
+                .trim_end_matches('_');
             Some((base.to_string(), value.clone()))
         })
         .collect();
@@ -178,9 +229,20 @@ fn fold_alternates(captures: &mut BTreeMap<String, String>) {
     }
 }
 
-fn compile_one(path: &Path, key: &'static str, index: usize, source: &str) -> Result<Pattern, FilterError> {
+fn compile_one(
+    path: &Path,
+    key: &'static str,
+    index: usize,
+    source: &str,
+) -> Result<Pattern, FilterError> {
     let regex = host_tags::python_to_rust(&host_tags::expand(source));
-    Pattern::compile(&regex).map_err(|message| FilterError::Regex { path: path.to_path_buf(), key, index, regex, message })
+    Pattern::compile(&regex).map_err(|message| FilterError::Regex {
+        path: path.to_path_buf(),
+        key,
+        index,
+        regex,
+        message,
+    })
 }
 
 #[cfg(test)]
@@ -204,34 +266,102 @@ mod tests {
 
     #[test]
     fn finds_host_time_and_captures() {
-        let mut f = filter(&[r"manager\.c: <HOST> failed to authenticate as '<F-USER>[^']*</F-USER>'"], None);
+        let mut f = filter(
+            &[r"manager\.c: <HOST> failed to authenticate as '<F-USER>[^']*</F-USER>'"],
+            None,
+        );
         let found = f.match_line("[2026-01-19 17:07:58.1234] NOTICE[2345] manager.c: 192.0.2.11 failed to authenticate as 'admin'", None, 0.0);
-        let found = found.map(|m| (m.fid, m.host, m.captures.get("user").cloned(), m.time.map(|t| t.floor())));
-        assert_eq!(found, Some((0, "192.0.2.11".to_string(), Some("admin".to_string()), Some(1_768_842_478.0))));
+        let found = found.map(|m| {
+            (
+                m.fid,
+                m.host,
+                m.captures.get("user").cloned(),
+                m.time.map(|t| t.floor()),
+            )
+        });
+        assert_eq!(
+            found,
+            Some((
+                0,
+                "192.0.2.11".to_string(),
+                Some("admin".to_string()),
+                Some(1_768_842_478.0)
+            ))
+        );
     }
 
     #[test]
     fn ipv6_hosts_and_ignoreregex() {
         let mut f = filter(&[r"failed for '<HOST>:\d+'"], None);
         let found = f.match_line("x failed for '[2001:db8::5]:5060' y", Some(5.0), 0.0);
-        assert_eq!(found.map(|m| (m.host, m.time)), Some(("2001:db8::5".to_string(), Some(5.0))));
-        assert_eq!(f.match_line("failed for '192.0.2.1:1' ignore me", Some(5.0), 0.0), None);
+        assert_eq!(
+            found.map(|m| (m.host, m.time)),
+            Some(("2001:db8::5".to_string(), Some(5.0)))
+        );
+        assert_eq!(
+            f.match_line("failed for '192.0.2.1:1' ignore me", Some(5.0), 0.0),
+            None
+        );
     }
 
     #[test]
     fn prefregex_content_is_what_failregex_sees() {
-        let mut f = filter(&[r"^Failed \S+ for <F-USER>\S+</F-USER> from <HOST>", r"^<F-NOFAIL>Connection from</F-NOFAIL> <HOST>"], Some(r"^<F-MLFID>\S+ sshd\[\d+\]:</F-MLFID> <F-CONTENT>.+</F-CONTENT>$"));
-        let found = f.match_line("pbx sshd[42]: Failed password for root from 198.51.100.7 port 4 ssh2", Some(1.0), 0.0);
-        let found = found.map(|m| (m.host, m.captures.get("mlfid").cloned(), m.captures.contains_key("content")));
-        assert_eq!(found, Some(("198.51.100.7".to_string(), Some("pbx sshd[42]:".to_string()), false)));
-        assert_eq!(f.match_line("pbx sshd[42]: Connection from 198.51.100.7", Some(1.0), 0.0), None, "F-NOFAIL is no failure");
-        assert_eq!(f.match_line("other[1]: Failed password for root from 198.51.100.7", Some(1.0), 0.0), None);
+        let mut f = filter(
+            &[
+                r"^Failed \S+ for <F-USER>\S+</F-USER> from <HOST>",
+                r"^<F-NOFAIL>Connection from</F-NOFAIL> <HOST>",
+            ],
+            Some(r"^<F-MLFID>\S+ sshd\[\d+\]:</F-MLFID> <F-CONTENT>.+</F-CONTENT>$"),
+        );
+        let found = f.match_line(
+            "pbx sshd[42]: Failed password for root from 198.51.100.7 port 4 ssh2",
+            Some(1.0),
+            0.0,
+        );
+        let found = found.map(|m| {
+            (
+                m.host,
+                m.captures.get("mlfid").cloned(),
+                m.captures.contains_key("content"),
+            )
+        });
+        assert_eq!(
+            found,
+            Some((
+                "198.51.100.7".to_string(),
+                Some("pbx sshd[42]:".to_string()),
+                false
+            ))
+        );
+        assert_eq!(
+            f.match_line("pbx sshd[42]: Connection from 198.51.100.7", Some(1.0), 0.0),
+            None,
+            "F-NOFAIL is no failure"
+        );
+        assert_eq!(
+            f.match_line(
+                "other[1]: Failed password for root from 198.51.100.7",
+                Some(1.0),
+                0.0
+            ),
+            None
+        );
     }
 
     #[test]
     fn a_bad_regex_names_file_list_and_line() {
-        let conf = FilterConf { path: PathBuf::from("filter.d/bad.conf"), failregex: vec!["ok <HOST>".into(), "(unclosed <HOST>".into()], ..FilterConf::default() };
-        let error = Filter::compile(&conf, Zone::utc()).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(error.starts_with("filter.d/bad.conf: failregex line 2:"), "{error}");
+        let conf = FilterConf {
+            path: PathBuf::from("filter.d/bad.conf"),
+            failregex: vec!["ok <HOST>".into(), "(unclosed <HOST>".into()],
+            ..FilterConf::default()
+        };
+        let error = Filter::compile(&conf, Zone::utc())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            error.starts_with("filter.d/bad.conf: failregex line 2:"),
+            "{error}"
+        );
     }
 }

@@ -26,7 +26,14 @@ pub struct FilterConf {
 }
 
 /// The definition options fail2ban's filter reader reads.
-const DEFINITION_OPTIONS: [&str; 6] = ["prefregex", "failregex", "ignoreregex", "datepattern", "maxlines", "journalmatch"];
+const DEFINITION_OPTIONS: [&str; 6] = [
+    "prefregex",
+    "failregex",
+    "ignoreregex",
+    "datepattern",
+    "maxlines",
+    "journalmatch",
+];
 
 impl FilterConf {
     /// Reads filter `spec` (`name[opt=value, ...]` or a path to a `.conf`) from `filter_dir`,
@@ -43,7 +50,10 @@ impl FilterConf {
             filter_dir.join(format!("{}.conf", parsed.name))
         };
         if !path.is_file() {
-            return Err(ConfigError::Io { path, source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such filter file") });
+            return Err(ConfigError::Io {
+                path,
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such filter file"),
+            });
         }
         let config = Config::load(std::slice::from_ref(&path))?;
         let mut init: Section = parsed.options;
@@ -58,7 +68,8 @@ impl FilterConf {
         if config.has_section("Init") {
             for key in config.keys("Init") {
                 if let Some(value) = config.get("Init", key, &Section::new())? {
-                    init.entry(format!("known/{key}")).or_insert_with(|| value.clone());
+                    init.entry(format!("known/{key}"))
+                        .or_insert_with(|| value.clone());
                     init.entry(key.to_string()).or_insert(value);
                 }
             }
@@ -66,19 +77,36 @@ impl FilterConf {
         combined.extend(init);
         let mut resolved = Section::new();
         for option in DEFINITION_OPTIONS {
-            let Some(value) = combined.get(option) else { continue };
+            let Some(value) = combined.get(option) else {
+                continue;
+            };
             let mut lookup = |tag: &str| -> Option<String> {
-                if tag != option && let Some(value) = combined.get(tag) {
+                if tag != option
+                    && let Some(value) = combined.get(tag)
+                {
                     return Some(value.clone());
                 }
                 config.get("Definition", tag, &vars).ok().flatten()
             };
-            let value = tags::substitute(value, &mut lookup)
-                .map_err(|message| ConfigError::Interpolation { section: "Definition".to_string(), key: option.to_string(), message })?;
+            let value = tags::substitute(value, &mut lookup).map_err(|message| {
+                ConfigError::Interpolation {
+                    section: "Definition".to_string(),
+                    key: option.to_string(),
+                    message,
+                }
+            })?;
             resolved.insert(option.to_string(), value);
         }
         let lines = |key: &str| -> Vec<String> {
-            resolved.get(key).map(|v| v.lines().map(str::to_string).filter(|l| !l.trim().is_empty()).collect()).unwrap_or_default()
+            resolved
+                .get(key)
+                .map(|v| {
+                    v.lines()
+                        .map(str::to_string)
+                        .filter(|l| !l.trim().is_empty())
+                        .collect()
+                })
+                .unwrap_or_default()
         };
         let maxlines = match resolved.get("maxlines").map(|v| v.trim()) {
             None | Some("") => 1,
@@ -89,10 +117,16 @@ impl FilterConf {
             })?,
         };
         Ok(FilterConf {
-            prefregex: resolved.get("prefregex").filter(|v| !v.trim().is_empty()).cloned(),
+            prefregex: resolved
+                .get("prefregex")
+                .filter(|v| !v.trim().is_empty())
+                .cloned(),
             failregex: lines("failregex"),
             ignoreregex: lines("ignoreregex"),
-            datepattern: resolved.get("datepattern").filter(|v| !v.trim().is_empty()).cloned(),
+            datepattern: resolved
+                .get("datepattern")
+                .filter(|v| !v.trim().is_empty())
+                .cloned(),
             maxlines,
             journalmatch: lines("journalmatch"),
             path,

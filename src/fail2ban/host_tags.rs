@@ -92,14 +92,19 @@ pub fn expand(regex: &str) -> String {
 
 /// fail2ban's `FCUSTNAME_CRE`: upper-case letters, digits, `_` and `-`.
 fn is_custom(name: &str) -> bool {
-    !name.is_empty() && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '-')
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
 /// Length of a tag matching fail2ban's `FTAG_CRE` (`</?[\w\-]+/?>`) at the start of `text`.
 fn tag_len(text: &str) -> Option<usize> {
     let body = text.strip_prefix('<')?;
     let body_start = usize::from(body.starts_with('/'));
-    let word_len = body[body_start..].find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-')).unwrap_or(body.len() - body_start);
+    let word_len = body[body_start..]
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+        .unwrap_or(body.len() - body_start);
     if word_len == 0 {
         return None;
     }
@@ -151,8 +156,14 @@ pub fn python_to_rust(regex: &str) -> String {
             '(' if !in_class && chars.clone().take(2).eq(['?', '(']) => {
                 // Python's `(?(name)yes|no)` tests a named group; fancy-regex spells it `(?(<name>)`.
                 chars.nth(1);
-                let name: String = chars.clone().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-                let is_name = name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_');
+                let name: String = chars
+                    .clone()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                let is_name = name
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_alphabetic() || c == '_');
                 if is_name && chars.clone().nth(name.chars().count()) == Some(')') {
                     chars.nth(name.chars().count());
                     out.push_str(&format!("(?(<{name}>)"));
@@ -196,7 +207,10 @@ mod tests {
         assert!(out.contains("(?P<ip4>"));
         assert!(out.contains("(?P<dns>"));
         assert!(out.contains(r"(?P<fid>\S+)"));
-        assert!(out.ends_with("</F-OTHER>"), "an unopened close tag stays as written: {out}");
+        assert!(
+            out.ends_with("</F-OTHER>"),
+            "an unopened close tag stays as written: {out}"
+        );
         assert_eq!(expand("<F-ALT_USER>x</F-ALT_USER>"), "(?P<alt_user>x)");
     }
 
@@ -206,6 +220,9 @@ mod tests {
         assert_eq!(python_to_rust(r"{^LN-BEG}x{2,3}"), r"\{^LN-BEG}x{2,3}");
         assert_eq!(python_to_rust(r"[[]x[^]]"), r"[\[]x[^\]]");
         assert_eq!(python_to_rust(r"[a&&b]"), r"[a\&&b]");
-        assert_eq!(python_to_rust(r"(?P<c>x)?(?(c)a|b)(?(1)c)"), r"(?P<c>x)?(?(<c>)a|b)(?(1)c)");
+        assert_eq!(
+            python_to_rust(r"(?P<c>x)?(?(c)a|b)(?(1)c)"),
+            r"(?P<c>x)?(?(<c>)a|b)(?(1)c)"
+        );
     }
 }

@@ -30,7 +30,11 @@ type RawSection = Vec<(String, Vec<String>)>;
 
 /// Parses `text` read from `path` (the path is only used in error messages).
 pub fn parse(text: &str, path: &Path) -> Result<IniFile, IniError> {
-    let error = |line: usize, message: String| IniError { path: path.to_path_buf(), line, message };
+    let error = |line: usize, message: String| IniError {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
     // Index 0 is DEFAULT; the others follow file order.
     let mut sections: Vec<(String, RawSection)> = vec![("DEFAULT".to_string(), Vec::new())];
     let mut current: Option<usize> = None;
@@ -41,7 +45,11 @@ pub fn parse(text: &str, path: &Path) -> Result<IniFile, IniError> {
         let lineno = index + 1;
         let trimmed_start = raw.trim_start();
         let is_comment = trimmed_start.starts_with('#') || trimmed_start.starts_with(';');
-        let value = if is_comment { "" } else { strip_inline_comment(raw).trim() };
+        let value = if is_comment {
+            ""
+        } else {
+            strip_inline_comment(raw).trim()
+        };
         if value.is_empty() {
             // configparser keeps blank lines inside a value and drops comment lines.
             if let (false, Some((section, key, _))) = (is_comment, open) {
@@ -70,25 +78,39 @@ pub fn parse(text: &str, path: &Path) -> Result<IniFile, IniError> {
             continue;
         }
         let Some(section) = current else {
-            return Err(error(lineno, format!("a key before any [section]: {value:?}")));
+            return Err(error(
+                lineno,
+                format!("a key before any [section]: {value:?}"),
+            ));
         };
         let Some((key, first)) = split_option(value) else {
-            return Err(error(lineno, format!("expected `key = value`, found {value:?}")));
+            return Err(error(
+                lineno,
+                format!("expected `key = value`, found {value:?}"),
+            ));
         };
         let key = key.to_lowercase();
         let keys = &mut sections[section].1;
         if keys.iter().any(|(existing, _)| *existing == key) {
-            return Err(error(lineno, format!("key {key:?} appears twice in this section")));
+            return Err(error(
+                lineno,
+                format!("key {key:?} appears twice in this section"),
+            ));
         }
         keys.push((key, vec![first.to_string()]));
         open = Some((section, keys.len() - 1, indent));
     }
     let mut finished = sections.into_iter().map(|(name, keys)| {
-        let keys = keys.into_iter().map(|(key, lines)| (key, lines.join("\n").trim_end().to_string()));
+        let keys = keys
+            .into_iter()
+            .map(|(key, lines)| (key, lines.join("\n").trim_end().to_string()));
         (name, keys.collect::<Vec<_>>())
     });
     let defaults = finished.next().map(|(_, keys)| keys).unwrap_or_default();
-    Ok(IniFile { defaults, sections: finished.collect() })
+    Ok(IniFile {
+        defaults,
+        sections: finished.collect(),
+    })
 }
 
 /// `[name]` -> `name` (the name runs to the last `]`, as configparser reads it).
@@ -133,20 +155,35 @@ mod tests {
         let file = parse_ok(
             "[DEFAULT]\nbantime = 10m\n\n[Definition]\n# comment\nfailregex = ^a <HOST>$\n            ^b: <HOST>\n\n            ^c\nignoreregex =\nKey: v ; inline\n",
         );
-        assert_eq!(file.defaults, vec![("bantime".to_string(), "10m".to_string())]);
+        assert_eq!(
+            file.defaults,
+            vec![("bantime".to_string(), "10m".to_string())]
+        );
         let (name, keys) = &file.sections[0];
         assert_eq!(name, "Definition");
-        assert_eq!(keys[0], ("failregex".to_string(), "^a <HOST>$\n^b: <HOST>\n\n^c".to_string()));
+        assert_eq!(
+            keys[0],
+            (
+                "failregex".to_string(),
+                "^a <HOST>$\n^b: <HOST>\n\n^c".to_string()
+            )
+        );
         assert_eq!(keys[1], ("ignoreregex".to_string(), String::new()));
         assert_eq!(keys[2], ("key".to_string(), "v".to_string()));
     }
 
     #[test]
     fn errors_name_the_file_and_line() {
-        let error = parse("[a]\nok = 1\nthis line has no delimiter\n", Path::new("filter.d/x.conf"));
+        let error = parse(
+            "[a]\nok = 1\nthis line has no delimiter\n",
+            Path::new("filter.d/x.conf"),
+        );
         assert_eq!(
             error.map_err(|e| e.to_string()),
-            Err("filter.d/x.conf:3: expected `key = value`, found \"this line has no delimiter\"".to_string())
+            Err(
+                "filter.d/x.conf:3: expected `key = value`, found \"this line has no delimiter\""
+                    .to_string()
+            )
         );
         assert!(parse("key = 1\n", Path::new("x")).is_err());
         assert!(parse("[a]\nk = 1\nk = 2\n", Path::new("x")).is_err());

@@ -41,7 +41,12 @@ pub struct JailConf {
 pub fn jail_files(dir: &Path) -> Vec<PathBuf> {
     let sorted = |pattern: &str| -> Vec<PathBuf> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("jail.d"))
-            .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == pattern)).collect())
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == pattern))
+                    .collect()
+            })
             .unwrap_or_default();
         files.sort();
         files
@@ -58,10 +63,21 @@ pub fn read_jails(dir: &Path) -> Result<Vec<JailConf>, JailConfError> {
     let files = jail_files(dir);
     if files.is_empty() {
         let path = dir.join("jail.conf");
-        return Err(ConfigError::Io { path, source: std::io::Error::new(std::io::ErrorKind::NotFound, "no jail.conf or jail.d/ here") }.into());
+        return Err(ConfigError::Io {
+            path,
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "no jail.conf or jail.d/ here",
+            ),
+        }
+        .into());
     }
     let config = Config::load(&files)?;
-    let names: Vec<String> = config.sections().filter(|name| *name != "INCLUDES" && !name.contains('/')).map(str::to_string).collect();
+    let names: Vec<String> = config
+        .sections()
+        .filter(|name| *name != "INCLUDES" && !name.contains('/'))
+        .map(str::to_string)
+        .collect();
     let mut jails = Vec::new();
     for name in names {
         let value = |key: &str| config.get(&name, key, &Section::new());
@@ -75,22 +91,35 @@ pub fn read_jails(dir: &Path) -> Result<Vec<JailConf>, JailConfError> {
 }
 
 fn is_true(text: &str) -> bool {
-    matches!(text.trim().to_ascii_lowercase().as_str(), "true" | "yes" | "1" | "on")
+    matches!(
+        text.trim().to_ascii_lowercase().as_str(),
+        "true" | "yes" | "1" | "on"
+    )
 }
 
 fn resolve(config: &Config, name: &str) -> Result<JailConf, JailConfError> {
-    let get = |key: &str| -> Result<String, JailConfError> { Ok(config.get(name, key, &Section::new())?.unwrap_or_default()) };
+    let get = |key: &str| -> Result<String, JailConfError> {
+        Ok(config.get(name, key, &Section::new())?.unwrap_or_default())
+    };
     let seconds = |key: &str| -> Result<i64, JailConfError> {
         let value = get(key)?;
-        parse_seconds(&value).map_err(|message| JailConfError::Value { jail: name.to_string(), key: key.to_string(), value, message })
+        parse_seconds(&value).map_err(|message| JailConfError::Value {
+            jail: name.to_string(),
+            key: key.to_string(),
+            value,
+            message,
+        })
     };
     let maxretry_text = get("maxretry")?;
-    let maxretry = maxretry_text.trim().parse().map_err(|_| JailConfError::Value {
-        jail: name.to_string(),
-        key: "maxretry".to_string(),
-        value: maxretry_text.clone(),
-        message: "not a whole number".to_string(),
-    })?;
+    let maxretry = maxretry_text
+        .trim()
+        .parse()
+        .map_err(|_| JailConfError::Value {
+            jail: name.to_string(),
+            key: "maxretry".to_string(),
+            value: maxretry_text.clone(),
+            message: "not a whole number".to_string(),
+        })?;
     let backend = get("backend")?;
     let mut filter_vars = Section::new();
     for key in config.keys(name) {
@@ -98,8 +127,14 @@ fn resolve(config: &Config, name: &str) -> Result<JailConf, JailConfError> {
             filter_vars.insert(key.to_string(), value);
         }
     }
-    let logtype = if backend.trim().starts_with("systemd") { "journal" } else { "file" };
-    filter_vars.entry("logtype".to_string()).or_insert_with(|| logtype.to_string());
+    let logtype = if backend.trim().starts_with("systemd") {
+        "journal"
+    } else {
+        "file"
+    };
+    filter_vars
+        .entry("logtype".to_string())
+        .or_insert_with(|| logtype.to_string());
     let ignoreip_text = get("ignoreip")?;
     let settings = JailSettings {
         name: name.to_string(),
@@ -113,13 +148,28 @@ fn resolve(config: &Config, name: &str) -> Result<JailConf, JailConfError> {
             value: ignoreip_text.clone(),
             message,
         })?,
-        logpath: get("logpath")?.split_whitespace().map(str::to_string).collect(),
+        logpath: get("logpath")?
+            .split_whitespace()
+            .map(str::to_string)
+            .collect(),
         backend,
         // The action is only displayed: an unresolvable one is shown as written.
-        action: config.get(name, "action", &Section::new()).ok().flatten().or_else(|| config.raw(name, "action", &Section::new()).map(str::to_string)).unwrap_or_default(),
+        action: config
+            .get(name, "action", &Section::new())
+            .ok()
+            .flatten()
+            .or_else(|| {
+                config
+                    .raw(name, "action", &Section::new())
+                    .map(str::to_string)
+            })
+            .unwrap_or_default(),
         port: get("port")?,
     };
-    Ok(JailConf { settings, filter_vars })
+    Ok(JailConf {
+        settings,
+        filter_vars,
+    })
 }
 
 /// Addresses and networks separated by spaces or commas; host names are not supported yet.
@@ -143,7 +193,14 @@ mod tests {
     #[test]
     fn ignoreip_takes_addresses_and_networks() {
         let nets = parse_ignoreip("127.0.0.1/8 ::1, 192.0.2.10");
-        assert_eq!(nets.map(|n| n.iter().map(ToString::to_string).collect::<Vec<_>>()), Ok(vec!["127.0.0.0/8".to_string(), "::1/128".to_string(), "192.0.2.10/32".to_string()]));
+        assert_eq!(
+            nets.map(|n| n.iter().map(ToString::to_string).collect::<Vec<_>>()),
+            Ok(vec![
+                "127.0.0.0/8".to_string(),
+                "::1/128".to_string(),
+                "192.0.2.10/32".to_string()
+            ])
+        );
         assert!(parse_ignoreip("10.0.0.1; rm -rf /").is_err());
     }
 }

@@ -73,7 +73,14 @@ impl MlfidCache {
             let users_set: BTreeSet<String> = user.into_iter().collect();
             users = users_set.len();
             if flags & FORGET == 0 {
-                self.insert(mlfid, Entry { time, groups: fail.clone(), users: users_set });
+                self.insert(
+                    mlfid,
+                    Entry {
+                        time,
+                        groups: fail.clone(),
+                        users: users_set,
+                    },
+                );
             }
         }
         let pending = fail.remove("mlfpending").is_some();
@@ -87,13 +94,19 @@ impl MlfidCache {
     /// Marks the entry of `mlfid` as having a failure waiting for its address.
     pub fn mark_pending(&mut self, mlfid: &str) {
         if let Some(entry) = self.entries.get_mut(mlfid) {
-            entry.groups.insert("mlfpending".to_string(), "1".to_string());
+            entry
+                .groups
+                .insert("mlfpending".to_string(), "1".to_string());
         }
     }
 
     fn insert(&mut self, mlfid: &str, entry: Entry) {
         if self.entries.len() >= MAX_ENTRIES
-            && let Some(oldest) = self.entries.iter().min_by(|a, b| a.1.time.total_cmp(&b.1.time)).map(|(k, _)| k.clone())
+            && let Some(oldest) = self
+                .entries
+                .iter()
+                .min_by(|a, b| a.1.time.total_cmp(&b.1.time))
+                .map(|(k, _)| k.clone())
         {
             self.entries.remove(&oldest);
         }
@@ -106,13 +119,20 @@ mod tests {
     use super::*;
 
     fn groups(pairs: &[(&str, &str)]) -> Groups {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn a_nofail_line_lends_its_address_to_the_failure_that_follows() {
         let mut cache = MlfidCache::default();
-        let first = cache.merge("sshd[1]:", groups(&[("nofail", "Connection from"), ("ip4", "192.0.2.1")]), 0.0);
+        let first = cache.merge(
+            "sshd[1]:",
+            groups(&[("nofail", "Connection from"), ("ip4", "192.0.2.1")]),
+            0.0,
+        );
         assert!(truthy(&first, "nofail"));
         let second = cache.merge("sshd[1]:", groups(&[("user", "root")]), 1.0);
         assert_eq!(second.get("ip4").map(String::as_str), Some("192.0.2.1"));
@@ -122,7 +142,15 @@ mod tests {
     #[test]
     fn a_gained_login_is_no_failure_and_forget_closes_the_connection() {
         let mut cache = MlfidCache::default();
-        let gained = cache.merge("sshd[2]:", groups(&[("mlfgained", "Accepted publickey"), ("mlfforget", "Accepted publickey"), ("ip4", "192.0.2.10")]), 0.0);
+        let gained = cache.merge(
+            "sshd[2]:",
+            groups(&[
+                ("mlfgained", "Accepted publickey"),
+                ("mlfforget", "Accepted publickey"),
+                ("ip4", "192.0.2.10"),
+            ]),
+            0.0,
+        );
         assert!(truthy(&gained, "nofail"));
         assert!(cache.entries.is_empty());
     }
@@ -130,7 +158,11 @@ mod tests {
     #[test]
     fn several_users_on_one_connection_reset_nofail() {
         let mut cache = MlfidCache::default();
-        cache.merge("sshd[3]:", groups(&[("user", "a"), ("nofail", "x"), ("ip4", "192.0.2.1")]), 0.0);
+        cache.merge(
+            "sshd[3]:",
+            groups(&[("user", "a"), ("nofail", "x"), ("ip4", "192.0.2.1")]),
+            0.0,
+        );
         let second = cache.merge("sshd[3]:", groups(&[("user", "b"), ("nofail", "x")]), 1.0);
         assert!(!truthy(&second, "nofail"));
     }

@@ -36,7 +36,12 @@ impl Pattern {
                 .backtrack_limit(BACKTRACK_LIMIT)
                 .build()
                 .map(Pattern::Backtracking)
-                .map_err(|fancy_error| format!("{fancy_error} (and the linear engine: {})", first_line(&linear_error.to_string()))),
+                .map_err(|fancy_error| {
+                    format!(
+                        "{fancy_error} (and the linear engine: {})",
+                        first_line(&linear_error.to_string())
+                    )
+                }),
         }
     }
 
@@ -57,9 +62,17 @@ impl Pattern {
                 let groups = regex
                     .capture_names()
                     .flatten()
-                    .filter_map(|name| captures.name(name).map(|m| (name.to_string(), m.as_str().to_string())))
+                    .filter_map(|name| {
+                        captures
+                            .name(name)
+                            .map(|m| (name.to_string(), m.as_str().to_string()))
+                    })
                     .collect();
-                Some(PatternMatch { start: whole.start(), end: whole.end(), groups })
+                Some(PatternMatch {
+                    start: whole.start(),
+                    end: whole.end(),
+                    groups,
+                })
             }
             Pattern::Backtracking(regex) => {
                 let captures = regex.captures(text).ok()??;
@@ -67,9 +80,17 @@ impl Pattern {
                 let groups = regex
                     .capture_names()
                     .flatten()
-                    .filter_map(|name| captures.name(name).map(|m| (name.to_string(), m.as_str().to_string())))
+                    .filter_map(|name| {
+                        captures
+                            .name(name)
+                            .map(|m| (name.to_string(), m.as_str().to_string()))
+                    })
                     .collect();
-                Some(PatternMatch { start: whole.start(), end: whole.end(), groups })
+                Some(PatternMatch {
+                    start: whole.start(),
+                    end: whole.end(),
+                    groups,
+                })
             }
         }
     }
@@ -89,7 +110,10 @@ mod tests {
         let pattern = pattern.ok();
         assert_eq!(pattern.as_ref().map(Pattern::engine), Some("regex"));
         let found = pattern.and_then(|p| p.find("x from 192.0.2.1 port"));
-        assert_eq!(found.map(|m| m.groups.get("ip4").cloned()), Some(Some("192.0.2.1".to_string())));
+        assert_eq!(
+            found.map(|m| m.groups.get("ip4").cloned()),
+            Some(Some("192.0.2.1".to_string()))
+        );
     }
 
     #[test]

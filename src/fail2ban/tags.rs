@@ -6,13 +6,22 @@
 const MAX_DEPTH: usize = 32;
 
 /// Replaces every resolvable `<tag>` in `value`; `lookup` gives a tag's raw value or `None`.
-pub fn substitute(value: &str, lookup: &mut dyn FnMut(&str) -> Option<String>) -> Result<String, String> {
+pub fn substitute(
+    value: &str,
+    lookup: &mut dyn FnMut(&str) -> Option<String>,
+) -> Result<String, String> {
     substitute_at(value, lookup, 0)
 }
 
-fn substitute_at(value: &str, lookup: &mut dyn FnMut(&str) -> Option<String>, depth: usize) -> Result<String, String> {
+fn substitute_at(
+    value: &str,
+    lookup: &mut dyn FnMut(&str) -> Option<String>,
+    depth: usize,
+) -> Result<String, String> {
     if depth > MAX_DEPTH {
-        return Err(format!("tags nest more than {MAX_DEPTH} deep (self-referencing definition?) in {value:?}"));
+        return Err(format!(
+            "tags nest more than {MAX_DEPTH} deep (self-referencing definition?) in {value:?}"
+        ));
     }
     let mut value = value.to_string();
     let mut from = 0;
@@ -57,10 +66,18 @@ mod tests {
 
     #[test]
     fn resolves_nested_tags_and_keeps_unknown_ones() {
-        let defs: HashMap<&str, &str> = [("mode", "normal"), ("mdre-normal", "^x <__pid>"), ("__pid", r"\[\d+\]")].into();
+        let defs: HashMap<&str, &str> = [
+            ("mode", "normal"),
+            ("mdre-normal", "^x <__pid>"),
+            ("__pid", r"\[\d+\]"),
+        ]
+        .into();
         let mut lookup = |tag: &str| defs.get(tag).map(|v| v.to_string());
         let out = substitute("<mdre-<mode>> from <HOST> <F-USER>u</F-USER>", &mut lookup);
-        assert_eq!(out.as_deref(), Ok(r"^x \[\d+\] from <HOST> <F-USER>u</F-USER>"));
+        assert_eq!(
+            out.as_deref(),
+            Ok(r"^x \[\d+\] from <HOST> <F-USER>u</F-USER>")
+        );
     }
 
     #[test]

@@ -14,8 +14,13 @@ pub struct SimulatedFirewall {
 impl SimulatedFirewall {
     /// Adds `net` until `until` (epoch seconds; `None`: no timeout).
     pub fn add(&mut self, net: IpNet, until: Option<f64>, now: f64) {
-        let timeout = until.map(|u| format!(" timeout {}s", (u - now).round() as i64)).unwrap_or_default();
-        self.journal.push(format!("add element inet bantop {} {{ {net}{timeout} }}", set_of(net)));
+        let timeout = until
+            .map(|u| format!(" timeout {}s", (u - now).round() as i64))
+            .unwrap_or_default();
+        self.journal.push(format!(
+            "add element inet bantop {} {{ {net}{timeout} }}",
+            set_of(net)
+        ));
         self.elements.insert(net, until);
     }
 
@@ -23,19 +28,25 @@ impl SimulatedFirewall {
     pub fn delete(&mut self, net: IpNet) -> bool {
         let present = self.elements.remove(&net).is_some();
         if present {
-            self.journal.push(format!("delete element inet bantop {} {{ {net} }}", set_of(net)));
+            self.journal.push(format!(
+                "delete element inet bantop {} {{ {net} }}",
+                set_of(net)
+            ));
         }
         present
     }
 
     /// Drops elements whose timeout has passed, as the kernel does.
     pub fn expire(&mut self, now: f64) {
-        self.elements.retain(|_, until| until.is_none_or(|u| u > now));
+        self.elements
+            .retain(|_, until| until.is_none_or(|u| u > now));
     }
 
     /// Whether an element covers `net`'s address.
     pub fn contains(&self, net: IpNet) -> bool {
-        self.elements.keys().any(|element| element.contains(&net.addr()))
+        self.elements
+            .keys()
+            .any(|element| element.contains(&net.addr()))
     }
 
     /// The operations sent so far, oldest first.
@@ -66,6 +77,9 @@ mod tests {
         firewall.expire(160.0);
         assert!(!firewall.contains(net));
         assert!(!firewall.delete(net));
-        assert_eq!(firewall.journal(), ["add element inet bantop ban4 { 203.0.113.5/32 timeout 60s }"]);
+        assert_eq!(
+            firewall.journal(),
+            ["add element inet bantop ban4 { 203.0.113.5/32 timeout 60s }"]
+        );
     }
 }

@@ -14,7 +14,11 @@ impl<T> History<T> {
     /// An empty history keeping at most `capacity` items (at least one).
     pub fn new(capacity: usize) -> Self {
         let capacity = capacity.max(1);
-        Self { items: VecDeque::with_capacity(capacity.min(4096)), capacity, dropped: 0 }
+        Self {
+            items: VecDeque::with_capacity(capacity.min(4096)),
+            capacity,
+            dropped: 0,
+        }
     }
 
     /// Appends an item, dropping the oldest when full.

@@ -41,7 +41,11 @@ fn describe_pjsip(line: &str) -> Option<String> {
     let (_, reason) = line.rsplit_once(") - ")?;
     let reason = reason.split(" after ").next().unwrap_or(reason).trim();
     let reason = if reason.is_empty() { "failed" } else { reason };
-    Some(format!("{method} {}: {}", sip_user(from), lower_first(reason)))
+    Some(format!(
+        "{method} {}: {}",
+        sip_user(from),
+        lower_first(reason)
+    ))
 }
 
 fn describe_ami(line: &str) -> Option<String> {
@@ -50,7 +54,8 @@ fn describe_ami(line: &str) -> Option<String> {
     if rest.contains("nonexistent user") {
         return Some(format!("AMI login '{user}': nonexistent user"));
     }
-    rest.contains("failed to authenticate").then(|| format!("AMI login '{user}' failed"))
+    rest.contains("failed to authenticate")
+        .then(|| format!("AMI login '{user}' failed"))
 }
 
 fn describe_iax(line: &str) -> Option<String> {
@@ -120,21 +125,30 @@ mod tests {
             "AMI login 'admin' failed"
         );
         assert_eq!(
-            summarize("NOTICE[1] chan_iax2.c: Host 192.0.2.13 failed to authenticate as 'Fail2ban'"),
+            summarize(
+                "NOTICE[1] chan_iax2.c: Host 192.0.2.13 failed to authenticate as 'Fail2ban'"
+            ),
             "IAX2 'Fail2ban': failed to authenticate"
         );
         assert_eq!(
-            summarize("[2026-01-19 17:07:58,130] Sensitive file requested from 10.0.0.5: 805ec0d57d55.cfg"),
+            summarize(
+                "[2026-01-19 17:07:58,130] Sensitive file requested from 10.0.0.5: 805ec0d57d55.cfg"
+            ),
             "provisioning: sensitive file 805ec0d57d55.cfg"
         );
         assert_eq!(
-            summarize("pbx sshd[812]: Failed password for invalid user admin from 198.51.100.7 port 40022 ssh2"),
+            summarize(
+                "pbx sshd[812]: Failed password for invalid user admin from 198.51.100.7 port 40022 ssh2"
+            ),
             "SSH password, invalid user admin"
         );
     }
 
     #[test]
     fn unknown_lines_fall_back_to_the_message() {
-        assert_eq!(summarize("host app[12]: something odd happened"), "something odd happened");
+        assert_eq!(
+            summarize("host app[12]: something odd happened"),
+            "something odd happened"
+        );
     }
 }

@@ -28,7 +28,9 @@ pub fn parse(json: &str) -> Result<JournalEntry, String> {
     if let Some(host) = field_text(&fields, "_HOSTNAME") {
         parts.push(host);
     }
-    if let Some(ident) = field_text(&fields, "SYSLOG_IDENTIFIER").or_else(|| field_text(&fields, "_COMM")) {
+    if let Some(ident) =
+        field_text(&fields, "SYSLOG_IDENTIFIER").or_else(|| field_text(&fields, "_COMM"))
+    {
         let pid = field_text(&fields, "SYSLOG_PID").or_else(|| field_text(&fields, "_PID"));
         parts.push(match pid {
             Some(pid) => format!("{ident}[{pid}]:"),
@@ -36,7 +38,11 @@ pub fn parse(json: &str) -> Result<JournalEntry, String> {
         });
     }
     parts.push(field_text(&fields, "MESSAGE").unwrap_or_default());
-    Ok(JournalEntry { line: parts.join(" "), time: micros as f64 / 1e6, fields })
+    Ok(JournalEntry {
+        line: parts.join(" "),
+        time: micros as f64 / 1e6,
+        fields,
+    })
 }
 
 /// A field as text: strings as they are, byte arrays decoded lossily, numbers printed.
@@ -44,7 +50,10 @@ fn field_text(fields: &serde_json::Map<String, Value>, name: &str) -> Option<Str
     match fields.get(name)? {
         Value::String(text) => Some(text.clone()),
         Value::Array(bytes) => {
-            let bytes: Vec<u8> = bytes.iter().filter_map(|b| b.as_u64().and_then(|b| u8::try_from(b).ok())).collect();
+            let bytes: Vec<u8> = bytes
+                .iter()
+                .filter_map(|b| b.as_u64().and_then(|b| u8::try_from(b).ok()))
+                .collect();
             Some(String::from_utf8_lossy(&bytes).into_owned())
         }
         Value::Number(number) => Some(number.to_string()),
@@ -55,7 +64,10 @@ fn field_text(fields: &serde_json::Map<String, Value>, name: &str) -> Option<Str
 impl JournalEntry {
     /// Whether the entry passes a jail's `journalmatch` lines (no lines: everything passes).
     pub fn matches(&self, journalmatch: &[String]) -> bool {
-        let words: Vec<&str> = journalmatch.iter().flat_map(|line| line.split_whitespace()).collect();
+        let words: Vec<&str> = journalmatch
+            .iter()
+            .flat_map(|line| line.split_whitespace())
+            .collect();
         if words.is_empty() {
             return true;
         }
@@ -77,7 +89,10 @@ mod tests {
     #[test]
     fn builds_the_line_fail2ban_matches() {
         let entry = parse(ENTRY);
-        assert_eq!(entry.as_ref().map(|e| e.line.as_str()), Ok("pbx sshd[812]: Invalid user \u{fffd} from 1.2.3.4"));
+        assert_eq!(
+            entry.as_ref().map(|e| e.line.as_str()),
+            Ok("pbx sshd[812]: Invalid user \u{fffd} from 1.2.3.4")
+        );
         assert_eq!(entry.map(|e| e.time), Ok(1_768_842_012.5));
         assert!(parse("{}").is_err());
         assert!(parse("not json").is_err());
@@ -86,7 +101,11 @@ mod tests {
     #[test]
     fn journalmatch_is_or_of_and_groups() {
         let entry = parse(ENTRY).ok();
-        let matches = |spec: &str| entry.as_ref().is_some_and(|e| e.matches(&[spec.to_string()]));
+        let matches = |spec: &str| {
+            entry
+                .as_ref()
+                .is_some_and(|e| e.matches(&[spec.to_string()]))
+        };
         assert!(matches("_SYSTEMD_UNIT=sshd.service + _COMM=sshd"));
         assert!(!matches("_SYSTEMD_UNIT=sshd.service"));
         assert!(!matches("_COMM=sshd _PID=1"));

@@ -36,10 +36,15 @@ impl Replay {
         let mut lines = Vec::new();
         let mut unparsed = Vec::new();
         for recording in recordings {
-            let bytes = std::fs::read(&recording.path).map_err(|source| ReplayError { path: recording.path.clone(), source })?;
+            let bytes = std::fs::read(&recording.path).map_err(|source| ReplayError {
+                path: recording.path.clone(),
+                source,
+            })?;
             let mut skipped = 0;
             for raw in bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
-                let text = String::from_utf8_lossy(raw).trim_end_matches('\r').to_string();
+                let text = String::from_utf8_lossy(raw)
+                    .trim_end_matches('\r')
+                    .to_string();
                 let line = match recording.format {
                     RecordingFormat::File => dates.find(&text, 0.0).map(|date| SourceLine {
                         jail: recording.jail.clone(),
@@ -49,7 +54,12 @@ impl Replay {
                     }),
                     RecordingFormat::JournalJson => match journal_json::parse(&text) {
                         Ok(entry) if !entry.matches(&recording.journalmatch) => continue,
-                        Ok(entry) => Some(SourceLine { jail: recording.jail.clone(), text: entry.line, time: entry.time, time_from_source: true }),
+                        Ok(entry) => Some(SourceLine {
+                            jail: recording.jail.clone(),
+                            text: entry.line,
+                            time: entry.time,
+                            time_from_source: true,
+                        }),
                         Err(_) => None,
                     },
                 };
@@ -62,7 +72,11 @@ impl Replay {
         }
         // A stable sort keeps each file's own order for lines with the same time.
         lines.sort_by(|a, b| a.time.total_cmp(&b.time));
-        Ok(Replay { lines, next: 0, unparsed })
+        Ok(Replay {
+            lines,
+            next: 0,
+            unparsed,
+        })
     }
 
     /// Time of the first line, if any.

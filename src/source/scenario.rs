@@ -74,11 +74,23 @@ impl Scenario {
     /// Reads `dir/scenario.toml`.
     pub fn load(dir: &Path) -> Result<Self, ScenarioError> {
         let path = dir.join("scenario.toml");
-        let error = |message: String| ScenarioError { path: path.clone(), message };
-        let text = std::fs::read_to_string(&path).map_err(|e| error(format!("cannot read: {e}")))?;
+        let error = |message: String| ScenarioError {
+            path: path.clone(),
+            message,
+        };
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| error(format!("cannot read: {e}")))?;
         let file: ScenarioFile = toml::from_str(&text).map_err(|e| error(e.to_string()))?;
-        let operator = file.operator.parse().map_err(|_| error(format!("operator {:?} is not an address", file.operator)))?;
-        let zone = parse_zone(&file.timezone).ok_or_else(|| error(format!("timezone {:?}: expected UTC or an offset like +01:00", file.timezone)))?;
+        let operator = file
+            .operator
+            .parse()
+            .map_err(|_| error(format!("operator {:?} is not an address", file.operator)))?;
+        let zone = parse_zone(&file.timezone).ok_or_else(|| {
+            error(format!(
+                "timezone {:?}: expected UTC or an offset like +01:00",
+                file.timezone
+            ))
+        })?;
         let recordings = file
             .source
             .into_iter()
@@ -86,12 +98,27 @@ impl Scenario {
                 let format = match source.format.as_str() {
                     "file" => RecordingFormat::File,
                     "journal-json" => RecordingFormat::JournalJson,
-                    other => return Err(error(format!("source {}: unknown format {other:?} (file, journal-json)", source.jail))),
+                    other => {
+                        return Err(error(format!(
+                            "source {}: unknown format {other:?} (file, journal-json)",
+                            source.jail
+                        )));
+                    }
                 };
-                Ok(Recording { jail: source.jail, path: dir.join(source.file), format, journalmatch: Vec::new() })
+                Ok(Recording {
+                    jail: source.jail,
+                    path: dir.join(source.file),
+                    format,
+                    journalmatch: Vec::new(),
+                })
             })
             .collect::<Result<_, _>>()?;
-        Ok(Scenario { operator, zone, fail2ban_dir: dir.join(file.fail2ban), recordings })
+        Ok(Scenario {
+            operator,
+            zone,
+            fail2ban_dir: dir.join(file.fail2ban),
+            recordings,
+        })
     }
 }
 

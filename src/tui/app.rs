@@ -103,10 +103,17 @@ pub struct Confirm {
     pub danger: Option<String>,
     /// Whether the first confirmation was given and the danger is now shown.
     pub armed: bool,
+    /// First plan line in view, when the plan is taller than the popup.
+    pub scroll: u16,
 }
 
 /// Ban durations offered by `b`, in seconds (`None`: permanent).
-pub const BAN_CHOICES: [(&str, Option<i64>); 4] = [("10 minutes", Some(600)), ("1 hour", Some(3600)), ("1 day", Some(86_400)), ("permanent", None)];
+pub const BAN_CHOICES: [(&str, Option<i64>); 4] = [
+    ("10 minutes", Some(600)),
+    ("1 hour", Some(3600)),
+    ("1 day", Some(86_400)),
+    ("permanent", None),
+];
 
 /// An open popup.
 #[derive(Debug, Clone, PartialEq)]
@@ -168,6 +175,8 @@ pub struct App {
     pub whitelist: Vec<WhitelistEntry>,
     /// Lines skipped because they could not be read.
     pub unparsed: u64,
+    /// The sources those lines came from.
+    pub unparsed_sources: Vec<String>,
     /// The demo's replay state (`None` when live).
     pub replay: Option<ReplayState>,
     /// Actions against simulated backends (the demo).
@@ -182,8 +191,23 @@ pub struct App {
 
 impl App {
     /// A fresh model for `jails`.
-    pub fn new(jails: Vec<JailSettings>, keymap: Keymap, zone: Zone, operators: Vec<IpAddr>, simulated: bool) -> Self {
-        let jails = jails.into_iter().map(|settings| JailPanel { settings, bans: Vec::new(), failures: 0, bans_total: 0, rate: VecDeque::new() }).collect();
+    pub fn new(
+        jails: Vec<JailSettings>,
+        keymap: Keymap,
+        zone: Zone,
+        operators: Vec<IpAddr>,
+        simulated: bool,
+    ) -> Self {
+        let jails = jails
+            .into_iter()
+            .map(|settings| JailPanel {
+                settings,
+                bans: Vec::new(),
+                failures: 0,
+                bans_total: 0,
+                rate: VecDeque::new(),
+            })
+            .collect();
         App {
             view: View::Events,
             jails,
@@ -200,6 +224,7 @@ impl App {
             operators,
             whitelist: Vec::new(),
             unparsed: 0,
+            unparsed_sources: Vec::new(),
             replay: None,
             simulated,
             keymap,
@@ -219,29 +244,43 @@ impl App {
 
     /// Whether a row passes the filter.
     pub fn matches_filter(&self, row: &EventRow) -> bool {
-        self.filter.is_empty() || row.jail().contains(self.filter.as_str()) || row.host().contains(self.filter.as_str())
+        self.filter.is_empty()
+            || row.jail().contains(self.filter.as_str())
+            || row.host().contains(self.filter.as_str())
     }
 
     /// Rows that pass the filter, oldest first.
     pub fn visible_events(&self) -> Vec<&EventRow> {
-        self.events.iter().filter(|row| self.matches_filter(row)).collect()
+        self.events
+            .iter()
+            .filter(|row| self.matches_filter(row))
+            .collect()
     }
 
     /// The selected row of the events view (the newest when following).
     pub fn selected_row(&self) -> Option<&EventRow> {
         let visible = self.visible_events();
         let offset = self.selected_event.unwrap_or(0);
-        visible.len().checked_sub(offset + 1).and_then(|i| visible.get(i).copied())
+        visible
+            .len()
+            .checked_sub(offset + 1)
+            .and_then(|i| visible.get(i).copied())
     }
 
     /// The selected ban of the jails view.
     pub fn selected_ban(&self) -> Option<&Ban> {
-        self.jails.get(self.selected_jail).and_then(|j| j.bans.get(self.selected_ban))
+        self.jails
+            .get(self.selected_jail)
+            .and_then(|j| j.bans.get(self.selected_ban))
     }
 
     /// Jails where `ip` is banned now.
     pub fn banned_in(&self, ip: IpAddr) -> Vec<String> {
-        self.jails.iter().filter(|j| j.bans.iter().any(|b| b.ip == ip)).map(|j| j.settings.name.clone()).collect()
+        self.jails
+            .iter()
+            .filter(|j| j.bans.iter().any(|b| b.ip == ip))
+            .map(|j| j.settings.name.clone())
+            .collect()
     }
 
     /// Whether `ip` is one of the operator's addresses.
@@ -251,7 +290,11 @@ impl App {
 
     /// Jails whose ignore list covers `ip`.
     pub fn whitelisted_in(&self, ip: IpAddr) -> Vec<String> {
-        self.jails.iter().filter(|j| j.settings.ignores(ip)).map(|j| j.settings.name.clone()).collect()
+        self.jails
+            .iter()
+            .filter(|j| j.settings.ignores(ip))
+            .map(|j| j.settings.name.clone())
+            .collect()
     }
 
     /// Takes in one engine event.
@@ -260,8 +303,11 @@ impl App {
             EngineEvent::Clock(now) => self.now = now,
             EngineEvent::Log(log) => {
                 let minute = (log.failure.time / 60.0).floor() as i64;
-                if let (Some(ip), crate::model::EventKind::Counted { count, maxretry }) = (log.failure.ip, &log.kind) {
-                    self.counts.insert((log.failure.jail.clone(), ip), (*count, *maxretry));
+                if let (Some(ip), crate::model::EventKind::Counted { count, maxretry }) =
+                    (log.failure.ip, &log.kind)
+                {
+                    self.counts
+                        .insert((log.failure.jail.clone(), ip), (*count, *maxretry));
                 }
                 if let Some(panel) = self.jail_mut(&log.failure.jail) {
                     panel.failures += 1;
@@ -293,8 +339,12 @@ impl App {
                 self.push_row(EventRow::Unbanned { ban, reason, time });
             }
             EngineEvent::Whitelisted(entry) => {
-                if let (Some(panel), Ok(net)) = (self.jails.iter_mut().find(|j| j.settings.name == entry.jail), entry.entry.parse())
-                    && !panel.settings.ignoreip.contains(&net)
+                if let (Some(panel), Ok(net)) = (
+                    self.jails
+                        .iter_mut()
+                        .find(|j| j.settings.name == entry.jail),
+                    entry.entry.parse(),
+                ) && !panel.settings.ignoreip.contains(&net)
                 {
                     panel.settings.ignoreip.push(net);
                 }
@@ -303,10 +353,20 @@ impl App {
                 }
             }
             EngineEvent::ActionResult { ok, message } => self.status = Some((ok, message)),
-            EngineEvent::Replay { speed, paused, loops } => self.replay = Some(ReplayState { speed, paused, loops }),
+            EngineEvent::Replay {
+                speed,
+                paused,
+                loops,
+            } => {
+                self.replay = Some(ReplayState {
+                    speed,
+                    paused,
+                    loops,
+                })
+            }
             EngineEvent::Unparsed { source, count } => {
                 self.unparsed += count;
-                self.status = Some((false, format!("{count} unreadable line(s) skipped in {source}")));
+                self.unparsed_sources.push(source);
             }
         }
     }
@@ -322,7 +382,10 @@ impl App {
 
     /// Keeps the ban selection inside the selected jail's table.
     pub fn clamp_ban_selection(&mut self) {
-        let len = self.jails.get(self.selected_jail).map_or(0, |j| j.bans.len());
+        let len = self
+            .jails
+            .get(self.selected_jail)
+            .map_or(0, |j| j.bans.len());
         self.selected_ban = self.selected_ban.min(len.saturating_sub(1));
     }
 }

@@ -76,9 +76,11 @@ impl Keymap {
         let file: KeymapFile = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
         let mut bindings = Vec::new();
         for (section, keys) in file {
-            let context = Context::from_name(&section).ok_or_else(|| format!("{origin}: unknown context [{section}]"))?;
+            let context = Context::from_name(&section)
+                .ok_or_else(|| format!("{origin}: unknown context [{section}]"))?;
             for (written, action) in keys {
-                let key = parse_key(&written).ok_or_else(|| format!("{origin}: [{section}] unknown key {written:?}"))?;
+                let key = parse_key(&written)
+                    .ok_or_else(|| format!("{origin}: [{section}] unknown key {written:?}"))?;
                 bindings.push((context, key, written, action));
             }
         }
@@ -88,18 +90,34 @@ impl Keymap {
 
     /// The action of `event` in the first of `contexts` that binds it.
     pub fn action(&self, event: KeyEvent, contexts: &[Context]) -> Option<Action> {
-        let key = Key { code: event.code, ctrl: event.modifiers.contains(KeyModifiers::CONTROL) };
-        contexts.iter().find_map(|context| self.bindings.iter().find(|(c, k, ..)| c == context && *k == key).map(|(.., action)| *action))
+        let key = Key {
+            code: event.code,
+            ctrl: event.modifiers.contains(KeyModifiers::CONTROL),
+        };
+        contexts.iter().find_map(|context| {
+            self.bindings
+                .iter()
+                .find(|(c, k, ..)| c == context && *k == key)
+                .map(|(.., action)| *action)
+        })
     }
 
     /// Bindings of a context as (key as written, action), in file order of contexts.
     pub fn bindings(&self, context: Context) -> impl Iterator<Item = (&str, Action)> {
-        self.bindings.iter().filter(move |(c, ..)| *c == context).map(|(_, _, written, action)| (written.as_str(), *action))
+        self.bindings
+            .iter()
+            .filter(move |(c, ..)| *c == context)
+            .map(|(_, _, written, action)| (written.as_str(), *action))
     }
 
-    /// The first key bound to `action` in any of `contexts`, as written.
+    /// The shortest key bound to `action` in the first of `contexts` that binds it, as written.
     pub fn key_for(&self, action: Action, contexts: &[Context]) -> Option<&str> {
-        contexts.iter().find_map(|context| self.bindings(*context).find(|(_, a)| *a == action).map(|(key, _)| key))
+        contexts.iter().find_map(|context| {
+            self.bindings(*context)
+                .filter(|(_, a)| *a == action)
+                .map(|(key, _)| key)
+                .min_by_key(|key| key.len())
+        })
     }
 }
 
@@ -139,11 +157,29 @@ mod tests {
     #[test]
     fn defaults_resolve_by_context_order() {
         let keymap = Keymap::default_keys().unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(keymap.action(press(KeyCode::Char('q')), &[Context::Events, Context::Global]), Some(Action::Quit));
-        assert_eq!(keymap.action(press(KeyCode::Char('y')), &[Context::Popup]), Some(Action::Confirm));
-        assert_eq!(keymap.action(press(KeyCode::Char('y')), &[Context::Events, Context::Global]), None);
+        assert_eq!(
+            keymap.action(
+                press(KeyCode::Char('q')),
+                &[Context::Events, Context::Global]
+            ),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            keymap.action(press(KeyCode::Char('y')), &[Context::Popup]),
+            Some(Action::Confirm)
+        );
+        assert_eq!(
+            keymap.action(
+                press(KeyCode::Char('y')),
+                &[Context::Events, Context::Global]
+            ),
+            None
+        );
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        assert_eq!(keymap.action(ctrl_c, &[Context::Global]), Some(Action::Quit));
+        assert_eq!(
+            keymap.action(ctrl_c, &[Context::Global]),
+            Some(Action::Quit)
+        );
         assert_eq!(keymap.key_for(Action::Unban, &[Context::Global]), Some("u"));
     }
 
@@ -151,6 +187,9 @@ mod tests {
     fn unknown_actions_keys_and_contexts_are_errors() {
         assert!(Keymap::parse("[global]\nq = \"explode\"\n", "k.toml").is_err());
         assert!(Keymap::parse("[global]\nctrl-nope = \"quit\"\n", "k.toml").is_err());
-        assert!(Keymap::parse("[elsewhere]\nq = \"quit\"\n", "k.toml").is_err_and(|e| e.contains("unknown context")));
+        assert!(
+            Keymap::parse("[elsewhere]\nq = \"quit\"\n", "k.toml")
+                .is_err_and(|e| e.contains("unknown context"))
+        );
     }
 }

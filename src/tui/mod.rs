@@ -34,5 +34,12 @@ pub async fn run_demo(dir: &Path, speed: f64) -> anyhow::Result<()> {
 
 /// The client address of this SSH session (`SSH_CONNECTION`, else `SSH_CLIENT`), if any.
 pub fn ssh_client_address() -> Option<IpAddr> {
-    ["SSH_CONNECTION", "SSH_CLIENT"].iter().find_map(|name| std::env::var(name).ok()?.split_whitespace().next()?.parse().ok())
+    ["SSH_CONNECTION", "SSH_CLIENT"].iter().find_map(|name| {
+        std::env::var(name)
+            .ok()?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()
+    })
 }

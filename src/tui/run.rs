@@ -17,7 +17,12 @@ use tokio::sync::mpsc;
 const FRAME: Duration = Duration::from_millis(33);
 
 /// Runs the UI until the user quits or a signal asks to stop; the terminal is restored on return.
-pub async fn run(mut app: App, theme: Theme, mut events: mpsc::Receiver<Vec<EngineEvent>>, commands: mpsc::Sender<Command>) -> anyhow::Result<()> {
+pub async fn run(
+    mut app: App,
+    theme: Theme,
+    mut events: mpsc::Receiver<Vec<EngineEvent>>,
+    commands: mpsc::Sender<Command>,
+) -> anyhow::Result<()> {
     let mut terminate = signal(SignalKind::terminate())?;
     let mut hangup = signal(SignalKind::hangup())?;
     let mut guard = TerminalGuard::enter()?;

@@ -23,7 +23,10 @@ mod tests {
 
     #[test]
     fn escapes_and_bidi_overrides_are_defused() {
-        assert_eq!(sanitize("user \u{1b}[2Jroot\u{202e}nimda\tx"), "user ?[2Jroot?nimda x");
+        assert_eq!(
+            sanitize("user \u{1b}[2Jroot\u{202e}nimda\tx"),
+            "user ?[2Jroot?nimda x"
+        );
         assert_eq!(sanitize("plain 203.0.113.5"), "plain 203.0.113.5");
     }
 }

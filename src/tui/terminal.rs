@@ -13,7 +13,9 @@ pub struct TerminalGuard {
 impl TerminalGuard {
     /// Switches to raw mode and the alternate screen.
     pub fn enter() -> std::io::Result<Self> {
-        Ok(TerminalGuard { terminal: ratatui::try_init()? })
+        Ok(TerminalGuard {
+            terminal: ratatui::try_init()?,
+        })
     }
 }
 

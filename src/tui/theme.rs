@@ -55,14 +55,24 @@ impl Theme {
 
     /// Parses a theme file; errors name `origin`, the line and the slot.
     pub fn parse(text: &str, origin: &str) -> Result<Self, String> {
-        let table: BTreeMap<String, String> = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
-        let line_of = |slot: &str| text.lines().position(|l| l.trim_start().starts_with(slot)).map_or(0, |i| i + 1);
+        let table: BTreeMap<String, String> =
+            toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
+        let line_of = |slot: &str| {
+            text.lines()
+                .position(|l| l.trim_start().starts_with(slot))
+                .map_or(0, |i| i + 1)
+        };
         let mut styles = BTreeMap::new();
         for (slot, value) in &table {
-            let style = parse_style(value).map_err(|e| format!("{origin}:{}: {slot}: {e}", line_of(slot)))?;
+            let style = parse_style(value)
+                .map_err(|e| format!("{origin}:{}: {slot}: {e}", line_of(slot)))?;
             styles.insert(slot.as_str(), style);
         }
-        let mut take = |slot: &str| styles.remove(slot).ok_or_else(|| format!("{origin}: missing slot {slot:?}"));
+        let mut take = |slot: &str| {
+            styles
+                .remove(slot)
+                .ok_or_else(|| format!("{origin}: missing slot {slot:?}"))
+        };
         let theme = Theme {
             title: take("title")?,
             label: take("label")?,
@@ -83,7 +93,10 @@ impl Theme {
             key: take("key")?,
         };
         match styles.keys().next() {
-            Some(unknown) => Err(format!("{origin}:{}: unknown slot {unknown:?}", line_of(unknown))),
+            Some(unknown) => Err(format!(
+                "{origin}:{}: unknown slot {unknown:?}",
+                line_of(unknown)
+            )),
             None => Ok(theme),
         }
     }
@@ -121,14 +134,28 @@ mod tests {
     #[test]
     fn the_default_theme_parses() {
         let theme = Theme::default_theme().unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(theme.danger, Style::default().fg(Color::White).bg(Color::Red).add_modifier(Modifier::BOLD));
+        assert_eq!(
+            theme.danger,
+            Style::default()
+                .fg(Color::White)
+                .bg(Color::Red)
+                .add_modifier(Modifier::BOLD)
+        );
     }
 
     #[test]
     fn a_bad_colour_names_file_line_and_slot() {
         let text = DEFAULT_THEME.replace("ban = \"lightred bold\"", "ban = \"blurple\"");
-        let error = Theme::parse(&text, "themes/x.toml").err().unwrap_or_default();
-        let line = text.lines().position(|l| l.starts_with("ban =")).map_or(0, |i| i + 1);
-        assert_eq!(error, format!("themes/x.toml:{line}: ban: \"blurple\" is not a colour"));
+        let error = Theme::parse(&text, "themes/x.toml")
+            .err()
+            .unwrap_or_default();
+        let line = text
+            .lines()
+            .position(|l| l.starts_with("ban ="))
+            .map_or(0, |i| i + 1);
+        assert_eq!(
+            error,
+            format!("themes/x.toml:{line}: ban: \"blurple\" is not a colour")
+        );
     }
 }

@@ -34,6 +34,8 @@ impl App {
 
     /// Handles a key press: filter typing first, then the keymap. Returns commands for the engine.
     pub fn handle_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        // A result stays on screen until the next key.
+        self.status = None;
         if self.editing_filter {
             self.type_filter(key);
             return Vec::new();
@@ -58,7 +60,13 @@ impl App {
             KeyCode::Backspace => {
                 self.filter.pop();
             }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) && !c.is_control() && self.filter.len() < 64 => self.filter.push(c),
+            KeyCode::Char(c)
+                if !key.modifiers.contains(KeyModifiers::CONTROL)
+                    && !c.is_control()
+                    && self.filter.len() < 64 =>
+            {
+                self.filter.push(c)
+            }
             _ => {}
         }
         self.selected_event = None;
@@ -82,10 +90,19 @@ impl App {
                 self.editing_filter = true;
                 self.filter.clear();
             }
-            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Follow => self.move_selection(action),
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Follow => self.move_selection(action),
             Action::NextJail | Action::PrevJail => {
                 let len = self.jails.len().max(1);
-                self.selected_jail = if action == Action::NextJail { (self.selected_jail + 1) % len } else { (self.selected_jail + len - 1) % len };
+                self.selected_jail = if action == Action::NextJail {
+                    (self.selected_jail + 1) % len
+                } else {
+                    (self.selected_jail + len - 1) % len
+                };
                 self.selected_ban = 0;
             }
             Action::Unban => self.ask_unban(),
@@ -103,18 +120,54 @@ impl App {
     }
 
     fn update_popup(&mut self, action: Action) -> Vec<Command> {
-        let Some(popup) = self.popup.take() else { return Vec::new() };
+        let Some(popup) = self.popup.take() else {
+            return Vec::new();
+        };
         match (popup, action) {
-            (_, Action::Cancel) => self.status = Some((true, "cancelled, nothing written".to_string())),
-            (Popup::BanDuration { ip, choice }, Action::Up) => self.popup = Some(Popup::BanDuration { ip, choice: choice.saturating_sub(1) }),
-            (Popup::BanDuration { ip, choice }, Action::Down) => self.popup = Some(Popup::BanDuration { ip, choice: (choice + 1).min(BAN_CHOICES.len() - 1) }),
+            (_, Action::Cancel) => {
+                self.status = Some((true, "cancelled, nothing written".to_string()))
+            }
+            (Popup::BanDuration { ip, choice }, Action::Up) => {
+                self.popup = Some(Popup::BanDuration {
+                    ip,
+                    choice: choice.saturating_sub(1),
+                })
+            }
+            (Popup::BanDuration { ip, choice }, Action::Down) => {
+                self.popup = Some(Popup::BanDuration {
+                    ip,
+                    choice: (choice + 1).min(BAN_CHOICES.len() - 1),
+                })
+            }
             (Popup::BanDuration { ip, choice }, Action::Confirm) => {
                 let (label, seconds) = BAN_CHOICES[choice];
                 let danger = self.ban_danger(ip);
-                self.open_confirm(format!("Ban {ip} ({label})"), Command::Ban { ip, seconds }, danger);
+                self.open_confirm(
+                    format!("Ban {ip} ({label})"),
+                    Command::Ban { ip, seconds },
+                    danger,
+                );
             }
-            (Popup::Confirm(confirm), Action::Confirm) if confirm.danger.is_some() && !confirm.armed => {
-                self.popup = Some(Popup::Confirm(Confirm { armed: true, ..confirm }));
+            (Popup::Confirm(confirm), Action::Up) => {
+                self.popup = Some(Popup::Confirm(Confirm {
+                    scroll: confirm.scroll.saturating_sub(1),
+                    ..confirm
+                }))
+            }
+            (Popup::Confirm(confirm), Action::Down) => {
+                let last = confirm.plan.len().saturating_sub(1) as u16;
+                self.popup = Some(Popup::Confirm(Confirm {
+                    scroll: (confirm.scroll + 1).min(last),
+                    ..confirm
+                }));
+            }
+            (Popup::Confirm(confirm), Action::Confirm)
+                if confirm.danger.is_some() && !confirm.armed =>
+            {
+                self.popup = Some(Popup::Confirm(Confirm {
+                    armed: true,
+                    ..confirm
+                }));
             }
             (Popup::Confirm(confirm), Action::Confirm) => {
                 self.status = Some((true, format!("sent: {}", confirm.title)));
@@ -142,7 +195,10 @@ impl App {
                 self.selected_event = Some(offset.min(last)).filter(|offset| *offset > 0);
             }
             View::Jails => {
-                let len = self.jails.get(self.selected_jail).map_or(0, |j| j.bans.len());
+                let len = self
+                    .jails
+                    .get(self.selected_jail)
+                    .map_or(0, |j| j.bans.len());
                 self.selected_ban = match action {
                     Action::Up => self.selected_ban.saturating_sub(1),
                     Action::Down => self.selected_ban + 1,
@@ -169,13 +225,21 @@ impl App {
             View::Jails => self.selected_ban().map(|b| (b.jail.clone(), b.ip)),
             View::Events => self.selected_row().and_then(|row| {
                 let ip = row.ip()?;
-                let jail = self.banned_in(ip).into_iter().find(|j| j == row.jail()).or_else(|| self.banned_in(ip).into_iter().next())?;
+                let jail = self
+                    .banned_in(ip)
+                    .into_iter()
+                    .find(|j| j == row.jail())
+                    .or_else(|| self.banned_in(ip).into_iter().next())?;
                 Some((jail, ip))
             }),
         };
         match target {
             Some((jail, ip)) => {
-                let title = if jail == MANUAL_JAIL { format!("Unban {ip} (bantop's set)") } else { format!("Unban {ip} in {jail}") };
+                let title = if jail == MANUAL_JAIL {
+                    format!("Unban {ip} (bantop's set)")
+                } else {
+                    format!("Unban {ip} in {jail}")
+                };
                 self.open_confirm(title, Command::Unban { jail, ip }, None);
             }
             None => self.status = Some((false, "the selected address is not banned".to_string())),
@@ -187,20 +251,36 @@ impl App {
             self.status = Some((false, "select an address to whitelist first".to_string()));
             return;
         };
-        let jails: Vec<String> = self.jails.iter().map(|j| j.settings.name.clone()).filter(|j| j != MANUAL_JAIL).collect();
-        let who = if self.is_operator(ip) { "operator's own address" } else { "whitelisted by the operator" };
+        let jails: Vec<String> = self
+            .jails
+            .iter()
+            .map(|j| j.settings.name.clone())
+            .filter(|j| j != MANUAL_JAIL)
+            .collect();
+        let who = if self.is_operator(ip) {
+            "operator's own address"
+        } else {
+            "whitelisted by the operator"
+        };
         let comment = format!("{who}, {}", super::views::format_time(self.now, self.zone));
-        let command = Command::Whitelist { entry: IpNet::from(ip), jails, comment };
+        let command = Command::Whitelist {
+            entry: IpNet::from(ip),
+            jails,
+            comment,
+        };
         self.open_confirm(format!("Whitelist {ip} in every jail"), command, None);
     }
 
     /// Why banning `ip` needs a separate confirmation, if it does.
     fn ban_danger(&self, ip: IpAddr) -> Option<String> {
         if self.is_operator(ip) {
-            return Some(format!("{ip} is YOUR OWN address: banning it locks you out."));
+            return Some(format!(
+                "{ip} is YOUR OWN address: banning it locks you out."
+            ));
         }
         let whitelisted = self.whitelisted_in(ip);
-        (!whitelisted.is_empty()).then(|| format!("{ip} is whitelisted in {}.", whitelisted.join(", ")))
+        (!whitelisted.is_empty())
+            .then(|| format!("{ip} is whitelisted in {}.", whitelisted.join(", ")))
     }
 
     fn open_confirm(&mut self, title: String, command: Command, danger: Option<String>) {
@@ -210,7 +290,227 @@ impl App {
             _ => None,
         };
         let banned_in = ip.map(|ip| self.banned_in(ip)).unwrap_or_default();
-        let plan = command.plan(PlanContext { simulated: self.simulated, whitelist: &self.whitelist, banned_in: &banned_in });
-        self.popup = Some(Popup::Confirm(Confirm { title, command, plan, danger, armed: false }));
+        let plan = command.plan(PlanContext {
+            simulated: self.simulated,
+            whitelist: &self.whitelist,
+            banned_in: &banned_in,
+        });
+        self.popup = Some(Popup::Confirm(Confirm {
+            title,
+            command,
+            plan,
+            danger,
+            armed: false,
+            scroll: 0,
+        }));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fail2ban::date::Zone;
+    use crate::fail2ban::jail_conf::parse_ignoreip;
+    use crate::model::{Ban, BanOrigin, EngineEvent, EventKind, Failure, JailSettings, LogEvent};
+    use crate::tui::keymap::Keymap;
+
+    fn settings(name: &str) -> JailSettings {
+        JailSettings {
+            name: name.into(),
+            filter: name.into(),
+            maxretry: 5,
+            findtime: 600,
+            bantime: 600,
+            ignoreip: parse_ignoreip("127.0.0.1/8").unwrap_or_default(),
+            logpath: vec![],
+            backend: "auto".into(),
+            action: String::new(),
+            port: String::new(),
+        }
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))
+    }
+
+    fn app() -> App {
+        let keymap = Keymap::default_keys().unwrap_or_else(|e| panic!("{e}"));
+        App::new(
+            vec![settings("sshd"), settings(MANUAL_JAIL)],
+            keymap,
+            Zone::utc(),
+            vec![ip("192.0.2.10")],
+            true,
+        )
+    }
+
+    fn ban(address: &str) -> Ban {
+        Ban {
+            jail: "sshd".into(),
+            ip: ip(address),
+            since: 100.0,
+            until: Some(700.0),
+            count: 1,
+            failures: 5,
+            evidence: vec!["line".into()],
+            origin: BanOrigin::Jail,
+        }
+    }
+
+    fn failure(address: &str, count: u32) -> EngineEvent {
+        let failure = Failure {
+            jail: "sshd".into(),
+            host: address.into(),
+            ip: Some(ip(address)),
+            time: 90.0,
+            fid: 0,
+            captures: Default::default(),
+            line: "x".into(),
+        };
+        EngineEvent::Log(LogEvent {
+            failure,
+            kind: EventKind::Counted { count, maxretry: 5 },
+            summary: "SSH".into(),
+        })
+    }
+
+    fn key(c: char) -> KeyEvent {
+        KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn apply_keeps_ban_tables_and_counters() {
+        let mut app = app();
+        app.apply(failure("198.51.100.7", 4));
+        app.apply(EngineEvent::Banned(ban("198.51.100.7")));
+        assert_eq!(app.jails[0].bans.len(), 1);
+        assert_eq!((app.jails[0].failures, app.jails[0].bans_total), (1, 1));
+        assert_eq!(app.events.len(), 2);
+        app.apply(EngineEvent::Unbanned {
+            ban: ban("198.51.100.7"),
+            reason: "expired".into(),
+        });
+        assert!(app.jails[0].bans.is_empty());
+        assert!(
+            matches!(app.events.iter().last(), Some(EventRow::Unbanned { reason, .. }) if reason == "expired")
+        );
+    }
+
+    #[test]
+    fn unban_is_sent_only_after_confirmation() {
+        let mut app = app();
+        app.apply(EngineEvent::Banned(ban("198.51.100.7")));
+        app.update(Action::NextView);
+        assert!(app.handle_key(key('u')).is_empty());
+        match &app.popup {
+            Some(Popup::Confirm(confirm)) => assert!(
+                confirm
+                    .plan
+                    .contains(&"fail2ban: set sshd unbanip 198.51.100.7".to_string())
+            ),
+            other => panic!("expected a confirmation, got {other:?}"),
+        }
+        let sent = app.handle_key(key('y'));
+        assert_eq!(
+            sent,
+            vec![Command::Unban {
+                jail: "sshd".into(),
+                ip: ip("198.51.100.7")
+            }]
+        );
+        assert!(app.popup.is_none());
+    }
+
+    #[test]
+    fn cancel_sends_nothing() {
+        let mut app = app();
+        app.apply(failure("198.51.100.7", 1));
+        app.handle_key(key('w'));
+        assert!(matches!(app.popup, Some(Popup::Confirm(_))));
+        assert!(app.handle_key(key('n')).is_empty());
+        assert!(app.popup.is_none());
+    }
+
+    #[test]
+    fn banning_the_operator_needs_a_second_confirmation() {
+        let mut app = app();
+        app.apply(failure("192.0.2.10", 2));
+        app.handle_key(key('b'));
+        app.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        assert!(
+            app.handle_key(key('y')).is_empty(),
+            "the first y only arms the confirmation"
+        );
+        assert!(matches!(
+            &app.popup,
+            Some(Popup::Confirm(Confirm {
+                armed: true,
+                danger: Some(_),
+                ..
+            }))
+        ));
+        let sent = app.handle_key(key('y'));
+        assert_eq!(
+            sent,
+            vec![Command::Ban {
+                ip: ip("192.0.2.10"),
+                seconds: Some(3600)
+            }]
+        );
+    }
+
+    #[test]
+    fn banning_a_whitelisted_address_is_dangerous_too() {
+        let mut app = app();
+        app.apply(failure("127.0.0.2", 1));
+        app.handle_key(key('b'));
+        app.handle_key(key('y'));
+        assert!(
+            matches!(&app.popup, Some(Popup::Confirm(Confirm { danger: Some(d), .. })) if d.contains("whitelisted in sshd"))
+        );
+    }
+
+    #[test]
+    fn the_filter_narrows_the_events_and_selection_follows() {
+        let mut app = app();
+        app.apply(failure("198.51.100.7", 1));
+        app.apply(failure("203.0.113.5", 1));
+        app.handle_key(key('/'));
+        for c in "203.".chars() {
+            app.handle_key(key(c));
+        }
+        app.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        assert_eq!(app.visible_events().len(), 1);
+        app.filter.clear();
+        app.update(Action::Up);
+        assert_eq!(
+            app.selected_row().map(EventRow::host),
+            Some("198.51.100.7".to_string())
+        );
+        app.apply(failure("203.0.113.9", 1));
+        assert_eq!(
+            app.selected_row().map(EventRow::host),
+            Some("198.51.100.7".to_string()),
+            "the selection stays put"
+        );
+        app.update(Action::Follow);
+        assert_eq!(
+            app.selected_row().map(EventRow::host),
+            Some("203.0.113.9".to_string())
+        );
+    }
+
+    #[test]
+    fn demo_keys_send_replay_commands_and_q_quits() {
+        let mut app = app();
+        app.apply(EngineEvent::Replay {
+            speed: 10.0,
+            paused: false,
+            loops: 0,
+        });
+        assert_eq!(app.handle_key(key(' ')), vec![Command::TogglePause]);
+        assert_eq!(app.handle_key(key('+')), vec![Command::Faster]);
+        app.handle_key(key('q'));
+        assert!(app.should_quit);
     }
 }

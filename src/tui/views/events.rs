@@ -19,9 +19,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut title = vec![Span::raw(" Events ")];
     if app.editing_filter || !app.filter.is_empty() {
         let cursor = if app.editing_filter { "▏" } else { "" };
-        title.push(Span::styled(format!("filter: {}{cursor} ", sanitize(&app.filter)), theme.key));
+        title.push(Span::styled(
+            format!("filter: {}{cursor} ", sanitize(&app.filter)),
+            theme.key,
+        ));
     }
-    let mode = if app.selected_event.is_some() { " scrolled (End follows) " } else { " following " };
+    let mode = if app.selected_event.is_some() {
+        " scrolled (End follows) "
+    } else {
+        " following "
+    };
     let dropped = app.events.dropped();
     let block = Block::default()
         .borders(Borders::ALL)
@@ -30,22 +37,45 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .title_bottom(Line::from(vec![
             Span::styled(mode, theme.muted),
             Span::styled(format!("{} shown", visible.len()), theme.muted),
-            Span::styled(if dropped > 0 { format!(", {dropped} older dropped ") } else { " ".to_string() }, theme.muted),
+            Span::styled(
+                if dropped > 0 {
+                    format!(", {dropped} older dropped ")
+                } else {
+                    " ".to_string()
+                },
+                theme.muted,
+            ),
         ]));
     let inner_height = area.height.saturating_sub(3) as usize;
     let wide = area.width >= 110;
-    let address_width: u16 = if wide { 26 } else { 15 };
+    let address_width: u16 = if wide { 26 } else { 17 };
     let jail_width: u16 = if wide { 14 } else { 13 };
-    let what_width = area.width.saturating_sub(2 + 8 + jail_width + address_width + 6 + 4) as usize;
-    let selected = visible.len().checked_sub(app.selected_event.unwrap_or(0) + 1);
+    // The jail column fits `asterisk-wazo`; longer names are cut with `…`.
+    let what_width = area
+        .width
+        .saturating_sub(2 + 8 + jail_width + address_width + 6 + 4) as usize;
+    let selected = visible
+        .len()
+        .checked_sub(app.selected_event.unwrap_or(0) + 1);
     // Show the window of rows that ends at the selection (or the newest row).
-    let end = selected.map_or(visible.len(), |i| (i + 1).max(inner_height.min(visible.len())));
+    let end = selected.map_or(visible.len(), |i| {
+        (i + 1).max(inner_height.min(visible.len()))
+    });
     let start = end.saturating_sub(inner_height);
-    let rows: Vec<Row> = visible[start..end].iter().map(|row| event_row(row, app, theme, address_width as usize, what_width)).collect();
+    let rows: Vec<Row> = visible[start..end]
+        .iter()
+        .map(|row| event_row(row, app, theme, address_width as usize, what_width))
+        .collect();
     let header = Row::new(["Time", "Jail", "Address", "Count", "What"]).style(theme.label);
     let table = Table::new(
         rows,
-        [Constraint::Length(8), Constraint::Length(jail_width), Constraint::Length(address_width), Constraint::Length(6), Constraint::Min(10)],
+        [
+            Constraint::Length(8),
+            Constraint::Length(jail_width),
+            Constraint::Length(address_width),
+            Constraint::Length(6),
+            Constraint::Min(10),
+        ],
     )
     .header(header)
     .block(block)
@@ -57,34 +87,83 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_stateful_widget(table, area, &mut state);
 }
 
-fn event_row<'a>(row: &EventRow, app: &App, theme: &Theme, address_width: usize, what_width: usize) -> Row<'a> {
-    let ip_style = |style: Style| if row.ip().is_some_and(|ip| app.is_operator(ip)) { theme.operator } else { style };
+/// The address, marked when it is the operator's own (visible without colours too).
+fn address_text(row: &EventRow, app: &App) -> String {
+    let host = sanitize(&row.host());
+    if row.ip().is_some_and(|ip| app.is_operator(ip)) {
+        format!("{host} (you)")
+    } else {
+        host
+    }
+}
+
+fn event_row<'a>(
+    row: &EventRow,
+    app: &App,
+    theme: &Theme,
+    address_width: usize,
+    what_width: usize,
+) -> Row<'a> {
+    let ip_style = |style: Style| {
+        if row.ip().is_some_and(|ip| app.is_operator(ip)) {
+            theme.operator
+        } else {
+            style
+        }
+    };
     let (count, count_style, what, what_style) = match row {
         EventRow::Failure(event) => {
             let (count, style) = match &event.kind {
                 EventKind::Counted { count, maxretry } => {
                     let high = u64::from(*count) * 5 >= u64::from(*maxretry) * 4;
-                    (format!("{count}/{maxretry}"), if high { theme.count_high } else { theme.count })
+                    (
+                        format!("{count}/{maxretry}"),
+                        if high { theme.count_high } else { theme.count },
+                    )
                 }
                 EventKind::Ignored => ("ign".to_string(), theme.ignored),
                 EventKind::AlreadyBanned => ("drop".to_string(), theme.muted),
                 EventKind::Unresolved => ("dns?".to_string(), theme.muted),
             };
-            let what_style = if event.kind == EventKind::Ignored { theme.ignored } else { Style::default() };
+            let what_style = if event.kind == EventKind::Ignored {
+                theme.ignored
+            } else {
+                Style::default()
+            };
             (count, style, sanitize(&event.summary), what_style)
         }
         EventRow::Banned(ban) => {
-            let how_long = ban.until.map_or("permanently".to_string(), |until| format!("for {}", format_seconds((until - ban.since).round() as i64)));
-            let why = if ban.failures > 0 { format!(" after {} failures", ban.failures) } else { " by hand".to_string() };
-            let nth = if ban.count > 1 { format!(" (ban #{})", ban.count) } else { String::new() };
-            ("BAN".to_string(), theme.ban, format!("banned {how_long}{why}{nth}"), theme.ban)
+            let how_long = ban.until.map_or("permanently".to_string(), |until| {
+                format!("for {}", format_seconds((until - ban.since).round() as i64))
+            });
+            let why = if ban.failures > 0 {
+                format!(" after {} failures", ban.failures)
+            } else {
+                " by hand".to_string()
+            };
+            let nth = if ban.count > 1 {
+                format!(" (ban #{})", ban.count)
+            } else {
+                String::new()
+            };
+            (
+                "BAN".to_string(),
+                theme.ban,
+                format!("banned {how_long}{why}{nth}"),
+                theme.ban,
+            )
         }
-        EventRow::Unbanned { reason, .. } => ("UNBAN".to_string(), theme.unban, format!("unbanned ({reason})"), theme.unban),
+        EventRow::Unbanned { reason, .. } => (
+            "UNBAN".to_string(),
+            theme.unban,
+            format!("unbanned ({reason})"),
+            theme.unban,
+        ),
     };
     Row::new(vec![
         Cell::from(format_clock(row.time(), app.zone)).style(theme.muted),
         Cell::from(fit(row.jail(), 14)).style(theme.jail),
-        Cell::from(fit(&sanitize(&row.host()), address_width)).style(ip_style(Style::default())),
+        Cell::from(fit(&address_text(row, app), address_width)).style(ip_style(Style::default())),
         Cell::from(count).style(count_style),
         Cell::from(fit(&what, what_width)).style(what_style),
     ])

@@ -11,26 +11,53 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 /// Actions worth a place in the footer, in order.
-const SHOWN: [Action; 10] = [Action::Quit, Action::NextView, Action::Help, Action::Filter, Action::Unban, Action::Whitelist, Action::Ban, Action::Pause, Action::Faster, Action::Slower];
+const SHOWN: [Action; 10] = [
+    Action::Quit,
+    Action::NextView,
+    Action::Help,
+    Action::Filter,
+    Action::Unban,
+    Action::Whitelist,
+    Action::Ban,
+    Action::Pause,
+    Action::Faster,
+    Action::Slower,
+];
 
 /// Draws the footer in `area`.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans = Vec::new();
     if let Some((ok, message)) = &app.status {
-        spans.push(Span::styled(format!("{} ", if *ok { "✔" } else { "✖" }), if *ok { theme.ok } else { theme.error }));
-        spans.push(Span::styled(message.clone(), if *ok { theme.ok } else { theme.error }));
+        spans.push(Span::styled(
+            format!("{} ", if *ok { "✔" } else { "✖" }),
+            if *ok { theme.ok } else { theme.error },
+        ));
+        spans.push(Span::styled(
+            message.clone(),
+            if *ok { theme.ok } else { theme.error },
+        ));
         spans.push(Span::raw("  "));
     }
     if app.editing_filter {
-        spans.push(Span::styled("type a jail or address · Enter keeps · Esc clears", theme.muted));
+        spans.push(Span::styled(
+            "type a jail or address · Enter keeps · Esc clears",
+            theme.muted,
+        ));
     } else {
         let contexts = app.contexts();
         let popup_open = contexts.first() == Some(&Context::Popup);
-        let actions: &[Action] = if popup_open { &[Action::Confirm, Action::Cancel] } else { &SHOWN };
+        let actions: &[Action] = if popup_open {
+            &[Action::Confirm, Action::Cancel]
+        } else {
+            &SHOWN
+        };
         for action in actions {
             if let Some(key) = app.keymap.key_for(*action, &contexts) {
                 spans.push(Span::styled(key.to_string(), theme.key));
-                spans.push(Span::styled(format!(" {}  ", action.describe()), theme.muted));
+                spans.push(Span::styled(
+                    format!(" {}  ", action.describe()),
+                    theme.muted,
+                ));
             }
         }
     }

@@ -1,7 +1,7 @@
 //! The title bar (mode, clock, replay state) and one line per jail: failures, bans and a
 //! sparkline of failures per minute.
 
-use super::{format_time, fit};
+use super::{fit, format_time};
 use crate::engine::command::MANUAL_JAIL;
 use crate::tui::app::{App, JailPanel};
 use crate::tui::theme::Theme;
@@ -16,7 +16,9 @@ pub fn height(app: &App) -> u16 {
 }
 
 fn shown(app: &App) -> impl Iterator<Item = &JailPanel> {
-    app.jails.iter().filter(|j| j.settings.name != MANUAL_JAIL || !j.bans.is_empty())
+    app.jails
+        .iter()
+        .filter(|j| j.settings.name != MANUAL_JAIL || !j.bans.is_empty())
 }
 
 /// Draws the header in `area`.
@@ -25,7 +27,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     match app.replay {
         Some(replay) => {
             let state = if replay.paused { "paused" } else { "playing" };
-            title.push(Span::raw(format!("│ demo ×{} {state} ", speed_text(replay.speed))));
+            title.push(Span::raw(format!(
+                "│ demo ×{} {state} ",
+                speed_text(replay.speed)
+            )));
             if replay.loops > 0 {
                 title.push(Span::raw(format!("(loop {}) ", replay.loops + 1)));
             }
@@ -35,13 +40,36 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     title.push(Span::raw(format!("│ {} ", format_time(app.now, app.zone))));
     let banned: usize = app.jails.iter().map(|j| j.bans.len()).sum();
     title.push(Span::raw(format!("│ {banned} banned ")));
-    let rows = Layout::vertical(std::iter::repeat_n(Constraint::Length(1), height(app) as usize)).split(area);
-    frame.render_widget(Paragraph::new(Line::from(title)).style(theme.title), rows[0]);
+    if app.unparsed > 0 {
+        let names: Vec<&str> = app
+            .unparsed_sources
+            .iter()
+            .map(|s| s.rsplit('/').next().unwrap_or(s))
+            .collect();
+        title.push(Span::raw(format!(
+            "│ {} unreadable skipped ({}) ",
+            app.unparsed,
+            names.join(", ")
+        )));
+    }
+    let rows = Layout::vertical(std::iter::repeat_n(
+        Constraint::Length(1),
+        height(app) as usize,
+    ))
+    .split(area);
+    frame.render_widget(
+        Paragraph::new(Line::from(title)).style(theme.title),
+        rows[0],
+    );
     let minute = (app.now / 60.0).floor() as i64;
     for (panel, row) in shown(app).zip(rows.iter().skip(1)) {
-        let [text_area, spark_area] = Layout::horizontal([Constraint::Length(44), Constraint::Min(0)]).areas(*row);
+        let [text_area, spark_area] =
+            Layout::horizontal([Constraint::Length(44), Constraint::Min(0)]).areas(*row);
         let line = Line::from(vec![
-            Span::styled(format!(" {:<14}", fit(&panel.settings.name, 14)), theme.jail),
+            Span::styled(
+                format!(" {:<14}", fit(&panel.settings.name, 14)),
+                theme.jail,
+            ),
             Span::styled(" fail ", theme.label),
             Span::styled(format!("{:<6}", panel.failures), theme.count),
             Span::styled("banned ", theme.label),
@@ -51,12 +79,25 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         frame.render_widget(Paragraph::new(line), text_area);
         let width = spark_area.width.saturating_sub(1) as i64;
         let data: Vec<u64> = (minute - width + 1..=minute)
-            .map(|m| panel.rate.iter().find(|(bucket, _)| *bucket == m).map_or(0, |(_, count)| *count))
+            .map(|m| {
+                panel
+                    .rate
+                    .iter()
+                    .find(|(bucket, _)| *bucket == m)
+                    .map_or(0, |(_, count)| *count)
+            })
             .collect();
-        frame.render_widget(Sparkline::default().data(&data).style(theme.sparkline), spark_area);
+        frame.render_widget(
+            Sparkline::default().data(&data).style(theme.sparkline),
+            spark_area,
+        );
     }
 }
 
 fn speed_text(speed: f64) -> String {
-    if speed.fract() == 0.0 { format!("{speed:.0}") } else { format!("{speed}") }
+    if speed.fract() == 0.0 {
+        format!("{speed:.0}")
+    } else {
+        format!("{speed}")
+    }
 }

@@ -9,11 +9,14 @@ use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, List, ListItem, ListState, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{
+    Block, Borders, Cell, List, ListItem, ListState, Paragraph, Row, Table, TableState,
+};
 
 /// Draws the jails view in `area`.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let [list_area, detail_area] = Layout::horizontal([Constraint::Length(22), Constraint::Min(0)]).areas(area);
+    let [list_area, detail_area] =
+        Layout::horizontal([Constraint::Length(22), Constraint::Min(0)]).areas(area);
     let items: Vec<ListItem> = app
         .jails
         .iter()
@@ -25,15 +28,26 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         })
         .collect();
     let list = List::new(items)
-        .block(Block::default().borders(Borders::ALL).border_style(theme.border).title(" Jails "))
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.border)
+                .title(" Jails "),
+        )
         .highlight_style(theme.selection);
     let mut list_state = ListState::default().with_selected(Some(app.selected_jail));
     frame.render_stateful_widget(list, list_area, &mut list_state);
 
-    let Some(panel) = app.jails.get(app.selected_jail) else { return };
+    let Some(panel) = app.jails.get(app.selected_jail) else {
+        return;
+    };
     let evidence_height = if area.height >= 30 { 9 } else { 6 };
-    let [settings_area, table_area, evidence_area] =
-        Layout::vertical([Constraint::Length(5), Constraint::Min(4), Constraint::Length(evidence_height)]).areas(detail_area);
+    let [settings_area, table_area, evidence_area] = Layout::vertical([
+        Constraint::Length(5),
+        Constraint::Min(4),
+        Constraint::Length(evidence_height),
+    ])
+    .areas(detail_area);
 
     let s = &panel.settings;
     let ignore: Vec<String> = s.ignoreip.iter().map(ToString::to_string).collect();
@@ -47,12 +61,31 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Span::styled("bantime ", theme.label),
             Span::raw(format_seconds(s.bantime)),
         ]),
-        Line::from(vec![Span::styled("action   ", theme.label), Span::raw(fit(&s.action.replace('\n', " "), width))]),
-        Line::from(vec![Span::styled("ignoreip ", theme.label), Span::raw(fit(&ignore.join(" "), width))]),
+        Line::from(vec![
+            Span::styled("action   ", theme.label),
+            Span::raw(fit(&s.action.replace('\n', " "), width)),
+        ]),
+        Line::from(vec![
+            Span::styled("ignoreip ", theme.label),
+            Span::raw(fit(&ignore.join(" "), width)),
+        ]),
     ];
-    let title = format!(" {} · filter {} · {} ", s.name, if s.filter.is_empty() { "-" } else { &s.filter }, s.logpath.join(" "));
+    let title = format!(
+        " {} · filter {} · {} ",
+        s.name,
+        if s.filter.is_empty() { "-" } else { &s.filter },
+        s.logpath.join(" ")
+    );
     frame.render_widget(
-        Paragraph::new(settings).block(Block::default().borders(Borders::ALL).border_style(theme.border).title(Span::styled(fit(&title, detail_area.width.saturating_sub(4) as usize), theme.jail))),
+        Paragraph::new(settings).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.border)
+                .title(Span::styled(
+                    fit(&title, detail_area.width.saturating_sub(4) as usize),
+                    theme.jail,
+                )),
+        ),
         settings_area,
     );
 
@@ -64,9 +97,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 Some(left) => format_seconds(left.ceil() as i64),
                 None => "never".to_string(),
             };
-            let address_style = if app.is_operator(ban.ip) { theme.operator } else { theme.ban };
+            let (address, address_style) = if app.is_operator(ban.ip) {
+                (format!("{} (you)", ban.ip), theme.operator)
+            } else {
+                (ban.ip.to_string(), theme.ban)
+            };
             Row::new(vec![
-                Cell::from(ban.ip.to_string()).style(address_style),
+                Cell::from(address).style(address_style),
                 Cell::from(format_clock(ban.since, app.zone)),
                 Cell::from(expires),
                 Cell::from(ban.count.to_string()),
@@ -74,25 +111,69 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ])
         })
         .collect();
-    let table = Table::new(rows, [Constraint::Min(15), Constraint::Length(8), Constraint::Length(9), Constraint::Length(4), Constraint::Length(5)])
-        .header(Row::new(["Address", "Since", "Expires", "Bans", "Fail"]).style(theme.label))
-        .block(Block::default().borders(Borders::ALL).border_style(theme.border).title(format!(" Banned: {} ", panel.bans.len())))
-        .row_highlight_style(theme.selection);
-    let mut table_state = TableState::default().with_selected((!panel.bans.is_empty()).then_some(app.selected_ban));
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Min(15),
+            Constraint::Length(8),
+            Constraint::Length(9),
+            Constraint::Length(4),
+            Constraint::Length(5),
+        ],
+    )
+    .header(Row::new(["Address", "Since", "Expires", "Bans", "Fail"]).style(theme.label))
+    .block(
+        Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border)
+            .title(format!(" Banned: {} ", panel.bans.len())),
+    )
+    .row_highlight_style(theme.selection);
+    let mut table_state =
+        TableState::default().with_selected((!panel.bans.is_empty()).then_some(app.selected_ban));
     frame.render_stateful_widget(table, table_area, &mut table_state);
 
-    let evidence_width = evidence_area.width.saturating_sub(2) as usize;
+    let evidence_width = evidence_area.width.saturating_sub(2).max(1) as usize;
     let lines: Vec<Line> = match app.selected_ban() {
-        Some(ban) if !ban.evidence.is_empty() => {
-            let keep = evidence_area.height.saturating_sub(2) as usize;
-            let skip = ban.evidence.len().saturating_sub(keep);
-            ban.evidence.iter().skip(skip).map(|line| Line::raw(fit(&sanitize(line), evidence_width))).collect()
-        }
+        Some(ban) if !ban.evidence.is_empty() => ban
+            .evidence
+            .iter()
+            .map(|line| Line::raw(sanitize(without_bracketed_date(line))))
+            .collect(),
         Some(_) => vec![Line::styled("banned by hand: no log lines", theme.muted)],
         None => vec![Line::styled("no ban selected", theme.muted)],
     };
+    // Wrapped, and scrolled so that the newest lines are the ones in view.
+    let wrapped: usize = lines
+        .iter()
+        .map(|line| line.width().max(1).div_ceil(evidence_width))
+        .sum();
+    let scroll = wrapped.saturating_sub(evidence_area.height.saturating_sub(2) as usize) as u16;
     frame.render_widget(
-        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).border_style(theme.border).title(" Evidence (last lines before the ban) ")),
+        Paragraph::new(lines)
+            .wrap(ratatui::widgets::Wrap { trim: false })
+            .scroll((scroll, 0))
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(theme.border)
+                    .title(" Evidence (last lines before the ban) "),
+            ),
         evidence_area,
     );
+}
+
+/// A log line without its leading `[date]` (the ban table shows the time already).
+fn without_bracketed_date(line: &str) -> &str {
+    match line
+        .strip_prefix('[')
+        .and_then(|rest| rest.split_once("] "))
+    {
+        Some((date, rest))
+            if date.len() <= 32 && date.starts_with(|c: char| c.is_ascii_digit()) =>
+        {
+            rest
+        }
+        _ => line,
+    }
 }

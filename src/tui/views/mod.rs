@@ -22,12 +22,24 @@ pub const MIN_SIZE: (u16, u16) = (80, 24);
 pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     let area = frame.area();
     if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
-        let message = format!("terminal too small: {}x{}, bantop needs {}x{} (q quits)", area.width, area.height, MIN_SIZE.0, MIN_SIZE.1);
-        frame.render_widget(Paragraph::new(Line::styled(message, theme.error)).wrap(ratatui::widgets::Wrap { trim: true }), area);
+        let message = format!(
+            "terminal too small: {}x{}, bantop needs {}x{} (q quits)",
+            area.width, area.height, MIN_SIZE.0, MIN_SIZE.1
+        );
+        frame.render_widget(
+            Paragraph::new(Line::styled(message, theme.error))
+                .wrap(ratatui::widgets::Wrap { trim: true }),
+            area,
+        );
         return;
     }
     let header_height = header::height(app);
-    let [top, body, bottom] = Layout::vertical([Constraint::Length(header_height), Constraint::Min(0), Constraint::Length(1)]).areas(area);
+    let [top, body, bottom] = Layout::vertical([
+        Constraint::Length(header_height),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(area);
     header::render(frame, top, app, theme);
     match app.view {
         View::Events => events::render(frame, body, app, theme),
@@ -39,12 +51,18 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
 
 /// `HH:MM:SS` of `epoch` in `zone`.
 pub fn format_clock(epoch: f64, zone: Zone) -> String {
-    zone.wall(epoch).map_or_else(|| "--:--:--".to_string(), |t| t.format("%H:%M:%S").to_string())
+    zone.wall(epoch).map_or_else(
+        || "--:--:--".to_string(),
+        |t| t.format("%H:%M:%S").to_string(),
+    )
 }
 
 /// `YYYY-MM-DD HH:MM:SS` of `epoch` in `zone`.
 pub fn format_time(epoch: f64, zone: Zone) -> String {
-    zone.wall(epoch).map_or_else(|| "?".to_string(), |t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+    zone.wall(epoch).map_or_else(
+        || "?".to_string(),
+        |t| t.format("%Y-%m-%d %H:%M:%S").to_string(),
+    )
 }
 
 /// Text cut to `width` characters, with `…` when cut.

@@ -15,45 +15,107 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let (title, lines, style) = match popup {
         Popup::Help => (" Keys ".to_string(), help_lines(app, theme), theme.border),
         Popup::BanDuration { ip, choice } => {
-            let mut lines = vec![Line::raw(format!("Ban {ip} in bantop's firewall set for:")), Line::raw("")];
+            let mut lines = vec![
+                Line::raw(format!("Ban {ip} in bantop's firewall set for:")),
+                Line::raw(""),
+            ];
             for (i, (label, _)) in BAN_CHOICES.iter().enumerate() {
                 let marker = if i == *choice { "▶ " } else { "  " };
-                lines.push(Line::styled(format!("{marker}{label}"), if i == *choice { theme.selection } else { ratatui::style::Style::default() }));
+                lines.push(Line::styled(
+                    format!("{marker}{label}"),
+                    if i == *choice {
+                        theme.selection
+                    } else {
+                        ratatui::style::Style::default()
+                    },
+                ));
             }
             lines.push(Line::raw(""));
-            lines.push(Line::styled("up/down choose · Enter next · Esc cancel", theme.muted));
+            lines.push(Line::styled(
+                "up/down choose · Enter next · Esc cancel",
+                theme.muted,
+            ));
             (" Ban ".to_string(), lines, theme.border)
         }
         Popup::Confirm(confirm) => {
             let mut lines = vec![Line::raw("This will:")];
-            lines.extend(confirm.plan.iter().map(|step| Line::styled(step.clone(), theme.key)));
-            lines.push(Line::raw(""));
-            let style = match (&confirm.danger, confirm.armed) {
+            lines.extend(
+                confirm
+                    .plan
+                    .iter()
+                    .map(|step| Line::styled(step.clone(), theme.key)),
+            );
+            let (prompt, style) = match (&confirm.danger, confirm.armed) {
                 (Some(danger), true) => {
-                    lines.push(Line::styled(format!("DANGER: {danger}"), theme.danger));
-                    lines.push(Line::styled("Press y once more to do it anyway · n/Esc cancels", theme.danger));
-                    theme.danger
+                    lines.insert(0, Line::styled(format!("DANGER: {danger}"), theme.danger));
+                    (" y once more: do it anyway · n/Esc: cancel ", theme.danger)
                 }
                 (Some(danger), false) => {
-                    lines.push(Line::styled(format!("Warning: {danger}"), theme.error));
-                    lines.push(Line::styled("y continues to a second confirmation · n/Esc cancels", theme.muted));
-                    theme.error
+                    lines.insert(0, Line::styled(format!("Warning: {danger}"), theme.error));
+                    (
+                        " y: continue to a second confirmation · n/Esc: cancel ",
+                        theme.error,
+                    )
                 }
-                (None, _) => {
-                    lines.push(Line::styled("y/Enter: do it · n/Esc: cancel", theme.muted));
-                    theme.border
-                }
+                (None, _) => (" y/Enter: do it · n/Esc: cancel ", theme.border),
             };
-            (format!(" {} ", confirm.title), lines, style)
+            return draw(
+                frame,
+                area,
+                format!(" {} ", confirm.title),
+                lines,
+                style,
+                Some(prompt),
+                confirm.scroll,
+            );
         }
     };
+    draw(frame, area, title, lines, style, None, 0);
+}
+
+/// A centred box with `lines`, scrolled by `scroll`; `prompt` stays in the bottom border.
+fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    title: String,
+    lines: Vec<Line>,
+    style: ratatui::style::Style,
+    prompt: Option<&str>,
+    scroll: u16,
+) {
     let width = area.width.saturating_sub(4).min(100);
-    let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
-    let [row] = Layout::vertical([Constraint::Length(height)]).flex(Flex::Center).areas(area);
-    let [rect] = Layout::horizontal([Constraint::Length(width)]).flex(Flex::Center).areas(row);
+    let inner = width.saturating_sub(2).max(1) as usize;
+    let rows = lines
+        .iter()
+        .map(|line| line.width().max(1).div_ceil(inner))
+        .sum::<usize>() as u16;
+    let height = (rows + 2).min(area.height.saturating_sub(2));
+    let [row] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [rect] = Layout::horizontal([Constraint::Length(width)])
+        .flex(Flex::Center)
+        .areas(row);
     frame.render_widget(Clear, rect);
-    let block = Block::default().borders(Borders::ALL).border_style(style).title(Span::styled(title, style));
-    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), rect);
+    let hidden = (rows + 2).saturating_sub(height);
+    let mut block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(style)
+        .title(Span::styled(title, style));
+    if hidden > 0 {
+        let more = format!(" {}/{} · up/down scrolls ", scroll.min(hidden), hidden);
+        block = block.title(Line::styled(more, style).right_aligned());
+    }
+    if let Some(prompt) = prompt {
+        block = block.title_bottom(Line::styled(prompt.to_string(), style));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll.min(hidden), 0)),
+        rect,
+    );
 }
 
 fn help_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
@@ -67,7 +129,12 @@ fn help_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
         let mut spans = vec![Span::styled(format!("{:<7}", context.name()), theme.label)];
         let mut seen: Vec<crate::tui::action::Action> = Vec::new();
         for (key, action) in app.keymap.bindings(context) {
-            let keys: Vec<&str> = app.keymap.bindings(context).filter(|(_, a)| *a == action).map(|(k, _)| k).collect();
+            let keys: Vec<&str> = app
+                .keymap
+                .bindings(context)
+                .filter(|(_, a)| *a == action)
+                .map(|(k, _)| k)
+                .collect();
             if seen.contains(&action) || keys.first() != Some(&key) {
                 continue;
             }

@@ -1,0 +1,125 @@
+//! Snapshots of every view at 80x24 and 120x40, rendered through ratatui's `TestBackend` from a
+//! fixed position in the demo's recording (the replay clock is the only clock, so they are
+//! repeatable), plus the "terminal too small" screen.
+
+use bantop::engine::DemoEngine;
+use bantop::tui::action::Action;
+use bantop::tui::app::App;
+use bantop::tui::keymap::Keymap;
+use bantop::tui::theme::Theme;
+use bantop::tui::views;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::path::Path;
+
+/// The demo 9.5 minutes in: bans in all three jails, the operator's own failures counted.
+fn app_at_nine_and_a_half_minutes() -> App {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo");
+    let mut engine = DemoEngine::load(&dir, 60.0).unwrap_or_else(|e| panic!("{e}"));
+    let keymap = Keymap::default_keys().unwrap_or_else(|e| panic!("{e}"));
+    let mut app = App::new(
+        engine.jails(),
+        keymap,
+        engine.zone(),
+        vec![engine.operator()],
+        true,
+    );
+    let start = engine.now();
+    for event in engine
+        .opening_events()
+        .into_iter()
+        .chain(engine.advance_to(start + 570.0))
+    {
+        app.apply(event);
+    }
+    app
+}
+
+fn render(app: &App, width: u16, height: u16) -> String {
+    let theme = Theme::default_theme().unwrap_or_else(|e| panic!("{e}"));
+    let mut terminal =
+        Terminal::new(TestBackend::new(width, height)).unwrap_or_else(|e| panic!("{e}"));
+    terminal
+        .draw(|frame| views::render(frame, app, &theme))
+        .unwrap_or_else(|e| panic!("{e}"));
+    terminal.backend().to_string()
+}
+
+fn both_sizes(name: &str, app: &App) {
+    insta::assert_snapshot!(format!("{name}_80x24"), render(app, 80, 24));
+    insta::assert_snapshot!(format!("{name}_120x40"), render(app, 120, 40));
+}
+
+#[test]
+fn events_view() {
+    both_sizes("events", &app_at_nine_and_a_half_minutes());
+}
+
+#[test]
+fn events_view_scrolled_and_filtered() {
+    let mut app = app_at_nine_and_a_half_minutes();
+    app.filter = "192.0.2.10".to_string();
+    app.update(Action::Up);
+    both_sizes("events_filtered", &app);
+}
+
+#[test]
+fn jails_view_with_evidence() {
+    let mut app = app_at_nine_and_a_half_minutes();
+    app.update(Action::NextView);
+    app.update(Action::NextJail);
+    both_sizes("jails", &app);
+}
+
+#[test]
+fn unban_confirmation() {
+    let mut app = app_at_nine_and_a_half_minutes();
+    app.update(Action::NextView);
+    app.update(Action::NextJail);
+    app.update(Action::Unban);
+    both_sizes("confirm_unban", &app);
+}
+
+#[test]
+fn whitelist_confirmation_shows_the_dropin() {
+    let mut app = app_at_nine_and_a_half_minutes();
+    app.filter = "192.0.2.10".to_string();
+    app.update(Action::Whitelist);
+    both_sizes("confirm_whitelist", &app);
+}
+
+#[test]
+fn help() {
+    let mut app = app_at_nine_and_a_half_minutes();
+    app.update(Action::Help);
+    both_sizes("help", &app);
+}
+
+#[test]
+fn too_small() {
+    insta::assert_snapshot!(
+        "too_small_60x20",
+        render(&app_at_nine_and_a_half_minutes(), 60, 20)
+    );
+}
+
+#[test]
+fn a_tall_confirmation_scrolls() {
+    let mut app = app_at_nine_and_a_half_minutes();
+    app.filter = "192.0.2.10".to_string();
+    app.update(Action::Whitelist);
+    for _ in 0..40 {
+        app.update(Action::Down);
+    }
+    insta::assert_snapshot!("confirm_whitelist_scrolled_80x24", render(&app, 80, 24));
+}
+
+#[test]
+fn banning_the_operator_shows_the_danger() {
+    let mut app = app_at_nine_and_a_half_minutes();
+    app.filter = "192.0.2.10".to_string();
+    app.update(Action::Ban);
+    app.update(Action::Confirm);
+    app.update(Action::Confirm);
+    insta::assert_snapshot!("confirm_ban_operator_armed_80x24", render(&app, 80, 24));
+}
