@@ -1,7 +1,8 @@
 //! Finding the timestamp in a log line, as fail2ban's date detector does with its default
 //! templates: ISO-like `YYYY-MM-DD hh:mm:ss[.,frac]` (Asterisk, Python logging), syslog
 //! `Mon dd hh:mm:ss` with the year inferred, and epoch seconds at the line start.
-//! The date text is cut out of the line before the filter's regexes see it.
+//! The date text is cut out of the line before the filter's regexes see it. Like fail2ban
+//! (`reGroupDictStrptime` with `msec` off), text dates are read to the whole second.
 
 use chrono::{Datelike, FixedOffset, Local, NaiveDate, NaiveDateTime, Offset, TimeZone};
 use regex::Regex;
@@ -143,7 +144,7 @@ impl DateDetector {
                             .timestamp() as f64,
                         None => self.zone.epoch(wall)?,
                     };
-                    base + fraction(7)
+                    base
                 }
                 Template::Syslog => {
                     let month = month_number(captures.get(1)?.as_str())?;
@@ -158,7 +159,7 @@ impl DateDetector {
                     if epoch > now + 86_400.0 {
                         epoch = self.zone.epoch(candidate(this_year - 1)?)?;
                     }
-                    epoch + fraction(6)
+                    epoch
                 }
                 Template::Epoch => number(1)? as f64 + fraction(2),
             };
@@ -201,9 +202,15 @@ mod tests {
         let line = "[2026-01-19 17:07:58.1234] NOTICE[2345] manager.c: x";
         let found = detector().find(line, 0.0);
         assert_eq!(found.map(|d| (d.start, d.end)), Some((1, 25)));
-        assert!((found.map_or(0.0, |d| d.time) - 1_768_842_478.123_4).abs() < 1e-3);
+        assert_eq!(
+            found.map(|d| d.time),
+            Some(1_768_842_478.0),
+            "fractions are dropped, as fail2ban does"
+        );
         let provd = detector().find("[2026-01-19 17:07:58,123] New device", 0.0);
-        assert!((provd.map_or(0.0, |d| d.time) - 1_768_842_478.123).abs() < 1e-3);
+        assert_eq!(provd.map(|d| d.time), Some(1_768_842_478.0));
+        let epoch = detector().find("1768842478.5 x", 0.0);
+        assert_eq!(epoch.map(|d| d.time), Some(1_768_842_478.5));
     }
 
     #[test]
