@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs bantop's whole test suite on Debian/Ubuntu. The tests use real tools: tmux (the TUI in a
+# real terminal) and fail2ban (fail2ban-regex as the reference matcher). Missing ones are
+# installed with apt-get, as root or through sudo. Extra arguments go to `cargo test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+command -v fail2ban-regex >/dev/null 2>&1 || missing+=(fail2ban)
+if ((${#missing[@]})); then
+    if [ "$(id -u)" -eq 0 ]; then
+        sudo=()
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo=(sudo)
+    else
+        echo "tests/run.sh: the tests need ${missing[*]}; install them (apt-get install ${missing[*]}) or run as root" >&2
+        exit 1
+    fi
+    echo "tests/run.sh: installing ${missing[*]}" >&2
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+exec cargo test --all-targets "$@"
