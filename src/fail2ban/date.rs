@@ -137,14 +137,13 @@ impl DateDetector {
                 Template::Iso => {
                     let wall = NaiveDate::from_ymd_opt(number(1)? as i32, number(2)?, number(3)?)?
                         .and_hms_opt(number(4)?, number(5)?, number(6)?)?;
-                    let base = match captures.get(8).map(|m| m.as_str()) {
+                    match captures.get(8).map(|m| m.as_str()) {
                         Some(offset) => parse_offset(offset)?
                             .from_local_datetime(&wall)
                             .single()?
                             .timestamp() as f64,
                         None => self.zone.epoch(wall)?,
-                    };
-                    base
+                    }
                 }
                 Template::Syslog => {
                     let month = month_number(captures.get(1)?.as_str())?;
