@@ -22,4 +22,6 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-exec cargo test --all-targets "$@"
+# The benchmarks once each (criterion's test mode), then every test.
+cargo test --benches "$@"
+exec cargo test "$@"
