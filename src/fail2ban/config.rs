@@ -42,7 +42,6 @@ pub struct Config {
     defaults: Section,
     sections: HashMap<String, Section>,
     order: Vec<String>,
-    files: Vec<PathBuf>,
 }
 
 /// configparser's limit on nested `%(...)s`.
@@ -59,14 +58,8 @@ impl Config {
         for path in expanded {
             let text = read_text(&path)?;
             config.merge(ini::parse(&text, &path)?);
-            config.files.push(path);
         }
         Ok(config)
-    }
-
-    /// The files that were read, in merge order.
-    pub fn files(&self) -> &[PathBuf] {
-        &self.files
     }
 
     /// Section names (not `DEFAULT`, not `KNOWN/...`) in the order they first appeared.

@@ -125,11 +125,6 @@ impl Filter {
         &self.path
     }
 
-    /// Number of failregex lines.
-    pub fn failregex_count(&self) -> usize {
-        self.failregex.len()
-    }
-
     /// The `journalmatch` lines, for a systemd backend.
     pub fn journalmatch(&self) -> &[String] {
         &self.journalmatch

@@ -59,15 +59,9 @@ impl Pattern {
             Pattern::Linear(regex) => {
                 let captures = regex.captures(text)?;
                 let whole = captures.get(0)?;
-                let groups = regex
-                    .capture_names()
-                    .flatten()
-                    .filter_map(|name| {
-                        captures
-                            .name(name)
-                            .map(|m| (name.to_string(), m.as_str().to_string()))
-                    })
-                    .collect();
+                let groups = named_groups(regex.capture_names(), |name| {
+                    captures.name(name).map(|m| m.as_str())
+                });
                 Some(PatternMatch {
                     start: whole.start(),
                     end: whole.end(),
@@ -77,15 +71,9 @@ impl Pattern {
             Pattern::Backtracking(regex) => {
                 let captures = regex.captures(text).ok()??;
                 let whole = captures.get(0)?;
-                let groups = regex
-                    .capture_names()
-                    .flatten()
-                    .filter_map(|name| {
-                        captures
-                            .name(name)
-                            .map(|m| (name.to_string(), m.as_str().to_string()))
-                    })
-                    .collect();
+                let groups = named_groups(regex.capture_names(), |name| {
+                    captures.name(name).map(|m| m.as_str())
+                });
                 Some(PatternMatch {
                     start: whole.start(),
                     end: whole.end(),
@@ -94,6 +82,17 @@ impl Pattern {
             }
         }
     }
+}
+
+/// The named groups that took part in a match, whichever engine found it.
+fn named_groups<'a>(
+    names: impl Iterator<Item = Option<&'a str>>,
+    value: impl Fn(&str) -> Option<&'a str>,
+) -> BTreeMap<String, String> {
+    names
+        .flatten()
+        .filter_map(|name| value(name).map(|v| (name.to_string(), v.to_string())))
+        .collect()
 }
 
 fn first_line(text: &str) -> &str {

@@ -5,7 +5,7 @@ use super::keymap::Keymap;
 use crate::engine::Command;
 use crate::fail2ban::date::Zone;
 use crate::model::{Ban, EngineEvent, History, JailSettings, LogEvent, WhitelistEntry};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::net::IpAddr;
 
 /// How many events the events view keeps.
@@ -185,8 +185,6 @@ pub struct App {
     pub keymap: Keymap,
     /// Set when the user asked to quit.
     pub should_quit: bool,
-    /// Failure counts per (jail, address) in the current window, from the latest events.
-    pub counts: HashMap<(String, IpAddr), (u32, u32)>,
 }
 
 impl App {
@@ -229,7 +227,6 @@ impl App {
             simulated,
             keymap,
             should_quit: false,
-            counts: HashMap::new(),
         }
     }
 
@@ -303,12 +300,6 @@ impl App {
             EngineEvent::Clock(now) => self.now = now,
             EngineEvent::Log(log) => {
                 let minute = (log.failure.time / 60.0).floor() as i64;
-                if let (Some(ip), crate::model::EventKind::Counted { count, maxretry }) =
-                    (log.failure.ip, &log.kind)
-                {
-                    self.counts
-                        .insert((log.failure.jail.clone(), ip), (*count, *maxretry));
-                }
                 if let Some(panel) = self.jail_mut(&log.failure.jail) {
                     panel.failures += 1;
                     match panel.rate.back_mut() {
@@ -327,7 +318,6 @@ impl App {
                     panel.bans.push(ban.clone());
                     panel.bans_total += 1;
                 }
-                self.counts.remove(&(ban.jail.clone(), ban.ip));
                 self.push_row(EventRow::Banned(ban));
             }
             EngineEvent::Unbanned { ban, reason } => {
