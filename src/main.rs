@@ -3,14 +3,23 @@
 use bantop::cli::{Cli, CliCommand};
 use clap::Parser;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
+    let result = match cli.command {
         CliCommand::Demo { speed, dir } => {
             let dir = dir.unwrap_or_else(default_demo_dir);
             bantop::tui::run_demo(&dir, speed).await
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // One line with its causes, no backtrace: this is read by an operator.
+            eprintln!("bantop: {error:#}");
+            ExitCode::FAILURE
         }
     }
 }
