@@ -3,10 +3,12 @@
 //! Layers, each depending only on those below it: [`tui`] -> [`engine`] -> ([`fail2ban`],
 //! [`source`], [`firewall`]) -> [`model`].
 
+pub mod asterisk;
 pub mod cli;
 pub mod engine;
 pub mod fail2ban;
 pub mod firewall;
 pub mod model;
+pub mod ports;
 pub mod source;
 pub mod tui;

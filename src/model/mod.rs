@@ -2,9 +2,11 @@
 //! Nothing here does I/O or knows about the terminal.
 
 pub mod ban;
+pub mod check;
 pub mod event;
 pub mod history;
 pub mod jail;
+pub mod port;
 pub mod summary;
 pub mod whitelist;
 
