@@ -243,10 +243,7 @@ mod tests {
             );
         }
         let decided = acl.evaluate(IpAddr::V4(Ipv4Addr::new(8, 8, 8, 8)));
-        assert_eq!(
-            decided.rule.map(|r| network_text(r)),
-            Some("0.0.0.0".to_string())
-        );
+        assert_eq!(decided.rule.map(network_text), Some("0.0.0.0".to_string()));
     }
 
     #[test]

@@ -99,7 +99,7 @@ pub fn listening_ports(proc: &Path) -> Result<Vec<Port>, PortsError> {
             }
         })
         .collect();
-    ports.sort_by(|a, b| (a.proto, a.port, a.address).cmp(&(b.proto, b.port, b.address)));
+    ports.sort_by_key(|p| (p.proto, p.port, p.address));
     ports.dedup_by(|a, b| {
         a.proto == b.proto && a.port == b.port && a.address == b.address && a.pid == b.pid
     });
