@@ -1,6 +1,7 @@
 //! Every subcommand and flag of the `bantop` binary, in one place.
 
 use clap::{Parser, Subcommand};
+use std::net::IpAddr;
 use std::path::PathBuf;
 
 /// bantop: live security operations on servers protected by fail2ban.
@@ -25,6 +26,52 @@ pub enum CliCommand {
         /// bantop was built with.
         #[arg(long)]
         dir: Option<PathBuf>,
+    },
+    /// Every listening TCP and UDP socket with its process, the service the Wazo port table
+    /// expects there, and a finding when it should not be exposed.
+    Ports {
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The security checklist: fail2ban, jails and logs, whitelisting, ports, SIP ACLs.
+    /// Exit status 1 when an item fails.
+    Check {
+        /// fail2ban's configuration directory.
+        #[arg(long, default_value = "/etc/fail2ban")]
+        fail2ban_dir: PathBuf,
+        /// fail2ban's socket (default: from fail2ban.conf).
+        #[arg(long)]
+        socket: Option<PathBuf>,
+        /// Asterisk's configuration directory.
+        #[arg(long, default_value = "/etc/asterisk")]
+        asterisk_dir: PathBuf,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Asterisk ACLs.
+    #[command(subcommand)]
+    Acl(AclCommand),
+}
+
+/// `bantop acl ...`.
+#[derive(Debug, Subcommand)]
+pub enum AclCommand {
+    /// Whether Asterisk lets ADDR in, per endpoint and global ACL, and which rule decided.
+    /// Exit status 1 when it is denied somewhere.
+    Check {
+        /// The source address.
+        address: IpAddr,
+        /// Only this PJSIP endpoint.
+        #[arg(long)]
+        endpoint: Option<String>,
+        /// Asterisk's configuration directory.
+        #[arg(long, default_value = "/etc/asterisk")]
+        asterisk_dir: PathBuf,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
 }
 

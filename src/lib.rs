@@ -5,10 +5,12 @@
 
 pub mod asterisk;
 pub mod cli;
+pub mod commands;
 pub mod engine;
 pub mod fail2ban;
 pub mod firewall;
 pub mod model;
 pub mod ports;
+pub mod posture;
 pub mod source;
 pub mod tui;

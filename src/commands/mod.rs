@@ -1,0 +1,11 @@
+//! The one-shot commands (`ports`, `check`, `acl check`): each gathers its facts through the
+//! library and writes text or JSON to the given output, returning the process exit status.
+
+pub mod acl;
+pub mod check;
+pub mod ports;
+
+/// Exit status: done, nothing wrong.
+pub const OK: u8 = 0;
+/// Exit status: done, and something needs the operator's attention (a failed check, a denial).
+pub const ATTENTION: u8 = 1;

@@ -1,0 +1,332 @@
+//! The vendor guide's checklist (`bantop check`, the posture view): fail2ban running, the three
+//! Wazo jails enabled with their logs present and growing, the operator's address whitelisted,
+//! the firewall, unexpected public ports, and SIP ACLs. Each item passes, warns or fails with
+//! the reason and the fix.
+
+use crate::asterisk::endpoints;
+use crate::fail2ban::config::{Config, Section};
+use crate::fail2ban::jail_conf::read_jails;
+use crate::model::check::{CheckItem, Status};
+use crate::model::port::{Port, Severity};
+use std::net::IpAddr;
+use std::os::unix::fs::FileTypeExt;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+/// The jails a Wazo server should have.
+pub const WAZO_JAILS: [&str; 3] = ["asterisk-wazo", "wazo-provd", "sshd"];
+/// A log not written for this long is not "growing".
+const STALE_AFTER: Duration = Duration::from_secs(24 * 3600);
+/// fail2ban's default socket.
+const DEFAULT_SOCKET: &str = "/var/run/fail2ban/fail2ban.sock";
+
+/// What the checks look at.
+#[derive(Debug, Clone)]
+pub struct PostureInputs {
+    /// fail2ban's configuration directory.
+    pub fail2ban_dir: PathBuf,
+    /// The socket, when given explicitly (else from fail2ban.conf).
+    pub socket: Option<PathBuf>,
+    /// Asterisk's configuration directory.
+    pub asterisk_dir: PathBuf,
+    /// The operator's address, when known (`SSH_CONNECTION`).
+    pub operator: Option<IpAddr>,
+    /// The listening sockets, or why they could not be read.
+    pub ports: Result<Vec<Port>, String>,
+}
+
+/// Runs every check.
+pub fn run_checks(inputs: &PostureInputs) -> Vec<CheckItem> {
+    let mut items = vec![fail2ban_running(inputs)];
+    items.extend(jails(inputs));
+    items.push(operator_whitelisted(inputs));
+    items.push(CheckItem::new(
+        "firewall not empty",
+        Status::Warn,
+        "not checked: bantop does not read the kernel's firewall yet",
+        "look with `nft list ruleset`",
+    ));
+    items.push(public_ports(inputs));
+    items.push(sip_acls(inputs));
+    items
+}
+
+/// The socket fail2ban.conf (and .local) names, or the default.
+fn socket_path(inputs: &PostureInputs) -> PathBuf {
+    if let Some(socket) = &inputs.socket {
+        return socket.clone();
+    }
+    Config::load(&[inputs.fail2ban_dir.join("fail2ban.conf")])
+        .ok()
+        .and_then(|config| {
+            config
+                .get("Definition", "socket", &Section::new())
+                .ok()
+                .flatten()
+        })
+        .map_or_else(|| PathBuf::from(DEFAULT_SOCKET), PathBuf::from)
+}
+
+fn fail2ban_running(inputs: &PostureInputs) -> CheckItem {
+    const NAME: &str = "fail2ban running";
+    if !inputs.fail2ban_dir.is_dir() {
+        let reason = format!(
+            "fail2ban is not installed: no {}",
+            inputs.fail2ban_dir.display()
+        );
+        return CheckItem::new(NAME, Status::Fail, reason, "apt-get install fail2ban");
+    }
+    let socket = socket_path(inputs);
+    match std::fs::metadata(&socket) {
+        Ok(meta) if meta.file_type().is_socket() => CheckItem::new(
+            NAME,
+            Status::Pass,
+            format!("its socket is at {}", socket.display()),
+            "",
+        ),
+        Ok(_) => CheckItem::new(
+            NAME,
+            Status::Fail,
+            format!("{} is not a socket", socket.display()),
+            "systemctl restart fail2ban",
+        ),
+        Err(error) if error.kind() == std::io::ErrorKind::PermissionDenied => CheckItem::new(
+            NAME,
+            Status::Warn,
+            format!("cannot look at {}: permission denied", socket.display()),
+            "run bantop as root",
+        ),
+        Err(_) => CheckItem::new(
+            NAME,
+            Status::Fail,
+            format!("not running: no socket at {}", socket.display()),
+            "systemctl start fail2ban",
+        ),
+    }
+}
+
+fn jails(inputs: &PostureInputs) -> Vec<CheckItem> {
+    if !inputs.fail2ban_dir.is_dir() {
+        return Vec::new();
+    }
+    let configured = match read_jails(&inputs.fail2ban_dir) {
+        Ok(jails) => jails,
+        Err(error) => {
+            return vec![CheckItem::new(
+                "jails",
+                Status::Fail,
+                format!("the configuration does not read: {error}"),
+                "fix the file named",
+            )];
+        }
+    };
+    WAZO_JAILS
+        .iter()
+        .map(|name| {
+            let title = format!("jail {name}");
+            let Some(jail) = configured.iter().find(|j| j.settings.name == *name) else {
+                return CheckItem::new(
+                    &title,
+                    Status::Fail,
+                    "not enabled",
+                    format!("set `enabled = true` in [{name}] in a jail.d/ drop-in"),
+                );
+            };
+            if jail.settings.backend.trim().starts_with("systemd") {
+                return CheckItem::new(
+                    &title,
+                    Status::Pass,
+                    "enabled, reads the systemd journal",
+                    "",
+                );
+            }
+            log_state(&title, &jail.settings.logpath)
+        })
+        .collect()
+}
+
+fn log_state(title: &str, logpaths: &[String]) -> CheckItem {
+    let Some(first) = logpaths.first() else {
+        return CheckItem::new(
+            title,
+            Status::Fail,
+            "enabled, but no logpath",
+            "set logpath for the jail",
+        );
+    };
+    match std::fs::metadata(first) {
+        Err(_) => CheckItem::new(
+            title,
+            Status::Fail,
+            format!("enabled, but {first} does not exist"),
+            "check that the service logs there",
+        ),
+        Ok(meta) => {
+            let age = meta
+                .modified()
+                .ok()
+                .and_then(|m| SystemTime::now().duration_since(m).ok())
+                .unwrap_or_default();
+            if age > STALE_AFTER {
+                let hours = age.as_secs() / 3600;
+                CheckItem::new(
+                    title,
+                    Status::Warn,
+                    format!("enabled, but {first} was last written {hours} h ago"),
+                    "check that the service still logs there",
+                )
+            } else {
+                CheckItem::new(
+                    title,
+                    Status::Pass,
+                    format!("enabled, {first} is being written"),
+                    "",
+                )
+            }
+        }
+    }
+}
+
+fn operator_whitelisted(inputs: &PostureInputs) -> CheckItem {
+    const NAME: &str = "operator whitelisted";
+    let Some(operator) = inputs.operator else {
+        return CheckItem::new(
+            NAME,
+            Status::Warn,
+            "not in an SSH session: the operator's address is unknown",
+            "run bantop check from your SSH session",
+        );
+    };
+    let jails = read_jails(&inputs.fail2ban_dir).unwrap_or_default();
+    let missing: Vec<&str> = jails
+        .iter()
+        .filter(|j| !j.settings.ignores(operator))
+        .map(|j| j.settings.name.as_str())
+        .collect();
+    match (jails.is_empty(), missing.is_empty()) {
+        (true, _) => CheckItem::new(NAME, Status::Warn, "no jail to check against", ""),
+        (false, true) => CheckItem::new(
+            NAME,
+            Status::Pass,
+            format!("{operator} is in every jail's ignoreip"),
+            "",
+        ),
+        (false, false) => CheckItem::new(
+            NAME,
+            Status::Warn,
+            format!(
+                "{operator} (you) is not whitelisted in: {}",
+                missing.join(", ")
+            ),
+            "whitelist it (key w in bantop) so a typo cannot lock you out",
+        ),
+    }
+}
+
+fn public_ports(inputs: &PostureInputs) -> CheckItem {
+    const NAME: &str = "no unexpected public ports";
+    let ports = match &inputs.ports {
+        Ok(ports) => ports,
+        Err(error) => {
+            return CheckItem::new(NAME, Status::Warn, format!("ports not read: {error}"), "");
+        }
+    };
+    let describe = |p: &&Port| {
+        format!(
+            "{}/{} {}",
+            p.port,
+            format!("{:?}", p.proto).to_lowercase(),
+            p.service.as_deref().or(p.process.as_deref()).unwrap_or("?")
+        )
+    };
+    let fails: Vec<String> = ports
+        .iter()
+        .filter(|p| p.severity == Severity::Fail)
+        .map(|p| describe(&p))
+        .collect();
+    let warns: Vec<String> = ports
+        .iter()
+        .filter(|p| p.severity == Severity::Warn)
+        .map(|p| describe(&p))
+        .collect();
+    if !fails.is_empty() {
+        CheckItem::new(
+            NAME,
+            Status::Fail,
+            format!(
+                "loopback-only services reachable from outside: {}",
+                fails.join(", ")
+            ),
+            "bind them to 127.0.0.1 or firewall them (bantop ports)",
+        )
+    } else if !warns.is_empty() {
+        CheckItem::new(
+            NAME,
+            Status::Warn,
+            format!("public services to review: {}", warns.join(", ")),
+            "see bantop ports",
+        )
+    } else {
+        CheckItem::new(
+            NAME,
+            Status::Pass,
+            format!("{} listening sockets, all as expected", ports.len()),
+            "",
+        )
+    }
+}
+
+fn sip_acls(inputs: &PostureInputs) -> CheckItem {
+    const NAME: &str = "SIP ACLs sane";
+    if !inputs.asterisk_dir.join("pjsip.conf").is_file() {
+        return CheckItem::new(
+            NAME,
+            Status::Warn,
+            format!(
+                "no {}: not an Asterisk server?",
+                inputs.asterisk_dir.join("pjsip.conf").display()
+            ),
+            "",
+        );
+    }
+    match endpoints::load(&inputs.asterisk_dir) {
+        Err(error) => CheckItem::new(NAME, Status::Fail, error.to_string(), "fix the line named"),
+        Ok(acls) => {
+            let first = |error: bool| {
+                acls.problems
+                    .iter()
+                    .find(|p| p.error == error)
+                    .map(|p| format!("{}: {}", p.origin, p.message))
+            };
+            if let Some(problem) = first(true) {
+                CheckItem::new(
+                    NAME,
+                    Status::Fail,
+                    problem,
+                    "fix the ACL item (bantop acl check)",
+                )
+            } else if let Some(problem) = first(false) {
+                CheckItem::new(
+                    NAME,
+                    Status::Warn,
+                    problem,
+                    "use only permit with ! items, no spaces after commas",
+                )
+            } else if acls.guards.is_empty() {
+                CheckItem::new(
+                    NAME,
+                    Status::Warn,
+                    "no endpoint has an ACL: fail2ban is SIP's only guard",
+                    "restrict trunks and phones with permit = !0.0.0.0/0,<networks>",
+                )
+            } else {
+                CheckItem::new(
+                    NAME,
+                    Status::Pass,
+                    format!("{} ACL(s), no problem found", acls.guards.len()),
+                    "",
+                )
+            }
+        }
+    }
+}
