@@ -29,13 +29,8 @@ async fn main() -> ExitCode {
             let ports =
                 bantop::ports::listening_ports(Path::new("/proc")).map_err(|e| e.to_string());
             let operator = bantop::tui::ssh_client_address();
-            let inputs = PostureInputs {
-                fail2ban_dir,
-                socket,
-                asterisk_dir,
-                operator,
-                ports,
-            };
+            let inputs =
+                PostureInputs::from_server(fail2ban_dir, socket, asterisk_dir, operator, ports);
             bantop::commands::check::run(&inputs, json, &mut stdout)
         }
         CliCommand::Acl(AclCommand::Check {

@@ -203,3 +203,62 @@ fn the_replay_loops_after_the_end() {
             .any(|e| matches!(e, EngineEvent::Replay { loops: 1, .. }))
     );
 }
+
+#[test]
+fn ports_and_posture_describe_the_demo_server() {
+    let mut engine = engine();
+    let opening = engine.opening_events();
+    let ports = opening.iter().find_map(|e| match e {
+        EngineEvent::Ports(ports) => Some(ports.clone()),
+        _ => None,
+    });
+    let ports = ports.unwrap_or_default();
+    let postgres = ports
+        .iter()
+        .find(|p| p.port == 5432)
+        .map(|p| (p.severity, p.service.clone()));
+    assert_eq!(
+        postgres,
+        Some((
+            bantop::model::port::Severity::Fail,
+            Some("postgresql".to_string())
+        ))
+    );
+
+    let status = |items: &[bantop::model::check::CheckItem], name: &str| {
+        items.iter().find(|i| i.name == name).map(|i| i.status)
+    };
+    let before = engine.posture();
+    use bantop::model::check::Status;
+    assert_eq!(status(&before, "operator whitelisted"), Some(Status::Warn));
+    assert_eq!(
+        status(&before, "no unexpected public ports"),
+        Some(Status::Fail)
+    );
+    assert_eq!(
+        status(&before, "SIP ACLs sane"),
+        Some(Status::Warn),
+        "the trunk mixes permit and deny"
+    );
+    assert_eq!(status(&before, "fail2ban running"), Some(Status::Pass));
+
+    let operator = engine.operator();
+    let jails = ["asterisk-wazo", "wazo-provd", "sshd"]
+        .map(String::from)
+        .to_vec();
+    let events = engine.execute(Command::Whitelist {
+        entry: operator.into(),
+        jails,
+        comment: "test".into(),
+    });
+    let after = events.iter().find_map(|e| match e {
+        EngineEvent::Posture(items) => Some(items.clone()),
+        _ => None,
+    });
+    let after = after.unwrap_or_default();
+    assert_eq!(
+        status(&after, "operator whitelisted"),
+        Some(Status::Pass),
+        "{after:#?}"
+    );
+}

@@ -14,8 +14,8 @@ use std::path::Path;
 
 /// The demo 9.5 minutes in: bans in all three jails, the operator's own failures counted.
 fn app_at_nine_and_a_half_minutes() -> App {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo");
-    let mut engine = DemoEngine::load(&dir, 60.0).unwrap_or_else(|e| panic!("{e}"));
+    // Relative (cargo runs tests from the package root): no machine's path ends up in a snapshot.
+    let mut engine = DemoEngine::load(Path::new("demo"), 60.0).unwrap_or_else(|e| panic!("{e}"));
     let keymap = Keymap::default_keys().unwrap_or_else(|e| panic!("{e}"));
     let mut app = App::new(
         engine.jails(),
@@ -122,4 +122,21 @@ fn banning_the_operator_shows_the_danger() {
     app.update(Action::Confirm);
     app.update(Action::Confirm);
     insta::assert_snapshot!("confirm_ban_operator_armed_80x24", render(&app, 80, 24));
+}
+
+#[test]
+fn ports_view() {
+    let mut app = app_at_nine_and_a_half_minutes();
+    app.update(Action::NextView);
+    app.update(Action::NextView);
+    both_sizes("ports", &app);
+}
+
+#[test]
+fn posture_view() {
+    let mut app = app_at_nine_and_a_half_minutes();
+    for _ in 0..3 {
+        app.update(Action::NextView);
+    }
+    both_sizes("posture", &app);
 }

@@ -10,8 +10,12 @@ use crate::fail2ban::jail_conf::{JailConfError, read_jails};
 use crate::fail2ban::{Filter, FilterError};
 use crate::firewall::SimulatedFirewall;
 use crate::model::WhitelistEntry;
+use crate::model::check::CheckItem;
+use crate::model::port::Port;
 use crate::model::summary::summarize;
 use crate::model::{BanOrigin, EngineEvent, EventKind, Failure, JailSettings, LogEvent};
+use crate::ports::catalogue::{self, Owner};
+use crate::posture::{PostureInputs, run_checks};
 use crate::source::SourceLine;
 use crate::source::replay::{Replay, ReplayError};
 use crate::source::scenario::{Scenario, ScenarioError};
@@ -74,6 +78,7 @@ pub struct DemoEngine {
     loop_offset: f64,
     loops: u32,
     scenario: Scenario,
+    ports: Vec<Port>,
 }
 
 impl DemoEngine {
@@ -111,6 +116,19 @@ impl DemoEngine {
         let replay = Replay::load(&scenario.recordings, zone)?;
         let start = replay.start().ok_or(DemoError::Empty)?;
         let manual = JailState::new(manual_settings());
+        let ports = scenario
+            .sockets
+            .iter()
+            .map(|s| {
+                let owner = Owner {
+                    pid: Some(s.pid),
+                    process: Some(s.process.clone()),
+                    unknown: None,
+                    user: s.user.clone(),
+                };
+                catalogue::port(s.proto, s.address, s.port, owner)
+            })
+            .collect();
         Ok(DemoEngine {
             jails,
             manual,
@@ -121,6 +139,7 @@ impl DemoEngine {
             loop_offset: 0.0,
             loops: 0,
             scenario,
+            ports,
         })
     }
 
@@ -148,9 +167,39 @@ impl DemoEngine {
         self.clock.now
     }
 
-    /// What the consumers should know before the first line: clock, replay state, skipped lines.
+    /// The checklist for the demo server, from the jails as they are now.
+    pub fn posture(&self) -> Vec<CheckItem> {
+        let inputs = PostureInputs {
+            fail2ban_dir: self.scenario.fail2ban_dir.clone(),
+            socket: None,
+            asterisk_dir: self.scenario.asterisk_dir.clone(),
+            operator: Some(self.scenario.operator),
+            ports: Ok(self.ports.clone()),
+            jails: Ok(self
+                .jails
+                .iter()
+                .map(|j| j.state.settings.clone())
+                .collect()),
+            demo_recordings: Some(
+                self.scenario
+                    .recordings
+                    .iter()
+                    .map(|r| (r.jail.clone(), r.path.clone()))
+                    .collect(),
+            ),
+        };
+        run_checks(&inputs)
+    }
+
+    /// What the consumers should know before the first line: clock, replay state, ports,
+    /// posture, skipped lines.
     pub fn opening_events(&self) -> Vec<EngineEvent> {
-        let mut events = vec![EngineEvent::Clock(self.clock.now), self.replay_event()];
+        let mut events = vec![
+            EngineEvent::Clock(self.clock.now),
+            self.replay_event(),
+            EngineEvent::Ports(self.ports.clone()),
+            EngineEvent::Posture(self.posture()),
+        ];
         events.extend(self.replay.unparsed.iter().filter(|(_, n)| *n > 0).map(
             |(source, count)| EngineEvent::Unparsed {
                 source: source.clone(),
@@ -283,7 +332,12 @@ impl DemoEngine {
                 entry,
                 jails,
                 comment,
-            } => self.whitelist(entry, jails, comment),
+            } => {
+                let mut events = self.whitelist(entry, jails, comment);
+                // Whitelisting is the fix of a checklist item: show its effect.
+                events.push(EngineEvent::Posture(self.posture()));
+                events
+            }
             Command::TogglePause => {
                 self.clock.paused = !self.clock.paused;
                 vec![self.replay_event()]

@@ -1,6 +1,8 @@
 //! What the engine reports: failures found in logs, bans, unbans and action results.
 
 use super::ban::Ban;
+use super::check::CheckItem;
+use super::port::Port;
 use super::whitelist::WhitelistEntry;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -87,6 +89,10 @@ pub enum EngineEvent {
         /// How many times the recording was restarted.
         loops: u32,
     },
+    /// The listening sockets, assessed.
+    Ports(Vec<Port>),
+    /// The security checklist.
+    Posture(Vec<CheckItem>),
     /// Lines that could not be read as log lines, per source, so far.
     Unparsed {
         /// The source file.

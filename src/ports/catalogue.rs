@@ -2,7 +2,8 @@
 //! whether it is meant to be reachable from outside. A loopback-only service found on a public
 //! address, or an unknown service listening publicly, is a finding.
 
-use crate::model::port::{Proto, Scope, Severity};
+use crate::model::port::{Port, Proto, Scope, Severity};
+use std::net::IpAddr;
 
 /// Where a known service is meant to listen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,6 +173,39 @@ pub fn assess(proto: Proto, port: u16, scope: Scope) -> Assessment {
         service,
         severity,
         finding,
+    }
+}
+
+/// A socket's owner as far as it is known.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Owner {
+    /// The process id.
+    pub pid: Option<u32>,
+    /// The process name.
+    pub process: Option<String>,
+    /// Why the process is unknown, when it is.
+    pub unknown: Option<String>,
+    /// The socket's user.
+    pub user: String,
+}
+
+/// A listening socket judged against the table.
+pub fn port(proto: Proto, address: IpAddr, number: u16, owner: Owner) -> Port {
+    let scope = super::procfs::scope_of(address);
+    let assessment = assess(proto, number, scope);
+    Port {
+        proto,
+        address,
+        port: number,
+        pid: owner.pid,
+        process: owner.process,
+        owner_unknown: owner.unknown,
+        user: owner.user,
+        scope,
+        service: assessment.service,
+        severity: assessment.severity,
+        finding: assessment.finding,
+        firewall: "unknown".to_string(),
     }
 }
 

@@ -71,32 +71,24 @@ pub fn listening_ports(proc: &Path) -> Result<Vec<Port>, PortsError> {
         .into_iter()
         .map(|socket| {
             let owner = owners.get(&socket.inode);
-            let owner_unknown = match owner {
+            let unknown = match owner {
                 Some(_) => None,
                 None if root => Some("no process holds it (kernel socket?)".to_string()),
                 None => {
                     Some("not visible: another user's process (run as root to see it)".to_string())
                 }
             };
-            let scope = scope_of(socket.address);
-            let assessment = catalogue::assess(socket.proto, socket.port, scope);
-            Port {
-                proto: socket.proto,
-                address: socket.address,
-                port: socket.port,
+            let user = users
+                .get(&socket.uid)
+                .cloned()
+                .unwrap_or_else(|| socket.uid.to_string());
+            let owner = catalogue::Owner {
                 pid: owner.map(|(pid, _)| *pid),
                 process: owner.map(|(_, name)| name.clone()),
-                owner_unknown,
-                user: users
-                    .get(&socket.uid)
-                    .cloned()
-                    .unwrap_or_else(|| socket.uid.to_string()),
-                scope,
-                service: assessment.service,
-                severity: assessment.severity,
-                finding: assessment.finding,
-                firewall: "unknown".to_string(),
-            }
+                unknown,
+                user,
+            };
+            catalogue::port(socket.proto, socket.address, socket.port, owner)
         })
         .collect();
     ports.sort_by_key(|p| (p.proto, p.port, p.address));

@@ -6,6 +6,7 @@
 use crate::asterisk::endpoints;
 use crate::fail2ban::config::{Config, Section};
 use crate::fail2ban::jail_conf::read_jails;
+use crate::model::JailSettings;
 use crate::model::check::{CheckItem, Status};
 use crate::model::port::{Port, Severity};
 use std::net::IpAddr;
@@ -33,6 +34,34 @@ pub struct PostureInputs {
     pub operator: Option<IpAddr>,
     /// The listening sockets, or why they could not be read.
     pub ports: Result<Vec<Port>, String>,
+    /// The enabled jails, or why they could not be read.
+    pub jails: Result<Vec<JailSettings>, String>,
+    /// The demo: fail2ban is simulated and each jail reads a recording instead of its logpath.
+    pub demo_recordings: Option<Vec<(String, PathBuf)>>,
+}
+
+impl PostureInputs {
+    /// Inputs for a real server: jails read from `fail2ban_dir`.
+    pub fn from_server(
+        fail2ban_dir: PathBuf,
+        socket: Option<PathBuf>,
+        asterisk_dir: PathBuf,
+        operator: Option<IpAddr>,
+        ports: Result<Vec<Port>, String>,
+    ) -> Self {
+        let jails = read_jails(&fail2ban_dir)
+            .map(|jails| jails.into_iter().map(|j| j.settings).collect())
+            .map_err(|e| e.to_string());
+        PostureInputs {
+            fail2ban_dir,
+            socket,
+            asterisk_dir,
+            operator,
+            ports,
+            jails,
+            demo_recordings: None,
+        }
+    }
 }
 
 /// Runs every check.
@@ -69,6 +98,9 @@ fn socket_path(inputs: &PostureInputs) -> PathBuf {
 
 fn fail2ban_running(inputs: &PostureInputs) -> CheckItem {
     const NAME: &str = "fail2ban running";
+    if inputs.demo_recordings.is_some() {
+        return CheckItem::new(NAME, Status::Pass, "simulated by the demo", "");
+    }
     if !inputs.fail2ban_dir.is_dir() {
         let reason = format!(
             "fail2ban is not installed: no {}",
@@ -109,7 +141,7 @@ fn jails(inputs: &PostureInputs) -> Vec<CheckItem> {
     if !inputs.fail2ban_dir.is_dir() {
         return Vec::new();
     }
-    let configured = match read_jails(&inputs.fail2ban_dir) {
+    let configured = match &inputs.jails {
         Ok(jails) => jails,
         Err(error) => {
             return vec![CheckItem::new(
@@ -124,7 +156,7 @@ fn jails(inputs: &PostureInputs) -> Vec<CheckItem> {
         .iter()
         .map(|name| {
             let title = format!("jail {name}");
-            let Some(jail) = configured.iter().find(|j| j.settings.name == *name) else {
+            let Some(jail) = configured.iter().find(|j| j.name == *name) else {
                 return CheckItem::new(
                     &title,
                     Status::Fail,
@@ -132,7 +164,19 @@ fn jails(inputs: &PostureInputs) -> Vec<CheckItem> {
                     format!("set `enabled = true` in [{name}] in a jail.d/ drop-in"),
                 );
             };
-            if jail.settings.backend.trim().starts_with("systemd") {
+            let recording = inputs
+                .demo_recordings
+                .as_ref()
+                .and_then(|r| r.iter().find(|(jail, _)| jail == name));
+            if let Some((_, path)) = recording {
+                return CheckItem::new(
+                    &title,
+                    Status::Pass,
+                    format!("enabled, fed by the recording {}", path.display()),
+                    "",
+                );
+            }
+            if jail.backend.trim().starts_with("systemd") {
                 return CheckItem::new(
                     &title,
                     Status::Pass,
@@ -140,7 +184,7 @@ fn jails(inputs: &PostureInputs) -> Vec<CheckItem> {
                     "",
                 );
             }
-            log_state(&title, &jail.settings.logpath)
+            log_state(&title, &jail.logpath)
         })
         .collect()
 }
@@ -197,11 +241,11 @@ fn operator_whitelisted(inputs: &PostureInputs) -> CheckItem {
             "run bantop check from your SSH session",
         );
     };
-    let jails = read_jails(&inputs.fail2ban_dir).unwrap_or_default();
+    let jails: &[JailSettings] = inputs.jails.as_deref().unwrap_or_default();
     let missing: Vec<&str> = jails
         .iter()
-        .filter(|j| !j.settings.ignores(operator))
-        .map(|j| j.settings.name.as_str())
+        .filter(|j| !j.ignores(operator))
+        .map(|j| j.name.as_str())
         .collect();
     match (jails.is_empty(), missing.is_empty()) {
         (true, _) => CheckItem::new(NAME, Status::Warn, "no jail to check against", ""),

@@ -2,6 +2,7 @@
 //! time zone of the recordings.
 
 use crate::fail2ban::date::Zone;
+use crate::model::port::Proto;
 use chrono::FixedOffset;
 use serde::Deserialize;
 use std::net::IpAddr;
@@ -14,7 +15,34 @@ struct ScenarioFile {
     operator: String,
     timezone: String,
     fail2ban: String,
+    ports: String,
+    asterisk: String,
     source: Vec<SourceFile>,
+}
+
+/// `ports.toml` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PortsFile {
+    socket: Vec<RecordedSocket>,
+}
+
+/// A listening socket of the demo server.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordedSocket {
+    /// `tcp` or `udp`.
+    pub proto: Proto,
+    /// Local address.
+    pub address: IpAddr,
+    /// Local port.
+    pub port: u16,
+    /// Owning process.
+    pub pid: u32,
+    /// Its name.
+    pub process: String,
+    /// Its user.
+    pub user: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -58,6 +86,10 @@ pub struct Scenario {
     pub fail2ban_dir: PathBuf,
     /// The recordings.
     pub recordings: Vec<Recording>,
+    /// The demo server's listening sockets.
+    pub sockets: Vec<RecordedSocket>,
+    /// The demo server's Asterisk configuration directory.
+    pub asterisk_dir: PathBuf,
 }
 
 /// Reading the scenario failed.
@@ -113,11 +145,23 @@ impl Scenario {
                 })
             })
             .collect::<Result<_, _>>()?;
+        let ports_path = dir.join(&file.ports);
+        let ports_error = |message: String| ScenarioError {
+            path: ports_path.clone(),
+            message,
+        };
+        let ports_text = std::fs::read_to_string(&ports_path)
+            .map_err(|e| ports_error(format!("cannot read: {e}")))?;
+        let sockets = toml::from_str::<PortsFile>(&ports_text)
+            .map_err(|e| ports_error(e.to_string()))?
+            .socket;
         Ok(Scenario {
             operator,
             zone,
             fail2ban_dir: dir.join(file.fail2ban),
             recordings,
+            sockets,
+            asterisk_dir: dir.join(file.asterisk),
         })
     }
 }

@@ -4,6 +4,8 @@
 use super::keymap::Keymap;
 use crate::engine::Command;
 use crate::fail2ban::date::Zone;
+use crate::model::check::CheckItem;
+use crate::model::port::Port;
 use crate::model::{Ban, EngineEvent, History, JailSettings, LogEvent, WhitelistEntry};
 use std::collections::VecDeque;
 use std::net::IpAddr;
@@ -20,6 +22,22 @@ pub enum View {
     Events,
     /// Per-jail settings, ban tables and evidence.
     Jails,
+    /// Listening sockets and what they expose.
+    Ports,
+    /// The security checklist.
+    Posture,
+}
+
+impl View {
+    /// The view after this one (`Tab`).
+    pub fn next(self) -> View {
+        match self {
+            View::Events => View::Jails,
+            View::Jails => View::Ports,
+            View::Ports => View::Posture,
+            View::Posture => View::Events,
+        }
+    }
 }
 
 /// One row of the events view.
@@ -183,6 +201,12 @@ pub struct App {
     pub simulated: bool,
     /// The keymap.
     pub keymap: Keymap,
+    /// Listening sockets, as last reported.
+    pub ports: Vec<Port>,
+    /// The checklist, as last reported.
+    pub posture: Vec<CheckItem>,
+    /// First row shown in the ports and posture views.
+    pub list_scroll: usize,
     /// Set when the user asked to quit.
     pub should_quit: bool,
 }
@@ -226,6 +250,9 @@ impl App {
             replay: None,
             simulated,
             keymap,
+            ports: Vec::new(),
+            posture: Vec::new(),
+            list_scroll: 0,
             should_quit: false,
         }
     }
@@ -343,6 +370,8 @@ impl App {
                 }
             }
             EngineEvent::ActionResult { ok, message } => self.status = Some((ok, message)),
+            EngineEvent::Ports(ports) => self.ports = ports,
+            EngineEvent::Posture(items) => self.posture = items,
             EngineEvent::Replay {
                 speed,
                 paused,

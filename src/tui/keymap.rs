@@ -17,6 +17,8 @@ pub enum Context {
     Events,
     /// The jails view.
     Jails,
+    /// The ports and posture views (scrolling lists).
+    Lists,
     /// Only in the demo.
     Demo,
     /// Everywhere.
@@ -29,6 +31,7 @@ impl Context {
             "popup" => Context::Popup,
             "events" => Context::Events,
             "jails" => Context::Jails,
+            "lists" => Context::Lists,
             "demo" => Context::Demo,
             "global" => Context::Global,
             _ => return None,
@@ -41,6 +44,7 @@ impl Context {
             Context::Popup => "popup",
             Context::Events => "events",
             Context::Jails => "jails",
+            Context::Lists => "lists",
             Context::Demo => "demo",
             Context::Global => "global",
         }

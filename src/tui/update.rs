@@ -23,6 +23,7 @@ impl App {
         let view = match self.view {
             View::Events => Context::Events,
             View::Jails => Context::Jails,
+            View::Ports | View::Posture => Context::Lists,
         };
         let mut contexts = vec![view];
         if self.replay.is_some() {
@@ -80,10 +81,8 @@ impl App {
         match action {
             Action::Quit => self.should_quit = true,
             Action::NextView => {
-                self.view = match self.view {
-                    View::Events => View::Jails,
-                    View::Jails => View::Events,
-                }
+                self.view = self.view.next();
+                self.list_scroll = 0;
             }
             Action::Help => self.popup = Some(Popup::Help),
             Action::Filter => {
@@ -194,6 +193,21 @@ impl App {
                 // Offset 0 is the newest row: being there means following new rows.
                 self.selected_event = Some(offset.min(last)).filter(|offset| *offset > 0);
             }
+            View::Ports | View::Posture => {
+                let len = if self.view == View::Ports {
+                    self.ports.len()
+                } else {
+                    self.posture.len()
+                };
+                self.list_scroll = match action {
+                    Action::Up => self.list_scroll.saturating_sub(1),
+                    Action::Down => self.list_scroll + 1,
+                    Action::PageUp => self.list_scroll.saturating_sub(PAGE),
+                    Action::PageDown => self.list_scroll + PAGE,
+                    _ => 0,
+                }
+                .min(len.saturating_sub(1));
+            }
             View::Jails => {
                 let len = self
                     .jails
@@ -212,17 +226,21 @@ impl App {
         }
     }
 
-    /// The address the write keys act on: the selected ban, or the selected event's address.
+    /// The address the write keys act on: the selected ban, the selected event's address, or in
+    /// the posture view the operator's own (its fix is to whitelist it).
     fn target_ip(&self) -> Option<IpAddr> {
         match self.view {
             View::Jails => self.selected_ban().map(|b| b.ip),
             View::Events => self.selected_row().and_then(EventRow::ip),
+            View::Posture => self.operators.first().copied(),
+            View::Ports => None,
         }
     }
 
     fn ask_unban(&mut self) {
         let target = match self.view {
             View::Jails => self.selected_ban().map(|b| (b.jail.clone(), b.ip)),
+            View::Ports | View::Posture => None,
             View::Events => self.selected_row().and_then(|row| {
                 let ip = row.ip()?;
                 let jail = self
@@ -498,6 +516,24 @@ mod tests {
             app.selected_row().map(EventRow::host),
             Some("203.0.113.9".to_string())
         );
+    }
+
+    #[test]
+    fn w_in_the_posture_view_whitelists_the_operator() {
+        let mut app = app();
+        for _ in 0..3 {
+            app.update(Action::NextView);
+        }
+        assert_eq!(app.view, View::Posture);
+        app.handle_key(key('w'));
+        let entry = match &app.popup {
+            Some(Popup::Confirm(Confirm {
+                command: Command::Whitelist { entry, .. },
+                ..
+            })) => Some(*entry),
+            _ => None,
+        };
+        assert_eq!(entry, Some(IpNet::from(ip("192.0.2.10"))));
     }
 
     #[test]

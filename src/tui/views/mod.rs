@@ -6,6 +6,8 @@ mod footer;
 mod header;
 mod jails;
 mod popup;
+mod ports;
+mod posture;
 
 use super::app::{App, View};
 use super::theme::Theme;
@@ -44,6 +46,8 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     match app.view {
         View::Events => events::render(frame, body, app, theme),
         View::Jails => jails::render(frame, body, app, theme),
+        View::Ports => ports::render(frame, body, app, theme),
+        View::Posture => posture::render(frame, body, app, theme),
     }
     footer::render(frame, bottom, app, theme);
     popup::render(frame, area, app, theme);

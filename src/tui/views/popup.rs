@@ -119,7 +119,12 @@ fn draw(
 }
 
 fn help_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
-    let mut contexts = vec![Context::Global, Context::Events, Context::Jails];
+    let mut contexts = vec![
+        Context::Global,
+        Context::Events,
+        Context::Jails,
+        Context::Lists,
+    ];
     if app.replay.is_some() {
         contexts.push(Context::Demo);
     }

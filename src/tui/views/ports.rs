@@ -1,0 +1,98 @@
+//! The ports view: every listening socket, who owns it, the service the port table expects and
+//! the finding when it should not be reachable.
+
+use super::fit;
+use crate::model::port::{Port, Severity};
+use crate::tui::app::App;
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Cell, Row, Table};
+
+/// Draws the ports view in `area`.
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let count = |severity: Severity| app.ports.iter().filter(|p| p.severity == severity).count();
+    let title = format!(
+        " Ports: {} listening, {} to fix, {} to review ",
+        app.ports.len(),
+        count(Severity::Fail),
+        count(Severity::Warn)
+    );
+    let wide = area.width >= 110;
+    let rows: Vec<Row> = app
+        .ports
+        .iter()
+        .skip(app.list_scroll)
+        .map(|port| port_row(port, theme, wide))
+        .collect();
+    let widths: Vec<Constraint> = if wide {
+        vec![
+            Constraint::Length(5),
+            Constraint::Length(24),
+            Constraint::Length(8),
+            Constraint::Length(22),
+            Constraint::Length(26),
+            Constraint::Min(10),
+        ]
+    } else {
+        vec![
+            Constraint::Length(5),
+            Constraint::Length(21),
+            Constraint::Length(8),
+            Constraint::Length(16),
+            Constraint::Min(10),
+        ]
+    };
+    let header: Vec<&str> = if wide {
+        vec!["Proto", "Address", "Scope", "Process", "Service", "Finding"]
+    } else {
+        vec!["Proto", "Address", "Scope", "Process", "Service / finding"]
+    };
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(theme.label))
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.border)
+                .title(title)
+                .title_bottom(Line::styled(" firewall rules not read yet ", theme.muted)),
+        );
+    frame.render_widget(table, area);
+}
+
+fn port_row<'a>(port: &Port, theme: &Theme, wide: bool) -> Row<'a> {
+    let style = match port.severity {
+        Severity::Fail => theme.error,
+        Severity::Warn => theme.count,
+        Severity::Ok => Style::default(),
+    };
+    let address = match port.address {
+        std::net::IpAddr::V6(v6) => format!("[{v6}]:{}", port.port),
+        v4 => format!("{v4}:{}", port.port),
+    };
+    let process = match (&port.pid, &port.process) {
+        (Some(pid), Some(name)) => format!("{pid}/{name}"),
+        _ => "?".to_string(),
+    };
+    let service = port
+        .service
+        .clone()
+        .unwrap_or_else(|| "unknown".to_string());
+    let finding = port.finding.clone().unwrap_or_default();
+    let mut cells = vec![
+        Cell::from(format!("{:?}", port.proto).to_lowercase()),
+        Cell::from(fit(&address, 24)),
+        Cell::from(format!("{:?}", port.scope).to_lowercase()),
+        Cell::from(fit(&process, 22)),
+    ];
+    if wide {
+        cells.push(Cell::from(fit(&service, 26)));
+        cells.push(Cell::from(finding).style(style));
+    } else {
+        let text = if finding.is_empty() { service } else { finding };
+        cells.push(Cell::from(text).style(style));
+    }
+    Row::new(cells)
+}
