@@ -22,6 +22,9 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# The benchmarks once each (criterion's test mode), then every test.
+# The benchmarks once each (criterion's test mode), then every test; the last line totals them.
 cargo test --benches "$@"
-exec cargo test "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test --lib --bins --tests "$@" 2>&1 | tee "$log"
+awk '/^test result:/ { passed += $4; failed += $6 } END { printf "tests: %d passed, %d failed\n", passed, failed }' "$log"
