@@ -270,3 +270,49 @@ fn acl_check_refuses_garbage() {
     let missing = bantop(&["acl", "check", "10.0.0.1", "--asterisk-dir", "/nonexistent"]);
     assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/pjsip.conf"));
 }
+
+/// As a user who cannot read root's `/proc/<pid>/fd`, the test's sockets are listed without
+/// an owner, with the reason. Needs root to switch to `nobody` (CI runs as root).
+#[test]
+fn ports_without_privileges_leave_the_owner_blank_with_a_reason() {
+    let is_root = std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
+        s.lines()
+            .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+    });
+    if !is_root {
+        eprintln!("skipped: needs root to run bantop as another user");
+        return;
+    }
+    let tcp = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let port = tcp.local_addr().map(|a| a.port()).unwrap_or_default();
+    // `nobody` may not reach the build directory: run a copy from a directory it can read.
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let binary = dir.path().join("bantop");
+    std::fs::copy(env!("CARGO_BIN_EXE_bantop"), &binary).unwrap_or_else(|e| panic!("{e}"));
+    for path in [dir.path(), binary.as_path()] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let output = Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+        .arg(&binary)
+        .args(["ports", "--json"])
+        .output()
+        .unwrap_or_else(|e| panic!("setpriv: {e}"));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let ports = json(&output);
+    let entry = find(&ports, "tcp", port);
+    assert_eq!(entry["pid"], serde_json::Value::Null);
+    assert!(
+        entry["owner_unknown"]
+            .as_str()
+            .is_some_and(|r| r.contains("another user's process")),
+        "{entry}"
+    );
+    assert_eq!(entry["user"], "root");
+}
