@@ -1,6 +1,7 @@
 //! Every subcommand and flag of the `bantop` binary, in one place.
 
 use clap::{Parser, Subcommand};
+use ipnet::IpNet;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
@@ -8,6 +9,12 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(version, about)]
 pub struct Cli {
+    /// fail2ban's configuration directory.
+    #[arg(long, global = true, default_value = "/etc/fail2ban")]
+    pub fail2ban_dir: PathBuf,
+    /// fail2ban's socket (default: `socket` in fail2ban.conf, else /var/run/fail2ban/fail2ban.sock).
+    #[arg(long, global = true)]
+    pub socket: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: CliCommand,
@@ -37,12 +44,6 @@ pub enum CliCommand {
     /// The security checklist: fail2ban, jails and logs, whitelisting, ports, SIP ACLs.
     /// Exit status 1 when an item fails.
     Check {
-        /// fail2ban's configuration directory.
-        #[arg(long, default_value = "/etc/fail2ban")]
-        fail2ban_dir: PathBuf,
-        /// fail2ban's socket (default: from fail2ban.conf).
-        #[arg(long)]
-        socket: Option<PathBuf>,
         /// Asterisk's configuration directory.
         #[arg(long, default_value = "/etc/asterisk")]
         asterisk_dir: PathBuf,
@@ -53,6 +54,68 @@ pub enum CliCommand {
     /// Asterisk ACLs.
     #[command(subcommand)]
     Acl(AclCommand),
+    /// fail2ban's jails, bans with their expiry, ignore lists, and whether its socket answered.
+    /// Exit status 1 when it did not.
+    Status {
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Lift a ban: in one jail, or in every jail and fail2ban's database.
+    Unban {
+        /// The address.
+        address: IpAddr,
+        /// Only in this jail.
+        #[arg(long)]
+        jail: Option<String>,
+    },
+    /// Ban an address in a jail through fail2ban, so the jail's own actions run.
+    Ban {
+        /// The address.
+        address: IpAddr,
+        /// The jail (manual bans in bantop's own firewall set come with nftables support).
+        #[arg(long)]
+        jail: String,
+    },
+    /// Whitelist an address or network: written to jail.d/bantop-whitelist.local (kept across
+    /// restarts and reloads), applied live, and the address unbanned.
+    Whitelist {
+        /// Address or network (CIDR).
+        #[arg(value_parser = parse_whitelist_entry)]
+        entry: IpNet,
+        /// Only in these jails (repeatable; default: every enabled jail).
+        #[arg(long = "jail")]
+        jails: Vec<String>,
+        /// Take the entry out instead.
+        #[arg(long)]
+        remove: bool,
+        /// Why, written in the drop-in's comment.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+/// An address or a network without host bits; `/0` would switch the jails off.
+fn parse_whitelist_entry(text: &str) -> Result<IpNet, String> {
+    let net = match text.parse::<IpNet>() {
+        Ok(net) => net,
+        Err(_) => text
+            .parse::<IpAddr>()
+            .map(IpNet::from)
+            .map_err(|_| format!("{text:?} is not an IP address or network"))?,
+    };
+    if net.prefix_len() == 0 {
+        return Err(format!(
+            "{text}: whitelisting every address would switch the jails off"
+        ));
+    }
+    if net.trunc() != net {
+        return Err(format!(
+            "{text} has host bits set: did you mean {}?",
+            net.trunc()
+        ));
+    }
+    Ok(net)
 }
 
 /// `bantop acl ...`.

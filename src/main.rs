@@ -1,6 +1,8 @@
 //! The `bantop` binary: parses the command line and calls into the library.
 
 use bantop::cli::{AclCommand, Cli, CliCommand};
+use bantop::commands::actions::WhitelistRequest;
+use bantop::fail2ban::server::socket_path;
 use bantop::posture::PostureInputs;
 use clap::Parser;
 use std::path::{Path, PathBuf};
@@ -9,6 +11,7 @@ use std::process::ExitCode;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    let socket = socket_path(cli.socket.as_deref(), &cli.fail2ban_dir);
     let mut stdout = std::io::stdout().lock();
     let result = match cli.command {
         CliCommand::Demo { speed, dir } => {
@@ -20,17 +23,17 @@ async fn main() -> ExitCode {
         CliCommand::Ports { json } => {
             bantop::commands::ports::run(Path::new("/proc"), json, &mut stdout)
         }
-        CliCommand::Check {
-            fail2ban_dir,
-            socket,
-            asterisk_dir,
-            json,
-        } => {
+        CliCommand::Check { asterisk_dir, json } => {
             let ports =
                 bantop::ports::listening_ports(Path::new("/proc")).map_err(|e| e.to_string());
             let operator = bantop::tui::ssh_client_address();
-            let inputs =
-                PostureInputs::from_server(fail2ban_dir, socket, asterisk_dir, operator, ports);
+            let inputs = PostureInputs::from_server(
+                cli.fail2ban_dir,
+                cli.socket,
+                asterisk_dir,
+                operator,
+                ports,
+            );
             bantop::commands::check::run(&inputs, json, &mut stdout)
         }
         CliCommand::Acl(AclCommand::Check {
@@ -45,6 +48,30 @@ async fn main() -> ExitCode {
             json,
             &mut stdout,
         ),
+        CliCommand::Status { json } => {
+            bantop::commands::status::run(&socket, json, &mut stdout).await
+        }
+        CliCommand::Unban { address, jail } => {
+            bantop::commands::actions::unban(&socket, address, jail.as_deref(), &mut stdout).await
+        }
+        CliCommand::Ban { address, jail } => {
+            bantop::commands::actions::ban(&socket, address, &jail, &mut stdout).await
+        }
+        CliCommand::Whitelist {
+            entry,
+            jails,
+            remove,
+            reason,
+        } => {
+            let request = WhitelistRequest {
+                entry,
+                jails,
+                remove,
+                reason: reason.as_deref(),
+            };
+            bantop::commands::actions::whitelist(&cli.fail2ban_dir, &socket, request, &mut stdout)
+                .await
+        }
     };
     match result {
         Ok(status) => ExitCode::from(status),

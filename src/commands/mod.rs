@@ -1,9 +1,11 @@
-//! The one-shot commands (`ports`, `check`, `acl check`): each gathers its facts through the
+//! The one-shot commands (`status`, `unban`, `ban`, `whitelist`, `ports`, `check`, `acl check`): each gathers its facts through the
 //! library and writes text or JSON to the given output, returning the process exit status.
 
 pub mod acl;
+pub mod actions;
 pub mod check;
 pub mod ports;
+pub mod status;
 
 /// Exit status: done, nothing wrong.
 pub const OK: u8 = 0;

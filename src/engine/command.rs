@@ -103,18 +103,23 @@ impl Command {
                 for jail in jails {
                     let exists = all
                         .iter()
-                        .any(|e| e.jail == *jail && e.entry == entry.to_string());
+                        .any(|e| e.jail == *jail && e.entry == dropin::entry_text(*entry));
                     if !exists {
                         all.push(WhitelistEntry {
                             jail: jail.clone(),
-                            entry: entry.to_string(),
+                            entry: dropin::entry_text(*entry),
                             comment: comment.clone(),
                         });
                     }
                 }
                 let mut steps: Vec<String> = jails
                     .iter()
-                    .map(|jail| format!("fail2ban: set {jail} addignoreip {entry}"))
+                    .map(|jail| {
+                        format!(
+                            "fail2ban: set {jail} addignoreip {}",
+                            dropin::entry_text(*entry)
+                        )
+                    })
                     .collect();
                 steps.extend(
                     context
@@ -212,12 +217,12 @@ mod tests {
             plan.contains(&"  |            198.51.100.1/32".to_string()),
             "keeps earlier entries: {plan:#?}"
         );
-        assert!(plan.contains(&"  |            192.0.2.10/32".to_string()));
-        assert_eq!(plan[1], "fail2ban: set sshd addignoreip 192.0.2.10/32");
+        assert!(plan.contains(&"  |            192.0.2.10".to_string()));
+        assert_eq!(plan[1], "fail2ban: set sshd addignoreip 192.0.2.10");
         assert_eq!(plan[2], "fail2ban: set sshd unbanip 192.0.2.10");
         assert_eq!(
             plan.last().map(String::as_str),
-            Some("  |            192.0.2.10/32")
+            Some("  |            192.0.2.10")
         );
     }
 }

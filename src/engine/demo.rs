@@ -425,7 +425,7 @@ impl DemoEngine {
             }
             let record = WhitelistEntry {
                 jail: jail.clone(),
-                entry: entry.to_string(),
+                entry: crate::fail2ban::dropin::entry_text(entry),
                 comment: comment.clone(),
             };
             if !self.whitelist.contains(&record) {

@@ -31,6 +31,14 @@ impl Zone {
         Some(utc.and_utc().timestamp_micros() as f64 / 1e6)
     }
 
+    /// `epoch` as `YYYY-MM-DD HH:MM:SS` in this zone.
+    pub fn format(&self, epoch: f64) -> String {
+        self.wall(epoch).map_or_else(
+            || "?".to_string(),
+            |t| t.format("%Y-%m-%d %H:%M:%S").to_string(),
+        )
+    }
+
     /// The wall-clock time of `epoch` seconds in this zone.
     pub fn wall(&self, epoch: f64) -> Option<NaiveDateTime> {
         let micros = (epoch * 1e6).round() as i64;

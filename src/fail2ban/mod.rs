@@ -13,6 +13,8 @@ pub mod jail_conf;
 pub mod mlfid;
 pub mod options;
 pub mod pattern;
+pub mod server;
+pub mod socket_client;
 pub mod tags;
 
 pub use config::{Config, ConfigError};

@@ -4,8 +4,8 @@
 //! the reason and the fix.
 
 use crate::asterisk::endpoints;
-use crate::fail2ban::config::{Config, Section};
 use crate::fail2ban::jail_conf::read_jails;
+use crate::fail2ban::server;
 use crate::model::JailSettings;
 use crate::model::check::{CheckItem, Status};
 use crate::model::port::{Port, Severity};
@@ -18,8 +18,6 @@ use std::time::{Duration, SystemTime};
 pub const WAZO_JAILS: [&str; 3] = ["asterisk-wazo", "wazo-provd", "sshd"];
 /// A log not written for this long is not "growing".
 const STALE_AFTER: Duration = Duration::from_secs(24 * 3600);
-/// fail2ban's default socket.
-const DEFAULT_SOCKET: &str = "/var/run/fail2ban/fail2ban.sock";
 
 /// What the checks look at.
 #[derive(Debug, Clone)]
@@ -82,18 +80,7 @@ pub fn run_checks(inputs: &PostureInputs) -> Vec<CheckItem> {
 
 /// The socket fail2ban.conf (and .local) names, or the default.
 fn socket_path(inputs: &PostureInputs) -> PathBuf {
-    if let Some(socket) = &inputs.socket {
-        return socket.clone();
-    }
-    Config::load(&[inputs.fail2ban_dir.join("fail2ban.conf")])
-        .ok()
-        .and_then(|config| {
-            config
-                .get("Definition", "socket", &Section::new())
-                .ok()
-                .flatten()
-        })
-        .map_or_else(|| PathBuf::from(DEFAULT_SOCKET), PathBuf::from)
+    server::socket_path(inputs.socket.as_deref(), &inputs.fail2ban_dir)
 }
 
 fn fail2ban_running(inputs: &PostureInputs) -> CheckItem {

@@ -356,14 +356,18 @@ impl App {
                 self.push_row(EventRow::Unbanned { ban, reason, time });
             }
             EngineEvent::Whitelisted(entry) => {
-                if let (Some(panel), Ok(net)) = (
-                    self.jails
-                        .iter_mut()
-                        .find(|j| j.settings.name == entry.jail),
-                    entry.entry.parse(),
-                ) && !panel.settings.ignoreip.contains(&net)
+                let nets =
+                    crate::fail2ban::jail_conf::parse_ignoreip(&entry.entry).unwrap_or_default();
+                if let Some(panel) = self
+                    .jails
+                    .iter_mut()
+                    .find(|j| j.settings.name == entry.jail)
                 {
-                    panel.settings.ignoreip.push(net);
+                    for net in nets {
+                        if !panel.settings.ignoreip.contains(&net) {
+                            panel.settings.ignoreip.push(net);
+                        }
+                    }
                 }
                 if !self.whitelist.contains(&entry) {
                     self.whitelist.push(entry);

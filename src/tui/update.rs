@@ -519,6 +519,26 @@ mod tests {
     }
 
     #[test]
+    fn a_whitelisted_address_then_needs_a_second_confirmation_to_ban() {
+        let mut app = app();
+        app.apply(failure("198.51.100.7", 1));
+        app.apply(EngineEvent::Whitelisted(crate::model::WhitelistEntry {
+            jail: "sshd".into(),
+            entry: "198.51.100.7".into(),
+            comment: String::new(),
+        }));
+        app.handle_key(key('b'));
+        app.handle_key(key('y'));
+        assert!(matches!(
+            &app.popup,
+            Some(Popup::Confirm(Confirm {
+                danger: Some(_),
+                ..
+            }))
+        ));
+    }
+
+    #[test]
     fn w_in_the_posture_view_whitelists_the_operator() {
         let mut app = app();
         for _ in 0..3 {

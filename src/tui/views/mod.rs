@@ -63,10 +63,7 @@ pub fn format_clock(epoch: f64, zone: Zone) -> String {
 
 /// `YYYY-MM-DD HH:MM:SS` of `epoch` in `zone`.
 pub fn format_time(epoch: f64, zone: Zone) -> String {
-    zone.wall(epoch).map_or_else(
-        || "?".to_string(),
-        |t| t.format("%Y-%m-%d %H:%M:%S").to_string(),
-    )
+    zone.format(epoch)
 }
 
 /// Text cut to `width` characters, with `…` when cut.

@@ -1,0 +1,455 @@
+//! bantop against a real fail2ban-server (Debian's package): each test starts its own with a
+//! private configuration directory, socket, pid file and database, and jails with the `dummy`
+//! action (no firewall). fail2ban-client is the independent witness of what bantop did.
+
+use bantop::fail2ban::server::Fail2ban;
+use bantop::fail2ban::socket_client::{Client, ClientError};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// A private fail2ban server; stopped when dropped.
+struct PrivateServer {
+    dir: tempfile::TempDir,
+    child: Option<Child>,
+}
+
+impl PrivateServer {
+    fn start() -> PrivateServer {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let conf = dir.path().join("conf");
+        copy_dir(Path::new("/etc/fail2ban"), &conf);
+        let demo_filters = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/fail2ban/filter.d");
+        for filter in ["asterisk-wazo.conf", "wazo-provd.conf"] {
+            std::fs::copy(
+                demo_filters.join(filter),
+                conf.join("filter.d").join(filter),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let run = dir.path();
+        for log in ["asterisk.log", "provd.log"] {
+            std::fs::write(run.join(log), "").unwrap_or_else(|e| panic!("{e}"));
+        }
+        let local = format!(
+            "[Definition]\nloglevel = INFO\nlogtarget = {0}/fail2ban.log\nsocket = {0}/fail2ban.sock\npidfile = {0}/fail2ban.pid\ndbfile = {0}/fail2ban.sqlite3\n",
+            run.display()
+        );
+        std::fs::write(conf.join("fail2ban.local"), local).unwrap_or_else(|e| panic!("{e}"));
+        let jails = format!(
+            "[DEFAULT]\nignoreip = 127.0.0.1/8 ::1\nbanaction = dummy\nbackend = polling\n\n[sshd]\nenabled = false\n\n\
+             [asterisk-wazo]\nenabled = true\nfilter = asterisk-wazo\naction = dummy\nlogpath = {0}/asterisk.log\nmaxretry = 15\nbantime = 3600\n\n\
+             [wazo-provd]\nenabled = true\nfilter = wazo-provd\naction = dummy\nlogpath = {0}/provd.log\nmaxretry = 10\nfindtime = 60\nbantime = 600\n",
+            run.display()
+        );
+        std::fs::write(conf.join("jail.local"), jails).unwrap_or_else(|e| panic!("{e}"));
+        let mut server = PrivateServer { dir, child: None };
+        server.launch();
+        server
+    }
+
+    fn launch(&mut self) {
+        let out = std::fs::File::create(self.dir.path().join("server.out"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let err = out.try_clone().unwrap_or_else(|e| panic!("{e}"));
+        let child = Command::new("fail2ban-server")
+            .arg("-c")
+            .arg(self.conf())
+            .args(["-f", "-x"])
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("fail2ban-server cannot start (the test command installs fail2ban): {e}")
+            });
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !self.client(&["ping"]).status.success() {
+            assert!(
+                Instant::now() < deadline,
+                "fail2ban-server did not answer: {}",
+                std::fs::read_to_string(self.dir.path().join("server.out")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill").arg(child.id().to_string()).status();
+            let _ = child.wait();
+        }
+    }
+
+    fn conf(&self) -> PathBuf {
+        self.dir.path().join("conf")
+    }
+
+    fn socket(&self) -> PathBuf {
+        self.dir.path().join("fail2ban.sock")
+    }
+
+    /// fail2ban's own client, the witness.
+    fn client(&self, args: &[&str]) -> Output {
+        Command::new("fail2ban-client")
+            .arg("-c")
+            .arg(self.conf())
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn client_text(&self, args: &[&str]) -> String {
+        let output = self.client(args);
+        assert!(
+            output.status.success(),
+            "fail2ban-client {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    fn bantop(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_bantop"))
+            .arg("--fail2ban-dir")
+            .arg(self.conf())
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+impl Drop for PrivateServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{e}"));
+    for entry in std::fs::read_dir(from)
+        .unwrap_or_else(|e| panic!("{}: {e}", from.display()))
+        .flatten()
+    {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+}
+
+/// Every file under `dir` with its contents, to prove that nothing changed.
+fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if entry.path().is_dir() {
+            files.extend(tree(&entry.path()));
+        } else {
+            files.push((
+                entry.path(),
+                std::fs::read(entry.path()).unwrap_or_default(),
+            ));
+        }
+    }
+    files.sort();
+    files
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn status_lists_a_ban_made_with_fail2ban_client_and_unban_removes_it() {
+    let server = PrivateServer::start();
+    server.client_text(&["set", "asterisk-wazo", "banip", "203.0.113.5"]);
+    let status = server.bantop(&["status", "--json"]);
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap_or_default();
+    assert_eq!(report["answered"], true);
+    let jail = report["jails"]
+        .as_array()
+        .and_then(|j| j.iter().find(|j| j["name"] == "asterisk-wazo"))
+        .cloned()
+        .unwrap_or_default();
+    let ban = jail["bans"]
+        .as_array()
+        .and_then(|b| b.first())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(ban["ip"], "203.0.113.5");
+    let (since, until) = (
+        ban["since"].as_f64().unwrap_or(0.0),
+        ban["until"].as_f64().unwrap_or(0.0),
+    );
+    assert_eq!(until - since, 3600.0);
+    assert!(
+        (since - chrono::Utc::now().timestamp() as f64).abs() < 60.0,
+        "the ban started now"
+    );
+    assert_eq!(jail["currently_banned"], 1);
+    assert!(
+        jail["ignoreip"]
+            .as_array()
+            .is_some_and(|i| i.contains(&serde_json::json!("127.0.0.0/8")))
+    );
+
+    let unban = server.bantop(&["unban", "203.0.113.5"]);
+    assert!(unban.status.success());
+    assert!(stdout(&unban).contains("1 ban(s) lifted"));
+    assert!(
+        !server
+            .client_text(&["get", "asterisk-wazo", "banip"])
+            .contains("203.0.113.5")
+    );
+}
+
+#[test]
+fn unban_and_ban_in_one_jail() {
+    let server = PrivateServer::start();
+    let ban = server.bantop(&["ban", "198.51.100.9", "--jail", "wazo-provd"]);
+    assert!(
+        ban.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ban.stderr)
+    );
+    assert!(
+        server
+            .client_text(&["get", "wazo-provd", "banip"])
+            .contains("198.51.100.9")
+    );
+    assert!(
+        !server
+            .client_text(&["get", "asterisk-wazo", "banip"])
+            .contains("198.51.100.9")
+    );
+    let unban = server.bantop(&["unban", "198.51.100.9", "--jail", "wazo-provd"]);
+    assert_eq!(stdout(&unban).trim(), "unbanned 198.51.100.9 in wazo-provd");
+    assert!(
+        !server
+            .client_text(&["get", "wazo-provd", "banip"])
+            .contains("198.51.100.9")
+    );
+    let unknown = server.bantop(&["ban", "198.51.100.9", "--jail", "nope"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr)
+            .contains("no jail named \"nope\" (jails: asterisk-wazo, wazo-provd)")
+    );
+}
+
+#[test]
+fn whitelist_survives_reload_and_restart_and_keeps_inherited_entries() {
+    let mut server = PrivateServer::start();
+    server.client_text(&["set", "asterisk-wazo", "banip", "192.0.2.10"]);
+    let whitelist = server.bantop(&[
+        "whitelist",
+        "192.0.2.10",
+        "--jail",
+        "asterisk-wazo",
+        "--reason",
+        "operator's office",
+    ]);
+    assert!(
+        whitelist.status.success(),
+        "{}{}",
+        stdout(&whitelist),
+        String::from_utf8_lossy(&whitelist.stderr)
+    );
+    let dropin = std::fs::read_to_string(server.conf().join("jail.d/bantop-whitelist.local"))
+        .unwrap_or_default();
+    assert!(
+        dropin.contains("[asterisk-wazo]\nignoreip = %(known/ignoreip)s\n"),
+        "{dropin}"
+    );
+    assert!(
+        dropin.contains(": operator's office\n           192.0.2.10\n"),
+        "{dropin}"
+    );
+    assert!(
+        !server
+            .client_text(&["get", "asterisk-wazo", "banip"])
+            .contains("192.0.2.10"),
+        "whitelisting unbans"
+    );
+
+    server.client_text(&["reload"]);
+    let ignored = server.client_text(&["get", "asterisk-wazo", "ignoreip"]);
+    assert!(
+        ignored.contains("192.0.2.10")
+            && ignored.contains("127.0.0.0/8")
+            && ignored.contains("::1"),
+        "{ignored}"
+    );
+    assert!(
+        !server
+            .client_text(&["get", "wazo-provd", "ignoreip"])
+            .contains("192.0.2.10"),
+        "only the jail asked for"
+    );
+
+    server.stop();
+    server.launch();
+    let ignored = server.client_text(&["get", "asterisk-wazo", "ignoreip"]);
+    assert!(
+        ignored.contains("192.0.2.10") && ignored.contains("127.0.0.0/8"),
+        "after a restart: {ignored}"
+    );
+
+    let remove = server.bantop(&[
+        "whitelist",
+        "192.0.2.10",
+        "--jail",
+        "asterisk-wazo",
+        "--remove",
+    ]);
+    assert!(remove.status.success());
+    assert!(
+        !server
+            .client_text(&["get", "asterisk-wazo", "ignoreip"])
+            .contains("192.0.2.10"),
+        "removed live"
+    );
+    server.client_text(&["reload"]);
+    assert!(
+        !server
+            .client_text(&["get", "asterisk-wazo", "ignoreip"])
+            .contains("192.0.2.10"),
+        "and from the drop-in"
+    );
+}
+
+#[test]
+fn a_hand_edited_dropin_keeps_its_comments_and_keys() {
+    let server = PrivateServer::start();
+    let path = server.conf().join("jail.d/bantop-whitelist.local");
+    let hand = "# Edited by hand: keep this.\n[wazo-provd]\n# a note about the jail\nignoreip = %(known/ignoreip)s 10.0.0.0/24\nmaxretry = 12\n";
+    std::fs::write(&path, hand).unwrap_or_else(|e| panic!("{e}"));
+    let output = server.bantop(&["whitelist", "198.51.100.0/24"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(text.starts_with("# Edited by hand: keep this.\n[wazo-provd]\n# a note about the jail\nignoreip = %(known/ignoreip)s 10.0.0.0/24\n"), "{text}");
+    assert!(text.contains("maxretry = 12"), "{text}");
+    assert!(
+        text.contains("[asterisk-wazo]"),
+        "every enabled jail by default: {text}"
+    );
+    server.client_text(&["reload"]);
+    let provd = server.client_text(&["get", "wazo-provd", "ignoreip"]);
+    assert!(
+        provd.contains("10.0.0.0/24")
+            && provd.contains("198.51.100.0/24")
+            && provd.contains("127.0.0.0/8"),
+        "{provd}"
+    );
+    assert!(
+        server
+            .client_text(&["get", "wazo-provd", "maxretry"])
+            .contains("12")
+    );
+}
+
+#[test]
+fn garbage_input_exits_non_zero_and_changes_no_file() {
+    let server = PrivateServer::start();
+    let before = tree(&server.conf());
+    for args in [
+        vec!["whitelist", "1.2.3.4; rm -rf /"],
+        vec!["whitelist", "$(reboot)"],
+        vec!["whitelist", "0.0.0.0/0"],
+        vec!["whitelist", "10.1.2.3/8"],
+        vec!["whitelist", "192.0.2.10", "--jail", "no-such-jail"],
+        vec!["unban", "not-an-address"],
+        vec!["ban", "203.0.113.5"],
+    ] {
+        let output = server.bantop(&args);
+        assert!(!output.status.success(), "{args:?} succeeded");
+        assert!(
+            !String::from_utf8_lossy(&output.stderr).trim().is_empty(),
+            "{args:?} gave no message"
+        );
+    }
+    assert_eq!(tree(&server.conf()), before, "a file changed");
+}
+
+#[test]
+fn a_missing_socket_is_reported_and_the_exit_status_says_so() {
+    let server = PrivateServer::start();
+    let missing = server.dir.path().join("no.sock");
+    let missing = missing.to_string_lossy();
+    let status = server.bantop(&["--socket", &missing, "status"]);
+    assert_eq!(status.status.code(), Some(1));
+    assert!(stdout(&status).contains("fail2ban is not running: no socket at"));
+    let unban = server.bantop(&["--socket", &missing, "unban", "203.0.113.5"]);
+    assert_eq!(unban.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unban.stderr).contains("not running"));
+}
+
+#[tokio::test]
+async fn a_server_that_dies_mid_session_is_reported_and_reconnected() {
+    let mut server = PrivateServer::start();
+    let mut fail2ban = Fail2ban::new(&server.socket());
+    assert_eq!(
+        fail2ban.jails().await.ok(),
+        Some(vec!["asterisk-wazo".to_string(), "wazo-provd".to_string()])
+    );
+    server.stop();
+    let error = fail2ban
+        .ping()
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(error.contains("not running"), "{error}");
+    server.launch();
+    assert!(
+        fail2ban.ping().await.is_ok(),
+        "the same client talks to the new server"
+    );
+}
+
+#[tokio::test]
+async fn replies_that_are_not_fail2ban_are_errors_not_crashes() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("fake.sock");
+    let listener = tokio::net::UnixListener::bind(&path).unwrap_or_else(|e| panic!("{e}"));
+    // Something that is not fail2ban listens on the socket: garbage, then silence.
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut replies = [
+            b"this is not a pickle<F2B_END_COMMAND>".to_vec(),
+            Vec::new(),
+        ]
+        .into_iter();
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut buffer = [0u8; 1024];
+            let _ = stream.read(&mut buffer).await;
+            let reply = replies.next().unwrap_or_default();
+            let _ = stream.write_all(&reply).await;
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        }
+    });
+    let mut client = Client::new(&path, Duration::from_millis(300));
+    assert!(matches!(
+        client.send(&["ping"]).await,
+        Err(ClientError::Protocol { .. })
+    ));
+    let silent = Client::new(&path, Duration::from_millis(300))
+        .send(&["ping"])
+        .await;
+    assert!(
+        matches!(silent, Err(ClientError::Timeout { .. })),
+        "{silent:?}"
+    );
+}
