@@ -49,7 +49,8 @@ async fn main() -> ExitCode {
             &mut stdout,
         ),
         CliCommand::Status { json } => {
-            bantop::commands::status::run(&socket, json, &mut stdout).await
+            let database = bantop::fail2ban::database::database_path(&cli.fail2ban_dir);
+            bantop::commands::status::run(&socket, database.as_deref(), json, &mut stdout).await
         }
         CliCommand::Unban { address, jail } => {
             bantop::commands::actions::unban(&socket, address, jail.as_deref(), &mut stdout).await
@@ -75,6 +76,16 @@ async fn main() -> ExitCode {
     };
     match result {
         Ok(status) => ExitCode::from(status),
+        // A reader that went away (`bantop status | head`) is no error.
+        Err(error)
+            if error.chain().any(|cause| {
+                cause
+                    .downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(error) => {
             // One line with its causes, no backtrace: this is read by an operator.
             eprintln!("bantop: {error:#}");

@@ -453,3 +453,71 @@ async fn replies_that_are_not_fail2ban_are_errors_not_crashes() {
         "{silent:?}"
     );
 }
+
+#[test]
+fn status_shows_the_evidence_of_a_ban_fail2ban_made_from_the_log() {
+    let server = PrivateServer::start();
+    // 15 failed REGISTER lines, dated now: fail2ban's polling backend reads them and bans.
+    let now = chrono::Local::now();
+    let lines: String = (0..15)
+        .map(|n| {
+            format!(
+                "[{}] NOTICE[2411] res_pjsip/pjsip_distributor.c: Request 'REGISTER' from '\"10{n:02}\" <sip:10{n:02}@203.0.113.50>' failed for '203.0.113.50:5070' (callid: c{n}@x) - Failed to authenticate\n",
+                format!("{}.{:04}", now.format("%Y-%m-%d %H:%M:%S"), now.timestamp_subsec_micros() / 100)
+            )
+        })
+        .collect();
+    std::fs::write(server.dir.path().join("asterisk.log"), lines).unwrap_or_else(|e| panic!("{e}"));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !server
+        .client_text(&["get", "asterisk-wazo", "banip"])
+        .contains("203.0.113.50")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "fail2ban did not ban from the log"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let status = server.bantop(&["status", "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap_or_default();
+    assert_eq!(
+        report["database_error"],
+        serde_json::Value::Null,
+        "{report}"
+    );
+    let jail = report["jails"]
+        .as_array()
+        .and_then(|j| j.iter().find(|j| j["name"] == "asterisk-wazo"))
+        .cloned()
+        .unwrap_or_default();
+    let ban = jail["bans"]
+        .as_array()
+        .and_then(|b| b.iter().find(|b| b["ip"] == "203.0.113.50"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(ban["bancount"], 1, "{ban}");
+    let matches = ban["matches"].as_array().cloned().unwrap_or_default();
+    // fail2ban counts all 15 failures but keeps `dbmaxmatches` (10 in Debian's fail2ban.conf)
+    // lines in its database: the newest ones.
+    assert_eq!(
+        (ban["failures"].as_i64(), matches.len()),
+        (Some(15), 10),
+        "{ban}"
+    );
+    assert!(
+        matches
+            .last()
+            .and_then(|m| m.as_str())
+            .is_some_and(|l| l.contains("(callid: c14@x)"))
+    );
+    assert!(matches.iter().all(|m| {
+        m.as_str()
+            .is_some_and(|l| l.contains("failed for '203.0.113.50:5070'"))
+    }));
+    let text = stdout(&server.bantop(&["status"]));
+    assert!(
+        text.contains("ban #1") && text.contains("Request 'REGISTER' from"),
+        "{text}"
+    );
+}

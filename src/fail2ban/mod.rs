@@ -2,6 +2,7 @@
 //! compiled into matchers, date detection, jail settings and drop-in rendering.
 
 pub mod config;
+pub mod database;
 pub mod date;
 pub mod dropin;
 pub mod duration;
