@@ -459,13 +459,13 @@ fn status_shows_the_evidence_of_a_ban_fail2ban_made_from_the_log() {
     let server = PrivateServer::start();
     // 15 failed REGISTER lines, dated now: fail2ban's polling backend reads them and bans.
     let now = chrono::Local::now();
+    let stamp = format!(
+        "{}.{:04}",
+        now.format("%Y-%m-%d %H:%M:%S"),
+        now.timestamp_subsec_micros() / 100
+    );
     let lines: String = (0..15)
-        .map(|n| {
-            format!(
-                "[{}] NOTICE[2411] res_pjsip/pjsip_distributor.c: Request 'REGISTER' from '\"10{n:02}\" <sip:10{n:02}@203.0.113.50>' failed for '203.0.113.50:5070' (callid: c{n}@x) - Failed to authenticate\n",
-                format!("{}.{:04}", now.format("%Y-%m-%d %H:%M:%S"), now.timestamp_subsec_micros() / 100)
-            )
-        })
+        .map(|n| format!("[{stamp}] NOTICE[2411] res_pjsip/pjsip_distributor.c: Request 'REGISTER' from '\"10{n:02}\" <sip:10{n:02}@203.0.113.50>' failed for '203.0.113.50:5070' (callid: c{n}@x) - Failed to authenticate\n"))
         .collect();
     std::fs::write(server.dir.path().join("asterisk.log"), lines).unwrap_or_else(|e| panic!("{e}"));
     let deadline = Instant::now() + Duration::from_secs(30);
