@@ -140,3 +140,10 @@ fn posture_view() {
     }
     both_sizes("posture", &app);
 }
+
+#[test]
+fn ban_choices() {
+    let mut app = app_at_nine_and_a_half_minutes();
+    app.update(Action::Ban);
+    insta::assert_snapshot!("ban_choices_80x24", render(&app, 80, 24));
+}

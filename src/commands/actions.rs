@@ -2,9 +2,6 @@
 //! a real fail2ban. Each prints every step and its result; a whitelist is written to the
 //! drop-in first (it must survive a restart), then applied live and the address unbanned.
 
-use crate::engine::command::WHITELIST_DROPIN;
-use crate::fail2ban::date::Zone;
-use crate::fail2ban::dropin;
 use crate::fail2ban::jail_conf::read_jails;
 use crate::fail2ban::server::Fail2ban;
 use ipnet::IpNet;
@@ -84,92 +81,24 @@ pub async fn whitelist(
             configured.join(", ")
         );
     }
-    let entry = dropin::entry_text(request.entry);
-    let path = fail2ban_dir.join(WHITELIST_DROPIN);
-    let old = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(error) => anyhow::bail!("cannot read {}: {error}", path.display()),
-    };
-    let comment = comment(request.reason);
-    let mut text = old.clone();
-    for jail in &jails {
-        text = if request.remove {
-            dropin::remove_entry(&text, jail, &entry).unwrap_or(text)
-        } else {
-            dropin::add_entry(&text, jail, &entry, &comment)
-        };
-    }
-    if text == old {
-        writeln!(out, "{} already says so: not rewritten", path.display())?;
-    } else {
-        dropin::write_atomically(&path, &text)
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
-        writeln!(out, "wrote {}", path.display())?;
-    }
     let mut server = Fail2ban::new(socket);
-    let mut failed = false;
-    for jail in &jails {
-        let live = if request.remove {
-            server.del_ignore(jail, &entry).await
-        } else {
-            server.add_ignore(jail, &entry).await
-        };
-        let verb = if request.remove {
-            "delignoreip"
-        } else {
-            "addignoreip"
-        };
-        match live {
-            Ok(()) => writeln!(out, "fail2ban: set {jail} {verb} {entry}: done")?,
-            Err(error) => {
-                failed = true;
-                writeln!(
-                    out,
-                    "fail2ban: set {jail} {verb} {entry}: {error} (the drop-in applies when fail2ban starts or reloads)"
-                )?;
-                break;
-            }
-        }
-        if !request.remove && request.entry.prefix_len() == request.entry.max_prefix_len() {
-            match server.unban(jail, request.entry.addr()).await {
-                Ok(true) => writeln!(out, "fail2ban: set {jail} unbanip {entry}: unbanned")?,
-                Ok(false) => {}
-                Err(error) => writeln!(out, "fail2ban: set {jail} unbanip {entry}: {error}")?,
-            }
-        }
+    let comment = crate::engine::whitelist::comment(request.reason);
+    let steps = crate::engine::whitelist::whitelist(
+        fail2ban_dir,
+        &mut server,
+        request.entry,
+        &jails,
+        request.remove,
+        &comment,
+    )
+    .await
+    .map_err(anyhow::Error::msg)?;
+    for step in &steps {
+        writeln!(out, "{}", step.text)?;
     }
-    Ok(if failed { super::ATTENTION } else { super::OK })
-}
-
-/// The name of the process's user from `/etc/passwd`, else `uid N`.
-fn current_user() -> String {
-    let uid = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find_map(|l| {
-                l.strip_prefix("Uid:")
-                    .and_then(|u| u.split_whitespace().next().map(str::to_string))
-            })
-        });
-    let uid = uid.unwrap_or_default();
-    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
-    let name = passwd.lines().find_map(|line| {
-        let fields: Vec<&str> = line.split(':').collect();
-        (fields.get(2) == Some(&uid.as_str())).then(|| fields[0].to_string())
-    });
-    name.unwrap_or(format!("uid {uid}"))
-}
-
-/// Who, when and why, for the drop-in's comment.
-fn comment(reason: Option<&str>) -> String {
-    let who = ["SUDO_USER", "USER", "LOGNAME"]
-        .iter()
-        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
-        .unwrap_or_else(current_user);
-    let when = Zone::Local.format(chrono::Utc::now().timestamp() as f64);
-    match reason {
-        Some(reason) => format!("added by {who} on {when}: {reason}"),
-        None => format!("added by {who} on {when}"),
-    }
+    Ok(if steps.iter().all(|s| s.ok) {
+        super::OK
+    } else {
+        super::ATTENTION
+    })
 }

@@ -3,7 +3,6 @@
 
 use crate::fail2ban::dropin;
 use crate::fail2ban::duration::format_seconds;
-use crate::model::WhitelistEntry;
 use ipnet::IpNet;
 use std::net::IpAddr;
 
@@ -20,6 +19,13 @@ pub enum Command {
     /// Lift a ban: in a jail (through fail2ban), or from bantop's set (`manual`).
     Unban {
         /// The jail, or [`MANUAL_JAIL`].
+        jail: String,
+        /// The address.
+        ip: IpAddr,
+    },
+    /// Ban in a jail through fail2ban (`set <jail> banip`), so the jail's actions run.
+    JailBan {
+        /// The jail.
         jail: String,
         /// The address.
         ip: IpAddr,
@@ -53,8 +59,8 @@ pub enum Command {
 pub struct PlanContext<'a> {
     /// The demo's simulated backends instead of the real ones.
     pub simulated: bool,
-    /// Entries already in the drop-in.
-    pub whitelist: &'a [WhitelistEntry],
+    /// The whitelist drop-in as it is now.
+    pub dropin: &'a str,
     /// Jails where the address concerned is banned now.
     pub banned_in: &'a [String],
 }
@@ -68,7 +74,10 @@ impl Command {
     pub fn writes(&self) -> bool {
         matches!(
             self,
-            Command::Unban { .. } | Command::Ban { .. } | Command::Whitelist { .. }
+            Command::Unban { .. }
+                | Command::JailBan { .. }
+                | Command::Ban { .. }
+                | Command::Whitelist { .. }
         )
     }
 
@@ -82,6 +91,9 @@ impl Command {
                 )]
             }
             Command::Unban { jail, ip } => vec![format!("fail2ban: set {jail} unbanip {ip}")],
+            Command::JailBan { jail, ip } => vec![format!(
+                "fail2ban: set {jail} banip {ip}  (the jail's bantime and actions)"
+            )],
             Command::Ban { ip, seconds } => {
                 let timeout = seconds
                     .map(|s| format!(" timeout {}", format_seconds(s)))
@@ -99,27 +111,13 @@ impl Command {
                 jails,
                 comment,
             } => {
-                let mut all = context.whitelist.to_vec();
-                for jail in jails {
-                    let exists = all
-                        .iter()
-                        .any(|e| e.jail == *jail && e.entry == dropin::entry_text(*entry));
-                    if !exists {
-                        all.push(WhitelistEntry {
-                            jail: jail.clone(),
-                            entry: dropin::entry_text(*entry),
-                            comment: comment.clone(),
-                        });
-                    }
-                }
+                let text = dropin::entry_text(*entry);
+                let file = jails.iter().fold(context.dropin.to_string(), |file, jail| {
+                    dropin::add_entry(&file, jail, &text, comment)
+                });
                 let mut steps: Vec<String> = jails
                     .iter()
-                    .map(|jail| {
-                        format!(
-                            "fail2ban: set {jail} addignoreip {}",
-                            dropin::entry_text(*entry)
-                        )
-                    })
+                    .map(|jail| format!("fail2ban: set {jail} addignoreip {text}"))
                     .collect();
                 steps.extend(
                     context
@@ -130,11 +128,7 @@ impl Command {
                 steps.push(format!(
                     "write {WHITELIST_DROPIN} (atomically), so it survives a restart:"
                 ));
-                steps.extend(
-                    dropin::render(&all)
-                        .lines()
-                        .map(|line| format!("  | {line}")),
-                );
+                steps.extend(file.lines().map(|line| format!("  | {line}")));
                 steps
             }
             Command::TogglePause | Command::Faster | Command::Slower => Vec::new(),
@@ -153,10 +147,10 @@ impl Command {
 mod tests {
     use super::*;
 
-    fn context<'a>(whitelist: &'a [WhitelistEntry], banned_in: &'a [String]) -> PlanContext<'a> {
+    fn context<'a>(dropin: &'a str, banned_in: &'a [String]) -> PlanContext<'a> {
         PlanContext {
             simulated: false,
-            whitelist,
+            dropin,
             banned_in,
         }
     }
@@ -168,7 +162,7 @@ mod tests {
             jail: "asterisk-wazo".into(),
             ip,
         }
-        .plan(context(&[], &[]));
+        .plan(context("", &[]));
         assert_eq!(
             unban,
             vec!["fail2ban: set asterisk-wazo unbanip 203.0.113.5"]
@@ -177,10 +171,19 @@ mod tests {
             ip,
             seconds: Some(3600),
         }
-        .plan(context(&[], &[]));
+        .plan(context("", &[]));
         assert_eq!(
             ban,
             vec!["nftables: add element inet bantop ban4 { 203.0.113.5 timeout 1h }  (for 1h)"]
+        );
+        let jail_ban = Command::JailBan {
+            jail: "sshd".into(),
+            ip,
+        }
+        .plan(context("", &[]));
+        assert_eq!(
+            jail_ban,
+            vec!["fail2ban: set sshd banip 203.0.113.5  (the jail's bantime and actions)"]
         );
         let v6: IpAddr = "2001:db8::5".parse().unwrap_or(ip);
         assert!(
@@ -188,19 +191,15 @@ mod tests {
                 jail: MANUAL_JAIL.into(),
                 ip: v6
             }
-            .plan(context(&[], &[]))[0]
+            .plan(context("", &[]))[0]
                 .contains("ban6 { 2001:db8::5 }")
         );
     }
 
     #[test]
-    fn whitelist_plan_shows_the_whole_dropin_and_the_live_steps() {
+    fn whitelist_plan_shows_the_whole_new_dropin_and_the_live_steps() {
         let entry: IpNet = "192.0.2.10/32".parse().unwrap_or_default();
-        let existing = [WhitelistEntry {
-            jail: "sshd".into(),
-            entry: "198.51.100.1/32".into(),
-            comment: "earlier".into(),
-        }];
+        let existing = "# mine\n[sshd]\nignoreip = %(known/ignoreip)s\n           198.51.100.1\n";
         let banned = ["sshd".to_string()];
         let command = Command::Whitelist {
             entry,
@@ -209,17 +208,17 @@ mod tests {
         };
         let plan = command.plan(PlanContext {
             simulated: true,
-            whitelist: &existing,
+            dropin: existing,
             banned_in: &banned,
         });
         assert_eq!(plan[0], "demo: simulated, nothing on this machine changes");
-        assert!(
-            plan.contains(&"  |            198.51.100.1/32".to_string()),
-            "keeps earlier entries: {plan:#?}"
-        );
-        assert!(plan.contains(&"  |            192.0.2.10".to_string()));
         assert_eq!(plan[1], "fail2ban: set sshd addignoreip 192.0.2.10");
         assert_eq!(plan[2], "fail2ban: set sshd unbanip 192.0.2.10");
+        assert_eq!(plan[4], "  | # mine", "the file as it is, with hand edits");
+        assert!(
+            plan.contains(&"  |            198.51.100.1".to_string()),
+            "keeps earlier entries: {plan:#?}"
+        );
         assert_eq!(
             plan.last().map(String::as_str),
             Some("  |            192.0.2.10")

@@ -309,6 +309,33 @@ impl DemoEngine {
         let now = self.clock.now;
         match command {
             Command::Unban { jail, ip } => self.unban(&jail, ip),
+            Command::JailBan { jail, ip } => {
+                let Some(state) = self
+                    .jails
+                    .iter_mut()
+                    .map(|j| &mut j.state)
+                    .find(|s| s.settings.name == jail)
+                else {
+                    return vec![EngineEvent::ActionResult {
+                        ok: false,
+                        message: format!("no jail named {jail:?}"),
+                    }];
+                };
+                let ban = state.ban(
+                    ip,
+                    now,
+                    state.settings.bantime,
+                    Vec::new(),
+                    0,
+                    BanOrigin::Manual,
+                );
+                let message =
+                    format!("banned {ip} in {jail} (simulated: fail2ban: set {jail} banip {ip})");
+                vec![
+                    EngineEvent::Banned(ban),
+                    EngineEvent::ActionResult { ok: true, message },
+                ]
+            }
             Command::Ban { ip, seconds } => {
                 let ban = self.manual.ban(
                     ip,
@@ -434,6 +461,9 @@ impl DemoEngine {
             events.push(EngineEvent::Whitelisted(record));
             done.push(jail);
         }
+        events.push(EngineEvent::Dropin(crate::fail2ban::dropin::render(
+            &self.whitelist,
+        )));
         if !done.is_empty() {
             let message = format!(
                 "whitelisted {entry} in {} (simulated: {WHITELIST_DROPIN}, addignoreip)",

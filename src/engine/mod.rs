@@ -8,6 +8,7 @@ pub mod command;
 pub mod demo;
 pub mod jail_state;
 pub mod runner;
+pub mod whitelist;
 
 pub use command::{Command, PlanContext};
 pub use demo::{DemoEngine, DemoError};

@@ -89,6 +89,13 @@ pub enum EngineEvent {
         /// How many times the recording was restarted.
         loops: u32,
     },
+    /// Whether the backend can change anything: `Some(reason)` when bantop is read-only.
+    Connection {
+        /// Why nothing can be changed, or `None` when actions work.
+        read_only: Option<String>,
+    },
+    /// The whitelist drop-in as it is now (what plans build on).
+    Dropin(String),
     /// The listening sockets, assessed.
     Ports(Vec<Port>),
     /// The security checklist.

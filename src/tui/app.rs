@@ -6,7 +6,7 @@ use crate::engine::Command;
 use crate::fail2ban::date::Zone;
 use crate::model::check::CheckItem;
 use crate::model::port::Port;
-use crate::model::{Ban, EngineEvent, History, JailSettings, LogEvent, WhitelistEntry};
+use crate::model::{Ban, EngineEvent, History, JailSettings, LogEvent};
 use std::collections::VecDeque;
 use std::net::IpAddr;
 
@@ -125,25 +125,36 @@ pub struct Confirm {
     pub scroll: u16,
 }
 
-/// Ban durations offered by `b`, in seconds (`None`: permanent).
-pub const BAN_CHOICES: [(&str, Option<i64>); 4] = [
+/// Durations offered for a ban in bantop's own set, in seconds (`None`: permanent).
+pub const MANUAL_BAN_TIMES: [(&str, Option<i64>); 4] = [
     ("10 minutes", Some(600)),
     ("1 hour", Some(3600)),
     ("1 day", Some(86_400)),
-    ("permanent", None),
+    ("permanently", None),
 ];
+
+/// One way to ban, as offered by `b`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BanChoice {
+    /// In words, e.g. `in jail sshd through fail2ban (bantime 10m)`.
+    pub label: String,
+    /// What it does.
+    pub command: Command,
+}
 
 /// An open popup.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Popup {
     /// The key help.
     Help,
-    /// Choosing how long to ban `ip`.
-    BanDuration {
+    /// Choosing how to ban `ip`.
+    Ban {
         /// The address.
         ip: IpAddr,
-        /// Index into [`BAN_CHOICES`].
-        choice: usize,
+        /// The ways to ban it.
+        choices: Vec<BanChoice>,
+        /// The highlighted one.
+        selected: usize,
     },
     /// Confirming a write action.
     Confirm(Confirm),
@@ -189,8 +200,10 @@ pub struct App {
     pub status: Option<(bool, String)>,
     /// The operator's own addresses.
     pub operators: Vec<IpAddr>,
-    /// Entries in the whitelist drop-in.
-    pub whitelist: Vec<WhitelistEntry>,
+    /// The whitelist drop-in as the engine last reported it.
+    pub dropin: String,
+    /// Why nothing can be changed (fail2ban not answering), when that is so.
+    pub read_only: Option<String>,
     /// Lines skipped because they could not be read.
     pub unparsed: u64,
     /// The sources those lines came from.
@@ -244,7 +257,8 @@ impl App {
             popup: None,
             status: None,
             operators,
-            whitelist: Vec::new(),
+            dropin: String::new(),
+            read_only: None,
             unparsed: 0,
             unparsed_sources: Vec::new(),
             replay: None,
@@ -369,11 +383,10 @@ impl App {
                         }
                     }
                 }
-                if !self.whitelist.contains(&entry) {
-                    self.whitelist.push(entry);
-                }
             }
             EngineEvent::ActionResult { ok, message } => self.status = Some((ok, message)),
+            EngineEvent::Connection { read_only } => self.read_only = read_only,
+            EngineEvent::Dropin(text) => self.dropin = text,
             EngineEvent::Ports(ports) => self.ports = ports,
             EngineEvent::Posture(items) => self.posture = items,
             EngineEvent::Replay {

@@ -3,10 +3,11 @@
 //! whitelisted address needs a second, separate confirmation.
 
 use super::action::Action;
-use super::app::{App, BAN_CHOICES, Confirm, EventRow, Popup, View};
+use super::app::{App, BanChoice, Confirm, EventRow, MANUAL_BAN_TIMES, Popup, View};
 use super::keymap::Context;
 use crate::engine::command::MANUAL_JAIL;
 use crate::engine::{Command, PlanContext};
+use crate::fail2ban::duration::format_seconds;
 use ipnet::IpNet;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::net::IpAddr;
@@ -104,12 +105,13 @@ impl App {
                 };
                 self.selected_ban = 0;
             }
+            Action::Unban | Action::Whitelist | Action::Ban if self.read_only.is_some() => {
+                let why = self.read_only.clone().unwrap_or_default();
+                self.status = Some((false, format!("read-only: {why}")));
+            }
             Action::Unban => self.ask_unban(),
             Action::Whitelist => self.ask_whitelist(),
-            Action::Ban => match self.target_ip() {
-                Some(ip) => self.popup = Some(Popup::BanDuration { ip, choice: 1 }),
-                None => self.status = Some((false, "select an address to ban first".to_string())),
-            },
+            Action::Ban => self.ask_ban(),
             Action::Pause => return vec![Command::TogglePause],
             Action::Faster => return vec![Command::Faster],
             Action::Slower => return vec![Command::Slower],
@@ -126,26 +128,46 @@ impl App {
             (_, Action::Cancel) => {
                 self.status = Some((true, "cancelled, nothing written".to_string()))
             }
-            (Popup::BanDuration { ip, choice }, Action::Up) => {
-                self.popup = Some(Popup::BanDuration {
+            (
+                Popup::Ban {
                     ip,
-                    choice: choice.saturating_sub(1),
+                    choices,
+                    selected,
+                },
+                Action::Up,
+            ) => {
+                self.popup = Some(Popup::Ban {
+                    ip,
+                    choices,
+                    selected: selected.saturating_sub(1),
                 })
             }
-            (Popup::BanDuration { ip, choice }, Action::Down) => {
-                self.popup = Some(Popup::BanDuration {
+            (
+                Popup::Ban {
                     ip,
-                    choice: (choice + 1).min(BAN_CHOICES.len() - 1),
+                    choices,
+                    selected,
+                },
+                Action::Down,
+            ) => {
+                let selected = (selected + 1).min(choices.len().saturating_sub(1));
+                self.popup = Some(Popup::Ban {
+                    ip,
+                    choices,
+                    selected,
                 })
             }
-            (Popup::BanDuration { ip, choice }, Action::Confirm) => {
-                let (label, seconds) = BAN_CHOICES[choice];
+            (
+                Popup::Ban {
+                    ip,
+                    mut choices,
+                    selected,
+                },
+                Action::Confirm,
+            ) if selected < choices.len() => {
+                let choice = choices.swap_remove(selected);
                 let danger = self.ban_danger(ip);
-                self.open_confirm(
-                    format!("Ban {ip} ({label})"),
-                    Command::Ban { ip, seconds },
-                    danger,
-                );
+                self.open_confirm(format!("Ban {ip} {}", choice.label), choice.command, danger);
             }
             (Popup::Confirm(confirm), Action::Up) => {
                 self.popup = Some(Popup::Confirm(Confirm {
@@ -237,6 +259,52 @@ impl App {
         }
     }
 
+    /// Offers the ways to ban the selected address: in its jail through fail2ban, and (in the
+    /// demo, until bantop has its own nftables set on real servers) in bantop's set for a time.
+    fn ask_ban(&mut self) {
+        let Some(ip) = self.target_ip() else {
+            self.status = Some((false, "select an address to ban first".to_string()));
+            return;
+        };
+        let jail = match self.view {
+            View::Events => self.selected_row().map(|row| row.jail().to_string()),
+            _ => self
+                .jails
+                .get(self.selected_jail)
+                .map(|j| j.settings.name.clone()),
+        };
+        let mut choices: Vec<BanChoice> = self
+            .jails
+            .iter()
+            .filter(|j| Some(&j.settings.name) == jail.as_ref() && j.settings.name != MANUAL_JAIL)
+            .map(|j| BanChoice {
+                label: format!(
+                    "in jail {} through fail2ban (bantime {})",
+                    j.settings.name,
+                    format_seconds(j.settings.bantime)
+                ),
+                command: Command::JailBan {
+                    jail: j.settings.name.clone(),
+                    ip,
+                },
+            })
+            .collect();
+        if self.jail(MANUAL_JAIL).is_some() {
+            choices.extend(MANUAL_BAN_TIMES.iter().map(|(label, seconds)| BanChoice {
+                label: format!("in bantop's firewall set, {label}"),
+                command: Command::Ban {
+                    ip,
+                    seconds: *seconds,
+                },
+            }));
+        }
+        self.popup = Some(Popup::Ban {
+            ip,
+            choices,
+            selected: 0,
+        });
+    }
+
     fn ask_unban(&mut self) {
         let target = match self.view {
             View::Jails => self.selected_ban().map(|b| (b.jail.clone(), b.ip)),
@@ -310,7 +378,7 @@ impl App {
         let banned_in = ip.map(|ip| self.banned_in(ip)).unwrap_or_default();
         let plan = command.plan(PlanContext {
             simulated: self.simulated,
-            whitelist: &self.whitelist,
+            dropin: &self.dropin,
             banned_in: &banned_in,
         });
         self.popup = Some(Popup::Confirm(Confirm {
@@ -454,6 +522,9 @@ mod tests {
         let mut app = app();
         app.apply(failure("192.0.2.10", 2));
         app.handle_key(key('b'));
+        // The choices: in the row's jail through fail2ban, then bantop's set for a time.
+        app.handle_key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE));
+        app.handle_key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE));
         app.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
         assert!(
             app.handle_key(key('y')).is_empty(),
@@ -474,6 +545,31 @@ mod tests {
                 ip: ip("192.0.2.10"),
                 seconds: Some(3600)
             }]
+        );
+    }
+
+    #[test]
+    fn ban_offers_the_rows_jail_first_and_refuses_when_read_only() {
+        let mut app = app();
+        app.apply(failure("198.51.100.7", 2));
+        app.handle_key(key('b'));
+        app.handle_key(key('y'));
+        let sent = app.handle_key(key('y'));
+        assert_eq!(
+            sent,
+            vec![Command::JailBan {
+                jail: "sshd".into(),
+                ip: ip("198.51.100.7")
+            }]
+        );
+        app.apply(EngineEvent::Connection {
+            read_only: Some("fail2ban is not running".into()),
+        });
+        app.handle_key(key('b'));
+        assert!(app.popup.is_none());
+        assert_eq!(
+            app.status,
+            Some((false, "read-only: fail2ban is not running".to_string()))
         );
     }
 

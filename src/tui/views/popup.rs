@@ -1,7 +1,7 @@
 //! Popups over the current view: help (generated from the keymap), the ban duration choice, and
 //! the confirmation that shows exactly what a write action will do.
 
-use crate::tui::app::{App, BAN_CHOICES, Popup};
+use crate::tui::app::{App, Popup};
 use crate::tui::keymap::Context;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
@@ -14,20 +14,24 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let Some(popup) = &app.popup else { return };
     let (title, lines, style) = match popup {
         Popup::Help => (" Keys ".to_string(), help_lines(app, theme), theme.border),
-        Popup::BanDuration { ip, choice } => {
-            let mut lines = vec![
-                Line::raw(format!("Ban {ip} in bantop's firewall set for:")),
-                Line::raw(""),
-            ];
-            for (i, (label, _)) in BAN_CHOICES.iter().enumerate() {
-                let marker = if i == *choice { "▶ " } else { "  " };
+        Popup::Ban {
+            ip,
+            choices,
+            selected,
+        } => {
+            let mut lines = vec![Line::raw(format!("Ban {ip}:")), Line::raw("")];
+            for (i, choice) in choices.iter().enumerate() {
+                let (marker, style) = if i == *selected {
+                    ("▶ ", theme.selection)
+                } else {
+                    ("  ", ratatui::style::Style::default())
+                };
+                lines.push(Line::styled(format!("{marker}{}", choice.label), style));
+            }
+            if choices.is_empty() {
                 lines.push(Line::styled(
-                    format!("{marker}{label}"),
-                    if i == *choice {
-                        theme.selection
-                    } else {
-                        ratatui::style::Style::default()
-                    },
+                    "no way to ban it here: select an event or a jail first",
+                    theme.error,
                 ));
             }
             lines.push(Line::raw(""));
