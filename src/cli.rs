@@ -15,9 +15,9 @@ pub struct Cli {
     /// fail2ban's socket (default: `socket` in fail2ban.conf, else /var/run/fail2ban/fail2ban.sock).
     #[arg(long, global = true)]
     pub socket: Option<PathBuf>,
-    /// What to do.
+    /// What to do; without a command, the TUI on this server's fail2ban.
     #[command(subcommand)]
-    pub command: CliCommand,
+    pub command: Option<CliCommand>,
 }
 
 /// The subcommands.

@@ -13,7 +13,13 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let socket = socket_path(cli.socket.as_deref(), &cli.fail2ban_dir);
     let mut stdout = std::io::stdout().lock();
-    let result = match cli.command {
+    let Some(command) = cli.command else {
+        let result = bantop::tui::run_live(&cli.fail2ban_dir, &socket)
+            .await
+            .map(|()| bantop::commands::OK);
+        return exit(result);
+    };
+    let result = match command {
         CliCommand::Demo { speed, dir } => {
             let dir = dir.unwrap_or_else(default_demo_dir);
             bantop::tui::run_demo(&dir, speed)
@@ -74,6 +80,11 @@ async fn main() -> ExitCode {
                 .await
         }
     };
+    exit(result)
+}
+
+/// The process exit status for a command's result; errors become one line on stderr.
+fn exit(result: anyhow::Result<u8>) -> ExitCode {
     match result {
         Ok(status) => ExitCode::from(status),
         // A reader that went away (`bantop status | head`) is no error.

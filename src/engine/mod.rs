@@ -7,6 +7,7 @@ pub mod clock;
 pub mod command;
 pub mod demo;
 pub mod jail_state;
+pub mod live;
 pub mod runner;
 pub mod whitelist;
 

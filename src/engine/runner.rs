@@ -1,8 +1,10 @@
-//! The demo engine on its own tokio task: a tick every 100 ms moves the replay on, commands are
-//! carried out as they come, and events go out in batches.
+//! The engines on their own tokio task: the demo's replay moves on every 100 ms; the live
+//! engine reads fail2ban's ban tables every 5 s and after each command. Events go out in
+//! batches.
 
 use super::command::Command;
 use super::demo::DemoEngine;
+use super::live::LiveEngine;
 use crate::model::EngineEvent;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -31,6 +33,36 @@ pub async fn run_demo(
             }
             command = commands.recv() => match command {
                 Some(command) => engine.execute(command),
+                None => return,
+            },
+        };
+        if !batch.is_empty() && events.send(batch).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// How often fail2ban's ban tables are read again.
+const POLL: Duration = Duration::from_secs(5);
+
+/// Runs the live engine until the command channel closes or nobody listens to the events.
+pub async fn run_live(
+    mut engine: LiveEngine,
+    mut commands: mpsc::Receiver<Command>,
+    events: mpsc::Sender<Vec<EngineEvent>>,
+) {
+    if events.send(engine.opening_events().await).await.is_err() {
+        return;
+    }
+    let mut clock = tokio::time::interval(Duration::from_secs(1));
+    let mut poll = tokio::time::interval(POLL);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        let batch = tokio::select! {
+            _ = clock.tick() => vec![EngineEvent::Clock(chrono::Utc::now().timestamp_micros() as f64 / 1e6)],
+            _ = poll.tick() => engine.poll().await,
+            command = commands.recv() => match command {
+                Some(command) => engine.execute(command).await,
                 None => return,
             },
         };

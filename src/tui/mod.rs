@@ -11,7 +11,9 @@ pub mod theme;
 mod update;
 pub mod views;
 
+use crate::engine::live::LiveEngine;
 use crate::engine::{DemoEngine, runner};
+use crate::fail2ban::date::Zone;
 use std::net::IpAddr;
 use std::path::Path;
 use tokio::sync::mpsc;
@@ -27,6 +29,27 @@ pub async fn run_demo(dir: &Path, speed: f64) -> anyhow::Result<()> {
     let (command_tx, command_rx) = mpsc::channel(16);
     let (event_tx, event_rx) = mpsc::channel(256);
     let engine_task = tokio::spawn(runner::run_demo(engine, command_rx, event_tx));
+    let result = run::run(app, theme, event_rx, command_tx).await;
+    engine_task.abort();
+    result
+}
+
+/// Opens the UI on the real server configured in `fail2ban_dir`, through `socket`.
+pub async fn run_live(fail2ban_dir: &Path, socket: &Path) -> anyhow::Result<()> {
+    let operator = ssh_client_address();
+    let engine = LiveEngine::load(fail2ban_dir, socket, operator)?;
+    let keymap = keymap::Keymap::default_keys().map_err(anyhow::Error::msg)?;
+    let theme = theme::Theme::default_theme().map_err(anyhow::Error::msg)?;
+    let app = app::App::new(
+        engine.jails(),
+        keymap,
+        Zone::Local,
+        operator.into_iter().collect(),
+        false,
+    );
+    let (command_tx, command_rx) = mpsc::channel(16);
+    let (event_tx, event_rx) = mpsc::channel(256);
+    let engine_task = tokio::spawn(runner::run_live(engine, command_rx, event_tx));
     let result = run::run(app, theme, event_rx, command_tx).await;
     engine_task.abort();
     result

@@ -37,6 +37,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         None => title.push(Span::raw("│ live ")),
     }
+    if let Some(reason) = &app.read_only {
+        title.push(Span::styled(format!(" READ-ONLY: {reason} "), theme.danger));
+    }
     title.push(Span::raw(format!("│ {} ", format_time(app.now, app.zone))));
     let banned: usize = app.jails.iter().map(|j| j.bans.len()).sum();
     title.push(Span::raw(format!("│ {banned} banned ")));

@@ -1,0 +1,227 @@
+//! The engine on a real server: the jails of the fail2ban configuration, their ban tables as
+//! fail2ban reports them (with ban counts and evidence from its database), the operator's
+//! commands carried out through fail2ban's socket and the whitelist drop-in. When the socket
+//! does not answer, everything is shown read-only with the reason, and retried.
+
+use super::command::Command;
+use super::whitelist;
+use crate::fail2ban::database::{BanRecord, Database, database_path};
+use crate::fail2ban::jail_conf::{JailConfError, read_jails};
+use crate::fail2ban::server::{Fail2ban, ServerBan};
+use crate::model::{Ban, BanOrigin, EngineEvent, JailSettings, WhitelistEntry};
+use crate::ports::listening_ports;
+use crate::posture::{PostureInputs, run_checks};
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+/// The live engine.
+pub struct LiveEngine {
+    fail2ban_dir: PathBuf,
+    server: Fail2ban,
+    database: Option<PathBuf>,
+    jails: Vec<JailSettings>,
+    known: BTreeMap<(String, IpAddr), Ban>,
+    read_only: Option<String>,
+    operator: Option<IpAddr>,
+}
+
+impl LiveEngine {
+    /// The server configured in `fail2ban_dir`, reached through `socket`.
+    pub fn load(
+        fail2ban_dir: &Path,
+        socket: &Path,
+        operator: Option<IpAddr>,
+    ) -> Result<Self, JailConfError> {
+        let jails = read_jails(fail2ban_dir)?
+            .into_iter()
+            .map(|j| j.settings)
+            .collect();
+        Ok(LiveEngine {
+            fail2ban_dir: fail2ban_dir.to_path_buf(),
+            server: Fail2ban::new(socket),
+            database: database_path(fail2ban_dir),
+            jails,
+            known: BTreeMap::new(),
+            read_only: None,
+            operator,
+        })
+    }
+
+    /// The configured jails.
+    pub fn jails(&self) -> Vec<JailSettings> {
+        self.jails.clone()
+    }
+
+    /// The first events: the drop-in, ports and posture, then the ban tables.
+    pub async fn opening_events(&mut self) -> Vec<EngineEvent> {
+        let ports = listening_ports(Path::new("/proc")).map_err(|e| e.to_string());
+        let mut events = vec![EngineEvent::Dropin(self.dropin_text())];
+        if let Ok(ports) = &ports {
+            events.push(EngineEvent::Ports(ports.clone()));
+        }
+        let socket = Some(self.server.socket().to_path_buf());
+        let inputs = PostureInputs::from_server(
+            self.fail2ban_dir.clone(),
+            socket,
+            PathBuf::from("/etc/asterisk"),
+            self.operator,
+            ports,
+        );
+        events.push(EngineEvent::Posture(run_checks(&inputs)));
+        events.extend(self.poll().await);
+        events
+    }
+
+    fn dropin_text(&self) -> String {
+        std::fs::read_to_string(self.fail2ban_dir.join(super::command::WHITELIST_DROPIN))
+            .unwrap_or_default()
+    }
+
+    /// Reads the ban tables and reports what changed since the last poll.
+    pub async fn poll(&mut self) -> Vec<EngineEvent> {
+        let mut events = vec![EngineEvent::Clock(now())];
+        let bans = match self.fetch_bans().await {
+            Ok(bans) => bans,
+            Err(error) => {
+                if self.read_only.as_deref() != Some(error.as_str()) {
+                    self.read_only = Some(error.clone());
+                    events.push(EngineEvent::Connection {
+                        read_only: Some(error),
+                    });
+                }
+                return events;
+            }
+        };
+        if self.read_only.take().is_some() || self.known.is_empty() {
+            events.push(EngineEvent::Connection { read_only: None });
+        }
+        let mut current = BTreeMap::new();
+        for ban in bans {
+            let key = (ban.jail.clone(), ban.ip);
+            if !self.known.contains_key(&key) {
+                events.push(EngineEvent::Banned(ban.clone()));
+            }
+            current.insert(key, ban);
+        }
+        for (key, ban) in &self.known {
+            if !current.contains_key(key) {
+                events.push(EngineEvent::Unbanned {
+                    ban: ban.clone(),
+                    reason: "lifted (expired or unbanned)".to_string(),
+                });
+            }
+        }
+        self.known = current;
+        events
+    }
+
+    async fn fetch_bans(&mut self) -> Result<Vec<Ban>, String> {
+        let records: Vec<BanRecord> = self
+            .database
+            .as_deref()
+            .and_then(|path| Database::open(path).ok())
+            .and_then(|db| db.current_bans().ok())
+            .unwrap_or_default();
+        let mut bans = Vec::new();
+        for jail in self.server.jails().await.map_err(|e| e.to_string())? {
+            for ban in self.server.bans(&jail).await.map_err(|e| e.to_string())? {
+                bans.extend(to_ban(ban, &records));
+            }
+        }
+        Ok(bans)
+    }
+
+    /// Carries out a command through fail2ban, then reads the tables again.
+    pub async fn execute(&mut self, command: Command) -> Vec<EngineEvent> {
+        let mut events = match command {
+            Command::Unban { jail, ip } => match self.server.unban(&jail, ip).await {
+                Ok(true) => vec![result(true, format!("unbanned {ip} in {jail}"))],
+                Ok(false) => vec![result(false, format!("{ip} was not banned in {jail}"))],
+                Err(error) => vec![result(false, error.to_string())],
+            },
+            Command::JailBan { jail, ip } => match self.server.ban(&jail, ip).await {
+                Ok(()) => vec![result(true, format!("banned {ip} in {jail}"))],
+                Err(error) => vec![result(false, error.to_string())],
+            },
+            Command::Ban { .. } => vec![result(
+                false,
+                "bantop's own firewall set is not there yet on real servers: ban in a jail"
+                    .to_string(),
+            )],
+            Command::Whitelist {
+                entry,
+                jails,
+                comment,
+            } => {
+                let mut events = Vec::new();
+                match whitelist::whitelist(
+                    &self.fail2ban_dir,
+                    &mut self.server,
+                    entry,
+                    &jails,
+                    false,
+                    &comment,
+                )
+                .await
+                {
+                    Ok(steps) => {
+                        let ok = steps.iter().all(|s| s.ok);
+                        events.extend(jails.iter().map(|jail| {
+                            EngineEvent::Whitelisted(WhitelistEntry {
+                                jail: jail.clone(),
+                                entry: crate::fail2ban::dropin::entry_text(entry),
+                                comment: comment.clone(),
+                            })
+                        }));
+                        let last = steps.last().map(|s| s.text.clone()).unwrap_or_default();
+                        events.push(result(
+                            ok,
+                            if ok {
+                                format!(
+                                    "whitelisted {} in {}",
+                                    crate::fail2ban::dropin::entry_text(entry),
+                                    jails.join(", ")
+                                )
+                            } else {
+                                last
+                            },
+                        ));
+                    }
+                    Err(error) => events.push(result(false, error)),
+                }
+                events.push(EngineEvent::Dropin(self.dropin_text()));
+                events
+            }
+            Command::TogglePause | Command::Faster | Command::Slower => Vec::new(),
+        };
+        events.extend(self.poll().await);
+        events
+    }
+}
+
+fn result(ok: bool, message: String) -> EngineEvent {
+    EngineEvent::ActionResult { ok, message }
+}
+
+fn now() -> f64 {
+    chrono::Utc::now().timestamp_micros() as f64 / 1e6
+}
+
+/// A ban as fail2ban reports it, with what its database adds (networks are not shown yet).
+fn to_ban(ban: ServerBan, records: &[BanRecord]) -> Option<Ban> {
+    let ip: IpAddr = ban.ip.parse().ok()?;
+    let record = records
+        .iter()
+        .find(|r| r.jail == ban.jail && r.ip == ban.ip);
+    Some(Ban {
+        jail: ban.jail,
+        ip,
+        since: ban.since,
+        until: ban.until,
+        count: record.map_or(1, |r| r.bancount.max(1) as u32),
+        failures: record.map_or(0, |r| r.failures.max(0) as u32),
+        evidence: record.map(|r| r.matches.clone()).unwrap_or_default(),
+        origin: BanOrigin::Jail,
+    })
+}

@@ -1,0 +1,133 @@
+//! bantop in a real terminal: a private tmux server (its own socket) with one pane; keys go in
+//! with `send-keys`, the screen comes back with `capture-pane`.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A private tmux server running one bantop pane; killed when dropped.
+pub struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// Runs `bantop ARGS` in a `width`x`height` pane; a shell waits after bantop exits, so the
+    /// terminal state it left can be read while the pane is alive (tmux reports a dead pane's
+    /// cursor as hidden whatever happened).
+    pub fn start(name: &str, width: u16, height: u16, args: &[&str]) -> Tmux {
+        let socket = format!("bantop-test-{}-{name}", std::process::id());
+        let tmux = Tmux { socket };
+        let bin = env!("CARGO_BIN_EXE_bantop");
+        let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
+        let script = format!("'{bin}' {}; echo EXIT=$?; sleep 60", quoted.join(" "));
+        let (w, h) = (width.to_string(), height.to_string());
+        tmux.run(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            &w,
+            "-y",
+            &h,
+            "sh",
+            "-c",
+            &script,
+        ]);
+        tmux
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let output = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("tmux cannot run (is it installed?): {e}"));
+        assert!(
+            output.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    pub fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "t"])
+    }
+
+    pub fn display(&self, format: &str) -> String {
+        self.run(&["display-message", "-p", "-t", "t", format])
+            .trim()
+            .to_string()
+    }
+
+    pub fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend_from_slice(keys);
+        self.run(&args);
+    }
+
+    /// Waits until `check` holds for the screen, or fails with the last screen.
+    pub fn wait_for(
+        &self,
+        what: &str,
+        timeout: Duration,
+        mut check: impl FnMut(&str) -> bool,
+    ) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let screen = self.screen();
+            if check(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits for bantop to exit and returns its exit status as the shell printed it.
+    pub fn wait_exit(&self) -> String {
+        let screen = self.wait_for("bantop to exit", Duration::from_secs(10), |s| {
+            s.contains("EXIT=")
+        });
+        let status = screen.lines().find_map(|l| l.trim().strip_prefix("EXIT="));
+        status.unwrap_or_default().to_string()
+    }
+
+    /// The pid of bantop: the child of the pane's shell.
+    pub fn bantop_pid(&self) -> String {
+        let shell = self.display("#{pane_pid}");
+        let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
+            .unwrap_or_default();
+        children
+            .split_whitespace()
+            .next()
+            .unwrap_or_else(|| panic!("no child of the pane's shell {shell}"))
+            .to_string()
+    }
+
+    pub fn assert_terminal_restored(&self) {
+        assert_eq!(
+            self.display("#{alternate_on}"),
+            "0",
+            "still on the alternate screen:\n{}",
+            self.screen()
+        );
+        assert_eq!(self.display("#{cursor_flag}"), "1", "cursor still hidden");
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output();
+    }
+}

@@ -1,0 +1,82 @@
+//! `bantop` (no subcommand) on a real private fail2ban-server, in a real terminal: the ban made
+//! with fail2ban-client shows in the events and the jail's ban table; `u` + `y` unbans it
+//! through fail2ban; without a socket the UI is read-only and says why.
+
+mod common;
+
+use common::fail2ban::PrivateServer;
+use common::tmux::Tmux;
+use std::time::Duration;
+
+#[test]
+fn live_ban_table_and_unban_through_the_keys() {
+    let server = PrivateServer::start();
+    server.client_text(&["set", "asterisk-wazo", "banip", "203.0.113.5"]);
+    let conf = server.conf().to_string_lossy().into_owned();
+    let tmux = Tmux::start("live", 120, 40, &["--fail2ban-dir", &conf]);
+    tmux.wait_for("the ban in the events", Duration::from_secs(15), |s| {
+        s.contains("203.0.113.5") && s.contains(" BAN ")
+    });
+    tmux.keys(&["Tab"]);
+    tmux.wait_for("the asterisk-wazo ban table", Duration::from_secs(5), |s| {
+        s.contains("││203.0.113.5 ")
+    });
+    tmux.keys(&["u"]);
+    tmux.wait_for("the unban plan", Duration::from_secs(5), |s| {
+        s.contains("fail2ban: set asterisk-wazo unbanip 203.0.113.5") && !s.contains("simulated")
+    });
+    tmux.keys(&["y"]);
+    tmux.wait_for("the result", Duration::from_secs(10), |s| {
+        s.contains("unbanned 203.0.113.5 in asterisk-wazo")
+    });
+    assert!(
+        !server
+            .client_text(&["get", "asterisk-wazo", "banip"])
+            .contains("203.0.113.5"),
+        "fail2ban still bans it"
+    );
+    tmux.wait_for("the table without it", Duration::from_secs(10), |s| {
+        !s.contains("││203.0.113.5 ")
+    });
+
+    // A ban made outside bantop appears by itself (the tables are read every 5 s).
+    server.client_text(&["set", "wazo-provd", "banip", "198.51.100.9"]);
+    tmux.keys(&["Tab", "Tab", "Tab"]);
+    tmux.wait_for("the new ban in the events", Duration::from_secs(15), |s| {
+        s.contains("198.51.100.9")
+    });
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), "0");
+    tmux.assert_terminal_restored();
+}
+
+#[test]
+fn without_a_socket_the_ui_is_read_only_and_says_why() {
+    let server = PrivateServer::start();
+    let conf = server.conf().to_string_lossy().into_owned();
+    let missing = server
+        .dir
+        .path()
+        .join("nothing.sock")
+        .to_string_lossy()
+        .into_owned();
+    let tmux = Tmux::start(
+        "readonly",
+        120,
+        40,
+        &["--fail2ban-dir", &conf, "--socket", &missing],
+    );
+    tmux.wait_for("the read-only banner", Duration::from_secs(10), |s| {
+        s.contains("READ-ONLY: fail2ban is not running: no socket at")
+    });
+    tmux.keys(&["Tab", "w"]);
+    tmux.wait_for("the refusal", Duration::from_secs(5), |s| {
+        s.contains("read-only: fail2ban is not running")
+    });
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), "0");
+    assert!(
+        !server.conf().join("jail.d/bantop-whitelist.local").exists(),
+        "nothing was written"
+    );
+}
