@@ -378,7 +378,10 @@ fn status_shows_the_evidence_of_a_ban_fail2ban_made_from_the_log() {
 /// the reason, and leaves no file behind. Runs bantop as `nobody`, which needs root.
 #[test]
 fn an_unwritable_configuration_gets_a_clear_error_and_no_file() {
-    let is_root = std::fs::read_to_string("/proc/self/status").is_ok_and(|s| s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0")));
+    let is_root = std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
+        s.lines()
+            .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+    });
     if !is_root {
         eprintln!("skipped: needs root to run bantop as another user");
         return;
@@ -387,13 +390,23 @@ fn an_unwritable_configuration_gets_a_clear_error_and_no_file() {
     let server = PrivateServer::start();
     let shared = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let conf = shared.path().join("conf");
-    let copy = Command::new("cp").arg("-r").arg(server.conf()).arg(&conf).status().unwrap_or_else(|e| panic!("{e}"));
+    let copy = Command::new("cp")
+        .arg("-r")
+        .arg(server.conf())
+        .arg(&conf)
+        .status()
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(copy.success());
     let binary = shared.path().join("bantop");
     std::fs::copy(env!("CARGO_BIN_EXE_bantop"), &binary).unwrap_or_else(|e| panic!("{e}"));
-    let chmod = Command::new("chmod").args(["-R", "a+rX"]).arg(shared.path()).status().unwrap_or_else(|e| panic!("{e}"));
+    let chmod = Command::new("chmod")
+        .args(["-R", "a+rX"])
+        .arg(shared.path())
+        .status()
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(chmod.success());
-    std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755))
+        .unwrap_or_else(|e| panic!("{e}"));
     let before = tree(&conf);
     let output = Command::new("setpriv")
         .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
@@ -405,6 +418,11 @@ fn an_unwritable_configuration_gets_a_clear_error_and_no_file() {
         .unwrap_or_else(|e| panic!("{e}"));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("cannot write") && stderr.contains("bantop-whitelist.local") && stderr.contains("Permission denied"), "{stderr}");
+    assert!(
+        stderr.contains("cannot write")
+            && stderr.contains("bantop-whitelist.local")
+            && stderr.contains("Permission denied"),
+        "{stderr}"
+    );
     assert_eq!(tree(&conf), before, "a file changed or was left behind");
 }
