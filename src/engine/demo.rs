@@ -5,6 +5,7 @@
 use super::clock::ReplayClock;
 use super::command::{Command, MANUAL_JAIL, WHITELIST_DROPIN};
 use super::jail_state::JailState;
+use super::pipeline::{PipelineJail, count_line};
 use crate::fail2ban::date::Zone;
 use crate::fail2ban::jail_conf::{JailConfError, read_jails};
 use crate::fail2ban::{Filter, FilterError};
@@ -12,8 +13,7 @@ use crate::firewall::SimulatedFirewall;
 use crate::model::WhitelistEntry;
 use crate::model::check::CheckItem;
 use crate::model::port::Port;
-use crate::model::summary::summarize;
-use crate::model::{BanOrigin, EngineEvent, EventKind, Failure, JailSettings, LogEvent};
+use crate::model::{BanOrigin, EngineEvent, JailSettings};
 use crate::ports::catalogue::{self, Owner};
 use crate::posture::{PostureInputs, run_checks};
 use crate::source::SourceLine;
@@ -61,15 +61,9 @@ pub enum DemoError {
     Empty,
 }
 
-/// A jail with its compiled filter.
-struct DemoJail {
-    state: JailState,
-    filter: Filter,
-}
-
 /// The demo engine; every method is synchronous and deterministic given the times passed in.
 pub struct DemoEngine {
-    jails: Vec<DemoJail>,
+    jails: Vec<PipelineJail>,
     manual: JailState,
     firewall: SimulatedFirewall,
     whitelist: Vec<WhitelistEntry>,
@@ -98,7 +92,7 @@ impl DemoEngine {
                 jail: conf.settings.name.clone(),
                 source,
             })?;
-            jails.push(DemoJail {
+            jails.push(PipelineJail {
                 state: JailState::new(conf.settings),
                 filter,
             });
@@ -257,33 +251,17 @@ impl DemoEngine {
         else {
             return;
         };
-        let given = line.time_from_source.then_some(time);
-        let Some(found) = jail.filter.match_line(&line.text, given, time) else {
+        // Recorded times move on with each loop: the failure happens at the replay's time.
+        let Some((event, ban)) = count_line(
+            jail,
+            &line.text,
+            line.time_from_source.then_some(time),
+            time,
+            Some(time),
+        ) else {
             return;
         };
-        let ip: Option<IpAddr> = found.host.parse().ok();
-        let failure = Failure {
-            jail: line.jail.clone(),
-            host: found.host,
-            ip,
-            time,
-            fid: found.fid,
-            captures: found.captures,
-            line: line.text.clone(),
-        };
-        let (kind, ban) = match ip {
-            Some(ip) => {
-                let outcome = jail.state.record_failure(ip, time, &line.text);
-                (outcome.kind, outcome.ban)
-            }
-            None => (EventKind::Unresolved, None),
-        };
-        let summary = summarize(&line.text);
-        events.push(EngineEvent::Log(LogEvent {
-            failure,
-            kind,
-            summary,
-        }));
+        events.push(EngineEvent::Log(event));
         events.extend(ban.map(EngineEvent::Banned));
     }
 

@@ -8,6 +8,7 @@ pub mod command;
 pub mod demo;
 pub mod jail_state;
 pub mod live;
+pub mod pipeline;
 pub mod runner;
 pub mod whitelist;
 

@@ -125,6 +125,12 @@ impl Filter {
         &self.path
     }
 
+    /// The time of a log line by this filter's date settings, if it has one.
+    pub fn line_time(&self, line: &str) -> Option<f64> {
+        let now = chrono::Utc::now().timestamp() as f64;
+        self.dates.find(line, now).map(|date| date.time)
+    }
+
     /// The `journalmatch` lines, for a systemd backend.
     pub fn journalmatch(&self) -> &[String] {
         &self.journalmatch

@@ -1,9 +1,13 @@
-//! Where log lines come from. For now the demo's recordings (replayed by log time); live file
-//! tailing and journald follow on the same [`SourceLine`] type.
+//! Where log lines come from: log files followed through rotation, the systemd journal, and
+//! the demo's recordings (replayed by log time), all as [`SourceLine`]s.
 
+pub mod backfill;
+pub mod journal;
 pub mod journal_json;
 pub mod replay;
 pub mod scenario;
+pub mod tail;
+pub mod watch;
 
 /// One line from a source, with its time when the source knows it (journald).
 #[derive(Debug, Clone, PartialEq)]

@@ -1,0 +1,191 @@
+//! Lines to events, the same way everywhere (demo, live TUI, `bantop events`): a jail's filter
+//! finds the failure, its state counts it against `maxretry` and bans at the threshold.
+
+use super::jail_state::JailState;
+use crate::fail2ban::date::Zone;
+use crate::fail2ban::jail_conf::{JailConfError, read_jails};
+use crate::fail2ban::{Filter, FilterError};
+use crate::model::summary::summarize;
+use crate::model::{Ban, EngineEvent, EventKind, Failure, JailSettings, LogEvent};
+use crate::source::SourceLine;
+use crate::source::journal::JournalSource;
+use crate::source::watch::{FileJail, Start, TimeOf};
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A jail with its compiled filter and its failure counts.
+#[derive(Debug)]
+pub struct PipelineJail {
+    /// Counts and bans.
+    pub state: JailState,
+    /// The compiled filter.
+    pub filter: Filter,
+}
+
+/// Matches `text` with the jail's filter and counts the failure. `given_time` is the source's
+/// own time (journald); the failure's time is `force_time`, else the line's, else `now`.
+pub fn count_line(
+    jail: &mut PipelineJail,
+    text: &str,
+    given_time: Option<f64>,
+    now: f64,
+    force_time: Option<f64>,
+) -> Option<(LogEvent, Option<Ban>)> {
+    let found = jail.filter.match_line(text, given_time, now)?;
+    let time = force_time.or(found.time).unwrap_or(now);
+    let ip: Option<IpAddr> = found.host.parse().ok();
+    let failure = Failure {
+        jail: jail.state.settings.name.clone(),
+        host: found.host,
+        ip,
+        time,
+        fid: found.fid,
+        captures: found.captures,
+        line: text.to_string(),
+    };
+    let (kind, ban) = match ip {
+        Some(ip) => {
+            let outcome = jail.state.record_failure(ip, time, text);
+            (outcome.kind, outcome.ban)
+        }
+        None => (EventKind::Unresolved, None),
+    };
+    Some((
+        LogEvent {
+            failure,
+            kind,
+            summary: summarize(text),
+        },
+        ban,
+    ))
+}
+
+/// The enabled jails of a server configuration, ready to match.
+#[derive(Debug)]
+pub struct Pipeline {
+    /// The jails whose filter compiled.
+    pub jails: Vec<PipelineJail>,
+    /// Jails left out, with why (a filter that does not read or compile).
+    pub problems: Vec<(String, String)>,
+}
+
+impl Pipeline {
+    /// The enabled jails of `dir`; a jail whose filter fails is reported, not fatal.
+    pub fn load(dir: &Path, zone: Zone) -> Result<Self, JailConfError> {
+        let mut jails = Vec::new();
+        let mut problems = Vec::new();
+        for conf in read_jails(dir)? {
+            match Filter::load(
+                &conf.settings.filter,
+                &dir.join("filter.d"),
+                &conf.filter_vars,
+                zone,
+            ) {
+                Ok(filter) => jails.push(PipelineJail {
+                    state: JailState::new(conf.settings),
+                    filter,
+                }),
+                Err(error) => problems.push((conf.settings.name.clone(), error_text(&error))),
+            }
+        }
+        Ok(Pipeline { jails, problems })
+    }
+
+    /// The jails' settings.
+    pub fn settings(&self) -> Vec<JailSettings> {
+        self.jails
+            .iter()
+            .map(|j| j.state.settings.clone())
+            .collect()
+    }
+
+    /// The longest `findtime`, for how far back to read at start-up.
+    pub fn longest_findtime(&self) -> i64 {
+        self.jails
+            .iter()
+            .map(|j| j.state.settings.findtime)
+            .max()
+            .unwrap_or(600)
+    }
+
+    /// Matches and counts one line; `emit_bans` says whether bans counted here are events (not
+    /// when fail2ban's own bans are shown instead).
+    pub fn process(&mut self, line: &SourceLine, now: f64, emit_bans: bool) -> Vec<EngineEvent> {
+        let Some(jail) = self
+            .jails
+            .iter_mut()
+            .find(|j| j.state.settings.name == line.jail)
+        else {
+            return Vec::new();
+        };
+        let given = line.time_from_source.then_some(line.time);
+        let Some((event, ban)) = count_line(jail, &line.text, given, now, None) else {
+            return Vec::new();
+        };
+        let mut events = vec![EngineEvent::Log(event)];
+        if emit_bans {
+            events.extend(ban.map(EngineEvent::Banned));
+        }
+        events
+    }
+
+    /// Ends the bans due at `now` and forgets old failures.
+    pub fn expire(&mut self, now: f64) -> Vec<EngineEvent> {
+        self.jails
+            .iter_mut()
+            .flat_map(|j| j.state.expire(now))
+            .map(|ban| EngineEvent::Unbanned {
+                ban,
+                reason: "expired".to_string(),
+            })
+            .collect()
+    }
+
+    /// The file-backed jails (not `systemd`), starting as `start` says.
+    pub fn file_jails(&self, start: &Start) -> Vec<FileJail> {
+        self.jails
+            .iter()
+            .filter(|j| !j.state.settings.backend.trim().starts_with("systemd"))
+            .map(|j| FileJail {
+                jail: j.state.settings.name.clone(),
+                patterns: j.state.settings.logpath.clone(),
+                start: start.clone(),
+            })
+            .collect()
+    }
+
+    /// The journal-backed jails, from `since` (or the whole journal), from `file` if given.
+    pub fn journal_sources(&self, since: Option<f64>, file: Option<PathBuf>) -> Vec<JournalSource> {
+        self.jails
+            .iter()
+            .filter(|j| j.state.settings.backend.trim().starts_with("systemd"))
+            .map(|j| JournalSource {
+                jail: j.state.settings.name.clone(),
+                journalmatch: j.filter.journalmatch().to_vec(),
+                since,
+                file: file.clone(),
+            })
+            .collect()
+    }
+
+    /// How to read a line's time with the jail's own filter (for the backfill).
+    pub fn time_reader(&self, jail: &str) -> Option<TimeOf> {
+        let filter = self
+            .jails
+            .iter()
+            .find(|j| j.state.settings.name == jail)?
+            .filter
+            .clone();
+        Some(Arc::new(move |line: &str| filter.line_time(line)))
+    }
+}
+
+fn error_text(error: &FilterError) -> String {
+    error
+        .to_string()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}

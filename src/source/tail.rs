@@ -1,0 +1,414 @@
+//! Following one log file the way fail2ban does, without losing or repeating a line: the open
+//! file is read to its end before a new one is taken (rename + create, delete + recreate), a
+//! shrunk file or a changed first line means copytruncate (and the copy beside it is read from
+//! where we were), a file that is missing or not readable is reported and tried again.
+//! Partial lines wait for their newline; invalid UTF-8 is kept (replaced); a line over
+//! [`MAX_LINE`] bytes is cut there and the next line is read as usual.
+
+use std::collections::hash_map::DefaultHasher;
+use std::fs::File;
+use std::hash::{Hash, Hasher};
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+/// The longest line kept, in bytes; the rest of a longer line is dropped.
+pub const MAX_LINE: usize = 64 * 1024;
+/// How much of a file is read at once.
+const CHUNK: usize = 64 * 1024;
+
+/// What happened to a source, as reported to the operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceStatus {
+    /// The file was opened.
+    Opened,
+    /// It was replaced by a new file (rename + create, delete + recreate).
+    Rotated,
+    /// It was truncated (copytruncate).
+    Truncated,
+    /// It does not exist (yet).
+    Missing,
+    /// It cannot be read.
+    PermissionDenied,
+    /// Another error, in words.
+    Error(String),
+}
+
+impl SourceStatus {
+    /// The name used in JSON and the UI.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SourceStatus::Opened => "opened",
+            SourceStatus::Rotated => "rotated",
+            SourceStatus::Truncated => "truncated",
+            SourceStatus::Missing => "missing",
+            SourceStatus::PermissionDenied => "permission denied",
+            SourceStatus::Error(_) => "error",
+        }
+    }
+}
+
+/// Where reading starts the first time the file is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartAt {
+    /// At its first byte (`--from-start`, tests).
+    Beginning,
+    /// At this byte offset (after a backfill decided where recent lines start).
+    Offset(u64),
+    /// At its end: only new lines.
+    End,
+}
+
+/// The open file: its identity and what we know of it.
+#[derive(Debug)]
+struct OpenFile {
+    file: File,
+    dev: u64,
+    ino: u64,
+    offset: u64,
+    first_line: Option<u64>,
+}
+
+/// One followed file.
+#[derive(Debug)]
+pub struct FileTailer {
+    path: PathBuf,
+    start: StartAt,
+    open: Option<OpenFile>,
+    partial: Vec<u8>,
+    discarding: bool,
+    reported: Option<SourceStatus>,
+}
+
+/// What one poll found.
+#[derive(Debug, Default, PartialEq)]
+pub struct TailOutput {
+    /// Complete lines, in order.
+    pub lines: Vec<String>,
+    /// Status changes, in order.
+    pub statuses: Vec<SourceStatus>,
+}
+
+impl FileTailer {
+    /// Follows `path` (which may not exist yet).
+    pub fn new(path: &Path, start: StartAt) -> Self {
+        FileTailer {
+            path: path.to_path_buf(),
+            start,
+            open: None,
+            partial: Vec::new(),
+            discarding: false,
+            reported: None,
+        }
+    }
+
+    /// The followed path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads everything new since the last poll.
+    pub fn poll(&mut self) -> TailOutput {
+        let mut out = TailOutput::default();
+        self.drain(&mut out);
+        match std::fs::metadata(&self.path) {
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                // Not there at start-up: when it comes, all of it is new.
+                self.start = StartAt::Beginning;
+                self.report(SourceStatus::Missing, &mut out);
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::PermissionDenied => {
+                self.report(SourceStatus::PermissionDenied, &mut out)
+            }
+            Err(error) => self.report(SourceStatus::Error(error.to_string()), &mut out),
+            Ok(meta) => {
+                let same = self
+                    .open
+                    .as_ref()
+                    .is_some_and(|o| o.dev == meta.dev() && o.ino == meta.ino());
+                if self.open.is_some() && !same {
+                    // A new file took the name: finish the old one first.
+                    self.drain(&mut out);
+                    self.flush_partial(&mut out);
+                    self.open = None;
+                    self.open_file(true, &mut out);
+                } else if self.open.is_none() {
+                    self.open_file(false, &mut out);
+                } else if self.was_truncated(meta.len()) {
+                    self.read_copy_of_truncated(&mut out);
+                    if let Some(open) = self.open.as_mut() {
+                        open.offset = 0;
+                        open.first_line = None;
+                    }
+                    self.partial.clear();
+                    self.discarding = false;
+                    out.statuses.push(SourceStatus::Truncated);
+                }
+                self.drain(&mut out);
+            }
+        }
+        out
+    }
+
+    fn report(&mut self, status: SourceStatus, out: &mut TailOutput) {
+        if self.reported.as_ref() != Some(&status) {
+            self.reported = Some(status.clone());
+            out.statuses.push(status);
+        }
+    }
+
+    fn open_file(&mut self, rotated: bool, out: &mut TailOutput) {
+        let file = match File::open(&self.path) {
+            Ok(file) => file,
+            Err(error) if error.kind() == std::io::ErrorKind::PermissionDenied => {
+                return self.report(SourceStatus::PermissionDenied, out);
+            }
+            Err(error) => return self.report(SourceStatus::Error(error.to_string()), out),
+        };
+        let Ok(meta) = file.metadata() else { return };
+        // Only the file there at start-up starts where asked; any later file is new: all of it.
+        let offset = match (
+            std::mem::replace(&mut self.start, StartAt::Beginning),
+            rotated,
+        ) {
+            (_, true) | (StartAt::Beginning, _) => 0,
+            (StartAt::Offset(offset), _) => offset.min(meta.len()),
+            (StartAt::End, _) => meta.len(),
+        };
+        let first_line = first_line_hash(&self.path);
+        self.open = Some(OpenFile {
+            file,
+            dev: meta.dev(),
+            ino: meta.ino(),
+            offset,
+            first_line,
+        });
+        let status = if rotated {
+            SourceStatus::Rotated
+        } else {
+            SourceStatus::Opened
+        };
+        self.reported = Some(status.clone());
+        out.statuses.push(status);
+    }
+
+    /// Shrunk below what we read, or its first line is not the one we saw.
+    fn was_truncated(&mut self, len: u64) -> bool {
+        let Some(open) = self.open.as_mut() else {
+            return false;
+        };
+        if len < open.offset {
+            return true;
+        }
+        let now = first_line_hash(&self.path);
+        match (open.first_line, now) {
+            (Some(before), Some(now)) => before != now,
+            (None, now) => {
+                open.first_line = now;
+                false
+            }
+            _ => false,
+        }
+    }
+
+    /// copytruncate copied the file aside before truncating it: the copy starts with the same
+    /// first line; read it from where we were, so lines written just before are not lost.
+    fn read_copy_of_truncated(&mut self, out: &mut TailOutput) {
+        let Some(open) = self.open.as_ref() else {
+            return;
+        };
+        let (Some(first_line), offset) = (open.first_line, open.offset) else {
+            return;
+        };
+        let (Some(dir), Some(name)) = (
+            self.path.parent(),
+            self.path.file_name().and_then(|n| n.to_str()),
+        ) else {
+            return;
+        };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let copy = entries.flatten().map(|e| e.path()).find(|candidate| {
+            candidate != &self.path
+                && candidate
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(name))
+                && std::fs::metadata(candidate).is_ok_and(|m| m.len() >= offset)
+                && first_line_hash(candidate) == Some(first_line)
+        });
+        let Some(copy) = copy else { return };
+        if let Ok(mut file) = File::open(&copy)
+            && file.seek(SeekFrom::Start(offset)).is_ok()
+        {
+            let mut rest = Vec::new();
+            if file.read_to_end(&mut rest).is_ok() {
+                self.split(&rest, out);
+            }
+        }
+    }
+
+    /// Reads from the offset to the end of the open file.
+    fn drain(&mut self, out: &mut TailOutput) {
+        let mut chunk = vec![0u8; CHUNK];
+        loop {
+            let Some(open) = self.open.as_mut() else {
+                return;
+            };
+            if open.file.seek(SeekFrom::Start(open.offset)).is_err() {
+                return;
+            }
+            let read = match open.file.read(&mut chunk) {
+                Ok(0) | Err(_) => return,
+                Ok(read) => read,
+            };
+            open.offset += read as u64;
+            if open.first_line.is_none() {
+                open.first_line = first_line_hash(&self.path);
+            }
+            let data = chunk[..read].to_vec();
+            self.split(&data, out);
+        }
+    }
+
+    /// Splits bytes into lines, keeping an unfinished line for later.
+    fn split(&mut self, data: &[u8], out: &mut TailOutput) {
+        let mut rest = data;
+        while let Some(newline) = rest.iter().position(|b| *b == b'\n') {
+            self.append(&rest[..newline]);
+            let mut line = std::mem::take(&mut self.partial);
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            self.discarding = false;
+            out.lines.push(String::from_utf8_lossy(&line).into_owned());
+            rest = &rest[newline + 1..];
+        }
+        self.append(rest);
+    }
+
+    fn append(&mut self, bytes: &[u8]) {
+        if self.discarding {
+            return;
+        }
+        let room = MAX_LINE.saturating_sub(self.partial.len());
+        self.partial
+            .extend_from_slice(&bytes[..bytes.len().min(room)]);
+        if bytes.len() > room {
+            self.discarding = true;
+        }
+    }
+
+    /// A rotated file's last line without a newline is a line all the same.
+    fn flush_partial(&mut self, out: &mut TailOutput) {
+        if !self.partial.is_empty() {
+            out.lines
+                .push(String::from_utf8_lossy(&std::mem::take(&mut self.partial)).into_owned());
+        }
+        self.discarding = false;
+    }
+}
+
+/// A hash of the file's first line (up to 4 KiB), when it has one.
+fn first_line_hash(path: &Path) -> Option<u64> {
+    let mut file = File::open(path).ok()?;
+    let mut head = vec![0u8; 4096];
+    let read = file.read(&mut head).ok()?;
+    let line = &head[..read];
+    let end = line.iter().position(|b| *b == b'\n')?;
+    let mut hasher = DefaultHasher::new();
+    line[..end].hash(&mut hasher);
+    Some(hasher.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn append(path: &Path, text: &str) {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .unwrap_or_else(|e| panic!("{e}"));
+        file.write_all(text.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    #[test]
+    fn partial_lines_wait_and_rotation_loses_nothing() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("app.log");
+        let mut tailer = FileTailer::new(&path, StartAt::End);
+        assert_eq!(tailer.poll().statuses, [SourceStatus::Missing]);
+        append(&path, "one\ntw");
+        let out = tailer.poll();
+        assert_eq!(
+            (out.lines, out.statuses),
+            (vec!["one".to_string()], vec![SourceStatus::Opened]),
+            "a file that appears later is read whole"
+        );
+        append(&path, "o\nthree\n");
+        std::fs::rename(&path, dir.path().join("app.log.1")).unwrap_or_else(|e| panic!("{e}"));
+        append(&dir.path().join("app.log.1"), "four\n");
+        append(&path, "five\n");
+        let out = tailer.poll();
+        assert_eq!(out.lines, ["two", "three", "four", "five"]);
+        assert_eq!(out.statuses, [SourceStatus::Rotated]);
+    }
+
+    #[test]
+    fn copytruncate_reads_the_copy_from_where_it_was() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("provd.log");
+        append(&path, "old line\n");
+        let mut tailer = FileTailer::new(&path, StartAt::End);
+        assert!(tailer.poll().lines.is_empty(), "starts at the end");
+        append(&path, "a\nb\n");
+        // Not polled in between: copytruncate copies, then truncates, then the app writes on.
+        std::fs::copy(&path, dir.path().join("provd.log.1")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(&path)
+            .unwrap_or_else(|e| panic!("{e}"));
+        append(&path, "c\n");
+        let out = tailer.poll();
+        assert_eq!(out.lines, ["a", "b", "c"]);
+        assert_eq!(out.statuses, [SourceStatus::Truncated]);
+    }
+
+    #[test]
+    fn long_lines_are_cut_without_losing_the_next_and_bad_utf8_is_kept() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("x.log");
+        let mut bytes = vec![b'x'; 1024 * 1024];
+        bytes.extend_from_slice(b"\nafter \xff\x00 it\n");
+        std::fs::write(&path, &bytes).unwrap_or_else(|e| panic!("{e}"));
+        let mut tailer = FileTailer::new(&path, StartAt::Beginning);
+        let out = tailer.poll();
+        assert_eq!(out.lines.len(), 2);
+        assert_eq!(out.lines[0].len(), MAX_LINE);
+        assert_eq!(out.lines[1], "after \u{fffd}\u{0} it");
+    }
+
+    #[test]
+    fn deleted_and_recreated() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("x.log");
+        append(&path, "1\n");
+        let mut tailer = FileTailer::new(&path, StartAt::Beginning);
+        assert_eq!(tailer.poll().lines, ["1"]);
+        append(&path, "2\n");
+        std::fs::remove_file(&path).unwrap_or_else(|e| panic!("{e}"));
+        let out = tailer.poll();
+        assert_eq!(
+            (out.lines, out.statuses),
+            (vec!["2".to_string()], vec![SourceStatus::Missing])
+        );
+        append(&path, "3\n");
+        assert_eq!(tailer.poll().lines, ["3"]);
+    }
+}
