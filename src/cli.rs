@@ -54,6 +54,19 @@ pub enum CliCommand {
     /// Asterisk ACLs.
     #[command(subcommand)]
     Acl(AclCommand),
+    /// What the TUI shows, as a stream: failures found in the jails' logs, bans and unbans,
+    /// source states. Follows the logs from the last `findtime` on; ends on SIGINT/SIGTERM.
+    Events {
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+        /// Read whole files (and the whole journal) first.
+        #[arg(long)]
+        from_start: bool,
+        /// Read this journal file instead of the system journal (systemd jails).
+        #[arg(long)]
+        journal_file: Option<PathBuf>,
+    },
     /// fail2ban's jails, bans with their expiry, ignore lists, and whether its socket answered.
     /// Exit status 1 when it did not.
     Status {

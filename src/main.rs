@@ -54,6 +54,19 @@ async fn main() -> ExitCode {
             json,
             &mut stdout,
         ),
+        CliCommand::Events {
+            json,
+            from_start,
+            journal_file,
+        } => {
+            let request = bantop::commands::events::EventsRequest {
+                fail2ban_dir: cli.fail2ban_dir,
+                from_start,
+                journal_file,
+                json,
+            };
+            bantop::commands::events::run(request, &mut stdout).await
+        }
         CliCommand::Status { json } => {
             let database = bantop::fail2ban::database::database_path(&cli.fail2ban_dir);
             bantop::commands::status::run(&socket, database.as_deref(), json, &mut stdout).await

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs bantop's whole test suite on Debian/Ubuntu. The tests use real tools: tmux (the TUI in a
-# real terminal) and fail2ban (fail2ban-regex as the reference matcher). Missing ones are
+# real terminal), fail2ban (the reference matcher and real servers) and systemd-journal-remote
+# (real journal files). Missing ones are
 # installed with apt-get, as root or through sudo. Extra arguments go to `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +9,7 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 command -v fail2ban-regex >/dev/null 2>&1 || missing+=(fail2ban)
+[ -x /lib/systemd/systemd-journal-remote ] || [ -x /usr/lib/systemd/systemd-journal-remote ] || missing+=(systemd-journal-remote)
 if ((${#missing[@]})); then
     if [ "$(id -u)" -eq 0 ]; then
         sudo=()

@@ -4,6 +4,7 @@
 pub mod acl;
 pub mod actions;
 pub mod check;
+pub mod events;
 pub mod ports;
 pub mod status;
 

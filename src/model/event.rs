@@ -96,6 +96,15 @@ pub enum EngineEvent {
     },
     /// The whitelist drop-in as it is now (what plans build on).
     Dropin(String),
+    /// A log source changed state (opened, rotated, truncated, missing, permission denied).
+    Source {
+        /// The jail.
+        jail: String,
+        /// The file, or `journal`.
+        path: String,
+        /// The new state, in words.
+        status: String,
+    },
     /// The listening sockets, assessed.
     Ports(Vec<Port>),
     /// The security checklist.

@@ -4,10 +4,13 @@
 
 use super::SourceLine;
 use super::journal_json;
+use super::tail::SourceStatus;
+use super::watch::SourceEvent;
 use std::path::PathBuf;
 use std::process::Stdio;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
+use tokio::sync::mpsc;
 
 /// One jail's journal reader.
 #[derive(Debug, Clone)]
@@ -56,9 +59,30 @@ impl JournalSource {
             .spawn()
     }
 
-    /// Reads entries until `journalctl` ends, handing each line to `send` (which returns false
-    /// when nobody listens any more).
-    pub async fn run(&self, mut child: Child, send: &mut (dyn FnMut(SourceLine) -> bool + Send)) {
+    /// Follows the journal until `journalctl` ends or nobody listens; a missing `journalctl`
+    /// is reported as the jail's source status.
+    pub async fn follow(self, events: mpsc::Sender<Vec<SourceEvent>>) {
+        let status = |status: SourceStatus| {
+            vec![SourceEvent::Status {
+                jail: self.jail.clone(),
+                path: "journal".to_string(),
+                status,
+            }]
+        };
+        let mut child = match self.spawn() {
+            Ok(child) => child,
+            Err(error) => {
+                let _ = events
+                    .send(status(SourceStatus::Error(format!(
+                        "journalctl cannot run: {error}"
+                    ))))
+                    .await;
+                return;
+            }
+        };
+        if events.send(status(SourceStatus::Opened)).await.is_err() {
+            return;
+        }
         let Some(stdout) = child.stdout.take() else {
             return;
         };
@@ -70,15 +94,21 @@ impl JournalSource {
             if !entry.matches(&self.journalmatch) {
                 continue;
             }
-            if !send(SourceLine {
+            let line = SourceLine {
                 jail: self.jail.clone(),
                 text: entry.line,
                 time: entry.time,
                 time_from_source: true,
-            }) {
+            };
+            if events.send(vec![SourceEvent::Line(line)]).await.is_err() {
                 return;
             }
         }
+        let _ = events
+            .send(status(SourceStatus::Error(
+                "journalctl stopped".to_string(),
+            )))
+            .await;
     }
 }
 

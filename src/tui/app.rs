@@ -204,6 +204,8 @@ pub struct App {
     pub dropin: String,
     /// Why nothing can be changed (fail2ban not answering), when that is so.
     pub read_only: Option<String>,
+    /// Log sources by jail and path, with their last state.
+    pub sources: Vec<(String, String, String)>,
     /// Lines skipped because they could not be read.
     pub unparsed: u64,
     /// The sources those lines came from.
@@ -259,6 +261,7 @@ impl App {
             operators,
             dropin: String::new(),
             read_only: None,
+            sources: Vec::new(),
             unparsed: 0,
             unparsed_sources: Vec::new(),
             replay: None,
@@ -387,6 +390,14 @@ impl App {
             EngineEvent::ActionResult { ok, message } => self.status = Some((ok, message)),
             EngineEvent::Connection { read_only } => self.read_only = read_only,
             EngineEvent::Dropin(text) => self.dropin = text,
+            EngineEvent::Source { jail, path, status } => match self
+                .sources
+                .iter_mut()
+                .find(|(j, p, _)| *j == jail && *p == path)
+            {
+                Some(source) => source.2 = status,
+                None => self.sources.push((jail, path, status)),
+            },
             EngineEvent::Ports(ports) => self.ports = ports,
             EngineEvent::Posture(items) => self.posture = items,
             EngineEvent::Replay {

@@ -43,7 +43,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     };
     let evidence_height = if area.height >= 30 { 9 } else { 6 };
     let [settings_area, table_area, evidence_area] = Layout::vertical([
-        Constraint::Length(5),
+        Constraint::Length(6),
         Constraint::Min(4),
         Constraint::Length(evidence_height),
     ])
@@ -68,6 +68,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Line::from(vec![
             Span::styled("ignoreip ", theme.label),
             Span::raw(fit(&ignore.join(" "), width)),
+        ]),
+        Line::from(vec![
+            Span::styled("logs     ", theme.label),
+            Span::raw(fit(&sources_text(app, &s.name), width)),
         ]),
     ];
     let title = format!(
@@ -175,5 +179,22 @@ fn without_bracketed_date(line: &str) -> &str {
             rest
         }
         _ => line,
+    }
+}
+
+/// The jail's log sources with their state (`opened`, `missing`, ...), or its logpath.
+fn sources_text(app: &App, jail: &str) -> String {
+    let sources: Vec<String> = app
+        .sources
+        .iter()
+        .filter(|(j, _, _)| j == jail)
+        .map(|(_, path, status)| format!("{path} ({status})"))
+        .collect();
+    if sources.is_empty() {
+        app.jail(jail)
+            .map(|j| j.settings.logpath.join(" "))
+            .unwrap_or_default()
+    } else {
+        sources.join(", ")
     }
 }

@@ -1,0 +1,172 @@
+//! `bantop events [--json] [--from-start] [--journal-file FILE]`: what the TUI shows, as a
+//! stream: every failure the jails' filters find in their logs, the bans and unbans their
+//! counting makes, and the state of each source. One JSON object per line with `--json`. It
+//! ends on SIGINT or SIGTERM, and when its reader goes away.
+
+use crate::engine::pipeline::Pipeline;
+use crate::fail2ban::date::Zone;
+use crate::model::{EngineEvent, EventKind};
+use crate::source::watch::{SourceEvent, Start, follow_files};
+use serde_json::{Map, Value, json};
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+
+/// What to stream.
+#[derive(Debug, Clone)]
+pub struct EventsRequest {
+    /// fail2ban's configuration directory.
+    pub fail2ban_dir: PathBuf,
+    /// Read whole files and the whole journal instead of the last `findtime`.
+    pub from_start: bool,
+    /// A journal file to read instead of the system journal.
+    pub journal_file: Option<PathBuf>,
+    /// JSON lines instead of text.
+    pub json: bool,
+}
+
+/// Streams events to `out` until a signal, or until `out` is closed.
+pub async fn run(request: EventsRequest, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut pipeline = Pipeline::load(&request.fail2ban_dir, Zone::Local)?;
+    for (jail, problem) in &pipeline.problems {
+        let event = json!({"type": "source", "jail": jail, "path": "filter", "status": "error", "message": problem});
+        if !emit(out, request.json, &event, &format!("{jail}: {problem}")) {
+            return Ok(super::OK);
+        }
+    }
+    let now = now();
+    let cutoff = now - pipeline.longest_findtime() as f64;
+    let (tx, mut rx) = mpsc::channel::<Vec<SourceEvent>>(256);
+    let file_jails = pipeline
+        .file_jails(&Start::FromStart)
+        .into_iter()
+        .map(|mut jail| {
+            if !request.from_start
+                && let Some(time_of) = pipeline.time_reader(&jail.jail)
+            {
+                jail.start = Start::Backfill { cutoff, time_of };
+            }
+            jail
+        })
+        .collect();
+    tokio::spawn(follow_files(file_jails, tx.clone()));
+    let since = (!request.from_start).then_some(cutoff);
+    for source in pipeline.journal_sources(since, request.journal_file.clone()) {
+        tokio::spawn(source.follow(tx.clone()));
+    }
+    drop(tx);
+    let mut expiry = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        let events: Vec<EngineEvent> = tokio::select! {
+            _ = terminate.recv() => return Ok(super::OK),
+            _ = interrupt.recv() => return Ok(super::OK),
+            _ = expiry.tick() => pipeline.expire(self::now()),
+            batch = rx.recv() => match batch {
+                Some(batch) => batch.into_iter().flat_map(|event| match event {
+                    SourceEvent::Line(line) => pipeline.process(&line, self::now(), true),
+                    SourceEvent::Status { jail, path, status } => vec![EngineEvent::Source { jail, path, status: status_text(&status) }],
+                }).collect(),
+                None => return Ok(super::OK),
+            },
+        };
+        for event in events {
+            if let Some((value, text)) = describe(&event)
+                && !emit(out, request.json, &value, &text)
+            {
+                return Ok(super::OK);
+            }
+        }
+        if out.flush().is_err() {
+            return Ok(super::OK);
+        }
+    }
+}
+
+fn status_text(status: &crate::source::tail::SourceStatus) -> String {
+    match status {
+        crate::source::tail::SourceStatus::Error(message) => format!("error: {message}"),
+        other => other.name().to_string(),
+    }
+}
+
+/// Writes one event; false when the reader went away.
+fn emit(out: &mut dyn Write, json: bool, value: &Value, text: &str) -> bool {
+    let written = if json {
+        writeln!(out, "{value}")
+    } else {
+        writeln!(out, "{text}")
+    };
+    written.is_ok()
+}
+
+/// An event as JSON and as a line of text.
+fn describe(event: &EngineEvent) -> Option<(Value, String)> {
+    let clock = |t: f64| Zone::Local.format(t);
+    Some(match event {
+        EngineEvent::Log(log) => {
+            let f = &log.failure;
+            let mut object: Map<String, Value> = f
+                .captures
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect();
+            object.insert("type".into(), json!("failure"));
+            object.insert("jail".into(), json!(f.jail));
+            object.insert("ip".into(), json!(f.host));
+            object.insert("time".into(), json!(f.time));
+            object.insert("line".into(), json!(f.line));
+            let count = match log.kind {
+                EventKind::Counted { count, maxretry } => {
+                    object.insert("count".into(), json!(count));
+                    object.insert("maxretry".into(), json!(maxretry));
+                    format!("{count}/{maxretry}")
+                }
+                EventKind::Ignored => "ignored".to_string(),
+                EventKind::AlreadyBanned => "banned".to_string(),
+                EventKind::Unresolved => "unresolved".to_string(),
+            };
+            (
+                Value::Object(object),
+                format!(
+                    "{} {} {} {count} {}",
+                    clock(f.time),
+                    f.jail,
+                    f.host,
+                    log.summary
+                ),
+            )
+        }
+        EngineEvent::Banned(ban) => (
+            json!({"type": "ban", "jail": ban.jail, "ip": ban.ip.to_string(), "time": ban.since, "until": ban.until, "failures": ban.failures, "count": ban.count}),
+            format!(
+                "{} {} {} BAN after {} failures",
+                clock(ban.since),
+                ban.jail,
+                ban.ip,
+                ban.failures
+            ),
+        ),
+        EngineEvent::Unbanned { ban, reason } => (
+            json!({"type": "unban", "jail": ban.jail, "ip": ban.ip.to_string(), "time": ban.until.unwrap_or(ban.since), "reason": reason}),
+            format!(
+                "{} {} {} UNBAN ({reason})",
+                clock(ban.until.unwrap_or(ban.since)),
+                ban.jail,
+                ban.ip
+            ),
+        ),
+        EngineEvent::Source { jail, path, status } => (
+            json!({"type": "source", "jail": jail, "path": path, "status": status}),
+            format!("{jail}: {path}: {status}"),
+        ),
+        _ => return None,
+    })
+}
+
+fn now() -> f64 {
+    chrono::Utc::now().timestamp_micros() as f64 / 1e6
+}

@@ -1,0 +1,329 @@
+//! `bantop events --json` on real files: every line reported exactly once while the log is
+//! rotated by rename + create, copytruncate and delete + recreate; `logpath` globs and a file
+//! that appears later; a real journal file written by systemd-journal-remote.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// A copy of the demo's configuration with `jail_local` as its jail.local.
+fn configuration(dir: &Path, jail_local: &str) -> PathBuf {
+    let conf = dir.join("conf");
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/fail2ban"))
+        .arg(&conf)
+        .status()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(status.success());
+    std::fs::write(conf.join("jail.local"), jail_local).unwrap_or_else(|e| panic!("{e}"));
+    conf
+}
+
+/// `bantop events --json` running, its JSON lines arriving on a channel.
+struct Stream {
+    child: Child,
+    lines: mpsc::Receiver<serde_json::Value>,
+}
+
+impl Stream {
+    fn start(conf: &Path, extra: &[&str]) -> Stream {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_bantop"))
+            .arg("--fail2ban-dir")
+            .arg(conf)
+            .args(["events", "--json"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let value: serde_json::Value = serde_json::from_str(&line)
+                    .unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+                if tx.send(value).is_err() {
+                    break;
+                }
+            }
+        });
+        Stream { child, lines }
+    }
+
+    /// Events until `done` says enough, or the timeout.
+    fn collect(
+        &self,
+        timeout: Duration,
+        mut done: impl FnMut(&[serde_json::Value]) -> bool,
+    ) -> Vec<serde_json::Value> {
+        let deadline = Instant::now() + timeout;
+        let mut events = Vec::new();
+        while !done(&events) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(event) => events.push(event),
+                Err(_) => break,
+            }
+        }
+        events
+    }
+}
+
+impl Drop for Stream {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn provd_line(n: usize) -> String {
+    let now = chrono::Local::now().format("%Y-%m-%d %H:%M:%S,%3f");
+    format!(
+        "[{now}] Sensitive file requested from 10.{}.{}.{}: file-{n}.cfg\n",
+        n / 65536,
+        n / 256 % 256,
+        n % 256
+    )
+}
+
+fn append(path: &Path, text: &str) {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap_or_else(|e| panic!("{e}"));
+    file.write_all(text.as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// The `file-N.cfg` numbers of the failures seen.
+fn numbers(events: &[serde_json::Value]) -> Vec<usize> {
+    events
+        .iter()
+        .filter(|e| e["type"] == "failure")
+        .filter_map(|e| {
+            e["line"]
+                .as_str()?
+                .rsplit_once("file-")?
+                .1
+                .strip_suffix(".cfg")?
+                .parse()
+                .ok()
+        })
+        .collect()
+}
+
+#[test]
+fn every_line_exactly_once_through_three_kinds_of_rotation() {
+    const LINES: usize = 3000;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let log = dir.path().join("provd.log");
+    let conf = configuration(
+        dir.path(),
+        &format!(
+            "[sshd]\nenabled = false\n[asterisk-wazo]\nenabled = false\n[wazo-provd]\nlogpath = {}\nbackend = polling\nmaxretry = 1000000\n",
+            log.display()
+        ),
+    );
+    std::fs::write(&log, "").unwrap_or_else(|e| panic!("{e}"));
+    let stream = Stream::start(&conf, &[]);
+    let opened = stream.collect(Duration::from_secs(10), |events| {
+        events
+            .iter()
+            .any(|e| e["type"] == "source" && e["status"] == "opened")
+    });
+    assert!(!opened.is_empty(), "the log was never opened");
+
+    let writer_log = log.clone();
+    let writer = std::thread::spawn(move || {
+        let mut seed: u64 = 0x5eed;
+        let mut random = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let rotated = writer_log.with_extension("log.1");
+        for n in 0..LINES {
+            append(&writer_log, &provd_line(n));
+            if n % 600 == 599 {
+                match n / 600 % 3 {
+                    0 => {
+                        std::fs::rename(&writer_log, &rotated).unwrap_or_else(|e| panic!("{e}"));
+                        std::fs::write(&writer_log, "").unwrap_or_else(|e| panic!("{e}"));
+                    }
+                    1 => {
+                        std::fs::copy(&writer_log, &rotated).unwrap_or_else(|e| panic!("{e}"));
+                        std::fs::OpenOptions::new()
+                            .write(true)
+                            .truncate(true)
+                            .open(&writer_log)
+                            .unwrap_or_else(|e| panic!("{e}"));
+                    }
+                    _ => std::fs::remove_file(&writer_log).unwrap_or_else(|e| panic!("{e}")),
+                }
+            }
+            // Mostly bursts, sometimes a pause of up to 200 ms.
+            if random() % 100 < 3 {
+                std::thread::sleep(Duration::from_millis(random() % 201));
+            }
+        }
+    });
+    let events = stream.collect(Duration::from_secs(90), |events| {
+        numbers(events).len() >= LINES
+    });
+    writer
+        .join()
+        .unwrap_or_else(|_| panic!("the writer failed"));
+    // Anything reported twice would arrive shortly after.
+    let late = stream.collect(Duration::from_secs(2), |_| false);
+    let mut seen = numbers(&events);
+    seen.extend(numbers(&late));
+    let mut counts = vec![0u32; LINES];
+    for n in &seen {
+        counts[*n] += 1;
+    }
+    let missing: Vec<usize> = (0..LINES).filter(|n| counts[*n] == 0).collect();
+    let twice: Vec<usize> = (0..LINES).filter(|n| counts[*n] > 1).collect();
+    assert!(
+        missing.is_empty() && twice.is_empty(),
+        "missing {missing:?}, twice {twice:?}"
+    );
+    let statuses: Vec<String> = events
+        .iter()
+        .chain(&late)
+        .filter(|e| e["type"] == "source")
+        .map(|e| e["status"].as_str().unwrap_or("").to_string())
+        .collect();
+    for status in ["rotated", "truncated"] {
+        assert!(
+            statuses.iter().any(|s| s == status),
+            "no {status} reported: {statuses:?}"
+        );
+    }
+}
+
+#[test]
+fn glob_logpaths_and_a_file_that_appears_later() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap_or_else(|e| panic!("{e}"));
+    append(&logs.join("a.log"), &provd_line(1));
+    let conf = configuration(
+        dir.path(),
+        &format!(
+            "[sshd]\nenabled = false\n[asterisk-wazo]\nenabled = false\n[wazo-provd]\nlogpath = {}/*.log\nbackend = polling\nmaxretry = 1000\n",
+            logs.display()
+        ),
+    );
+    let stream = Stream::start(&conf, &["--from-start"]);
+    let first = stream.collect(Duration::from_secs(10), |events| {
+        numbers(events).contains(&1)
+    });
+    assert_eq!(numbers(&first), [1], "whole files with --from-start");
+    append(&logs.join("b.log"), &provd_line(2));
+    append(&logs.join("a.log"), &provd_line(3));
+    append(&logs.join("not-a-log.txt"), &provd_line(4));
+    let later = stream.collect(Duration::from_secs(15), |events| numbers(events).len() >= 2);
+    let mut found = numbers(&later);
+    found.sort();
+    assert_eq!(
+        found,
+        [2, 3],
+        "the new file is picked up, the other name is not"
+    );
+}
+
+#[test]
+fn a_real_journal_file() {
+    let remote = [
+        "/lib/systemd/systemd-journal-remote",
+        "/usr/lib/systemd/systemd-journal-remote",
+    ]
+    .into_iter()
+    .find(|p| Path::new(p).exists());
+    let remote = remote.unwrap_or_else(|| {
+        panic!("systemd-journal-remote is missing (the test command installs it)")
+    });
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let journal = dir.path().join("sshd.journal");
+    let now = chrono::Utc::now().timestamp_micros();
+    let mut export = Vec::new();
+    for (n, message) in [
+        "Failed password for invalid user admin from 198.51.100.7 port 40022 ssh2",
+        "Accepted publickey for admin from 192.0.2.10 port 50022 ssh2",
+        "Failed password for root from 203.0.113.45 port 41000 ssh2",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let time = now - 1_000_000 + n as i64 * 1000;
+        writeln!(
+            export,
+            "__REALTIME_TIMESTAMP={time}\n__MONOTONIC_TIMESTAMP={}\n_BOOT_ID=9d2c6f1e0b8a4c3d9e7f6a5b4c3d2e1f\n_HOSTNAME=pbx\nSYSLOG_IDENTIFIER=sshd\n_COMM=sshd\n_PID={}\n_SYSTEMD_UNIT=ssh.service\nMESSAGE={message}\n",
+            1_000_000 + n,
+            800 + n
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let mut child = Command::new(remote)
+        .arg(format!("--output={}", journal.display()))
+        .arg("-")
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    child
+        .stdin
+        .take()
+        .map(|mut stdin| stdin.write_all(&export))
+        .transpose()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        child.wait().map(|s| s.success()).unwrap_or(false),
+        "systemd-journal-remote failed"
+    );
+    let conf = configuration(
+        dir.path(),
+        "[asterisk-wazo]\nenabled = false\n[wazo-provd]\nenabled = false\n",
+    );
+    let stream = Stream::start(
+        &conf,
+        &["--from-start", "--journal-file", &journal.to_string_lossy()],
+    );
+    let events = stream.collect(Duration::from_secs(15), |events| {
+        events.iter().filter(|e| e["type"] == "failure").count() >= 2
+    });
+    let failures: Vec<(String, String)> = events
+        .iter()
+        .filter(|e| e["type"] == "failure")
+        .map(|e| {
+            (
+                e["ip"].as_str().unwrap_or("").to_string(),
+                e["user"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        failures,
+        [
+            ("198.51.100.7".to_string(), "admin".to_string()),
+            ("203.0.113.45".to_string(), "root".to_string())
+        ]
+    );
+    let first = events
+        .iter()
+        .find(|e| e["type"] == "failure")
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        (first["time"].as_f64().unwrap_or(0.0) - (now - 1_000_000) as f64 / 1e6).abs() < 0.01,
+        "the journal's own time: {first}"
+    );
+    assert_eq!(
+        first["line"],
+        "pbx sshd[800]: Failed password for invalid user admin from 198.51.100.7 port 40022 ssh2"
+    );
+}
