@@ -1,6 +1,6 @@
 //! `bantop` (no subcommand) on a real private fail2ban-server, in a real terminal: the ban made
 //! with fail2ban-client shows in the events and the jail's ban table; `u` + `y` unbans it
-//! through fail2ban; without a socket the UI is read-only and says why.
+//! through fail2ban; a failure written to the jail's log shows with its count; without a socket the UI is read-only and says why.
 
 mod common;
 
@@ -44,6 +44,27 @@ fn live_ban_table_and_unban_through_the_keys() {
     tmux.keys(&["Tab", "Tab", "Tab"]);
     tmux.wait_for("the new ban in the events", Duration::from_secs(15), |s| {
         s.contains("198.51.100.9")
+    });
+
+    // A failure written to the jail's log appears as an event, counted against maxretry.
+    let now = chrono::Local::now();
+    let stamp = format!(
+        "{}.{:04}",
+        now.format("%Y-%m-%d %H:%M:%S"),
+        now.timestamp_subsec_micros() / 100
+    );
+    let line =
+        format!("[{stamp}] NOTICE[2418] manager.c: 192.0.2.77 failed to authenticate as 'admin'\n");
+    let log = server.dir.path().join("asterisk.log");
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, line.as_bytes()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    tmux.wait_for("the failure from the log", Duration::from_secs(10), |s| {
+        s.lines().any(|l| {
+            l.contains("192.0.2.77") && l.contains("1/15") && l.contains("AMI login 'admin' failed")
+        })
     });
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), "0");

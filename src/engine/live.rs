@@ -1,22 +1,29 @@
-//! The engine on a real server: the jails of the fail2ban configuration, their ban tables as
+//! The engine on a real server: the jails of the fail2ban configuration, the failures their
+//! filters find in the logs (followed through rotation), their ban tables as
 //! fail2ban reports them (with ban counts and evidence from its database), the operator's
 //! commands carried out through fail2ban's socket and the whitelist drop-in. When the socket
 //! does not answer, everything is shown read-only with the reason, and retried.
 
 use super::command::Command;
+use super::pipeline::Pipeline;
 use super::whitelist;
 use crate::fail2ban::database::{BanRecord, Database, database_path};
+use crate::fail2ban::date::Zone;
 use crate::fail2ban::jail_conf::{JailConfError, read_jails};
 use crate::fail2ban::server::{Fail2ban, ServerBan};
 use crate::model::{Ban, BanOrigin, EngineEvent, JailSettings, WhitelistEntry};
 use crate::ports::listening_ports;
 use crate::posture::{PostureInputs, run_checks};
+use crate::source::tail::SourceStatus;
+use crate::source::watch::{SourceEvent, Start, follow_files};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use tokio::sync::mpsc;
 
 /// The live engine.
 pub struct LiveEngine {
+    pipeline: Pipeline,
     fail2ban_dir: PathBuf,
     server: Fail2ban,
     database: Option<PathBuf>,
@@ -38,6 +45,7 @@ impl LiveEngine {
             .map(|j| j.settings)
             .collect();
         Ok(LiveEngine {
+            pipeline: Pipeline::load(fail2ban_dir, Zone::Local)?,
             fail2ban_dir: fail2ban_dir.to_path_buf(),
             server: Fail2ban::new(socket),
             database: database_path(fail2ban_dir),
@@ -51,6 +59,48 @@ impl LiveEngine {
     /// The configured jails.
     pub fn jails(&self) -> Vec<JailSettings> {
         self.jails.clone()
+    }
+
+    /// Starts following the jails' logs from the last `findtime`; lines arrive on the returned
+    /// channel.
+    pub fn start_sources(&self) -> mpsc::Receiver<Vec<SourceEvent>> {
+        let (tx, rx) = mpsc::channel(256);
+        let cutoff = now() - self.pipeline.longest_findtime() as f64;
+        let files = self
+            .pipeline
+            .file_jails(&Start::FromStart)
+            .into_iter()
+            .map(|mut jail| {
+                if let Some(time_of) = self.pipeline.time_reader(&jail.jail) {
+                    jail.start = Start::Backfill { cutoff, time_of };
+                }
+                jail
+            })
+            .collect();
+        tokio::spawn(follow_files(files, tx.clone()));
+        for source in self.pipeline.journal_sources(Some(cutoff), None) {
+            tokio::spawn(source.follow(tx.clone()));
+        }
+        rx
+    }
+
+    /// Failures found in new lines (counted here, banned by fail2ban) and source states.
+    pub fn take_lines(&mut self, batch: Vec<SourceEvent>) -> Vec<EngineEvent> {
+        let now = now();
+        batch
+            .into_iter()
+            .flat_map(|event| match event {
+                // fail2ban bans; bantop counts to show how close each address is.
+                SourceEvent::Line(line) => self.pipeline.process(&line, now, false),
+                SourceEvent::Status { jail, path, status } => {
+                    let status = match status {
+                        SourceStatus::Error(message) => format!("error: {message}"),
+                        other => other.name().to_string(),
+                    };
+                    vec![EngineEvent::Source { jail, path, status }]
+                }
+            })
+            .collect()
     }
 
     /// The first events: the drop-in, ports and posture, then the ban tables.
@@ -69,6 +119,16 @@ impl LiveEngine {
             ports,
         );
         events.push(EngineEvent::Posture(run_checks(&inputs)));
+        events.extend(
+            self.pipeline
+                .problems
+                .iter()
+                .map(|(jail, problem)| EngineEvent::Source {
+                    jail: jail.clone(),
+                    path: "filter".to_string(),
+                    status: format!("error: {problem}"),
+                }),
+        );
         events.extend(self.poll().await);
         events
     }

@@ -54,13 +54,15 @@ pub async fn run_live(
     if events.send(engine.opening_events().await).await.is_err() {
         return;
     }
+    let mut lines = engine.start_sources();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     let mut poll = tokio::time::interval(POLL);
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         let batch = tokio::select! {
             _ = clock.tick() => vec![EngineEvent::Clock(chrono::Utc::now().timestamp_micros() as f64 / 1e6)],
-            _ = poll.tick() => engine.poll().await,
+                        _ = poll.tick() => engine.poll().await,
+            Some(batch) = lines.recv() => engine.take_lines(batch),
             command = commands.recv() => match command {
                 Some(command) => engine.execute(command).await,
                 None => return,

@@ -29,12 +29,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     } else {
         " following "
     };
-    // Live mode shows fail2ban's bans as they come; reading the logs themselves comes later.
-    let source = if app.replay.is_none() {
-        "bans from fail2ban, log lines not read yet · "
-    } else {
-        ""
-    };
+
     let dropped = app.events.dropped();
     let block = Block::default()
         .borders(Borders::ALL)
@@ -42,7 +37,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .title(Line::from(title))
         .title_bottom(Line::from(vec![
             Span::styled(mode, theme.muted),
-            Span::styled(source, theme.muted),
             Span::styled(format!("{} shown", visible.len()), theme.muted),
             Span::styled(
                 if dropped > 0 {
