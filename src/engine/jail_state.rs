@@ -24,6 +24,7 @@ pub struct JailState {
     tickets: HashMap<IpAddr, Ticket>,
     bans: HashMap<IpAddr, Ban>,
     ban_counts: HashMap<IpAddr, u32>,
+    keep_evidence: bool,
 }
 
 /// The result of recording one failure.
@@ -36,13 +37,23 @@ pub struct Outcome {
 }
 
 impl JailState {
-    /// A jail with no failures and no bans.
+    /// A jail with no failures and no bans, keeping each address's lines as ban evidence.
     pub fn new(settings: JailSettings) -> Self {
         Self {
             settings,
             tickets: HashMap::new(),
             bans: HashMap::new(),
             ban_counts: HashMap::new(),
+            keep_evidence: true,
+        }
+    }
+
+    /// The same, keeping only counts: memory stays small under a flood of addresses (on a real
+    /// server the evidence comes from fail2ban's database).
+    pub fn without_evidence(settings: JailSettings) -> Self {
+        Self {
+            keep_evidence: false,
+            ..Self::new(settings)
         }
     }
 
@@ -77,7 +88,9 @@ impl JailState {
             ticket.last = time;
         }
         ticket.retry += 1;
-        ticket.matches.push(line.to_string());
+        if self.keep_evidence {
+            ticket.matches.push(line.to_string());
+        }
         let keep = maxretry.max(1) as usize;
         if ticket.matches.len() > keep {
             ticket.matches.drain(..ticket.matches.len() - keep);

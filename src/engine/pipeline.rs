@@ -83,7 +83,7 @@ impl Pipeline {
                 zone,
             ) {
                 Ok(filter) => jails.push(PipelineJail {
-                    state: JailState::new(conf.settings),
+                    state: JailState::without_evidence(conf.settings),
                     filter,
                 }),
                 Err(error) => problems.push((conf.settings.name.clone(), error_text(&error))),

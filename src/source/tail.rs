@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 pub const MAX_LINE: usize = 64 * 1024;
 /// How much of a file is read at once.
 const CHUNK: usize = 64 * 1024;
+/// The most lines one poll hands out; the rest waits for the next poll (memory stays flat).
+pub const MAX_BATCH: usize = 10_000;
 
 /// What happened to a source, as reported to the operator.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,6 +89,8 @@ pub struct TailOutput {
     pub lines: Vec<String>,
     /// Status changes, in order.
     pub statuses: Vec<SourceStatus>,
+    /// More is waiting: poll again without waiting.
+    pub more: bool,
 }
 
 impl FileTailer {
@@ -110,7 +114,11 @@ impl FileTailer {
     /// Reads everything new since the last poll.
     pub fn poll(&mut self) -> TailOutput {
         let mut out = TailOutput::default();
-        self.drain(&mut out);
+        // The open file first: a rotation is only looked at once it has been read to its end.
+        if self.drain(&mut out) {
+            out.more = true;
+            return out;
+        }
         match std::fs::metadata(&self.path) {
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 // Not there at start-up: when it comes, all of it is new.
@@ -128,7 +136,10 @@ impl FileTailer {
                     .is_some_and(|o| o.dev == meta.dev() && o.ino == meta.ino());
                 if self.open.is_some() && !same {
                     // A new file took the name: finish the old one first.
-                    self.drain(&mut out);
+                    if self.drain(&mut out) {
+                        out.more = true;
+                        return out;
+                    }
                     self.flush_partial(&mut out);
                     self.open = None;
                     self.open_file(true, &mut out);
@@ -144,7 +155,7 @@ impl FileTailer {
                     self.discarding = false;
                     out.statuses.push(SourceStatus::Truncated);
                 }
-                self.drain(&mut out);
+                out.more = self.drain(&mut out);
             }
         }
         out
@@ -249,18 +260,22 @@ impl FileTailer {
         }
     }
 
-    /// Reads from the offset to the end of the open file.
-    fn drain(&mut self, out: &mut TailOutput) {
+    /// Reads from the offset towards the end of the open file; true when it stopped at
+    /// [`MAX_BATCH`] lines with more to read.
+    fn drain(&mut self, out: &mut TailOutput) -> bool {
         let mut chunk = vec![0u8; CHUNK];
         loop {
+            if out.lines.len() >= MAX_BATCH {
+                return true;
+            }
             let Some(open) = self.open.as_mut() else {
-                return;
+                return false;
             };
             if open.file.seek(SeekFrom::Start(open.offset)).is_err() {
-                return;
+                return false;
             }
             let read = match open.file.read(&mut chunk) {
-                Ok(0) | Err(_) => return,
+                Ok(0) | Err(_) => return false,
                 Ok(read) => read,
             };
             open.offset += read as u64;
@@ -392,6 +407,26 @@ mod tests {
         assert_eq!(out.lines.len(), 2);
         assert_eq!(out.lines[0].len(), MAX_LINE);
         assert_eq!(out.lines[1], "after \u{fffd}\u{0} it");
+    }
+
+    #[test]
+    fn a_big_file_comes_in_batches() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("x.log");
+        let text: String = (0..25_000).map(|n| format!("{n}\n")).collect();
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        let mut tailer = FileTailer::new(&path, StartAt::Beginning);
+        let mut lines = Vec::new();
+        loop {
+            let out = tailer.poll();
+            assert!(out.lines.len() <= MAX_BATCH + CHUNK, "one batch is bounded");
+            lines.extend(out.lines);
+            if !out.more {
+                break;
+            }
+        }
+        assert_eq!(lines.len(), 25_000);
+        assert_eq!(lines.last().map(String::as_str), Some("24999"));
     }
 
     #[test]

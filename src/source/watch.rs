@@ -122,34 +122,40 @@ pub async fn follow_files(jails: Vec<FileJail>, events: mpsc::Sender<Vec<SourceE
     let mut watched_dirs: BTreeSet<PathBuf> = BTreeSet::new();
     let mut safety = tokio::time::interval(SAFETY_POLL);
     let mut globs = tokio::time::interval(GLOB_AGAIN);
+    // Set when a tailer had more than one batch to give: poll again at once.
+    let mut more = false;
     loop {
-        tokio::select! {
-            _ = globs.tick() => {
-                for jail in &jails {
-                    for pattern in &jail.patterns {
-                        for path in expand(pattern) {
-                            if followed.iter().any(|f| f.tailer.path() == path) {
-                                continue;
+        if !more {
+            tokio::select! {
+                _ = globs.tick() => {
+                    for jail in &jails {
+                        for pattern in &jail.patterns {
+                            for path in expand(pattern) {
+                                if followed.iter().any(|f| f.tailer.path() == path) {
+                                    continue;
+                                }
+                                let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                                if let Some(watcher) = watcher.as_mut()
+                                    && watched_dirs.insert(dir.clone())
+                                {
+                                    let _ = watcher.watch(&dir, RecursiveMode::NonRecursive);
+                                }
+                                followed.push(Followed { jail: jail.jail.clone(), tailer: FileTailer::new(&path, start_of(&jail.start, &path)) });
                             }
-                            let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-                            if let Some(watcher) = watcher.as_mut()
-                                && watched_dirs.insert(dir.clone())
-                            {
-                                let _ = watcher.watch(&dir, RecursiveMode::NonRecursive);
-                            }
-                            followed.push(Followed { jail: jail.jail.clone(), tailer: FileTailer::new(&path, start_of(&jail.start, &path)) });
                         }
                     }
                 }
+                Some(()) = wake.recv() => {
+                    while wake.try_recv().is_ok() {}
+                }
+                _ = safety.tick() => {}
             }
-            Some(()) = wake.recv() => {
-                while wake.try_recv().is_ok() {}
-            }
-            _ = safety.tick() => {}
         }
+        more = false;
         let mut batch = Vec::new();
         for followed in &mut followed {
             let out = followed.tailer.poll();
+            more |= out.more;
             let path = followed.tailer.path().display().to_string();
             batch.extend(out.statuses.into_iter().map(|status| SourceEvent::Status {
                 jail: followed.jail.clone(),
