@@ -19,9 +19,18 @@ fn main() {
     } else {
         (20, 20_000, 2_000, 8 << 20)
     };
-    latency(latency_lines);
-    flood(flood_lines, flood_addresses);
-    startup(big_log);
+    // BANTOP_BENCH=flood (or latency, startup) runs one measurement only.
+    let only = std::env::var("BANTOP_BENCH").unwrap_or_default();
+    let run = |name: &str| only.is_empty() || only == name;
+    if run("latency") {
+        latency(latency_lines);
+    }
+    if run("flood") {
+        flood(flood_lines, flood_addresses);
+    }
+    if run("startup") {
+        startup(big_log);
+    }
 }
 
 /// A configuration whose only jail is wazo-provd reading `log`, with `maxretry` as given.

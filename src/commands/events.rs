@@ -6,7 +6,7 @@
 use crate::engine::pipeline::Pipeline;
 use crate::fail2ban::date::Zone;
 use crate::model::{EngineEvent, EventKind};
-use crate::source::watch::{SourceEvent, Start, follow_files};
+use crate::source::watch::{SOURCE_BATCHES, SourceEvent, Start, follow_files};
 use serde_json::{Map, Value, json};
 use std::io::Write;
 use std::path::PathBuf;
@@ -40,7 +40,7 @@ pub async fn run(request: EventsRequest, out: &mut dyn Write) -> anyhow::Result<
     }
     let now = now();
     let cutoff = now - pipeline.longest_findtime() as f64;
-    let (tx, mut rx) = mpsc::channel::<Vec<SourceEvent>>(256);
+    let (tx, mut rx) = mpsc::channel::<Vec<SourceEvent>>(SOURCE_BATCHES);
     let file_jails = pipeline
         .file_jails(&Start::FromStart)
         .into_iter()

@@ -7,13 +7,18 @@ use crate::model::{Ban, BanOrigin, EventKind, JailSettings};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-/// Failures of one address not yet leading to a ban.
-#[derive(Debug, Clone)]
+/// Failures of one address not yet leading to a ban. Times are whole seconds (fail2ban's
+/// windows are in seconds): a ticket is 12 bytes, so a million attacking addresses stay small.
+#[derive(Debug, Clone, Copy)]
 struct Ticket {
-    first: f64,
-    last: f64,
+    first: u32,
+    last: u32,
     retry: u32,
-    matches: Vec<String>,
+}
+
+/// Epoch seconds as a ticket stores them.
+fn seconds(time: f64) -> u32 {
+    time.clamp(0.0, f64::from(u32::MAX)) as u32
 }
 
 /// A jail's live state.
@@ -22,6 +27,8 @@ pub struct JailState {
     /// The jail's settings.
     pub settings: JailSettings,
     tickets: HashMap<IpAddr, Ticket>,
+    /// Each address's recent lines, kept only where bantop itself bans (the demo).
+    evidence: HashMap<IpAddr, Vec<String>>,
     bans: HashMap<IpAddr, Ban>,
     ban_counts: HashMap<IpAddr, u32>,
     keep_evidence: bool,
@@ -42,6 +49,7 @@ impl JailState {
         Self {
             settings,
             tickets: HashMap::new(),
+            evidence: HashMap::new(),
             bans: HashMap::new(),
             ban_counts: HashMap::new(),
             keep_evidence: true,
@@ -71,40 +79,40 @@ impl JailState {
                 ban: None,
             };
         }
-        let findtime = self.settings.findtime as f64;
+        let findtime = self.settings.findtime.max(0) as u32;
         let maxretry = self.settings.maxretry;
+        let now = seconds(time);
         let ticket = self.tickets.entry(ip).or_insert(Ticket {
-            first: time,
-            last: time,
+            first: now,
+            last: now,
             retry: 0,
-            matches: Vec::new(),
         });
-        if time > ticket.last {
-            if ticket.first < time - findtime {
-                let rate = f64::from(ticket.retry) / (time - ticket.first) * findtime;
+        if now > ticket.last {
+            // fail2ban's FailTicket.adjustTime: scale the count to the rate over findtime.
+            if ticket.first < now.saturating_sub(findtime) {
+                let rate =
+                    f64::from(ticket.retry) / f64::from(now - ticket.first) * f64::from(findtime);
                 ticket.retry = rate.round() as u32;
-                ticket.first = time - findtime;
+                ticket.first = now.saturating_sub(findtime);
             }
-            ticket.last = time;
+            ticket.last = now;
         }
         ticket.retry += 1;
         if self.keep_evidence {
-            ticket.matches.push(line.to_string());
-        }
-        let keep = maxretry.max(1) as usize;
-        if ticket.matches.len() > keep {
-            ticket.matches.drain(..ticket.matches.len() - keep);
+            let lines = self.evidence.entry(ip).or_default();
+            lines.push(line.to_string());
+            let keep = maxretry.max(1) as usize;
+            if lines.len() > keep {
+                lines.drain(..lines.len() - keep);
+            }
         }
         let count = ticket.retry;
         let kind = EventKind::Counted { count, maxretry };
         if count < maxretry {
             return Outcome { kind, ban: None };
         }
-        let evidence = self
-            .tickets
-            .remove(&ip)
-            .map(|t| t.matches)
-            .unwrap_or_default();
+        self.tickets.remove(&ip);
+        let evidence = self.evidence.remove(&ip).unwrap_or_default();
         let ban = self.ban(
             ip,
             time,
@@ -142,6 +150,7 @@ impl JailState {
             origin,
         };
         self.tickets.remove(&ip);
+        self.evidence.remove(&ip);
         self.bans.insert(ip, ban.clone());
         ban
     }
@@ -153,9 +162,11 @@ impl JailState {
 
     /// Ends the bans whose time is up at `now` and forgets tickets older than `findtime`.
     pub fn expire(&mut self, now: f64) -> Vec<Ban> {
-        let findtime = self.settings.findtime as f64;
+        let cutoff = now - self.settings.findtime as f64;
         self.tickets
-            .retain(|_, ticket| ticket.last > now - findtime);
+            .retain(|_, ticket| f64::from(ticket.last) > cutoff);
+        let tickets = &self.tickets;
+        self.evidence.retain(|ip, _| tickets.contains_key(ip));
         let ended: Vec<IpAddr> = self
             .bans
             .values()

@@ -64,7 +64,7 @@ impl LiveEngine {
     /// Starts following the jails' logs from the last `findtime`; lines arrive on the returned
     /// channel.
     pub fn start_sources(&self) -> mpsc::Receiver<Vec<SourceEvent>> {
-        let (tx, rx) = mpsc::channel(256);
+        let (tx, rx) = mpsc::channel(crate::source::watch::SOURCE_BATCHES);
         let cutoff = now() - self.pipeline.longest_findtime() as f64;
         let files = self
             .pipeline

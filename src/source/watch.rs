@@ -17,6 +17,8 @@ use tokio::sync::mpsc;
 const SAFETY_POLL: Duration = Duration::from_secs(1);
 /// How often globs are expanded again.
 const GLOB_AGAIN: Duration = Duration::from_secs(5);
+/// Batches that may wait for the consumer: a flood waits in the file, not in memory.
+pub const SOURCE_BATCHES: usize = 4;
 
 /// Something a source reports.
 #[derive(Debug, Clone, PartialEq)]
