@@ -466,5 +466,7 @@ fn manual_settings() -> JailSettings {
         backend: "bantop".to_string(),
         action: "nftables set inet bantop ban4/ban6".to_string(),
         port: "all".to_string(),
+        ignoreself: false,
+        bantime_increment: false,
     }
 }

@@ -209,6 +209,8 @@ mod tests {
             backend: "auto".into(),
             action: String::new(),
             port: "ssh".into(),
+            ignoreself: true,
+            bantime_increment: false,
         })
     }
 

@@ -75,7 +75,13 @@ impl Pipeline {
     pub fn load(dir: &Path, zone: Zone) -> Result<Self, JailConfError> {
         let mut jails = Vec::new();
         let mut problems = Vec::new();
-        for conf in read_jails(dir)? {
+        let own = crate::ports::procfs::local_addresses(Path::new("/proc"));
+        for mut conf in read_jails(dir)? {
+            if conf.settings.ignoreself {
+                conf.settings
+                    .ignoreip
+                    .extend(own.iter().map(|ip| ipnet::IpNet::from(*ip)));
+            }
             match Filter::load(
                 &conf.settings.filter,
                 &dir.join("filter.d"),
@@ -188,4 +194,30 @@ fn error_text(error: &FilterError) -> String {
         .next()
         .unwrap_or_default()
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ignoreself_ignores_the_machines_own_addresses() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/fail2ban");
+        let pipeline = Pipeline::load(&dir, Zone::utc()).unwrap_or_else(|e| panic!("{e}"));
+        let configured = read_jails(&dir).unwrap_or_default();
+        let own = crate::ports::procfs::local_addresses(Path::new("/proc"));
+        assert!(!own.is_empty());
+        for jail in &pipeline.jails {
+            assert!(jail.state.settings.ignoreself, "fail2ban's default");
+            assert!(
+                own.iter().all(|ip| jail.state.settings.ignores(*ip)),
+                "{own:?}"
+            );
+            let before = configured
+                .iter()
+                .find(|c| c.settings.name == jail.state.settings.name)
+                .map_or(0, |c| c.settings.ignoreip.len());
+            assert_eq!(jail.state.settings.ignoreip.len(), before + own.len());
+        }
+    }
 }

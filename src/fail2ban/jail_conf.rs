@@ -165,6 +165,13 @@ fn resolve(config: &Config, name: &str) -> Result<JailConf, JailConfError> {
             })
             .unwrap_or_default(),
         port: get("port")?,
+        // fail2ban's defaults when unset: ignore the server itself, fixed ban times.
+        ignoreself: config
+            .get(name, "ignoreself", &Section::new())?
+            .is_none_or(|v| is_true(&v)),
+        bantime_increment: config
+            .get(name, "bantime.increment", &Section::new())?
+            .is_some_and(|v| is_true(&v)),
     };
     Ok(JailConf {
         settings,

@@ -26,6 +26,10 @@ pub struct JailSettings {
     pub action: String,
     /// Ports the action protects, as written.
     pub port: String,
+    /// Whether the server's own addresses are ignored (`ignoreself`, fail2ban's default).
+    pub ignoreself: bool,
+    /// Whether repeated bans get longer (`bantime.increment`).
+    pub bantime_increment: bool,
 }
 
 impl JailSettings {

@@ -156,6 +156,34 @@ pub fn scope_of(address: IpAddr) -> Scope {
     }
 }
 
+/// The machine's own addresses: IPv4 `LOCAL` routes of `fib_trie` and the IPv6 addresses of
+/// `if_inet6` under `proc` (what fail2ban's `ignoreself` ignores).
+pub fn local_addresses(proc: &Path) -> Vec<IpAddr> {
+    let mut addresses: Vec<IpAddr> = Vec::new();
+    let trie = std::fs::read_to_string(proc.join("net/fib_trie")).unwrap_or_default();
+    let lines: Vec<&str> = trie.lines().collect();
+    for pair in lines.windows(2) {
+        if pair[1].trim() == "/32 host LOCAL"
+            && let Some(Ok(address)) = pair[0]
+                .trim()
+                .strip_prefix("|-- ")
+                .map(str::parse::<Ipv4Addr>)
+        {
+            addresses.push(IpAddr::V4(address));
+        }
+    }
+    let inet6 = std::fs::read_to_string(proc.join("net/if_inet6")).unwrap_or_default();
+    addresses.extend(
+        inet6
+            .lines()
+            .filter_map(|line| line.split_whitespace().next())
+            .filter_map(|hex| parse_address(hex).filter(|_| hex.len() == 32)),
+    );
+    addresses.sort();
+    addresses.dedup();
+    addresses
+}
+
 /// Socket inode -> (pid, process name), for every process whose fds can be read.
 fn socket_owners(proc: &Path) -> HashMap<u64, (u32, String)> {
     let mut owners = HashMap::new();
@@ -248,6 +276,15 @@ mod tests {
         );
         let connected_udp = "  2: 0100007F:13C4 0200A8C0:13C4 07 00000000:00000000 00:00000000 00000000     0        0 5 2";
         assert_eq!(parse_line(connected_udp, Proto::Udp, UDP_UNCONNECTED), None);
+    }
+
+    #[test]
+    fn local_addresses_include_loopback() {
+        let local = local_addresses(Path::new("/proc"));
+        assert!(
+            local.contains(&IpAddr::V4(Ipv4Addr::LOCALHOST)),
+            "{local:?}"
+        );
     }
 
     #[test]

@@ -412,6 +412,8 @@ mod tests {
             backend: "auto".into(),
             action: String::new(),
             port: String::new(),
+            ignoreself: true,
+            bantime_increment: false,
         }
     }
 

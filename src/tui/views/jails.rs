@@ -60,6 +60,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Span::raw(format!("{}  ", format_seconds(s.findtime))),
             Span::styled("bantime ", theme.label),
             Span::raw(format_seconds(s.bantime)),
+            Span::raw(if s.bantime_increment {
+                " (increments)"
+            } else {
+                ""
+            }),
         ]),
         Line::from(vec![
             Span::styled("action   ", theme.label),
