@@ -327,3 +327,107 @@ fn a_real_journal_file() {
         "pbx sshd[800]: Failed password for invalid user admin from 198.51.100.7 port 40022 ssh2"
     );
 }
+
+#[test]
+fn sigterm_ends_the_stream_cleanly() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let log = dir.path().join("provd.log");
+    std::fs::write(&log, "").unwrap_or_else(|e| panic!("{e}"));
+    let conf = configuration(
+        dir.path(),
+        &format!(
+            "[sshd]\nenabled = false\n[asterisk-wazo]\nenabled = false\n[wazo-provd]\nlogpath = {}\nbackend = polling\n",
+            log.display()
+        ),
+    );
+    let mut stream = Stream::start(&conf, &[]);
+    stream.collect(Duration::from_secs(10), |events| {
+        events.iter().any(|e| e["status"] == "opened")
+    });
+    let pid = stream.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .is_ok_and(|s| s.success())
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        if let Ok(Some(status)) = stream.child.try_wait() {
+            assert_eq!(status.code(), Some(0), "a clean exit");
+            break;
+        }
+        assert!(Instant::now() < deadline, "still running after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A log bantop may not read is reported on its jail and read once it may. Runs bantop as
+/// `nobody` (root ignores permissions), so it needs root.
+#[test]
+fn an_unreadable_log_is_reported_and_retried() {
+    let is_root = std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
+        s.lines()
+            .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+    });
+    if !is_root {
+        eprintln!("skipped: needs root to run bantop as another user");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let log = dir.path().join("provd.log");
+    std::fs::write(&log, provd_line(7)).unwrap_or_else(|e| panic!("{e}"));
+    let conf = configuration(
+        dir.path(),
+        &format!(
+            "[sshd]\nenabled = false\n[asterisk-wazo]\nenabled = false\n[wazo-provd]\nlogpath = {}\nbackend = polling\n",
+            log.display()
+        ),
+    );
+    let binary = dir.path().join("bantop");
+    std::fs::copy(env!("CARGO_BIN_EXE_bantop"), &binary).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        Command::new("chmod")
+            .args(["-R", "a+rX"])
+            .arg(dir.path())
+            .status()
+            .is_ok_and(|s| s.success())
+    );
+    std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755))
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o600))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut child = Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+        .arg(&binary)
+        .arg("--fail2ban-dir")
+        .arg(&conf)
+        .args(["events", "--json", "--from-start"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(serde_json::from_str::<serde_json::Value>(&line).unwrap_or_default());
+        }
+    });
+    let stream = Stream { child, lines };
+    let denied = stream.collect(Duration::from_secs(10), |events| {
+        events.iter().any(|e| e["status"] == "permission denied")
+    });
+    assert!(
+        denied
+            .iter()
+            .any(|e| e["status"] == "permission denied" && e["jail"] == "wazo-provd"),
+        "{denied:?}"
+    );
+    std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o644))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let after = stream.collect(Duration::from_secs(10), |events| {
+        !numbers(events).is_empty()
+    });
+    assert_eq!(numbers(&after), [7], "read once permitted");
+}
