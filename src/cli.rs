@@ -15,6 +15,9 @@ pub struct Cli {
     /// fail2ban's socket (default: `socket` in fail2ban.conf, else /var/run/fail2ban/fail2ban.sock).
     #[arg(long, global = true)]
     pub socket: Option<PathBuf>,
+    /// bantop's state (the audit log).
+    #[arg(long, global = true, default_value = "/var/lib/bantop")]
+    pub state_dir: PathBuf,
     /// What to do; without a command, the TUI on this server's fail2ban.
     #[command(subcommand)]
     pub command: Option<CliCommand>,
@@ -89,6 +92,18 @@ pub enum CliCommand {
         /// The jail (manual bans in bantop's own firewall set come with nftables support).
         #[arg(long)]
         jail: String,
+        /// Ban even your own, loopback or a whitelisted address.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Locked out: unban ADDR everywhere and whitelist it in every jail, in one go, printing
+    /// each step. Meant for the console.
+    Rescue {
+        /// The address to let back in.
+        address: IpAddr,
+        /// Why, written in the drop-in's comment.
+        #[arg(long)]
+        reason: Option<String>,
     },
     /// Whitelist an address or network: written to jail.d/bantop-whitelist.local (kept across
     /// restarts and reloads), applied live, and the address unbanned.

@@ -1,7 +1,7 @@
 //! The `bantop` binary: parses the command line and calls into the library.
 
 use bantop::cli::{AclCommand, Cli, CliCommand};
-use bantop::commands::actions::WhitelistRequest;
+use bantop::commands::actions::{self, Places, WhitelistRequest};
 use bantop::fail2ban::server::socket_path;
 use bantop::posture::PostureInputs;
 use clap::Parser;
@@ -12,6 +12,12 @@ use std::process::ExitCode;
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let socket = socket_path(cli.socket.as_deref(), &cli.fail2ban_dir);
+    let fail2ban_dir = cli.fail2ban_dir.clone();
+    let places = Places {
+        fail2ban_dir: &fail2ban_dir,
+        socket: &socket,
+        state_dir: &cli.state_dir,
+    };
     let mut stdout = std::io::stdout().lock();
     let Some(command) = cli.command else {
         let result = bantop::tui::run_live(&cli.fail2ban_dir, &socket)
@@ -32,7 +38,7 @@ async fn main() -> ExitCode {
         CliCommand::Check { asterisk_dir, json } => {
             let ports =
                 bantop::ports::listening_ports(Path::new("/proc")).map_err(|e| e.to_string());
-            let operator = bantop::tui::ssh_client_address();
+            let operator = bantop::engine::operator::ssh_client_address();
             let inputs = PostureInputs::from_server(
                 cli.fail2ban_dir,
                 cli.socket,
@@ -60,7 +66,7 @@ async fn main() -> ExitCode {
             journal_file,
         } => {
             let request = bantop::commands::events::EventsRequest {
-                fail2ban_dir: cli.fail2ban_dir,
+                fail2ban_dir: cli.fail2ban_dir.clone(),
                 from_start,
                 journal_file,
                 json,
@@ -72,10 +78,16 @@ async fn main() -> ExitCode {
             bantop::commands::status::run(&socket, database.as_deref(), json, &mut stdout).await
         }
         CliCommand::Unban { address, jail } => {
-            bantop::commands::actions::unban(&socket, address, jail.as_deref(), &mut stdout).await
+            actions::unban(places, address, jail.as_deref(), &mut stdout).await
         }
-        CliCommand::Ban { address, jail } => {
-            bantop::commands::actions::ban(&socket, address, &jail, &mut stdout).await
+        CliCommand::Ban {
+            address,
+            jail,
+            force,
+        } => {
+            let operators =
+                bantop::engine::operator::operator_addresses(Path::new("/var/run/utmp"));
+            actions::ban(places, address, &jail, force, &operators, &mut stdout).await
         }
         CliCommand::Whitelist {
             entry,
@@ -89,8 +101,10 @@ async fn main() -> ExitCode {
                 remove,
                 reason: reason.as_deref(),
             };
-            bantop::commands::actions::whitelist(&cli.fail2ban_dir, &socket, request, &mut stdout)
-                .await
+            actions::whitelist(places, request, &mut stdout).await
+        }
+        CliCommand::Rescue { address, reason } => {
+            actions::rescue(places, address, reason.as_deref(), &mut stdout).await
         }
     };
     exit(result)

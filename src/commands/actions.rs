@@ -1,7 +1,10 @@
-//! `bantop unban`, `bantop ban --jail` and `bantop whitelist`: the operator's actions against
-//! a real fail2ban. Each prints every step and its result; a whitelist is written to the
-//! drop-in first (it must survive a restart), then applied live and the address unbanned.
+//! `bantop unban`, `bantop ban --jail`, `bantop whitelist` and `bantop rescue`: the operator's
+//! actions against a real fail2ban. Each prints every step and its result, and is written to
+//! the audit log. A whitelist goes to the drop-in first (it must survive a restart), then live.
+//! Banning the operator's own address, loopback or a whitelisted one needs `--force`.
 
+use crate::engine::audit::{AuditEntry, AuditLog};
+use crate::engine::whitelist;
 use crate::fail2ban::jail_conf::read_jails;
 use crate::fail2ban::server::Fail2ban;
 use ipnet::IpNet;
@@ -9,35 +12,120 @@ use std::io::Write;
 use std::net::IpAddr;
 use std::path::Path;
 
+/// Where fail2ban and bantop keep their things.
+#[derive(Debug, Clone, Copy)]
+pub struct Places<'a> {
+    /// fail2ban's configuration directory.
+    pub fail2ban_dir: &'a Path,
+    /// fail2ban's socket.
+    pub socket: &'a Path,
+    /// bantop's state directory (the audit log).
+    pub state_dir: &'a Path,
+}
+
+/// Records an action in the audit log; a failure to do so is said, not fatal.
+fn audit(places: Places<'_>, entry: AuditEntry, out: &mut dyn Write) -> std::io::Result<()> {
+    match AuditLog::new(places.state_dir).record(&entry) {
+        Ok(()) => Ok(()),
+        Err(error) => writeln!(out, "warning: not audited: {error}"),
+    }
+}
+
+/// The outcome of a fallible step as the audit log's `result`.
+fn result_text<T, E: std::fmt::Display>(result: &Result<T, E>) -> String {
+    match result {
+        Ok(_) => "ok".to_string(),
+        Err(error) => error.to_string(),
+    }
+}
+
 /// Unbans `ip` in `jail`, or everywhere (every jail and fail2ban's database).
 pub async fn unban(
-    socket: &Path,
+    places: Places<'_>,
     ip: IpAddr,
     jail: Option<&str>,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
-    let mut server = Fail2ban::new(socket);
+    let mut server = Fail2ban::new(places.socket);
+    let jails: Vec<String> = jail.map(str::to_string).into_iter().collect();
     match jail {
         Some(jail) => {
-            let was_banned = server.unban(jail, ip).await?;
-            if was_banned {
+            let done = server.unban(jail, ip).await;
+            audit(
+                places,
+                AuditEntry::now("unban", &ip.to_string(), &jails, &result_text(&done)),
+                out,
+            )?;
+            if done? {
                 writeln!(out, "unbanned {ip} in {jail}")?;
             } else {
                 writeln!(out, "{ip} was not banned in {jail}")?;
             }
         }
         None => {
-            let count = server.unban_everywhere(ip).await?;
-            writeln!(out, "unbanned {ip} everywhere ({count} ban(s) lifted)")?;
+            let done = server.unban_everywhere(ip).await;
+            audit(
+                places,
+                AuditEntry::now("unban", &ip.to_string(), &jails, &result_text(&done)),
+                out,
+            )?;
+            writeln!(out, "unbanned {ip} everywhere ({} ban(s) lifted)", done?)?;
         }
     }
     Ok(super::OK)
 }
 
-/// Bans `ip` in `jail` through fail2ban, so the jail's own actions run.
-pub async fn ban(socket: &Path, ip: IpAddr, jail: &str, out: &mut dyn Write) -> anyhow::Result<u8> {
-    let mut server = Fail2ban::new(socket);
-    server.ban(jail, ip).await?;
+/// Why banning `ip` in `jail` could lock someone out, if it could.
+async fn ban_danger(
+    server: &mut Fail2ban,
+    ip: IpAddr,
+    jail: &str,
+    operators: &[IpAddr],
+) -> Option<String> {
+    if operators.contains(&ip) {
+        return Some(format!(
+            "{ip} is your own address (your SSH session or a logged-in user)"
+        ));
+    }
+    if ip.is_loopback() || ip.is_unspecified() {
+        return Some(format!("{ip} is this machine itself"));
+    }
+    let ignored = server.ignore_list(jail).await.unwrap_or_default();
+    let nets = crate::fail2ban::jail_conf::parse_ignoreip(&ignored.join(" ")).unwrap_or_default();
+    nets.iter()
+        .any(|net| net.contains(&ip))
+        .then(|| format!("{ip} is whitelisted in {jail}"))
+}
+
+/// Bans `ip` in `jail` through fail2ban, so the jail's own actions run. Refused for the
+/// operator's own, loopback and whitelisted addresses unless `force`.
+pub async fn ban(
+    places: Places<'_>,
+    ip: IpAddr,
+    jail: &str,
+    force: bool,
+    operators: &[IpAddr],
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let mut server = Fail2ban::new(places.socket);
+    server.require_jail(jail).await?;
+    if let Some(danger) = ban_danger(&mut server, ip, jail, operators).await
+        && !force
+    {
+        anyhow::bail!("refused: {danger}; add --force to ban it anyway");
+    }
+    let done = server.ban(jail, ip).await;
+    audit(
+        places,
+        AuditEntry::now(
+            "ban",
+            &ip.to_string(),
+            &[jail.to_string()],
+            &result_text(&done),
+        ),
+        out,
+    )?;
+    done?;
     writeln!(
         out,
         "banned {ip} in {jail} (fail2ban: set {jail} banip {ip})"
@@ -58,47 +146,125 @@ pub struct WhitelistRequest<'a> {
     pub reason: Option<&'a str>,
 }
 
-/// Whitelists (or un-whitelists) an entry: drop-in in `fail2ban_dir/jail.d`, then live.
-pub async fn whitelist(
-    fail2ban_dir: &Path,
-    socket: &Path,
-    request: WhitelistRequest<'_>,
-    out: &mut dyn Write,
-) -> anyhow::Result<u8> {
+/// The enabled jails of the configuration, or the requested ones if they all exist.
+fn choose_jails(fail2ban_dir: &Path, requested: &[String]) -> anyhow::Result<Vec<String>> {
     let configured: Vec<String> = read_jails(fail2ban_dir)?
         .into_iter()
         .map(|j| j.settings.name)
         .collect();
-    let jails = if request.jails.is_empty() {
-        configured.clone()
-    } else {
-        request.jails.clone()
-    };
-    if let Some(unknown) = jails.iter().find(|j| !configured.contains(j)) {
+    if let Some(unknown) = requested.iter().find(|j| !configured.contains(j)) {
         anyhow::bail!(
             "no enabled jail named {unknown:?} in {} (jails: {})",
             fail2ban_dir.display(),
             configured.join(", ")
         );
     }
-    let mut server = Fail2ban::new(socket);
-    let comment = crate::engine::whitelist::comment(request.reason);
-    let steps = crate::engine::whitelist::whitelist(
-        fail2ban_dir,
+    Ok(if requested.is_empty() {
+        configured
+    } else {
+        requested.to_vec()
+    })
+}
+
+/// Whitelists (or un-whitelists) an entry: drop-in in `fail2ban_dir/jail.d`, then live.
+pub async fn whitelist(
+    places: Places<'_>,
+    request: WhitelistRequest<'_>,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let jails = choose_jails(places.fail2ban_dir, &request.jails)?;
+    let mut server = Fail2ban::new(places.socket);
+    let comment = whitelist::comment(request.reason);
+    let steps = whitelist::whitelist(
+        places.fail2ban_dir,
         &mut server,
         request.entry,
         &jails,
         request.remove,
         &comment,
     )
-    .await
-    .map_err(anyhow::Error::msg)?;
-    for step in &steps {
+    .await;
+    let action = if request.remove {
+        "unwhitelist"
+    } else {
+        "whitelist"
+    };
+    let ok = steps.as_ref().is_ok_and(|steps| steps.iter().all(|s| s.ok));
+    let result = match &steps {
+        Ok(steps) => steps
+            .iter()
+            .find(|s| !s.ok)
+            .map_or("ok".to_string(), |s| s.text.clone()),
+        Err(error) => error.clone(),
+    };
+    audit(
+        places,
+        AuditEntry::now(action, &request.entry.to_string(), &jails, &result),
+        out,
+    )?;
+    for step in steps.map_err(anyhow::Error::msg)? {
         writeln!(out, "{}", step.text)?;
     }
-    Ok(if steps.iter().all(|s| s.ok) {
-        super::OK
-    } else {
-        super::ATTENTION
-    })
+    Ok(if ok { super::OK } else { super::ATTENTION })
+}
+
+/// Locked out: unbans `ip` everywhere and whitelists it in every jail, step by step.
+pub async fn rescue(
+    places: Places<'_>,
+    ip: IpAddr,
+    reason: Option<&str>,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let jails = choose_jails(places.fail2ban_dir, &[])?;
+    let mut server = Fail2ban::new(places.socket);
+    let mut ok = true;
+    match server.unban_everywhere(ip).await {
+        Ok(count) => writeln!(out, "1. fail2ban: unban {ip}: {count} ban(s) lifted")?,
+        Err(error) => {
+            ok = false;
+            writeln!(out, "1. fail2ban: unban {ip}: {error}")?;
+        }
+    }
+    writeln!(
+        out,
+        "2. bantop's own firewall set: not on this server yet (nothing to lift)"
+    )?;
+    let comment = whitelist::comment(Some(reason.unwrap_or("rescue")));
+    match whitelist::whitelist(
+        places.fail2ban_dir,
+        &mut server,
+        IpNet::from(ip),
+        &jails,
+        false,
+        &comment,
+    )
+    .await
+    {
+        Ok(steps) => {
+            for step in &steps {
+                ok &= step.ok;
+                writeln!(out, "3. {}", step.text)?;
+            }
+        }
+        Err(error) => {
+            ok = false;
+            writeln!(out, "3. whitelist: {error}")?;
+        }
+    }
+    let result = if ok { "ok" } else { "some steps failed" };
+    audit(
+        places,
+        AuditEntry::now("rescue", &ip.to_string(), &jails, result),
+        out,
+    )?;
+    writeln!(
+        out,
+        "{}",
+        if ok {
+            format!("{ip} is unbanned and whitelisted in {}", jails.join(", "))
+        } else {
+            "not every step worked: see above".to_string()
+        }
+    )?;
+    Ok(if ok { super::OK } else { super::ATTENTION })
 }

@@ -3,11 +3,13 @@
 //!
 //! [`EngineEvent`]: crate::model::EngineEvent
 
+pub mod audit;
 pub mod clock;
 pub mod command;
 pub mod demo;
 pub mod jail_state;
 pub mod live;
+pub mod operator;
 pub mod pipeline;
 pub mod runner;
 pub mod whitelist;

@@ -14,7 +14,6 @@ pub mod views;
 use crate::engine::live::LiveEngine;
 use crate::engine::{DemoEngine, runner};
 use crate::fail2ban::date::Zone;
-use std::net::IpAddr;
 use std::path::Path;
 use tokio::sync::mpsc;
 
@@ -24,7 +23,7 @@ pub async fn run_demo(dir: &Path, speed: f64) -> anyhow::Result<()> {
     let keymap = keymap::Keymap::default_keys().map_err(anyhow::Error::msg)?;
     let theme = theme::Theme::default_theme().map_err(anyhow::Error::msg)?;
     let mut operators = vec![engine.operator()];
-    operators.extend(ssh_client_address());
+    operators.extend(crate::engine::operator::ssh_client_address());
     let app = app::App::new(engine.jails(), keymap, engine.zone(), operators, true);
     let (command_tx, command_rx) = mpsc::channel(16);
     let (event_tx, event_rx) = mpsc::channel(256);
@@ -36,33 +35,15 @@ pub async fn run_demo(dir: &Path, speed: f64) -> anyhow::Result<()> {
 
 /// Opens the UI on the real server configured in `fail2ban_dir`, through `socket`.
 pub async fn run_live(fail2ban_dir: &Path, socket: &Path) -> anyhow::Result<()> {
-    let operator = ssh_client_address();
-    let engine = LiveEngine::load(fail2ban_dir, socket, operator)?;
+    let operators = crate::engine::operator::operator_addresses(Path::new("/var/run/utmp"));
+    let engine = LiveEngine::load(fail2ban_dir, socket, operators.first().copied())?;
     let keymap = keymap::Keymap::default_keys().map_err(anyhow::Error::msg)?;
     let theme = theme::Theme::default_theme().map_err(anyhow::Error::msg)?;
-    let app = app::App::new(
-        engine.jails(),
-        keymap,
-        Zone::Local,
-        operator.into_iter().collect(),
-        false,
-    );
+    let app = app::App::new(engine.jails(), keymap, Zone::Local, operators, false);
     let (command_tx, command_rx) = mpsc::channel(16);
     let (event_tx, event_rx) = mpsc::channel(256);
     let engine_task = tokio::spawn(runner::run_live(engine, command_rx, event_tx));
     let result = run::run(app, theme, event_rx, command_tx).await;
     engine_task.abort();
     result
-}
-
-/// The client address of this SSH session (`SSH_CONNECTION`, else `SSH_CLIENT`), if any.
-pub fn ssh_client_address() -> Option<IpAddr> {
-    ["SSH_CONNECTION", "SSH_CLIENT"].iter().find_map(|name| {
-        std::env::var(name)
-            .ok()?
-            .split_whitespace()
-            .next()?
-            .parse()
-            .ok()
-    })
 }

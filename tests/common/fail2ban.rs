@@ -84,6 +84,20 @@ impl PrivateServer {
         self.dir.path().join("conf")
     }
 
+    /// bantop's state directory for this server's tests (its audit log).
+    pub fn state_dir(&self) -> PathBuf {
+        self.dir.path().join("state")
+    }
+
+    /// The audit log's entries.
+    pub fn audit(&self) -> Vec<serde_json::Value> {
+        let text =
+            std::fs::read_to_string(self.state_dir().join("audit.jsonl")).unwrap_or_default();
+        text.lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_default())
+            .collect()
+    }
+
     pub fn socket(&self) -> PathBuf {
         self.dir.path().join("fail2ban.sock")
     }
@@ -112,6 +126,8 @@ impl PrivateServer {
         Command::new(env!("CARGO_BIN_EXE_bantop"))
             .arg("--fail2ban-dir")
             .arg(self.conf())
+            .arg("--state-dir")
+            .arg(self.state_dir())
             .args(args)
             .output()
             .unwrap_or_else(|e| panic!("{e}"))
