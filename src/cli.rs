@@ -15,6 +15,10 @@ pub struct Cli {
     /// fail2ban's socket (default: `socket` in fail2ban.conf, else /var/run/fail2ban/fail2ban.sock).
     #[arg(long, global = true)]
     pub socket: Option<PathBuf>,
+    /// The TUI's theme: default, light, console, high-contrast, monochrome, or a theme file
+    /// (default: console on TERM=linux, monochrome with NO_COLOR, else default).
+    #[arg(long, global = true)]
+    pub theme: Option<String>,
     /// bantop's state (the audit log).
     #[arg(long, global = true, default_value = "/var/lib/bantop")]
     pub state_dir: PathBuf,

@@ -20,17 +20,23 @@ async fn main() -> ExitCode {
     };
     let mut stdout = std::io::stdout().lock();
     let Some(command) = cli.command else {
-        let result = bantop::tui::run_live(&cli.fail2ban_dir, &socket)
-            .await
-            .map(|()| bantop::commands::OK);
+        let result = match bantop::tui::choose_theme(cli.theme.as_deref()) {
+            Ok(theme) => bantop::tui::run_live(&cli.fail2ban_dir, &socket, theme)
+                .await
+                .map(|()| bantop::commands::OK),
+            Err(error) => Err(error),
+        };
         return exit(result);
     };
     let result = match command {
         CliCommand::Demo { speed, dir } => {
             let dir = dir.unwrap_or_else(default_demo_dir);
-            bantop::tui::run_demo(&dir, speed)
-                .await
-                .map(|()| bantop::commands::OK)
+            match bantop::tui::choose_theme(cli.theme.as_deref()) {
+                Ok(theme) => bantop::tui::run_demo(&dir, speed, theme)
+                    .await
+                    .map(|()| bantop::commands::OK),
+                Err(error) => Err(error),
+            }
         }
         CliCommand::Ports { json } => {
             bantop::commands::ports::run(Path::new("/proc"), json, &mut stdout)

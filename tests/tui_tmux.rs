@@ -107,3 +107,37 @@ fn sigterm_restores_the_terminal() {
 fn sighup_restores_the_terminal() {
     killed_by("HUP");
 }
+
+#[test]
+fn the_console_theme_under_term_linux_at_80x24() {
+    let tmux = Tmux::start_with_env(
+        "console",
+        80,
+        24,
+        &[("TERM", "linux")],
+        &["demo", "--speed", "60", "--dir", &demo_dir()],
+    );
+    let screen = tmux.wait_for("events", Duration::from_secs(10), |s| {
+        event_rows_ascii(s) > 3
+    });
+    assert!(screen.contains("+ Events ---"), "ASCII borders: {screen}");
+    assert!(
+        screen.is_ascii(),
+        "nothing but ASCII on a Linux console:\n{screen}"
+    );
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), "0");
+}
+
+/// Rows of the events table drawn with ASCII borders.
+fn event_rows_ascii(screen: &str) -> usize {
+    screen
+        .lines()
+        .filter(|l| {
+            l.starts_with('|')
+                && l.as_bytes()
+                    .get(1..3)
+                    .is_some_and(|b| b.iter().all(u8::is_ascii_digit))
+        })
+        .count()
+}

@@ -147,3 +147,27 @@ fn ban_choices() {
     app.update(Action::Ban);
     insta::assert_snapshot!("ban_choices_80x24", render(&app, 80, 24));
 }
+
+#[test]
+fn every_built_in_theme() {
+    let app = app_at_nine_and_a_half_minutes();
+    for name in Theme::built_in_names() {
+        let theme = Theme::built_in(name).unwrap_or_else(|e| panic!("{e}"));
+        let mut terminal =
+            Terminal::new(TestBackend::new(80, 24)).unwrap_or_else(|e| panic!("{e}"));
+        terminal
+            .draw(|frame| views::render(frame, &app, &theme))
+            .unwrap_or_else(|e| panic!("{e}"));
+        // The buffer's debug form lists the styles too, so a colour change shows.
+        insta::assert_snapshot!(
+            format!("theme_{name}_80x24"),
+            format!("{:?}", terminal.backend().buffer())
+        );
+        let text = terminal.backend().to_string();
+        assert_eq!(
+            text.is_ascii(),
+            name == "console",
+            "{name}: only the console theme is pure ASCII"
+        );
+    }
+}

@@ -17,11 +17,22 @@ use crate::fail2ban::date::Zone;
 use std::path::Path;
 use tokio::sync::mpsc;
 
+/// The theme asked for by name or path, else the one that suits this terminal.
+pub fn choose_theme(asked: Option<&str>) -> anyhow::Result<theme::Theme> {
+    let chosen = match asked {
+        Some(name) => theme::Theme::load(name),
+        None => theme::Theme::for_terminal(
+            std::env::var("TERM").ok().as_deref(),
+            std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        ),
+    };
+    chosen.map_err(anyhow::Error::msg)
+}
+
 /// Starts the demo in `dir` at `speed` and runs the UI until the user quits.
-pub async fn run_demo(dir: &Path, speed: f64) -> anyhow::Result<()> {
+pub async fn run_demo(dir: &Path, speed: f64, theme: theme::Theme) -> anyhow::Result<()> {
     let engine = DemoEngine::load(dir, speed)?;
     let keymap = keymap::Keymap::default_keys().map_err(anyhow::Error::msg)?;
-    let theme = theme::Theme::default_theme().map_err(anyhow::Error::msg)?;
     let mut operators = vec![engine.operator()];
     operators.extend(crate::engine::operator::ssh_client_address());
     let app = app::App::new(engine.jails(), keymap, engine.zone(), operators, true);
@@ -34,11 +45,14 @@ pub async fn run_demo(dir: &Path, speed: f64) -> anyhow::Result<()> {
 }
 
 /// Opens the UI on the real server configured in `fail2ban_dir`, through `socket`.
-pub async fn run_live(fail2ban_dir: &Path, socket: &Path) -> anyhow::Result<()> {
+pub async fn run_live(
+    fail2ban_dir: &Path,
+    socket: &Path,
+    theme: theme::Theme,
+) -> anyhow::Result<()> {
     let operators = crate::engine::operator::operator_addresses(Path::new("/var/run/utmp"));
     let engine = LiveEngine::load(fail2ban_dir, socket, operators.first().copied())?;
     let keymap = keymap::Keymap::default_keys().map_err(anyhow::Error::msg)?;
-    let theme = theme::Theme::default_theme().map_err(anyhow::Error::msg)?;
     let app = app::App::new(engine.jails(), keymap, Zone::Local, operators, false);
     let (command_tx, command_rx) = mpsc::channel(16);
     let (event_tx, event_rx) = mpsc::channel(256);

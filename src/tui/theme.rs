@@ -1,16 +1,53 @@
 //! Themes: semantic slots (ban, danger, selection, ...) mapped to styles, read from
-//! `themes/*.toml`. The default theme is embedded at build time.
+//! `themes/*.toml`. The built-in themes are embedded at build time; a theme file may set only
+//! some slots and take the rest from the theme it `extends`. `ascii = true` (the console theme)
+//! draws with ASCII only.
 
 use ratatui::style::{Color, Modifier, Style};
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::str::FromStr;
 
-/// The embedded default theme.
-const DEFAULT_THEME: &str = include_str!("../../themes/default.toml");
+/// The built-in themes, by name.
+const BUILT_IN: [(&str, &str); 5] = [
+    ("default", include_str!("../../themes/default.toml")),
+    ("light", include_str!("../../themes/light.toml")),
+    ("console", include_str!("../../themes/console.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
+    ("monochrome", include_str!("../../themes/monochrome.toml")),
+];
+
+/// The slots every theme has, in file order.
+const SLOTS: [&str; 17] = [
+    "title",
+    "label",
+    "jail",
+    "count",
+    "count_high",
+    "ban",
+    "unban",
+    "ignored",
+    "operator",
+    "selection",
+    "danger",
+    "ok",
+    "error",
+    "muted",
+    "border",
+    "sparkline",
+    "key",
+];
 
 /// Styles for every semantic slot the views use.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Theme {
+    /// The theme's name (or file).
+    pub name: String,
+    /// Draw with ASCII only.
+    pub ascii: bool,
     /// Title bar.
     pub title: Style,
     /// Field labels.
@@ -47,59 +84,172 @@ pub struct Theme {
     pub key: Style,
 }
 
+/// A theme file as written: any slots, `extends`, `ascii`.
+#[derive(Debug, Clone, Default)]
+struct ThemeFile {
+    extends: Option<String>,
+    ascii: Option<bool>,
+    slots: BTreeMap<String, (String, usize)>,
+}
+
 impl Theme {
     /// The embedded default theme.
     pub fn default_theme() -> Result<Self, String> {
-        Self::parse(DEFAULT_THEME, "themes/default.toml")
+        Self::built_in("default")
+    }
+
+    /// The names of the built-in themes.
+    pub fn built_in_names() -> impl Iterator<Item = &'static str> {
+        BUILT_IN.iter().map(|(name, _)| *name)
+    }
+
+    /// A built-in theme by name.
+    pub fn built_in(name: &str) -> Result<Self, String> {
+        let text = BUILT_IN
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, text)| *text);
+        let text = text.ok_or_else(|| {
+            format!(
+                "no built-in theme {name:?} (themes: {})",
+                Self::built_in_names().collect::<Vec<_>>().join(", ")
+            )
+        })?;
+        Self::parse(text, &format!("themes/{name}.toml"))
+    }
+
+    /// A built-in theme by name, or a theme file by path.
+    pub fn load(name_or_path: &str) -> Result<Self, String> {
+        if name_or_path.ends_with(".toml") || name_or_path.contains('/') {
+            let text = std::fs::read_to_string(Path::new(name_or_path))
+                .map_err(|e| format!("{name_or_path}: {e}"))?;
+            return Self::parse(&text, name_or_path);
+        }
+        Self::built_in(name_or_path)
+    }
+
+    /// The theme for this terminal when none is asked for: monochrome under `NO_COLOR`, the
+    /// console theme on a Linux console (`TERM=linux`), else the default.
+    pub fn for_terminal(term: Option<&str>, no_color: bool) -> Result<Self, String> {
+        match (no_color, term) {
+            (true, _) => Self::built_in("monochrome"),
+            (false, Some("linux")) => Self::built_in("console"),
+            _ => Self::default_theme(),
+        }
     }
 
     /// Parses a theme file; errors name `origin`, the line and the slot.
     pub fn parse(text: &str, origin: &str) -> Result<Self, String> {
-        let table: BTreeMap<String, String> =
-            toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
-        let line_of = |slot: &str| {
-            text.lines()
-                .position(|l| l.trim_start().starts_with(slot))
-                .map_or(0, |i| i + 1)
+        Self::resolve(text, origin, 0)
+    }
+
+    fn resolve(text: &str, origin: &str, depth: usize) -> Result<Self, String> {
+        let file = read_file(text, origin)?;
+        let mut theme = match (&file.extends, depth) {
+            (_, 4..) => return Err(format!("{origin}: `extends` goes more than 4 deep")),
+            (Some(parent), _) => {
+                let parent_text = BUILT_IN.iter().find(|(n, _)| n == parent).map(|(_, t)| *t);
+                let parent_text = parent_text
+                    .ok_or_else(|| format!("{origin}: extends unknown theme {parent:?}"))?;
+                Self::resolve(parent_text, &format!("themes/{parent}.toml"), depth + 1)?
+            }
+            (None, _) => Theme::blank(),
         };
-        let mut styles = BTreeMap::new();
-        for (slot, value) in &table {
-            let style = parse_style(value)
-                .map_err(|e| format!("{origin}:{}: {slot}: {e}", line_of(slot)))?;
-            styles.insert(slot.as_str(), style);
+        theme.name = origin.to_string();
+        if let Some(ascii) = file.ascii {
+            theme.ascii = ascii;
         }
-        let mut take = |slot: &str| {
-            styles
-                .remove(slot)
-                .ok_or_else(|| format!("{origin}: missing slot {slot:?}"))
-        };
-        let theme = Theme {
-            title: take("title")?,
-            label: take("label")?,
-            jail: take("jail")?,
-            count: take("count")?,
-            count_high: take("count_high")?,
-            ban: take("ban")?,
-            unban: take("unban")?,
-            ignored: take("ignored")?,
-            operator: take("operator")?,
-            selection: take("selection")?,
-            danger: take("danger")?,
-            ok: take("ok")?,
-            error: take("error")?,
-            muted: take("muted")?,
-            border: take("border")?,
-            sparkline: take("sparkline")?,
-            key: take("key")?,
-        };
-        match styles.keys().next() {
-            Some(unknown) => Err(format!(
-                "{origin}:{}: unknown slot {unknown:?}",
-                line_of(unknown)
+        let mut missing = Vec::new();
+        for slot in SLOTS {
+            match file.slots.get(slot) {
+                Some((value, line)) => {
+                    *theme.slot_mut(slot) =
+                        parse_style(value).map_err(|e| format!("{origin}:{line}: {slot}: {e}"))?
+                }
+                None if file.extends.is_none() => missing.push(slot),
+                None => {}
+            }
+        }
+        match missing.first() {
+            Some(slot) => Err(format!(
+                "{origin}: missing slot {slot:?} (or `extends = \"default\"`)"
             )),
             None => Ok(theme),
         }
     }
+
+    fn blank() -> Self {
+        let plain = Style::default();
+        Theme {
+            name: String::new(),
+            ascii: false,
+            title: plain,
+            label: plain,
+            jail: plain,
+            count: plain,
+            count_high: plain,
+            ban: plain,
+            unban: plain,
+            ignored: plain,
+            operator: plain,
+            selection: plain,
+            danger: plain,
+            ok: plain,
+            error: plain,
+            muted: plain,
+            border: plain,
+            sparkline: plain,
+            key: plain,
+        }
+    }
+
+    fn slot_mut(&mut self, slot: &str) -> &mut Style {
+        match slot {
+            "title" => &mut self.title,
+            "label" => &mut self.label,
+            "jail" => &mut self.jail,
+            "count" => &mut self.count,
+            "count_high" => &mut self.count_high,
+            "ban" => &mut self.ban,
+            "unban" => &mut self.unban,
+            "ignored" => &mut self.ignored,
+            "operator" => &mut self.operator,
+            "selection" => &mut self.selection,
+            "danger" => &mut self.danger,
+            "ok" => &mut self.ok,
+            "error" => &mut self.error,
+            "muted" => &mut self.muted,
+            "border" => &mut self.border,
+            "sparkline" => &mut self.sparkline,
+            _ => &mut self.key,
+        }
+    }
+}
+
+/// The file's keys with their lines; unknown keys and wrong types are errors naming the line.
+fn read_file(text: &str, origin: &str) -> Result<ThemeFile, String> {
+    let table: toml::Table = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
+    let line_of = |key: &str| {
+        text.lines()
+            .position(|l| l.trim_start().split(['=', ' ']).next() == Some(key))
+            .map_or(0, |i| i + 1)
+    };
+    let mut file = ThemeFile::default();
+    for (key, value) in table {
+        let line = line_of(&key);
+        match (key.as_str(), value) {
+            ("extends", toml::Value::String(parent)) => file.extends = Some(parent),
+            ("ascii", toml::Value::Boolean(ascii)) => file.ascii = Some(ascii),
+            (slot, toml::Value::String(style)) if SLOTS.contains(&slot) => {
+                file.slots.insert(slot.to_string(), (style, line));
+            }
+            (slot, _) if SLOTS.contains(&slot) || slot == "extends" || slot == "ascii" => {
+                return Err(format!("{origin}:{line}: {slot}: wrong type"));
+            }
+            (unknown, _) => return Err(format!("{origin}:{line}: unknown slot {unknown:?}")),
+        }
+    }
+    Ok(file)
 }
 
 /// `lightred on black bold` -> a style.
@@ -132,7 +282,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_default_theme_parses() {
+    fn every_built_in_theme_parses() {
+        for name in Theme::built_in_names() {
+            let theme = Theme::built_in(name).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(theme.ascii, name == "console", "{name}");
+        }
         let theme = Theme::default_theme().unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             theme.danger,
@@ -145,7 +299,9 @@ mod tests {
 
     #[test]
     fn a_bad_colour_names_file_line_and_slot() {
-        let text = DEFAULT_THEME.replace("ban = \"lightred bold\"", "ban = \"blurple\"");
+        let text = BUILT_IN[0]
+            .1
+            .replace("ban = \"lightred bold\"", "ban = \"blurple\"");
         let error = Theme::parse(&text, "themes/x.toml")
             .err()
             .unwrap_or_default();
@@ -157,5 +313,38 @@ mod tests {
             error,
             format!("themes/x.toml:{line}: ban: \"blurple\" is not a colour")
         );
+        let unknown = Theme::parse("extends = \"default\"\nbanana = \"red\"\n", "mine.toml")
+            .err()
+            .unwrap_or_default();
+        assert_eq!(unknown, "mine.toml:2: unknown slot \"banana\"");
+    }
+
+    #[test]
+    fn a_partial_theme_extends_a_built_in() {
+        let theme = Theme::parse("extends = \"console\"\nban = \"yellow\"\n", "mine.toml")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(theme.ban, Style::default().fg(Color::Yellow));
+        assert!(theme.ascii, "inherited");
+        assert_eq!(
+            theme.danger,
+            Theme::built_in("console")
+                .map(|t| t.danger)
+                .unwrap_or_default()
+        );
+        assert!(
+            Theme::parse("ban = \"red\"\n", "mine.toml").is_err_and(|e| e.contains("missing slot"))
+        );
+    }
+
+    #[test]
+    fn the_terminal_chooses_when_nothing_is_asked() {
+        let name = |term: Option<&str>, no_color| {
+            Theme::for_terminal(term, no_color)
+                .map(|t| t.name)
+                .unwrap_or_default()
+        };
+        assert_eq!(name(Some("linux"), false), "themes/console.toml");
+        assert_eq!(name(Some("xterm-256color"), true), "themes/monochrome.toml");
+        assert_eq!(name(Some("xterm-256color"), false), "themes/default.toml");
     }
 }

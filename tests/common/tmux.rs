@@ -14,11 +14,27 @@ impl Tmux {
     /// terminal state it left can be read while the pane is alive (tmux reports a dead pane's
     /// cursor as hidden whatever happened).
     pub fn start(name: &str, width: u16, height: u16, args: &[&str]) -> Tmux {
+        Self::start_with_env(name, width, height, &[], args)
+    }
+
+    /// The same with extra environment variables for bantop (e.g. `TERM=linux`).
+    pub fn start_with_env(
+        name: &str,
+        width: u16,
+        height: u16,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> Tmux {
         let socket = format!("bantop-test-{}-{name}", std::process::id());
         let tmux = Tmux { socket };
         let bin = env!("CARGO_BIN_EXE_bantop");
         let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
-        let script = format!("'{bin}' {}; echo EXIT=$?; sleep 60", quoted.join(" "));
+        let assignments: Vec<String> = env.iter().map(|(k, v)| format!("{k}='{v}'")).collect();
+        let script = format!(
+            "env {} '{bin}' {}; echo EXIT=$?; sleep 60",
+            assignments.join(" "),
+            quoted.join(" ")
+        );
         let (w, h) = (width.to_string(), height.to_string());
         tmux.run(&[
             "-f",

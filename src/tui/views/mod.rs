@@ -1,6 +1,7 @@
 //! Views: pure functions from the model to the frame. The layout is a title bar with per-jail
 //! totals and rate sparklines, the current view, and a footer generated from the keymap.
 
+mod ascii;
 mod events;
 mod footer;
 mod header;
@@ -51,6 +52,9 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     }
     footer::render(frame, bottom, app, theme);
     popup::render(frame, area, app, theme);
+    if theme.ascii {
+        ascii::asciify(frame.buffer_mut());
+    }
 }
 
 /// `HH:MM:SS` of `epoch` in `zone`.
