@@ -5,13 +5,14 @@ use ipnet::IpNet;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-/// bantop: live security operations on servers protected by fail2ban.
+/// bantop: live security operations on servers protected by fail2ban. Settings also come from
+/// /etc/bantop/config.toml and ~/.config/bantop/config.toml; flags win.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 pub struct Cli {
-    /// fail2ban's configuration directory.
-    #[arg(long, global = true, default_value = "/etc/fail2ban")]
-    pub fail2ban_dir: PathBuf,
+    /// fail2ban's configuration directory (default /etc/fail2ban).
+    #[arg(long, global = true)]
+    pub fail2ban_dir: Option<PathBuf>,
     /// fail2ban's socket (default: `socket` in fail2ban.conf, else /var/run/fail2ban/fail2ban.sock).
     #[arg(long, global = true)]
     pub socket: Option<PathBuf>,
@@ -19,9 +20,12 @@ pub struct Cli {
     /// (default: console on TERM=linux, monochrome with NO_COLOR, else default).
     #[arg(long, global = true)]
     pub theme: Option<String>,
-    /// bantop's state (the audit log).
-    #[arg(long, global = true, default_value = "/var/lib/bantop")]
-    pub state_dir: PathBuf,
+    /// bantop's state (the audit log; default /var/lib/bantop).
+    #[arg(long, global = true)]
+    pub state_dir: Option<PathBuf>,
+    /// A keymap file overriding the default keys, key by key.
+    #[arg(long, global = true)]
+    pub keymap: Option<PathBuf>,
     /// What to do; without a command, the TUI on this server's fail2ban.
     #[command(subcommand)]
     pub command: Option<CliCommand>,

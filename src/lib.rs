@@ -12,5 +12,6 @@ pub mod firewall;
 pub mod model;
 pub mod ports;
 pub mod posture;
+pub mod settings;
 pub mod source;
 pub mod tui;

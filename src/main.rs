@@ -1,27 +1,60 @@
-//! The `bantop` binary: parses the command line and calls into the library.
+//! The `bantop` binary: parses the command line, merges it with the settings files, and calls
+//! into the library.
 
 use bantop::cli::{AclCommand, Cli, CliCommand};
 use bantop::commands::actions::{self, Places, WhitelistRequest};
 use bantop::fail2ban::server::socket_path;
 use bantop::posture::PostureInputs;
+use bantop::tui::UiOptions;
 use clap::Parser;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let socket = socket_path(cli.socket.as_deref(), &cli.fail2ban_dir);
-    let fail2ban_dir = cli.fail2ban_dir.clone();
+    let settings = match bantop::settings::load(&bantop::settings::settings_files()) {
+        Ok((settings, warnings)) => {
+            for warning in warnings {
+                eprintln!("bantop: warning: {warning}");
+            }
+            settings
+        }
+        Err(error) => return exit(Err(anyhow::Error::msg(error))),
+    };
+    let fail2ban_dir = cli
+        .fail2ban_dir
+        .clone()
+        .or(settings.fail2ban_dir.clone())
+        .unwrap_or_else(|| PathBuf::from("/etc/fail2ban"));
+    let socket = socket_path(
+        cli.socket.as_deref().or(settings.socket.as_deref()),
+        &fail2ban_dir,
+    );
+    let state_dir = cli
+        .state_dir
+        .clone()
+        .or(settings.state_dir.clone())
+        .unwrap_or_else(|| PathBuf::from(bantop::engine::audit::DEFAULT_STATE_DIR));
     let places = Places {
         fail2ban_dir: &fail2ban_dir,
         socket: &socket,
-        state_dir: &cli.state_dir,
+        state_dir: &state_dir,
+    };
+    let ui = || -> anyhow::Result<UiOptions> {
+        Ok(UiOptions {
+            theme: bantop::tui::choose_theme(cli.theme.as_deref().or(settings.theme.as_deref()))?,
+            keymap: bantop::tui::choose_keymap(
+                cli.keymap.as_deref().or(settings.keymap.as_deref()),
+            )?,
+            refresh: Duration::from_secs(settings.refresh_seconds.unwrap_or(5)),
+        })
     };
     let mut stdout = std::io::stdout().lock();
-    let Some(command) = cli.command else {
-        let result = match bantop::tui::choose_theme(cli.theme.as_deref()) {
-            Ok(theme) => bantop::tui::run_live(&cli.fail2ban_dir, &socket, theme)
+    let Some(command) = cli.command.as_ref() else {
+        let result = match ui() {
+            Ok(options) => bantop::tui::run_live(&fail2ban_dir, &socket, options)
                 .await
                 .map(|()| bantop::commands::OK),
             Err(error) => Err(error),
@@ -30,29 +63,29 @@ async fn main() -> ExitCode {
     };
     let result = match command {
         CliCommand::Demo { speed, dir } => {
-            let dir = dir.unwrap_or_else(default_demo_dir);
-            match bantop::tui::choose_theme(cli.theme.as_deref()) {
-                Ok(theme) => bantop::tui::run_demo(&dir, speed, theme)
+            let dir = dir.clone().unwrap_or_else(default_demo_dir);
+            match ui() {
+                Ok(options) => bantop::tui::run_demo(&dir, *speed, options)
                     .await
                     .map(|()| bantop::commands::OK),
                 Err(error) => Err(error),
             }
         }
         CliCommand::Ports { json } => {
-            bantop::commands::ports::run(Path::new("/proc"), json, &mut stdout)
+            bantop::commands::ports::run(Path::new("/proc"), *json, &mut stdout)
         }
         CliCommand::Check { asterisk_dir, json } => {
             let ports =
                 bantop::ports::listening_ports(Path::new("/proc")).map_err(|e| e.to_string());
             let operator = bantop::engine::operator::ssh_client_address();
             let inputs = PostureInputs::from_server(
-                cli.fail2ban_dir,
-                cli.socket,
-                asterisk_dir,
+                fail2ban_dir.clone(),
+                Some(socket.clone()),
+                asterisk_dir.clone(),
                 operator,
                 ports,
             );
-            bantop::commands::check::run(&inputs, json, &mut stdout)
+            bantop::commands::check::run(&inputs, *json, &mut stdout)
         }
         CliCommand::Acl(AclCommand::Check {
             address,
@@ -60,10 +93,10 @@ async fn main() -> ExitCode {
             asterisk_dir,
             json,
         }) => bantop::commands::acl::run(
-            &asterisk_dir,
-            address,
+            asterisk_dir,
+            *address,
             endpoint.as_deref(),
-            json,
+            *json,
             &mut stdout,
         ),
         CliCommand::Events {
@@ -72,19 +105,19 @@ async fn main() -> ExitCode {
             journal_file,
         } => {
             let request = bantop::commands::events::EventsRequest {
-                fail2ban_dir: cli.fail2ban_dir.clone(),
-                from_start,
-                journal_file,
-                json,
+                fail2ban_dir: fail2ban_dir.clone(),
+                from_start: *from_start,
+                journal_file: journal_file.clone(),
+                json: *json,
             };
             bantop::commands::events::run(request, &mut stdout).await
         }
         CliCommand::Status { json } => {
-            let database = bantop::fail2ban::database::database_path(&cli.fail2ban_dir);
-            bantop::commands::status::run(&socket, database.as_deref(), json, &mut stdout).await
+            let database = bantop::fail2ban::database::database_path(&fail2ban_dir);
+            bantop::commands::status::run(&socket, database.as_deref(), *json, &mut stdout).await
         }
         CliCommand::Unban { address, jail } => {
-            actions::unban(places, address, jail.as_deref(), &mut stdout).await
+            actions::unban(places, *address, jail.as_deref(), &mut stdout).await
         }
         CliCommand::Ban {
             address,
@@ -93,7 +126,7 @@ async fn main() -> ExitCode {
         } => {
             let operators =
                 bantop::engine::operator::operator_addresses(Path::new("/var/run/utmp"));
-            actions::ban(places, address, &jail, force, &operators, &mut stdout).await
+            actions::ban(places, *address, jail, *force, &operators, &mut stdout).await
         }
         CliCommand::Whitelist {
             entry,
@@ -102,15 +135,15 @@ async fn main() -> ExitCode {
             reason,
         } => {
             let request = WhitelistRequest {
-                entry,
-                jails,
-                remove,
+                entry: *entry,
+                jails: jails.clone(),
+                remove: *remove,
                 reason: reason.as_deref(),
             };
             actions::whitelist(places, request, &mut stdout).await
         }
         CliCommand::Rescue { address, reason } => {
-            actions::rescue(places, address, reason.as_deref(), &mut stdout).await
+            actions::rescue(places, *address, reason.as_deref(), &mut stdout).await
         }
     };
     exit(result)

@@ -1,5 +1,5 @@
 //! The engines on their own tokio task: the demo's replay moves on every 100 ms; the live
-//! engine reads fail2ban's ban tables every 5 s and after each command. Events go out in
+//! engine reads fail2ban's ban tables every `refresh` and after each command. Events go out in
 //! batches.
 
 use super::command::Command;
@@ -42,12 +42,10 @@ pub async fn run_demo(
     }
 }
 
-/// How often fail2ban's ban tables are read again.
-const POLL: Duration = Duration::from_secs(5);
-
 /// Runs the live engine until the command channel closes or nobody listens to the events.
 pub async fn run_live(
     mut engine: LiveEngine,
+    refresh: Duration,
     mut commands: mpsc::Receiver<Command>,
     events: mpsc::Sender<Vec<EngineEvent>>,
 ) {
@@ -56,7 +54,7 @@ pub async fn run_live(
     }
     let mut lines = engine.start_sources();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
-    let mut poll = tokio::time::interval(POLL);
+    let mut poll = tokio::time::interval(refresh.max(Duration::from_secs(1)));
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         let batch = tokio::select! {

@@ -92,6 +92,20 @@ impl Keymap {
         Ok(Keymap { bindings })
     }
 
+    /// The defaults with the bindings of a user's keymap file on top, key by key.
+    pub fn with_user_file(text: &str, origin: &str) -> Result<Self, String> {
+        let mut keymap = Self::default_keys()?;
+        let user = Self::parse(text, origin)?;
+        for (context, key, written, action) in user.bindings {
+            keymap
+                .bindings
+                .retain(|(c, k, ..)| !(*c == context && *k == key));
+            keymap.bindings.push((context, key, written, action));
+        }
+        keymap.bindings.sort_by_key(|(context, ..)| *context);
+        Ok(keymap)
+    }
+
     /// The action of `event` in the first of `contexts` that binds it.
     pub fn action(&self, event: KeyEvent, contexts: &[Context]) -> Option<Action> {
         let key = Key {
@@ -185,6 +199,41 @@ mod tests {
             Some(Action::Quit)
         );
         assert_eq!(keymap.key_for(Action::Unban, &[Context::Global]), Some("u"));
+    }
+
+    #[test]
+    fn a_user_file_overrides_key_by_key() {
+        let keymap = Keymap::with_user_file("[global]\nx = \"quit\"\nu = \"help\"\n", "mine.toml")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            keymap.action(press(KeyCode::Char('x')), &[Context::Global]),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            keymap.action(press(KeyCode::Char('q')), &[Context::Global]),
+            Some(Action::Quit),
+            "defaults stay"
+        );
+        assert_eq!(
+            keymap.action(press(KeyCode::Char('u')), &[Context::Global]),
+            Some(Action::Help),
+            "replaced"
+        );
+        let duplicate =
+            Keymap::with_user_file("[global]\nx = \"quit\"\nx = \"help\"\n", "mine.toml")
+                .err()
+                .unwrap_or_default();
+        assert!(
+            duplicate.starts_with("mine.toml:") && duplicate.contains("line 3"),
+            "{duplicate}"
+        );
+        let unknown = Keymap::with_user_file("[global]\nx = \"explode\"\n", "mine.toml")
+            .err()
+            .unwrap_or_default();
+        assert!(
+            unknown.contains("line 2") && unknown.contains("explode"),
+            "{unknown}"
+        );
     }
 
     #[test]

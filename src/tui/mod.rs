@@ -15,7 +15,19 @@ use crate::engine::live::LiveEngine;
 use crate::engine::{DemoEngine, runner};
 use crate::fail2ban::date::Zone;
 use std::path::Path;
+use std::time::Duration;
 use tokio::sync::mpsc;
+
+/// How the UI looks and reacts.
+#[derive(Debug, Clone)]
+pub struct UiOptions {
+    /// The theme.
+    pub theme: theme::Theme,
+    /// The keymap.
+    pub keymap: keymap::Keymap,
+    /// Time between two readings of fail2ban's ban tables (live mode).
+    pub refresh: Duration,
+}
 
 /// The theme asked for by name or path, else the one that suits this terminal.
 pub fn choose_theme(asked: Option<&str>) -> anyhow::Result<theme::Theme> {
@@ -29,17 +41,35 @@ pub fn choose_theme(asked: Option<&str>) -> anyhow::Result<theme::Theme> {
     chosen.map_err(anyhow::Error::msg)
 }
 
+/// The default keys, with a user's keymap file on top when one is given.
+pub fn choose_keymap(file: Option<&Path>) -> anyhow::Result<keymap::Keymap> {
+    let keymap = match file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            keymap::Keymap::with_user_file(&text, &path.display().to_string())
+        }
+        None => keymap::Keymap::default_keys(),
+    };
+    keymap.map_err(anyhow::Error::msg)
+}
+
 /// Starts the demo in `dir` at `speed` and runs the UI until the user quits.
-pub async fn run_demo(dir: &Path, speed: f64, theme: theme::Theme) -> anyhow::Result<()> {
+pub async fn run_demo(dir: &Path, speed: f64, options: UiOptions) -> anyhow::Result<()> {
     let engine = DemoEngine::load(dir, speed)?;
-    let keymap = keymap::Keymap::default_keys().map_err(anyhow::Error::msg)?;
     let mut operators = vec![engine.operator()];
     operators.extend(crate::engine::operator::ssh_client_address());
-    let app = app::App::new(engine.jails(), keymap, engine.zone(), operators, true);
+    let app = app::App::new(
+        engine.jails(),
+        options.keymap,
+        engine.zone(),
+        operators,
+        true,
+    );
     let (command_tx, command_rx) = mpsc::channel(16);
     let (event_tx, event_rx) = mpsc::channel(256);
     let engine_task = tokio::spawn(runner::run_demo(engine, command_rx, event_tx));
-    let result = run::run(app, theme, event_rx, command_tx).await;
+    let result = run::run(app, options.theme, event_rx, command_tx).await;
     engine_task.abort();
     result
 }
@@ -48,16 +78,26 @@ pub async fn run_demo(dir: &Path, speed: f64, theme: theme::Theme) -> anyhow::Re
 pub async fn run_live(
     fail2ban_dir: &Path,
     socket: &Path,
-    theme: theme::Theme,
+    options: UiOptions,
 ) -> anyhow::Result<()> {
     let operators = crate::engine::operator::operator_addresses(Path::new("/var/run/utmp"));
     let engine = LiveEngine::load(fail2ban_dir, socket, operators.first().copied())?;
-    let keymap = keymap::Keymap::default_keys().map_err(anyhow::Error::msg)?;
-    let app = app::App::new(engine.jails(), keymap, Zone::Local, operators, false);
+    let app = app::App::new(
+        engine.jails(),
+        options.keymap,
+        Zone::Local,
+        operators,
+        false,
+    );
     let (command_tx, command_rx) = mpsc::channel(16);
     let (event_tx, event_rx) = mpsc::channel(256);
-    let engine_task = tokio::spawn(runner::run_live(engine, command_rx, event_tx));
-    let result = run::run(app, theme, event_rx, command_tx).await;
+    let engine_task = tokio::spawn(runner::run_live(
+        engine,
+        options.refresh,
+        command_rx,
+        event_tx,
+    ));
+    let result = run::run(app, options.theme, event_rx, command_tx).await;
     engine_task.abort();
     result
 }

@@ -1,0 +1,101 @@
+//! bantop's own configuration file: `/etc/bantop/config.toml`, then
+//! `~/.config/bantop/config.toml`, each key overriding the one before; command-line flags
+//! override both.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// One configuration file as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsFile {
+    /// fail2ban's configuration directory.
+    pub fail2ban_dir: Option<PathBuf>,
+    /// fail2ban's socket.
+    pub socket: Option<PathBuf>,
+    /// bantop's state directory (the audit log).
+    pub state_dir: Option<PathBuf>,
+    /// Theme name or file.
+    pub theme: Option<String>,
+    /// A keymap file overriding the default keys.
+    pub keymap: Option<PathBuf>,
+    /// Seconds between two readings of fail2ban's ban tables.
+    pub refresh_seconds: Option<u64>,
+}
+
+impl SettingsFile {
+    /// `later`'s keys over this file's.
+    fn overridden_by(self, later: SettingsFile) -> SettingsFile {
+        SettingsFile {
+            fail2ban_dir: later.fail2ban_dir.or(self.fail2ban_dir),
+            socket: later.socket.or(self.socket),
+            state_dir: later.state_dir.or(self.state_dir),
+            theme: later.theme.or(self.theme),
+            keymap: later.keymap.or(self.keymap),
+            refresh_seconds: later.refresh_seconds.or(self.refresh_seconds),
+        }
+    }
+}
+
+/// The files bantop reads, in order: the system's, then the user's (`$HOME`).
+pub fn settings_files() -> Vec<PathBuf> {
+    let mut files = vec![PathBuf::from("/etc/bantop/config.toml")];
+    if let Some(home) = std::env::var_os("HOME") {
+        files.push(Path::new(&home).join(".config/bantop/config.toml"));
+    }
+    files
+}
+
+/// Reads and merges `files`: missing ones are skipped, unreadable ones skipped with a warning
+/// (returned), and a malformed one is an error naming the file and line.
+pub fn load(files: &[PathBuf]) -> Result<(SettingsFile, Vec<String>), String> {
+    let mut merged = SettingsFile::default();
+    let mut warnings = Vec::new();
+    for path in files {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(error) => {
+                warnings.push(format!("{} not read: {error}", path.display()));
+                continue;
+            }
+        };
+        let file: SettingsFile =
+            toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        merged = merged.overridden_by(file);
+    }
+    Ok((merged, warnings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn later_files_win_and_errors_name_the_file() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let system = dir.path().join("system.toml");
+        let user = dir.path().join("user.toml");
+        std::fs::write(&system, "theme = \"light\"\nsocket = \"/run/a.sock\"\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&user, "theme = \"console\"\n").unwrap_or_else(|e| panic!("{e}"));
+        let (settings, warnings) = load(&[
+            system.clone(),
+            user.clone(),
+            dir.path().join("missing.toml"),
+        ])
+        .unwrap_or_default();
+        assert!(warnings.is_empty());
+        assert_eq!(settings.theme.as_deref(), Some("console"));
+        assert_eq!(settings.socket, Some(PathBuf::from("/run/a.sock")));
+        std::fs::write(&user, "theme = \"console\"\ncolour = \"red\"\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let error = load(std::slice::from_ref(&user)).err().unwrap_or_default();
+        assert!(
+            error.starts_with(&user.display().to_string())
+                && error.contains("line 2")
+                && error.contains("colour"),
+            "{error}"
+        );
+    }
+}
