@@ -101,3 +101,50 @@ fn without_a_socket_the_ui_is_read_only_and_says_why() {
         "nothing was written"
     );
 }
+
+#[test]
+fn locked_out_the_banner_and_one_key_get_the_operator_back_in() {
+    let server = PrivateServer::start();
+    server.client_text(&["set", "asterisk-wazo", "banip", "203.0.113.9"]);
+    let conf = server.conf().to_string_lossy().into_owned();
+    let state = server.state_dir().to_string_lossy().into_owned();
+    let env = [("SSH_CONNECTION", "203.0.113.9 40022 192.0.2.2 22")];
+    let tmux = Tmux::start_with_env(
+        "rescue",
+        100,
+        30,
+        &env,
+        &["--fail2ban-dir", &conf, "--state-dir", &state],
+    );
+    tmux.wait_for("the banner", Duration::from_secs(15), |s| {
+        s.contains(
+            "YOUR ADDRESS 203.0.113.9: banned in asterisk-wazo. R = unban + whitelist everywhere",
+        )
+    });
+    tmux.keys(&["R"]);
+    tmux.wait_for("the rescue plan", Duration::from_secs(5), |s| {
+        s.contains("fail2ban: unban 203.0.113.9")
+    });
+    tmux.keys(&["y"]);
+    tmux.wait_for("the result", Duration::from_secs(10), |s| {
+        s.contains("rescued 203.0.113.9")
+    });
+    assert!(
+        !server
+            .client_text(&["get", "asterisk-wazo", "banip"])
+            .contains("203.0.113.9")
+    );
+    for jail in ["asterisk-wazo", "wazo-provd"] {
+        assert!(
+            server
+                .client_text(&["get", jail, "ignoreip"])
+                .contains("203.0.113.9"),
+            "{jail}"
+        );
+    }
+    tmux.wait_for("the banner gone", Duration::from_secs(10), |s| {
+        !s.contains("YOUR ADDRESS")
+    });
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), "0");
+}

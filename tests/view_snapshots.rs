@@ -171,3 +171,21 @@ fn every_built_in_theme() {
         );
     }
 }
+
+#[test]
+fn the_operator_banned_shows_the_banner() {
+    let mut app = app_at_nine_and_a_half_minutes();
+    let operator = app.operators[0];
+    let ban = bantop::model::Ban {
+        jail: "sshd".into(),
+        ip: operator,
+        since: app.now,
+        until: Some(app.now + 600.0),
+        count: 1,
+        failures: 5,
+        evidence: vec![],
+        origin: bantop::model::BanOrigin::Jail,
+    };
+    app.apply(bantop::model::EngineEvent::Banned(ban));
+    insta::assert_snapshot!("operator_banned_80x24", render(&app, 80, 24));
+}

@@ -46,6 +46,15 @@ pub enum Command {
         /// Who, when, why.
         comment: String,
     },
+    /// Locked out: unban an address everywhere and whitelist it in every jail.
+    Rescue {
+        /// The address.
+        ip: IpAddr,
+        /// Every jail.
+        jails: Vec<String>,
+        /// Who, when, why.
+        comment: String,
+    },
     /// Pause or resume the demo's replay.
     TogglePause,
     /// Replay faster.
@@ -129,6 +138,26 @@ impl Command {
                     "write {WHITELIST_DROPIN} (atomically), so it survives a restart:"
                 ));
                 steps.extend(file.lines().map(|line| format!("  | {line}")));
+                steps
+            }
+            Command::Rescue { ip, jails, comment } => {
+                let mut steps = vec![format!(
+                    "fail2ban: unban {ip}  (every jail and its database)"
+                )];
+                let whitelist = Command::Whitelist {
+                    entry: IpNet::from(*ip),
+                    jails: jails.clone(),
+                    comment: comment.clone(),
+                };
+                steps.extend(
+                    whitelist
+                        .plan(PlanContext {
+                            simulated: false,
+                            ..context
+                        })
+                        .into_iter()
+                        .filter(|step| !step.contains("unbanip")),
+                );
                 steps
             }
             Command::TogglePause | Command::Faster | Command::Slower => Vec::new(),

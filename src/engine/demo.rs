@@ -343,6 +343,35 @@ impl DemoEngine {
                 events.push(EngineEvent::Posture(self.posture()));
                 events
             }
+            Command::Rescue { ip, jails, comment } => {
+                let mut events = Vec::new();
+                let all: Vec<String> = self
+                    .jails
+                    .iter()
+                    .map(|j| j.state.settings.name.clone())
+                    .chain(std::iter::once(MANUAL_JAIL.to_string()))
+                    .collect();
+                for jail in all {
+                    if let Some(state) = self.state_mut(&jail)
+                        && let Some(ban) = state.unban(ip)
+                    {
+                        events.push(EngineEvent::Unbanned {
+                            ban,
+                            reason: "rescue".to_string(),
+                        });
+                    }
+                }
+                self.firewall.delete(IpNet::from(ip));
+                events.extend(self.whitelist(IpNet::from(ip), jails, comment));
+                events.push(EngineEvent::ActionResult {
+                    ok: true,
+                    message: format!(
+                        "rescued {ip}: unbanned everywhere and whitelisted (simulated)"
+                    ),
+                });
+                events.push(EngineEvent::Posture(self.posture()));
+                events
+            }
             Command::TogglePause => {
                 self.clock.paused = !self.clock.paused;
                 vec![self.replay_event()]

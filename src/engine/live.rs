@@ -253,6 +253,51 @@ impl LiveEngine {
                 events.push(EngineEvent::Dropin(self.dropin_text()));
                 events
             }
+            Command::Rescue { ip, jails, comment } => {
+                let mut events = match self.server.unban_everywhere(ip).await {
+                    Ok(count) => vec![result(
+                        true,
+                        format!("unbanned {ip} everywhere ({count} ban(s) lifted)"),
+                    )],
+                    Err(error) => vec![result(false, error.to_string())],
+                };
+                match whitelist::whitelist(
+                    &self.fail2ban_dir,
+                    &mut self.server,
+                    ipnet::IpNet::from(ip),
+                    &jails,
+                    false,
+                    &comment,
+                )
+                .await
+                {
+                    Ok(steps) if steps.iter().all(|s| s.ok) => events.push(result(
+                        true,
+                        format!(
+                            "rescued {ip}: unbanned everywhere, whitelisted in {}",
+                            jails.join(", ")
+                        ),
+                    )),
+                    Ok(steps) => events.push(result(
+                        false,
+                        steps
+                            .iter()
+                            .find(|s| !s.ok)
+                            .map(|s| s.text.clone())
+                            .unwrap_or_default(),
+                    )),
+                    Err(error) => events.push(result(false, error)),
+                }
+                events.extend(jails.iter().map(|jail| {
+                    EngineEvent::Whitelisted(WhitelistEntry {
+                        jail: jail.clone(),
+                        entry: ip.to_string(),
+                        comment: comment.clone(),
+                    })
+                }));
+                events.push(EngineEvent::Dropin(self.dropin_text()));
+                events
+            }
             Command::TogglePause | Command::Faster | Command::Slower => Vec::new(),
         };
         events.extend(self.poll().await);

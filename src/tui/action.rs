@@ -36,6 +36,8 @@ pub enum Action {
     Whitelist,
     /// Ban the selected address by hand, for a chosen time.
     Ban,
+    /// Unban your own address everywhere and whitelist it (when it is banned or close).
+    Rescue,
     /// Confirm the open popup.
     Confirm,
     /// Close the open popup.
@@ -67,6 +69,7 @@ impl Action {
             Action::Unban => "unban",
             Action::Whitelist => "whitelist",
             Action::Ban => "ban",
+            Action::Rescue => "rescue yourself",
             Action::Confirm => "confirm",
             Action::Cancel => "cancel",
             Action::Pause => "pause/resume",

@@ -7,7 +7,7 @@ use crate::fail2ban::date::Zone;
 use crate::model::check::CheckItem;
 use crate::model::port::Port;
 use crate::model::{Ban, EngineEvent, History, JailSettings, LogEvent};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::net::IpAddr;
 
 /// How many events the events view keeps.
@@ -206,6 +206,8 @@ pub struct App {
     pub read_only: Option<String>,
     /// Log sources by jail and path, with their last state.
     pub sources: Vec<(String, String, String)>,
+    /// The operator's latest failure counts per jail: (count, maxretry, time).
+    pub operator_counts: BTreeMap<(String, IpAddr), (u32, u32, f64)>,
     /// Lines skipped because they could not be read.
     pub unparsed: u64,
     /// The sources those lines came from.
@@ -262,6 +264,7 @@ impl App {
             dropin: String::new(),
             read_only: None,
             sources: Vec::new(),
+            operator_counts: BTreeMap::new(),
             unparsed: 0,
             unparsed_sources: Vec::new(),
             replay: None,
@@ -324,6 +327,25 @@ impl App {
             .collect()
     }
 
+    /// One of the operator's addresses that is banned, or close to `maxretry` within its jail's
+    /// `findtime`, with what is wrong.
+    pub fn operator_alert(&self) -> Option<(IpAddr, String)> {
+        for ip in &self.operators {
+            let banned = self.banned_in(*ip);
+            if !banned.is_empty() {
+                return Some((*ip, format!("banned in {}", banned.join(", "))));
+            }
+        }
+        self.operator_counts
+            .iter()
+            .find_map(|((jail, ip), (count, maxretry, time))| {
+                let findtime = self.jail(jail).map_or(0.0, |j| j.settings.findtime as f64);
+                let close = u64::from(*count) * 5 >= u64::from(*maxretry) * 4
+                    && *time >= self.now - findtime;
+                close.then(|| (*ip, format!("{count} of {maxretry} failures in {jail}")))
+            })
+    }
+
     /// Whether `ip` is one of the operator's addresses.
     pub fn is_operator(&self, ip: IpAddr) -> bool {
         self.operators.contains(&ip)
@@ -343,6 +365,15 @@ impl App {
         match event {
             EngineEvent::Clock(now) => self.now = now,
             EngineEvent::Log(log) => {
+                if let (Some(ip), crate::model::EventKind::Counted { count, maxretry }) =
+                    (log.failure.ip, &log.kind)
+                    && self.operators.contains(&ip)
+                {
+                    self.operator_counts.insert(
+                        (log.failure.jail.clone(), ip),
+                        (*count, *maxretry, log.failure.time),
+                    );
+                }
                 let minute = (log.failure.time / 60.0).floor() as i64;
                 if let Some(panel) = self.jail_mut(&log.failure.jail) {
                     panel.failures += 1;

@@ -105,10 +105,13 @@ impl App {
                 };
                 self.selected_ban = 0;
             }
-            Action::Unban | Action::Whitelist | Action::Ban if self.read_only.is_some() => {
+            Action::Unban | Action::Whitelist | Action::Ban | Action::Rescue
+                if self.read_only.is_some() =>
+            {
                 let why = self.read_only.clone().unwrap_or_default();
                 self.status = Some((false, format!("read-only: {why}")));
             }
+            Action::Rescue => self.ask_rescue(),
             Action::Unban => self.ask_unban(),
             Action::Whitelist => self.ask_whitelist(),
             Action::Ban => self.ask_ban(),
@@ -305,6 +308,36 @@ impl App {
         });
     }
 
+    /// Unban and whitelist the operator's address that is in trouble (or the first one).
+    fn ask_rescue(&mut self) {
+        let Some(ip) = self
+            .operator_alert()
+            .map(|(ip, _)| ip)
+            .or_else(|| self.operators.first().copied())
+        else {
+            self.status = Some((
+                false,
+                "no address of yours is known (no SSH session)".to_string(),
+            ));
+            return;
+        };
+        let jails: Vec<String> = self
+            .jails
+            .iter()
+            .map(|j| j.settings.name.clone())
+            .filter(|j| j != MANUAL_JAIL)
+            .collect();
+        let comment = format!(
+            "operator's own address, rescued {}",
+            super::views::format_time(self.now, self.zone)
+        );
+        self.open_confirm(
+            format!("Rescue {ip}: unban everywhere, whitelist in every jail"),
+            Command::Rescue { ip, jails, comment },
+            None,
+        );
+    }
+
     fn ask_unban(&mut self) {
         let target = match self.view {
             View::Jails => self.selected_ban().map(|b| (b.jail.clone(), b.ip)),
@@ -373,6 +406,7 @@ impl App {
         let ip = match &command {
             Command::Unban { ip, .. } | Command::Ban { ip, .. } => Some(*ip),
             Command::Whitelist { entry, .. } => Some(entry.addr()),
+            Command::Rescue { ip, .. } => Some(*ip),
             _ => None,
         };
         let banned_in = ip.map(|ip| self.banned_in(ip)).unwrap_or_default();
@@ -634,6 +668,42 @@ mod tests {
                 ..
             }))
         ));
+    }
+
+    #[test]
+    fn an_operator_close_to_maxretry_gets_the_banner_and_r_rescues() {
+        let mut app = app();
+        app.apply(failure("192.0.2.10", 3));
+        assert_eq!(app.operator_alert(), None, "3 of 5 is not yet close");
+        app.apply(failure("192.0.2.10", 4));
+        assert_eq!(
+            app.operator_alert(),
+            Some((ip("192.0.2.10"), "4 of 5 failures in sshd".to_string()))
+        );
+        app.handle_key(key('R'));
+        let plan = match &app.popup {
+            Some(Popup::Confirm(confirm)) => confirm.plan.clone(),
+            other => panic!("expected a confirmation, got {other:?}"),
+        };
+        assert!(
+            plan.contains(&"fail2ban: unban 192.0.2.10  (every jail and its database)".to_string()),
+            "{plan:#?}"
+        );
+        assert!(
+            plan.contains(&"fail2ban: set sshd addignoreip 192.0.2.10".to_string()),
+            "{plan:#?}"
+        );
+        assert!(
+            matches!(app.handle_key(key('y')).as_slice(), [Command::Rescue { ip: rescued, .. }] if *rescued == ip("192.0.2.10"))
+        );
+        app.apply(EngineEvent::Banned(Ban {
+            ip: ip("192.0.2.10"),
+            ..ban("192.0.2.10")
+        }));
+        assert_eq!(
+            app.operator_alert().map(|(_, why)| why),
+            Some("banned in sshd".to_string())
+        );
     }
 
     #[test]

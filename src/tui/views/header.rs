@@ -12,7 +12,7 @@ use ratatui::widgets::{Paragraph, Sparkline};
 
 /// Title line plus one line per jail.
 pub fn height(app: &App) -> u16 {
-    1 + shown(app).count() as u16
+    1 + u16::from(app.operator_alert().is_some()) + shown(app).count() as u16
 }
 
 fn shown(app: &App) -> impl Iterator<Item = &JailPanel> {
@@ -64,8 +64,22 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Paragraph::new(Line::from(title)).style(theme.title),
         rows[0],
     );
+    let mut jail_rows = 1;
+    if let Some((ip, trouble)) = app.operator_alert() {
+        // The first thing an operator locked out must see, and the one key that helps.
+        let key = app
+            .keymap
+            .key_for(
+                crate::tui::action::Action::Rescue,
+                &[crate::tui::keymap::Context::Global],
+            )
+            .unwrap_or("R");
+        let text = format!(" YOUR ADDRESS {ip}: {trouble}. {key} = unban + whitelist everywhere ");
+        frame.render_widget(Paragraph::new(Line::styled(text, theme.danger)), rows[1]);
+        jail_rows = 2;
+    }
     let minute = (app.now / 60.0).floor() as i64;
-    for (panel, row) in shown(app).zip(rows.iter().skip(1)) {
+    for (panel, row) in shown(app).zip(rows.iter().skip(jail_rows)) {
         let [text_area, spark_area] =
             Layout::horizontal([Constraint::Length(44), Constraint::Min(0)]).areas(*row);
         let line = Line::from(vec![
