@@ -54,7 +54,7 @@ async fn main() -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     let Some(command) = cli.command.as_ref() else {
         let result = match ui() {
-            Ok(options) => bantop::tui::run_live(&fail2ban_dir, &socket, options)
+            Ok(options) => bantop::tui::run_live(&fail2ban_dir, &socket, &state_dir, options)
                 .await
                 .map(|()| bantop::commands::OK),
             Err(error) => Err(error),

@@ -13,7 +13,13 @@ fn live_ban_table_and_unban_through_the_keys() {
     let server = PrivateServer::start();
     server.client_text(&["set", "asterisk-wazo", "banip", "203.0.113.5"]);
     let conf = server.conf().to_string_lossy().into_owned();
-    let tmux = Tmux::start("live", 120, 40, &["--fail2ban-dir", &conf]);
+    let state = server.state_dir().to_string_lossy().into_owned();
+    let tmux = Tmux::start(
+        "live",
+        120,
+        40,
+        &["--fail2ban-dir", &conf, "--state-dir", &state],
+    );
     tmux.wait_for("the ban in the events", Duration::from_secs(15), |s| {
         s.contains("203.0.113.5") && s.contains(" BAN ")
     });
@@ -38,6 +44,16 @@ fn live_ban_table_and_unban_through_the_keys() {
     tmux.wait_for("the table without it", Duration::from_secs(10), |s| {
         !s.contains("││203.0.113.5 ")
     });
+    let audit = server.audit();
+    assert_eq!(
+        (
+            audit[0]["action"].as_str(),
+            audit[0]["target"].as_str(),
+            audit[0]["result"].as_str()
+        ),
+        (Some("unban"), Some("203.0.113.5"), Some("ok")),
+        "the TUI's actions are audited"
+    );
 
     // A ban made outside bantop appears by itself (the tables are read every 5 s).
     server.client_text(&["set", "wazo-provd", "banip", "198.51.100.9"]);
@@ -81,11 +97,19 @@ fn without_a_socket_the_ui_is_read_only_and_says_why() {
         .join("nothing.sock")
         .to_string_lossy()
         .into_owned();
+    let state = server.state_dir().to_string_lossy().into_owned();
     let tmux = Tmux::start(
         "readonly",
         120,
         40,
-        &["--fail2ban-dir", &conf, "--socket", &missing],
+        &[
+            "--fail2ban-dir",
+            &conf,
+            "--socket",
+            &missing,
+            "--state-dir",
+            &state,
+        ],
     );
     tmux.wait_for("the read-only banner", Duration::from_secs(10), |s| {
         s.contains("READ-ONLY: fail2ban is not running: no socket at")

@@ -3,10 +3,11 @@
 //! the audit log. A whitelist goes to the drop-in first (it must survive a restart), then live.
 //! Banning the operator's own address, loopback or a whitelisted one needs `--force`.
 
-use crate::engine::audit::{AuditEntry, AuditLog};
+use crate::engine::audit::{AuditLog, entry_now};
 use crate::engine::whitelist;
 use crate::fail2ban::jail_conf::read_jails;
 use crate::fail2ban::server::Fail2ban;
+use crate::model::AuditEntry;
 use ipnet::IpNet;
 use std::io::Write;
 use std::net::IpAddr;
@@ -53,7 +54,7 @@ pub async fn unban(
             let done = server.unban(jail, ip).await;
             audit(
                 places,
-                AuditEntry::now("unban", &ip.to_string(), &jails, &result_text(&done)),
+                entry_now("unban", &ip.to_string(), &jails, &result_text(&done)),
                 out,
             )?;
             if done? {
@@ -66,7 +67,7 @@ pub async fn unban(
             let done = server.unban_everywhere(ip).await;
             audit(
                 places,
-                AuditEntry::now("unban", &ip.to_string(), &jails, &result_text(&done)),
+                entry_now("unban", &ip.to_string(), &jails, &result_text(&done)),
                 out,
             )?;
             writeln!(out, "unbanned {ip} everywhere ({} ban(s) lifted)", done?)?;
@@ -117,7 +118,7 @@ pub async fn ban(
     let done = server.ban(jail, ip).await;
     audit(
         places,
-        AuditEntry::now(
+        entry_now(
             "ban",
             &ip.to_string(),
             &[jail.to_string()],
@@ -199,7 +200,7 @@ pub async fn whitelist(
     };
     audit(
         places,
-        AuditEntry::now(action, &request.entry.to_string(), &jails, &result),
+        entry_now(action, &request.entry.to_string(), &jails, &result),
         out,
     )?;
     for step in steps.map_err(anyhow::Error::msg)? {
@@ -254,7 +255,7 @@ pub async fn rescue(
     let result = if ok { "ok" } else { "some steps failed" };
     audit(
         places,
-        AuditEntry::now("rescue", &ip.to_string(), &jails, result),
+        entry_now("rescue", &ip.to_string(), &jails, result),
         out,
     )?;
     writeln!(

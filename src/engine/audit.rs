@@ -2,66 +2,68 @@
 //! `<state-dir>/audit.jsonl` with when, who (uid, `SUDO_USER`, tty, SSH address), what, on what,
 //! and how it went.
 
-use serde::{Deserialize, Serialize};
+use super::command::{Command, MANUAL_JAIL};
+use crate::model::{AuditEntry, EngineEvent};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Where the state lives when not told otherwise.
 pub const DEFAULT_STATE_DIR: &str = "/var/lib/bantop";
 
-/// One audited action.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AuditEntry {
-    /// Epoch seconds.
-    pub time: f64,
-    /// The real user id.
-    pub uid: u32,
-    /// Who ran sudo, if anyone.
-    pub sudo_user: Option<String>,
-    /// The terminal, if any.
-    pub tty: Option<String>,
-    /// The SSH client address, if any.
-    pub ssh: Option<String>,
-    /// `unban`, `ban`, `whitelist`, `unwhitelist`, `rescue`.
-    pub action: String,
-    /// The address or network.
-    pub target: String,
-    /// The jails concerned.
-    pub jails: Vec<String>,
-    /// `ok`, or what went wrong.
-    pub result: String,
+/// An entry for `action` on `target` by the current process's user, now.
+pub fn entry_now(action: &str, target: &str, jails: &[String], result: &str) -> AuditEntry {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let uid = status
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("Uid:")?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        })
+        .unwrap_or(u32::MAX);
+    let tty = std::fs::read_link("/proc/self/fd/0")
+        .ok()
+        .map(|p| p.display().to_string())
+        .filter(|p| p.starts_with("/dev/"));
+    AuditEntry {
+        time: chrono::Utc::now().timestamp_micros() as f64 / 1e6,
+        uid,
+        sudo_user: std::env::var("SUDO_USER").ok(),
+        tty,
+        ssh: super::operator::ssh_client_address().map(|ip| ip.to_string()),
+        action: action.to_string(),
+        target: target.to_string(),
+        jails: jails.to_vec(),
+        result: result.to_string(),
+    }
 }
 
-impl AuditEntry {
-    /// An entry for `action` on `target` by the current process's user, now.
-    pub fn now(action: &str, target: &str, jails: &[String], result: &str) -> Self {
-        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-        let uid = status
-            .lines()
-            .find_map(|l| {
-                l.strip_prefix("Uid:")?
-                    .split_whitespace()
-                    .next()?
-                    .parse()
-                    .ok()
-            })
-            .unwrap_or(u32::MAX);
-        let tty = std::fs::read_link("/proc/self/fd/0")
-            .ok()
-            .map(|p| p.display().to_string())
-            .filter(|p| p.starts_with("/dev/"));
-        AuditEntry {
-            time: chrono::Utc::now().timestamp_micros() as f64 / 1e6,
-            uid,
-            sudo_user: std::env::var("SUDO_USER").ok(),
-            tty,
-            ssh: super::operator::ssh_client_address().map(|ip| ip.to_string()),
-            action: action.to_string(),
-            target: target.to_string(),
-            jails: jails.to_vec(),
-            result: result.to_string(),
-        }
-    }
+/// The audit entry of a write command, from the result among the events it produced.
+pub fn entry_for(command: &Command, events: &[EngineEvent]) -> Option<AuditEntry> {
+    let (action, target, jails) = match command {
+        Command::Unban { jail, ip } => ("unban", ip.to_string(), vec![jail.clone()]),
+        Command::JailBan { jail, ip } => ("ban", ip.to_string(), vec![jail.clone()]),
+        Command::Ban { ip, .. } => ("ban", ip.to_string(), vec![MANUAL_JAIL.to_string()]),
+        Command::Whitelist { entry, jails, .. } => ("whitelist", entry.to_string(), jails.clone()),
+        Command::Rescue { ip, jails, .. } => ("rescue", ip.to_string(), jails.clone()),
+        Command::TogglePause | Command::Faster | Command::Slower => return None,
+    };
+    let outcome = events.iter().rev().find_map(|event| match event {
+        EngineEvent::ActionResult { ok, message } => Some(if *ok {
+            "ok".to_string()
+        } else {
+            message.clone()
+        }),
+        _ => None,
+    });
+    Some(entry_now(
+        action,
+        &target,
+        &jails,
+        &outcome.unwrap_or_else(|| "ok".to_string()),
+    ))
 }
 
 /// The audit log of a state directory.
@@ -119,7 +121,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let log = AuditLog::new(&dir.path().join("state"));
         for n in 0..3 {
-            log.record(&AuditEntry::now(
+            log.record(&entry_now(
                 "unban",
                 &format!("203.0.113.{n}"),
                 &["sshd".to_string()],

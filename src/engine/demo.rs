@@ -13,7 +13,7 @@ use crate::firewall::SimulatedFirewall;
 use crate::model::WhitelistEntry;
 use crate::model::check::CheckItem;
 use crate::model::port::Port;
-use crate::model::{BanOrigin, EngineEvent, JailSettings};
+use crate::model::{AuditEntry, BanOrigin, EngineEvent, JailSettings};
 use crate::ports::catalogue::{self, Owner};
 use crate::posture::{PostureInputs, run_checks};
 use crate::source::SourceLine;
@@ -73,6 +73,8 @@ pub struct DemoEngine {
     loops: u32,
     scenario: Scenario,
     ports: Vec<Port>,
+    /// The actions taken in this demo (simulated: kept in memory, not in an audit log).
+    actions: Vec<AuditEntry>,
 }
 
 impl DemoEngine {
@@ -134,6 +136,7 @@ impl DemoEngine {
             loops: 0,
             scenario,
             ports,
+            actions: Vec::new(),
         })
     }
 
@@ -282,8 +285,20 @@ impl DemoEngine {
         }
     }
 
-    /// Carries out an operator's command against the simulated backends.
+    /// Carries out an operator's command against the simulated backends, and keeps it in the
+    /// demo's list of actions.
     pub fn execute(&mut self, command: Command) -> Vec<EngineEvent> {
+        let mut events = self.carry_out(command.clone());
+        if let Some(entry) = super::audit::entry_for(&command, &events) {
+            self.actions.push(entry);
+            events.push(EngineEvent::Actions(
+                self.actions.iter().rev().take(10).rev().cloned().collect(),
+            ));
+        }
+        events
+    }
+
+    fn carry_out(&mut self, command: Command) -> Vec<EngineEvent> {
         let now = self.clock.now;
         match command {
             Command::Unban { jail, ip } => self.unban(&jail, ip),

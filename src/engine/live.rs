@@ -4,6 +4,7 @@
 //! commands carried out through fail2ban's socket and the whitelist drop-in. When the socket
 //! does not answer, everything is shown read-only with the reason, and retried.
 
+use super::audit::AuditLog;
 use super::command::Command;
 use super::pipeline::Pipeline;
 use super::whitelist;
@@ -23,6 +24,7 @@ use tokio::sync::mpsc;
 
 /// The live engine.
 pub struct LiveEngine {
+    audit: AuditLog,
     pipeline: Pipeline,
     fail2ban_dir: PathBuf,
     server: Fail2ban,
@@ -38,6 +40,7 @@ impl LiveEngine {
     pub fn load(
         fail2ban_dir: &Path,
         socket: &Path,
+        state_dir: &Path,
         operator: Option<IpAddr>,
     ) -> Result<Self, JailConfError> {
         let jails = read_jails(fail2ban_dir)?
@@ -45,6 +48,7 @@ impl LiveEngine {
             .map(|j| j.settings)
             .collect();
         Ok(LiveEngine {
+            audit: AuditLog::new(state_dir),
             pipeline: Pipeline::load(fail2ban_dir, Zone::Local)?,
             fail2ban_dir: fail2ban_dir.to_path_buf(),
             server: Fail2ban::new(socket),
@@ -106,7 +110,10 @@ impl LiveEngine {
     /// The first events: the drop-in, ports and posture, then the ban tables.
     pub async fn opening_events(&mut self) -> Vec<EngineEvent> {
         let ports = listening_ports(Path::new("/proc")).map_err(|e| e.to_string());
-        let mut events = vec![EngineEvent::Dropin(self.dropin_text())];
+        let mut events = vec![
+            EngineEvent::Dropin(self.dropin_text()),
+            EngineEvent::Actions(self.audit.recent(10)),
+        ];
         if let Ok(ports) = &ports {
             events.push(EngineEvent::Ports(ports.clone()));
         }
@@ -192,9 +199,21 @@ impl LiveEngine {
         Ok(bans)
     }
 
-    /// Carries out a command through fail2ban, then reads the tables again.
+    /// Carries out a command through fail2ban, audits it, then reads the tables again.
     pub async fn execute(&mut self, command: Command) -> Vec<EngineEvent> {
-        let mut events = match command {
+        let mut events = self.carry_out(command.clone()).await;
+        if let Some(entry) = super::audit::entry_for(&command, &events) {
+            if let Err(error) = self.audit.record(&entry) {
+                events.push(result(false, format!("done, but not audited: {error}")));
+            }
+            events.push(EngineEvent::Actions(self.audit.recent(10)));
+        }
+        events.extend(self.poll().await);
+        events
+    }
+
+    async fn carry_out(&mut self, command: Command) -> Vec<EngineEvent> {
+        match command {
             Command::Unban { jail, ip } => match self.server.unban(&jail, ip).await {
                 Ok(true) => vec![result(true, format!("unbanned {ip} in {jail}"))],
                 Ok(false) => vec![result(false, format!("{ip} was not banned in {jail}"))],
@@ -299,9 +318,7 @@ impl LiveEngine {
                 events
             }
             Command::TogglePause | Command::Faster | Command::Slower => Vec::new(),
-        };
-        events.extend(self.poll().await);
-        events
+        }
     }
 }
 

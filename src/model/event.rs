@@ -105,6 +105,8 @@ pub enum EngineEvent {
         /// The new state, in words.
         status: String,
     },
+    /// The most recent actions (audit log), oldest first.
+    Actions(Vec<super::audit::AuditEntry>),
     /// The listening sockets, assessed.
     Ports(Vec<Port>),
     /// The security checklist.

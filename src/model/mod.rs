@@ -1,6 +1,7 @@
 //! Plain data shared by every layer: failures, bans, jail settings, engine events.
 //! Nothing here does I/O or knows about the terminal.
 
+pub mod audit;
 pub mod ban;
 pub mod check;
 pub mod event;
@@ -10,6 +11,7 @@ pub mod port;
 pub mod summary;
 pub mod whitelist;
 
+pub use audit::AuditEntry;
 pub use ban::{Ban, BanOrigin};
 pub use event::{EngineEvent, EventKind, Failure, LogEvent};
 pub use history::History;

@@ -206,6 +206,8 @@ pub struct App {
     pub read_only: Option<String>,
     /// Log sources by jail and path, with their last state.
     pub sources: Vec<(String, String, String)>,
+    /// The most recent actions (from the audit log, or the demo's own list), oldest first.
+    pub recent_actions: Vec<crate::model::AuditEntry>,
     /// The operator's latest failure counts per jail: (count, maxretry, time).
     pub operator_counts: BTreeMap<(String, IpAddr), (u32, u32, f64)>,
     /// Lines skipped because they could not be read.
@@ -265,6 +267,7 @@ impl App {
             read_only: None,
             sources: Vec::new(),
             operator_counts: BTreeMap::new(),
+            recent_actions: Vec::new(),
             unparsed: 0,
             unparsed_sources: Vec::new(),
             replay: None,
@@ -421,6 +424,7 @@ impl App {
             EngineEvent::ActionResult { ok, message } => self.status = Some((ok, message)),
             EngineEvent::Connection { read_only } => self.read_only = read_only,
             EngineEvent::Dropin(text) => self.dropin = text,
+            EngineEvent::Actions(actions) => self.recent_actions = actions,
             EngineEvent::Source { jail, path, status } => match self
                 .sources
                 .iter_mut()

@@ -74,14 +74,16 @@ pub async fn run_demo(dir: &Path, speed: f64, options: UiOptions) -> anyhow::Res
     result
 }
 
-/// Opens the UI on the real server configured in `fail2ban_dir`, through `socket`.
+/// Opens the UI on the real server configured in `fail2ban_dir`, through `socket`, auditing
+/// actions in `state_dir`.
 pub async fn run_live(
     fail2ban_dir: &Path,
     socket: &Path,
+    state_dir: &Path,
     options: UiOptions,
 ) -> anyhow::Result<()> {
     let operators = crate::engine::operator::operator_addresses(Path::new("/var/run/utmp"));
-    let engine = LiveEngine::load(fail2ban_dir, socket, operators.first().copied())?;
+    let engine = LiveEngine::load(fail2ban_dir, socket, state_dir, operators.first().copied())?;
     let app = app::App::new(
         engine.jails(),
         options.keymap,

@@ -1,5 +1,5 @@
 //! The posture view: the security checklist, each item passed, warned or failed with its reason
-//! and its fix.
+//! and its fix, then the most recent actions (the audit log).
 
 use crate::model::check::Status;
 use crate::tui::app::App;
@@ -25,6 +25,34 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ]));
         if !item.fix.is_empty() {
             lines.push(Line::styled(format!("     fix: {}", item.fix), theme.muted));
+        }
+    }
+    if !app.recent_actions.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("Recent actions", theme.label));
+        for action in app.recent_actions.iter().rev() {
+            let who = action
+                .sudo_user
+                .clone()
+                .unwrap_or_else(|| format!("uid {}", action.uid));
+            let style = if action.result == "ok" {
+                theme.muted
+            } else {
+                theme.error
+            };
+            let jails = if action.jails.is_empty() {
+                String::new()
+            } else {
+                format!(" in {}", action.jails.join(", "))
+            };
+            let text = format!(
+                "  {} {} {}{jails} by {who}: {}",
+                crate::tui::views::format_time(action.time, app.zone),
+                action.action,
+                action.target,
+                action.result
+            );
+            lines.push(Line::styled(text, style));
         }
     }
     let failed = app
