@@ -297,3 +297,29 @@ fn the_demo_keeps_a_list_of_its_actions() {
         "replay keys are no actions"
     );
 }
+
+#[test]
+fn unwhitelist_takes_an_address_out_again() {
+    let mut engine = engine();
+    let operator = engine.operator();
+    let jails = vec!["sshd".to_string()];
+    engine.execute(Command::Whitelist {
+        entry: operator.into(),
+        jails: jails.clone(),
+        comment: "test".into(),
+    });
+    let events = engine.execute(Command::Unwhitelist {
+        entry: operator.into(),
+        jails,
+    });
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, EngineEvent::Dropin(text) if !text.contains("192.0.2.10"))),
+        "{events:?}"
+    );
+    let start = engine.now();
+    let later = engine.advance_to(start + 8.0 * 60.0);
+    let counted = later.iter().any(|e| matches!(e, EngineEvent::Log(log) if log.failure.ip == Some(operator) && log.failure.jail == "sshd" && matches!(log.kind, EventKind::Counted { .. })));
+    assert!(counted, "the operator's failures count again");
+}

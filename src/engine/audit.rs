@@ -47,6 +47,7 @@ pub fn entry_for(command: &Command, events: &[EngineEvent]) -> Option<AuditEntry
         Command::JailBan { jail, ip } => ("ban", ip.to_string(), vec![jail.clone()]),
         Command::Ban { ip, .. } => ("ban", ip.to_string(), vec![MANUAL_JAIL.to_string()]),
         Command::Whitelist { entry, jails, .. } => ("whitelist", entry.to_string(), jails.clone()),
+        Command::Unwhitelist { entry, jails } => ("unwhitelist", entry.to_string(), jails.clone()),
         Command::Rescue { ip, jails, .. } => ("rescue", ip.to_string(), jails.clone()),
         Command::TogglePause | Command::Faster | Command::Slower => return None,
     };

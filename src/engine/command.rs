@@ -46,6 +46,13 @@ pub enum Command {
         /// Who, when, why.
         comment: String,
     },
+    /// Take an address or network out of jails' ignore lists (drop-in, then live).
+    Unwhitelist {
+        /// What to take out.
+        entry: IpNet,
+        /// The jails.
+        jails: Vec<String>,
+    },
     /// Locked out: unban an address everywhere and whitelist it in every jail.
     Rescue {
         /// The address.
@@ -88,6 +95,35 @@ impl Command {
                 | Command::Ban { .. }
                 | Command::Whitelist { .. }
         )
+    }
+
+    /// The command that undoes this one, when there is one. An unban from bantop's own set
+    /// cannot be undone (its duration is gone), nor can a rescue (it is what lets you back in).
+    pub fn undo(&self) -> Option<Command> {
+        match self {
+            Command::Unban { jail, ip } if jail != MANUAL_JAIL => Some(Command::JailBan {
+                jail: jail.clone(),
+                ip: *ip,
+            }),
+            Command::JailBan { jail, ip } => Some(Command::Unban {
+                jail: jail.clone(),
+                ip: *ip,
+            }),
+            Command::Ban { ip, .. } => Some(Command::Unban {
+                jail: MANUAL_JAIL.to_string(),
+                ip: *ip,
+            }),
+            Command::Whitelist { entry, jails, .. } => Some(Command::Unwhitelist {
+                entry: *entry,
+                jails: jails.clone(),
+            }),
+            Command::Unwhitelist { entry, jails } => Some(Command::Whitelist {
+                entry: *entry,
+                jails: jails.clone(),
+                comment: "restored by undo".to_string(),
+            }),
+            _ => None,
+        }
     }
 
     /// The exact steps this command will carry out, one per line.
@@ -137,6 +173,19 @@ impl Command {
                 steps.push(format!(
                     "write {WHITELIST_DROPIN} (atomically), so it survives a restart:"
                 ));
+                steps.extend(file.lines().map(|line| format!("  | {line}")));
+                steps
+            }
+            Command::Unwhitelist { entry, jails } => {
+                let text = dropin::entry_text(*entry);
+                let file = jails.iter().fold(context.dropin.to_string(), |file, jail| {
+                    dropin::remove_entry(&file, jail, &text).unwrap_or(file)
+                });
+                let mut steps: Vec<String> = jails
+                    .iter()
+                    .map(|jail| format!("fail2ban: set {jail} delignoreip {text}"))
+                    .collect();
+                steps.push(format!("write {WHITELIST_DROPIN} (atomically):"));
                 steps.extend(file.lines().map(|line| format!("  | {line}")));
                 steps
             }
@@ -222,6 +271,66 @@ mod tests {
             }
             .plan(context("", &[]))[0]
                 .contains("ban6 { 2001:db8::5 }")
+        );
+    }
+
+    #[test]
+    fn every_write_but_rescue_has_its_undo() {
+        let ip: IpAddr = [203, 0, 113, 5].into();
+        let jails = vec!["sshd".to_string()];
+        let unban = Command::Unban {
+            jail: "sshd".into(),
+            ip,
+        };
+        assert_eq!(
+            unban.undo(),
+            Some(Command::JailBan {
+                jail: "sshd".into(),
+                ip
+            })
+        );
+        assert_eq!(unban.undo().and_then(|c| c.undo()), Some(unban));
+        let whitelist = Command::Whitelist {
+            entry: IpNet::from(ip),
+            jails: jails.clone(),
+            comment: String::new(),
+        };
+        assert_eq!(
+            whitelist.undo(),
+            Some(Command::Unwhitelist {
+                entry: IpNet::from(ip),
+                jails: jails.clone()
+            })
+        );
+        assert_eq!(
+            Command::Rescue {
+                ip,
+                jails,
+                comment: String::new()
+            }
+            .undo(),
+            None
+        );
+        assert_eq!(
+            Command::Unban {
+                jail: MANUAL_JAIL.into(),
+                ip
+            }
+            .undo(),
+            None
+        );
+        let plan = Command::Unwhitelist {
+            entry: IpNet::from(ip),
+            jails: vec!["sshd".into()],
+        }
+        .plan(context(
+            "[sshd]\nignoreip = %(known/ignoreip)s\n           203.0.113.5\n",
+            &[],
+        ));
+        assert_eq!(plan[0], "fail2ban: set sshd delignoreip 203.0.113.5");
+        assert!(
+            !plan.iter().skip(1).any(|l| l.contains("203.0.113.5")),
+            "{plan:#?}"
         );
     }
 

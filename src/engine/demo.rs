@@ -358,6 +358,34 @@ impl DemoEngine {
                 events.push(EngineEvent::Posture(self.posture()));
                 events
             }
+            Command::Unwhitelist { entry, jails } => {
+                for state in self
+                    .jails
+                    .iter_mut()
+                    .map(|j| &mut j.state)
+                    .filter(|s| jails.contains(&s.settings.name))
+                {
+                    state.settings.ignoreip.retain(|net| *net != entry);
+                }
+                let text = crate::fail2ban::dropin::entry_text(entry);
+                self.whitelist
+                    .retain(|w| !(jails.contains(&w.jail) && w.entry == text));
+                vec![
+                    EngineEvent::Unwhitelisted {
+                        entry: text.clone(),
+                        jails: jails.clone(),
+                    },
+                    EngineEvent::Dropin(crate::fail2ban::dropin::render(&self.whitelist)),
+                    EngineEvent::ActionResult {
+                        ok: true,
+                        message: format!(
+                            "took {text} out of the whitelist of {} (simulated)",
+                            jails.join(", ")
+                        ),
+                    },
+                    EngineEvent::Posture(self.posture()),
+                ]
+            }
             Command::Rescue { ip, jails, comment } => {
                 let mut events = Vec::new();
                 let all: Vec<String> = self

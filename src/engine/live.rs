@@ -272,6 +272,36 @@ impl LiveEngine {
                 events.push(EngineEvent::Dropin(self.dropin_text()));
                 events
             }
+            Command::Unwhitelist { entry, jails } => {
+                let text = crate::fail2ban::dropin::entry_text(entry);
+                let mut events = match whitelist::whitelist(
+                    &self.fail2ban_dir,
+                    &mut self.server,
+                    entry,
+                    &jails,
+                    true,
+                    "",
+                )
+                .await
+                {
+                    Ok(steps) if steps.iter().all(|s| s.ok) => vec![result(
+                        true,
+                        format!("took {text} out of the whitelist of {}", jails.join(", ")),
+                    )],
+                    Ok(steps) => vec![result(
+                        false,
+                        steps
+                            .iter()
+                            .find(|s| !s.ok)
+                            .map(|s| s.text.clone())
+                            .unwrap_or_default(),
+                    )],
+                    Err(error) => vec![result(false, error)],
+                };
+                events.push(EngineEvent::Unwhitelisted { entry: text, jails });
+                events.push(EngineEvent::Dropin(self.dropin_text()));
+                events
+            }
             Command::Rescue { ip, jails, comment } => {
                 let mut events = match self.server.unban_everywhere(ip).await {
                     Ok(count) => vec![result(

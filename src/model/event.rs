@@ -73,6 +73,13 @@ pub enum EngineEvent {
     },
     /// An address was added to a jail's ignore list (and to the drop-in).
     Whitelisted(WhitelistEntry),
+    /// An address or network was taken out of jails' ignore lists.
+    Unwhitelisted {
+        /// The entry as written.
+        entry: String,
+        /// The jails.
+        jails: Vec<String>,
+    },
     /// The result of an operator action, in words.
     ActionResult {
         /// Whether it succeeded.

@@ -38,6 +38,8 @@ pub enum Action {
     Ban,
     /// Unban your own address everywhere and whitelist it (when it is banned or close).
     Rescue,
+    /// Undo the last action (with a confirmation).
+    Undo,
     /// Confirm the open popup.
     Confirm,
     /// Close the open popup.
@@ -70,6 +72,7 @@ impl Action {
             Action::Whitelist => "whitelist",
             Action::Ban => "ban",
             Action::Rescue => "rescue yourself",
+            Action::Undo => "undo",
             Action::Confirm => "confirm",
             Action::Cancel => "cancel",
             Action::Pause => "pause/resume",

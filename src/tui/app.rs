@@ -206,6 +206,8 @@ pub struct App {
     pub read_only: Option<String>,
     /// Log sources by jail and path, with their last state.
     pub sources: Vec<(String, String, String)>,
+    /// The last write command sent, for undo.
+    pub last_command: Option<Command>,
     /// The most recent actions (from the audit log, or the demo's own list), oldest first.
     pub recent_actions: Vec<crate::model::AuditEntry>,
     /// The operator's latest failure counts per jail: (count, maxretry, time).
@@ -268,6 +270,7 @@ impl App {
             sources: Vec::new(),
             operator_counts: BTreeMap::new(),
             recent_actions: Vec::new(),
+            last_command: None,
             unparsed: 0,
             unparsed_sources: Vec::new(),
             replay: None,
@@ -424,6 +427,16 @@ impl App {
             EngineEvent::ActionResult { ok, message } => self.status = Some((ok, message)),
             EngineEvent::Connection { read_only } => self.read_only = read_only,
             EngineEvent::Dropin(text) => self.dropin = text,
+            EngineEvent::Unwhitelisted { entry, jails } => {
+                let nets = crate::fail2ban::jail_conf::parse_ignoreip(&entry).unwrap_or_default();
+                for panel in self
+                    .jails
+                    .iter_mut()
+                    .filter(|j| jails.contains(&j.settings.name))
+                {
+                    panel.settings.ignoreip.retain(|net| !nets.contains(net));
+                }
+            }
             EngineEvent::Actions(actions) => self.recent_actions = actions,
             EngineEvent::Source { jail, path, status } => match self
                 .sources

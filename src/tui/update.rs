@@ -112,6 +112,7 @@ impl App {
                 self.status = Some((false, format!("read-only: {why}")));
             }
             Action::Rescue => self.ask_rescue(),
+            Action::Undo => self.ask_undo(),
             Action::Unban => self.ask_unban(),
             Action::Whitelist => self.ask_whitelist(),
             Action::Ban => self.ask_ban(),
@@ -195,6 +196,7 @@ impl App {
             }
             (Popup::Confirm(confirm), Action::Confirm) => {
                 self.status = Some((true, format!("sent: {}", confirm.title)));
+                self.last_command = Some(confirm.command.clone());
                 return vec![confirm.command];
             }
             (popup, _) => self.popup = Some(popup),
@@ -308,6 +310,23 @@ impl App {
         });
     }
 
+    /// Offers the inverse of the last action, with its own confirmation.
+    fn ask_undo(&mut self) {
+        let Some(last) = self.last_command.clone() else {
+            self.status = Some((false, "nothing to undo".to_string()));
+            return;
+        };
+        let Some(inverse) = last.undo() else {
+            self.status = Some((false, "the last action cannot be undone".to_string()));
+            return;
+        };
+        let danger = match &inverse {
+            Command::JailBan { ip, .. } | Command::Ban { ip, .. } => self.ban_danger(*ip),
+            _ => None,
+        };
+        self.open_confirm("Undo the last action".to_string(), inverse, danger);
+    }
+
     /// Unban and whitelist the operator's address that is in trouble (or the first one).
     fn ask_rescue(&mut self) {
         let Some(ip) = self
@@ -407,6 +426,7 @@ impl App {
             Command::Unban { ip, .. } | Command::Ban { ip, .. } => Some(*ip),
             Command::Whitelist { entry, .. } => Some(entry.addr()),
             Command::Rescue { ip, .. } => Some(*ip),
+            Command::Unwhitelist { entry, .. } => Some(entry.addr()),
             _ => None,
         };
         let banned_in = ip.map(|ip| self.banned_in(ip)).unwrap_or_default();
@@ -703,6 +723,44 @@ mod tests {
         assert_eq!(
             app.operator_alert().map(|(_, why)| why),
             Some("banned in sshd".to_string())
+        );
+    }
+
+    #[test]
+    fn z_undoes_the_last_action_after_its_own_confirmation() {
+        let mut app = app();
+        assert!(app.handle_key(key('z')).is_empty());
+        assert_eq!(app.status, Some((false, "nothing to undo".to_string())));
+        app.apply(EngineEvent::Banned(ban("198.51.100.7")));
+        app.update(Action::NextView);
+        app.handle_key(key('u'));
+        app.handle_key(key('y'));
+        app.handle_key(key('z'));
+        assert!(matches!(
+            &app.popup,
+            Some(Popup::Confirm(Confirm {
+                command: Command::JailBan { .. },
+                ..
+            }))
+        ));
+        let sent = app.handle_key(key('y'));
+        assert_eq!(
+            sent,
+            vec![Command::JailBan {
+                jail: "sshd".into(),
+                ip: ip("198.51.100.7")
+            }]
+        );
+        app.handle_key(key('z'));
+        assert!(
+            matches!(
+                &app.popup,
+                Some(Popup::Confirm(Confirm {
+                    command: Command::Unban { .. },
+                    ..
+                }))
+            ),
+            "an undo can be undone"
         );
     }
 
