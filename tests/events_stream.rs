@@ -2,6 +2,8 @@
 //! rotated by rename + create, copytruncate and delete + recreate; `logpath` globs and a file
 //! that appears later; a real journal file written by systemd-journal-remote.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -366,11 +368,7 @@ fn sigterm_ends_the_stream_cleanly() {
 /// `nobody` (root ignores permissions), so it needs root.
 #[test]
 fn an_unreadable_log_is_reported_and_retried() {
-    let is_root = std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
-        s.lines()
-            .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
-    });
-    if !is_root {
+    if !common::is_root() {
         eprintln!("skipped: needs root to run bantop as another user");
         return;
     }

@@ -1,6 +1,8 @@
 //! `bantop ports`, `bantop check` and `bantop acl check` as an operator runs them: real
 //! sockets opened by the test, a machine without fail2ban, and Asterisk files on disk.
 
+mod common;
+
 use std::net::{Ipv6Addr, TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -275,11 +277,7 @@ fn acl_check_refuses_garbage() {
 /// an owner, with the reason. Needs root to switch to `nobody` (CI runs as root).
 #[test]
 fn ports_without_privileges_leave_the_owner_blank_with_a_reason() {
-    let is_root = std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
-        s.lines()
-            .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
-    });
-    if !is_root {
+    if !common::is_root() {
         eprintln!("skipped: needs root to run bantop as another user");
         return;
     }

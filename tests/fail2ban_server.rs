@@ -378,11 +378,7 @@ fn status_shows_the_evidence_of_a_ban_fail2ban_made_from_the_log() {
 /// the reason, and leaves no file behind. Runs bantop as `nobody`, which needs root.
 #[test]
 fn an_unwritable_configuration_gets_a_clear_error_and_no_file() {
-    let is_root = std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
-        s.lines()
-            .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
-    });
-    if !is_root {
+    if !common::is_root() {
         eprintln!("skipped: needs root to run bantop as another user");
         return;
     }

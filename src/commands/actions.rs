@@ -192,10 +192,7 @@ pub async fn whitelist(
     };
     let ok = steps.as_ref().is_ok_and(|steps| steps.iter().all(|s| s.ok));
     let result = match &steps {
-        Ok(steps) => steps
-            .iter()
-            .find(|s| !s.ok)
-            .map_or("ok".to_string(), |s| s.text.clone()),
+        Ok(steps) => whitelist::first_failure(steps).unwrap_or_else(|| "ok".to_string()),
         Err(error) => error.clone(),
     };
     audit(

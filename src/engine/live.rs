@@ -290,11 +290,7 @@ impl LiveEngine {
                     )],
                     Ok(steps) => vec![result(
                         false,
-                        steps
-                            .iter()
-                            .find(|s| !s.ok)
-                            .map(|s| s.text.clone())
-                            .unwrap_or_default(),
+                        whitelist::first_failure(&steps).unwrap_or_default(),
                     )],
                     Err(error) => vec![result(false, error)],
                 };
@@ -329,11 +325,7 @@ impl LiveEngine {
                     )),
                     Ok(steps) => events.push(result(
                         false,
-                        steps
-                            .iter()
-                            .find(|s| !s.ok)
-                            .map(|s| s.text.clone())
-                            .unwrap_or_default(),
+                        whitelist::first_failure(&steps).unwrap_or_default(),
                     )),
                     Err(error) => events.push(result(false, error)),
                 }

@@ -18,6 +18,11 @@ pub struct Step {
     pub ok: bool,
 }
 
+/// The text of the first step that failed, if any.
+pub fn first_failure(steps: &[Step]) -> Option<String> {
+    steps.iter().find(|s| !s.ok).map(|s| s.text.clone())
+}
+
 /// Whitelists `entry` in `jails` (or takes it out with `remove`), writing the drop-in under
 /// `fail2ban_dir`. Fails before any change when the drop-in cannot be read or written.
 pub async fn whitelist(

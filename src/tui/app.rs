@@ -352,6 +352,15 @@ impl App {
             })
     }
 
+    /// The jails fail2ban runs (all but bantop's own manual set).
+    pub fn fail2ban_jails(&self) -> Vec<String> {
+        self.jails
+            .iter()
+            .map(|j| j.settings.name.clone())
+            .filter(|j| j != crate::engine::command::MANUAL_JAIL)
+            .collect()
+    }
+
     /// Whether `ip` is one of the operator's addresses.
     pub fn is_operator(&self, ip: IpAddr) -> bool {
         self.operators.contains(&ip)

@@ -340,12 +340,7 @@ impl App {
             ));
             return;
         };
-        let jails: Vec<String> = self
-            .jails
-            .iter()
-            .map(|j| j.settings.name.clone())
-            .filter(|j| j != MANUAL_JAIL)
-            .collect();
+        let jails = self.fail2ban_jails();
         let comment = format!(
             "operator's own address, rescued {}",
             super::views::format_time(self.now, self.zone)
@@ -389,12 +384,7 @@ impl App {
             self.status = Some((false, "select an address to whitelist first".to_string()));
             return;
         };
-        let jails: Vec<String> = self
-            .jails
-            .iter()
-            .map(|j| j.settings.name.clone())
-            .filter(|j| j != MANUAL_JAIL)
-            .collect();
+        let jails = self.fail2ban_jails();
         let who = if self.is_operator(ip) {
             "operator's own address"
         } else {
