@@ -78,6 +78,23 @@ pub enum CliCommand {
         #[arg(long)]
         journal_file: Option<PathBuf>,
     },
+    /// A filter on a log file, like fail2ban-regex: FILTER is a name in <fail2ban-dir>/filter.d
+    /// or a path to a .conf, optionally with options (`sshd[mode=aggressive]`).
+    Regex {
+        /// The log file.
+        log: PathBuf,
+        /// The filter.
+        filter: String,
+        /// One JSON object per failure (lineno, fid, host, time, captures).
+        #[arg(long)]
+        json: bool,
+        /// The current time, epoch seconds (year inference, undated lines).
+        #[arg(long)]
+        now: Option<f64>,
+        /// Replace the filter's datepattern ({NONE}: the lines carry no date).
+        #[arg(long)]
+        datepattern: Option<String>,
+    },
     /// fail2ban's jails, bans with their expiry, ignore lists, and whether its socket answered.
     /// Exit status 1 when it did not.
     Status {

@@ -112,6 +112,23 @@ async fn main() -> ExitCode {
             };
             bantop::commands::events::run(request, &mut stdout).await
         }
+        CliCommand::Regex {
+            log,
+            filter,
+            json,
+            now,
+            datepattern,
+        } => {
+            let request = bantop::commands::regex::RegexRequest {
+                log: log.clone(),
+                filter: filter.clone(),
+                fail2ban_dir: fail2ban_dir.clone(),
+                now: *now,
+                datepattern: datepattern.clone(),
+                json: *json,
+            };
+            bantop::commands::regex::run(&request, &mut stdout)
+        }
         CliCommand::Status { json } => {
             let database = bantop::fail2ban::database::database_path(&fail2ban_dir);
             bantop::commands::status::run(&socket, database.as_deref(), *json, &mut stdout).await

@@ -6,6 +6,7 @@ pub mod actions;
 pub mod check;
 pub mod events;
 pub mod ports;
+pub mod regex;
 pub mod status;
 
 /// Exit status: done, nothing wrong.

@@ -24,6 +24,14 @@ pub enum ConfigError {
     /// A file is not valid ini.
     #[error(transparent)]
     Syntax(#[from] IniError),
+    /// Something wrong in a given file.
+    #[error("{}: {message}", path.display())]
+    InFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// `%(...)s` could not be resolved.
     #[error("[{section}] {key}: {message}")]
     Interpolation {

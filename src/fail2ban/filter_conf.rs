@@ -56,18 +56,26 @@ impl FilterConf {
             });
         }
         let config = Config::load(std::slice::from_ref(&path))?;
+        // Interpolation errors do not know their file: this filter is it.
+        let in_file = |error: ConfigError| match error {
+            ConfigError::Interpolation { .. } => ConfigError::InFile {
+                path: path.clone(),
+                message: error.to_string(),
+            },
+            other => other,
+        };
         let mut init: Section = parsed.options;
         let mut vars: Section = jail_vars.clone();
         vars.extend(init.clone());
         let mut combined = Section::new();
         for option in DEFINITION_OPTIONS {
-            if let Some(value) = config.get("Definition", option, &vars)? {
+            if let Some(value) = config.get("Definition", option, &vars).map_err(in_file)? {
                 combined.insert(option.to_string(), value);
             }
         }
         if config.has_section("Init") {
             for key in config.keys("Init") {
-                if let Some(value) = config.get("Init", key, &Section::new())? {
+                if let Some(value) = config.get("Init", key, &Section::new()).map_err(in_file)? {
                     init.entry(format!("known/{key}"))
                         .or_insert_with(|| value.clone());
                     init.entry(key.to_string()).or_insert(value);

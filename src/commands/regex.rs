@@ -1,0 +1,121 @@
+//! `bantop regex [--json] [--now EPOCH] [--datepattern PATTERN] LOG FILTER`: a filter on a log
+//! file, like fail2ban-regex. FILTER is a name in `<fail2ban-dir>/filter.d` or a path to a
+//! `.conf`, optionally with options (`sshd[mode=aggressive]`). With `--json`, one object per
+//! failure: `lineno`, `fid`, `host`, `time` and the captures under fail2ban's names; without,
+//! a summary (hits per failregex, lines matched and missed, time taken).
+
+use crate::fail2ban::config::Section;
+use crate::fail2ban::date::Zone;
+use crate::fail2ban::filter::Filter;
+use crate::fail2ban::filter_conf::FilterConf;
+use serde_json::{Map, Value, json};
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct RegexRequest {
+    /// The log file.
+    pub log: PathBuf,
+    /// The filter (name or path, with options).
+    pub filter: String,
+    /// fail2ban's configuration directory (for names).
+    pub fail2ban_dir: PathBuf,
+    /// The current time (epoch seconds) for year inference and undated lines.
+    pub now: Option<f64>,
+    /// Replaces the filter's `datepattern`.
+    pub datepattern: Option<String>,
+    /// JSON lines instead of the summary.
+    pub json: bool,
+}
+
+/// Runs the filter over the log and writes the result to `out`.
+pub fn run(request: &RegexRequest, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let filter_dir = request.fail2ban_dir.join("filter.d");
+    let mut conf = FilterConf::load(&request.filter, &filter_dir, &Section::new())?;
+    if let Some(pattern) = &request.datepattern {
+        conf.datepattern = Some(pattern.clone());
+    }
+    let mut filter = Filter::compile(&conf, Zone::Local)?;
+    let now = request
+        .now
+        .unwrap_or_else(|| chrono::Utc::now().timestamp() as f64);
+    let file = std::fs::File::open(&request.log)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", request.log.display()))?;
+    let start = Instant::now();
+    let (mut lines, mut matched) = (0u64, 0u64);
+    let mut hits = vec![0u64; conf.failregex.len()];
+    let mut reader = std::io::BufReader::new(file);
+    let mut raw = Vec::new();
+    while reader.read_until(b'\n', &mut raw)? > 0 {
+        lines += 1;
+        let line = String::from_utf8_lossy(&raw)
+            .trim_end_matches(['\n', '\r'])
+            .to_string();
+        raw.clear();
+        let Some(found) = filter.match_line(&line, None, now) else {
+            continue;
+        };
+        matched += 1;
+        if let Some(count) = hits.get_mut(found.fid) {
+            *count += 1;
+        }
+        if request.json {
+            let mut object: Map<String, Value> = found
+                .captures
+                .iter()
+                .map(|(k, v)| (k.clone(), json!(v)))
+                .collect();
+            object.insert("lineno".into(), json!(lines));
+            object.insert("fid".into(), json!(found.fid));
+            object.insert("host".into(), json!(found.host));
+            object.insert("time".into(), json!(found.time.unwrap_or(now)));
+            if writeln!(out, "{}", Value::Object(object)).is_err() {
+                return Ok(super::OK);
+            }
+        }
+    }
+    if !request.json {
+        write_summary(
+            out,
+            &conf,
+            &hits,
+            lines,
+            matched,
+            start.elapsed().as_secs_f64(),
+            &request.log,
+        )?;
+    }
+    Ok(super::OK)
+}
+
+fn write_summary(
+    out: &mut dyn Write,
+    conf: &FilterConf,
+    hits: &[u64],
+    lines: u64,
+    matched: u64,
+    seconds: f64,
+    log: &Path,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "Running tests\n=============\n\nUse   failregex filter file : {}\nUse         log file : {}\n",
+        conf.path.display(),
+        log.display()
+    )?;
+    writeln!(
+        out,
+        "Failregex: {matched} total\n|-  #) [# of hits] regular expression"
+    )?;
+    for (index, (regex, count)) in conf.failregex.iter().zip(hits).enumerate() {
+        writeln!(out, "|   {}) [{count}] {regex}", index + 1)?;
+    }
+    writeln!(
+        out,
+        "`-\n\nLines: {lines} lines, 0 ignored, {matched} matched, {} missed",
+        lines - matched
+    )?;
+    writeln!(out, "[processed in {seconds:.2} sec]")
+}

@@ -1,0 +1,103 @@
+//! `bantop regex` as fail2ban-regex's stand-in: one JSON object per failure with the line number,
+//! failregex index, host, time and captures; a summary without `--json`; a clear error for a
+//! filter it cannot read yet.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn bantop(args: &[&str]) -> Output {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo");
+    Command::new(env!("CARGO_BIN_EXE_bantop"))
+        .current_dir(&demo)
+        .env("TZ", "UTC")
+        .args(["--fail2ban-dir", "fail2ban", "regex"])
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn json_lines_for_each_failure() {
+    let output = bantop(&["--json", "logs/asterisk-fail2ban.log", "asterisk-wazo"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let failures: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_default())
+        .collect();
+    assert_eq!(failures.len(), 126, "fail2ban-regex finds 126 on this log");
+    let first = &failures[0];
+    assert_eq!(
+        (
+            first["host"].as_str(),
+            first["ip4"].as_str(),
+            first["fid"].as_u64()
+        ),
+        (Some("203.0.113.5"), Some("203.0.113.5"), Some(4))
+    );
+    assert!(first["lineno"].as_u64().is_some_and(|n| n > 1));
+    assert!(first["time"].as_f64().is_some_and(|t| t > 1.7e9));
+}
+
+#[test]
+fn a_summary_without_json_and_filters_by_path_with_options() {
+    let output = bantop(&[
+        "logs/wazo-provd-fail2ban.log",
+        "fail2ban/filter.d/wazo-provd.conf",
+    ]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("Lines: 56 lines, 0 ignored, 56 matched, 0 missed"),
+        "{text}"
+    );
+    assert!(text.contains("|   2) [") && text.contains("Sensitive file requested from <HOST>:"));
+    let journal = bantop(&[
+        "--json",
+        "--datepattern",
+        "{NONE}",
+        "--now",
+        "1768842000",
+        "logs/sshd.journal.json",
+        "sshd[logtype=journal]",
+    ]);
+    assert!(
+        journal.status.success(),
+        "{}",
+        String::from_utf8_lossy(&journal.stderr)
+    );
+}
+
+#[test]
+fn an_unsupported_datepattern_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let filter = dir.path().join("custom.conf");
+    std::fs::write(
+        &filter,
+        "[Definition]\nfailregex = from <HOST>\ndatepattern = ^%%Y-%%m-%%d %%H:%%M:%%S\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let output = bantop(&["logs/wazo-provd-fail2ban.log", &filter.to_string_lossy()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("custom.conf: datepattern") && stderr.contains("not supported yet"),
+        "{stderr}"
+    );
+    std::fs::write(
+        &filter,
+        "[Definition]\nfailregex = from <HOST>\ndatepattern = ^%Y\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let stderr = String::from_utf8_lossy(
+        &bantop(&["logs/wazo-provd-fail2ban.log", &filter.to_string_lossy()]).stderr,
+    )
+    .into_owned();
+    assert!(
+        stderr
+            .contains("custom.conf: [Definition] datepattern: '%' must be followed by '%' or '('"),
+        "a lone % names the file: {stderr}"
+    );
+}
