@@ -75,9 +75,9 @@ enum Template {
     Epoch,
 }
 
-const ISO: &str = r"(\d{4})[-/.](\d{2})[-/.](\d{2})(?:T| {1,2})(\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(?:\s*(Z|[+-]\d{2}:?\d{2}))?";
-const SYSLOG: &str = r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?";
-const EPOCH: &str = r"^\s*\[?(\d{10})(?:\.(\d+))?\b";
+const ISO: &str = r"([0-9]{4})[-/.]([0-9]{2})[-/.]([0-9]{2})(?:T| {1,2})([0-9]{2}):([0-9]{2}):([0-9]{2})(?:[.,]([0-9]+))?(?:[ \t]*(Z|[+-][0-9]{2}:?[0-9]{2}))?";
+const SYSLOG: &str = r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[ \t]+([0-9]{1,2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?";
+const EPOCH: &str = r"^[ \t]*\[?([0-9]{10})(?:\.([0-9]+))?\b";
 
 impl DateDetector {
     /// A detector for `datepattern` (`None`: fail2ban's defaults; `{^LN-BEG}`: defaults
