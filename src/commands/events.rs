@@ -6,7 +6,7 @@
 use crate::engine::pipeline::Pipeline;
 use crate::fail2ban::date::Zone;
 use crate::model::{EngineEvent, EventKind};
-use crate::source::watch::{SOURCE_BATCHES, SourceEvent, Start, follow_files};
+use crate::source::watch::{SOURCE_BATCHES, SourceEvent, follow_files};
 use serde_json::{Map, Value, json};
 use std::io::Write;
 use std::path::PathBuf;
@@ -41,20 +41,9 @@ pub async fn run(request: EventsRequest, out: &mut dyn Write) -> anyhow::Result<
     let now = now();
     let cutoff = now - pipeline.longest_findtime() as f64;
     let (tx, mut rx) = mpsc::channel::<Vec<SourceEvent>>(SOURCE_BATCHES);
-    let file_jails = pipeline
-        .file_jails(&Start::FromStart)
-        .into_iter()
-        .map(|mut jail| {
-            if !request.from_start
-                && let Some(time_of) = pipeline.time_reader(&jail.jail)
-            {
-                jail.start = Start::Backfill { cutoff, time_of };
-            }
-            jail
-        })
-        .collect();
-    tokio::spawn(follow_files(file_jails, tx.clone()));
     let since = (!request.from_start).then_some(cutoff);
+    let file_jails = pipeline.file_jails(since);
+    tokio::spawn(follow_files(file_jails, tx.clone()));
     for source in pipeline.journal_sources(since, request.journal_file.clone()) {
         tokio::spawn(source.follow(tx.clone()));
     }
@@ -68,7 +57,7 @@ pub async fn run(request: EventsRequest, out: &mut dyn Write) -> anyhow::Result<
             batch = rx.recv() => match batch {
                 Some(batch) => batch.into_iter().flat_map(|event| match event {
                     SourceEvent::Line(line) => pipeline.process(&line, self::now(), true),
-                    SourceEvent::Status { jail, path, status } => vec![EngineEvent::Source { jail, path, status: status_text(&status) }],
+                    SourceEvent::Status { jail, path, status } => vec![EngineEvent::Source { jail, path, status: status.describe() }],
                 }).collect(),
                 None => return Ok(super::OK),
             },
@@ -83,13 +72,6 @@ pub async fn run(request: EventsRequest, out: &mut dyn Write) -> anyhow::Result<
         if out.flush().is_err() {
             return Ok(super::OK);
         }
-    }
-}
-
-fn status_text(status: &crate::source::tail::SourceStatus) -> String {
-    match status {
-        crate::source::tail::SourceStatus::Error(message) => format!("error: {message}"),
-        other => other.name().to_string(),
     }
 }
 

@@ -86,17 +86,6 @@ fn set_name(ip: IpAddr) -> &'static str {
 }
 
 impl Command {
-    /// Whether the command changes the world (and so needs a confirmation).
-    pub fn writes(&self) -> bool {
-        matches!(
-            self,
-            Command::Unban { .. }
-                | Command::JailBan { .. }
-                | Command::Ban { .. }
-                | Command::Whitelist { .. }
-        )
-    }
-
     /// The command that undoes this one, when there is one. An unban from bantop's own set
     /// cannot be undone (its duration is gone), nor can a rescue (it is what lets you back in).
     pub fn undo(&self) -> Option<Command> {

@@ -303,12 +303,7 @@ impl DemoEngine {
         match command {
             Command::Unban { jail, ip } => self.unban(&jail, ip),
             Command::JailBan { jail, ip } => {
-                let Some(state) = self
-                    .jails
-                    .iter_mut()
-                    .map(|j| &mut j.state)
-                    .find(|s| s.settings.name == jail)
-                else {
+                let Some(state) = self.jail_mut(&jail) else {
                     return vec![EngineEvent::ActionResult {
                         ok: false,
                         message: format!("no jail named {jail:?}"),
@@ -434,14 +429,20 @@ impl DemoEngine {
         self.firewall.journal().last().cloned().unwrap_or_default()
     }
 
-    fn state_mut(&mut self, jail: &str) -> Option<&mut JailState> {
-        if jail == MANUAL_JAIL {
-            return Some(&mut self.manual);
-        }
+    /// A jail fail2ban would run (not bantop's manual set), by name.
+    fn jail_mut(&mut self, jail: &str) -> Option<&mut JailState> {
         self.jails
             .iter_mut()
             .map(|j| &mut j.state)
             .find(|s| s.settings.name == jail)
+    }
+
+    /// A jail by name, bantop's manual set included.
+    fn state_mut(&mut self, jail: &str) -> Option<&mut JailState> {
+        if jail == MANUAL_JAIL {
+            return Some(&mut self.manual);
+        }
+        self.jail_mut(jail)
     }
 
     fn unban(&mut self, jail: &str, ip: IpAddr) -> Vec<EngineEvent> {
@@ -479,12 +480,7 @@ impl DemoEngine {
         let mut events = Vec::new();
         let mut done = Vec::new();
         for jail in jails {
-            let Some(state) = self
-                .jails
-                .iter_mut()
-                .map(|j| &mut j.state)
-                .find(|s| s.settings.name == jail)
-            else {
+            let Some(state) = self.jail_mut(&jail) else {
                 events.push(EngineEvent::ActionResult {
                     ok: false,
                     message: format!("no jail named {jail:?}"),

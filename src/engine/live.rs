@@ -15,8 +15,7 @@ use crate::fail2ban::server::{Fail2ban, ServerBan};
 use crate::model::{Ban, BanOrigin, EngineEvent, JailSettings, WhitelistEntry};
 use crate::ports::listening_ports;
 use crate::posture::{PostureInputs, run_checks};
-use crate::source::tail::SourceStatus;
-use crate::source::watch::{SourceEvent, Start, follow_files};
+use crate::source::watch::{SourceEvent, follow_files};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -43,13 +42,12 @@ impl LiveEngine {
         state_dir: &Path,
         operator: Option<IpAddr>,
     ) -> Result<Self, JailConfError> {
-        let jails = read_jails(fail2ban_dir)?
-            .into_iter()
-            .map(|j| j.settings)
-            .collect();
+        // Read once: the jails shown and the pipeline that matches their logs.
+        let confs = read_jails(fail2ban_dir)?;
+        let jails = confs.iter().map(|c| c.settings.clone()).collect();
         Ok(LiveEngine {
             audit: AuditLog::new(state_dir),
-            pipeline: Pipeline::load(fail2ban_dir, Zone::Local)?,
+            pipeline: Pipeline::new(confs, fail2ban_dir, Zone::Local),
             fail2ban_dir: fail2ban_dir.to_path_buf(),
             server: Fail2ban::new(socket),
             database: database_path(fail2ban_dir),
@@ -70,17 +68,7 @@ impl LiveEngine {
     pub fn start_sources(&self) -> mpsc::Receiver<Vec<SourceEvent>> {
         let (tx, rx) = mpsc::channel(crate::source::watch::SOURCE_BATCHES);
         let cutoff = now() - self.pipeline.longest_findtime() as f64;
-        let files = self
-            .pipeline
-            .file_jails(&Start::FromStart)
-            .into_iter()
-            .map(|mut jail| {
-                if let Some(time_of) = self.pipeline.time_reader(&jail.jail) {
-                    jail.start = Start::Backfill { cutoff, time_of };
-                }
-                jail
-            })
-            .collect();
+        let files = self.pipeline.file_jails(Some(cutoff));
         tokio::spawn(follow_files(files, tx.clone()));
         for source in self.pipeline.journal_sources(Some(cutoff), None) {
             tokio::spawn(source.follow(tx.clone()));
@@ -97,11 +85,11 @@ impl LiveEngine {
                 // fail2ban bans; bantop counts to show how close each address is.
                 SourceEvent::Line(line) => self.pipeline.process(&line, now, false),
                 SourceEvent::Status { jail, path, status } => {
-                    let status = match status {
-                        SourceStatus::Error(message) => format!("error: {message}"),
-                        other => other.name().to_string(),
-                    };
-                    vec![EngineEvent::Source { jail, path, status }]
+                    vec![EngineEvent::Source {
+                        jail,
+                        path,
+                        status: status.describe(),
+                    }]
                 }
             })
             .collect()
@@ -117,14 +105,15 @@ impl LiveEngine {
         if let Ok(ports) = &ports {
             events.push(EngineEvent::Ports(ports.clone()));
         }
-        let socket = Some(self.server.socket().to_path_buf());
-        let inputs = PostureInputs::from_server(
-            self.fail2ban_dir.clone(),
-            socket,
-            PathBuf::from("/etc/asterisk"),
-            self.operator,
+        let inputs = PostureInputs {
+            fail2ban_dir: self.fail2ban_dir.clone(),
+            socket: Some(self.server.socket().to_path_buf()),
+            asterisk_dir: PathBuf::from("/etc/asterisk"),
+            operator: self.operator,
             ports,
-        );
+            jails: Ok(self.jails.clone()),
+            demo_recordings: None,
+        };
         events.push(EngineEvent::Posture(run_checks(&inputs)));
         events.extend(
             self.pipeline

@@ -3,7 +3,7 @@
 
 use super::jail_state::JailState;
 use crate::fail2ban::date::Zone;
-use crate::fail2ban::jail_conf::{JailConfError, read_jails};
+use crate::fail2ban::jail_conf::{JailConf, JailConfError, read_jails};
 use crate::fail2ban::{Filter, FilterError};
 use crate::model::summary::summarize;
 use crate::model::{Ban, EngineEvent, EventKind, Failure, JailSettings, LogEvent};
@@ -73,10 +73,15 @@ pub struct Pipeline {
 impl Pipeline {
     /// The enabled jails of `dir`; a jail whose filter fails is reported, not fatal.
     pub fn load(dir: &Path, zone: Zone) -> Result<Self, JailConfError> {
+        Ok(Self::new(read_jails(dir)?, dir, zone))
+    }
+
+    /// The jails of `confs` (read from `dir`), their filters compiled.
+    pub fn new(confs: Vec<JailConf>, dir: &Path, zone: Zone) -> Self {
         let mut jails = Vec::new();
         let mut problems = Vec::new();
         let own = crate::ports::procfs::local_addresses(Path::new("/proc"));
-        for mut conf in read_jails(dir)? {
+        for mut conf in confs {
             if conf.settings.ignoreself {
                 conf.settings
                     .ignoreip
@@ -95,7 +100,7 @@ impl Pipeline {
                 Err(error) => problems.push((conf.settings.name.clone(), error_text(&error))),
             }
         }
-        Ok(Pipeline { jails, problems })
+        Pipeline { jails, problems }
     }
 
     /// The jails' settings.
@@ -148,15 +153,22 @@ impl Pipeline {
             .collect()
     }
 
-    /// The file-backed jails (not `systemd`), starting as `start` says.
-    pub fn file_jails(&self, start: &Start) -> Vec<FileJail> {
+    /// The file-backed jails (not `systemd`): from `from` on (epoch seconds, found by a backfill
+    /// with the jail's own date reading), or whole files when `None`.
+    pub fn file_jails(&self, from: Option<f64>) -> Vec<FileJail> {
         self.jails
             .iter()
             .filter(|j| !j.state.settings.backend.trim().starts_with("systemd"))
-            .map(|j| FileJail {
-                jail: j.state.settings.name.clone(),
-                patterns: j.state.settings.logpath.clone(),
-                start: start.clone(),
+            .map(|j| {
+                let start = match (from, self.time_reader(&j.state.settings.name)) {
+                    (Some(cutoff), Some(time_of)) => Start::Backfill { cutoff, time_of },
+                    _ => Start::FromStart,
+                };
+                FileJail {
+                    jail: j.state.settings.name.clone(),
+                    patterns: j.state.settings.logpath.clone(),
+                    start,
+                }
             })
             .collect()
     }
@@ -176,7 +188,7 @@ impl Pipeline {
     }
 
     /// How to read a line's time with the jail's own filter (for the backfill).
-    pub fn time_reader(&self, jail: &str) -> Option<TimeOf> {
+    fn time_reader(&self, jail: &str) -> Option<TimeOf> {
         let filter = self
             .jails
             .iter()

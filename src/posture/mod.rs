@@ -78,11 +78,6 @@ pub fn run_checks(inputs: &PostureInputs) -> Vec<CheckItem> {
     items
 }
 
-/// The socket fail2ban.conf (and .local) names, or the default.
-fn socket_path(inputs: &PostureInputs) -> PathBuf {
-    server::socket_path(inputs.socket.as_deref(), &inputs.fail2ban_dir)
-}
-
 fn fail2ban_running(inputs: &PostureInputs) -> CheckItem {
     const NAME: &str = "fail2ban running";
     if inputs.demo_recordings.is_some() {
@@ -95,7 +90,7 @@ fn fail2ban_running(inputs: &PostureInputs) -> CheckItem {
         );
         return CheckItem::new(NAME, Status::Fail, reason, "apt-get install fail2ban");
     }
-    let socket = socket_path(inputs);
+    let socket = server::socket_path(inputs.socket.as_deref(), &inputs.fail2ban_dir);
     match std::fs::metadata(&socket) {
         Ok(meta) if meta.file_type().is_socket() => CheckItem::new(
             NAME,

@@ -50,6 +50,16 @@ impl SourceStatus {
     }
 }
 
+impl SourceStatus {
+    /// The state in words, with the reason of an error (`error: ...`).
+    pub fn describe(&self) -> String {
+        match self {
+            SourceStatus::Error(message) => format!("error: {message}"),
+            other => other.name().to_string(),
+        }
+    }
+}
+
 /// Where reading starts the first time the file is opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StartAt {
