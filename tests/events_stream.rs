@@ -429,3 +429,51 @@ fn an_unreadable_log_is_reported_and_retried() {
     });
     assert_eq!(numbers(&after), [7], "read once permitted");
 }
+
+#[test]
+fn text_output_without_json() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let log = dir.path().join("provd.log");
+    std::fs::write(&log, provd_line(5)).unwrap_or_else(|e| panic!("{e}"));
+    let conf = configuration(
+        dir.path(),
+        &format!(
+            "[sshd]\nenabled = false\n[asterisk-wazo]\nenabled = false\n[wazo-provd]\nlogpath = {}\nbackend = polling\nmaxretry = 1\n",
+            log.display()
+        ),
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bantop"))
+        .arg("--fail2ban-dir")
+        .arg(&conf)
+        .args(["events", "--from-start"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !seen.iter().any(|l: &String| l.contains(" BAN ")) && Instant::now() < deadline {
+        if let Ok(line) = lines.recv_timeout(Duration::from_millis(200)) {
+            seen.push(line);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        seen.iter()
+            .any(|l| l.contains("wazo-provd: ") && l.ends_with(": opened")),
+        "{seen:?}"
+    );
+    assert!(seen.iter().any(|l| l.contains(" wazo-provd 10.0.0.5 1/1 provisioning: sensitive file file-5.cfg")), "{seen:?}");
+    assert!(
+        seen.iter()
+            .any(|l| l.contains(" wazo-provd 10.0.0.5 BAN after 1 failures")),
+        "{seen:?}"
+    );
+}

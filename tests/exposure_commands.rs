@@ -314,3 +314,31 @@ fn ports_without_privileges_leave_the_owner_blank_with_a_reason() {
     );
     assert_eq!(entry["user"], "root");
 }
+
+#[test]
+fn check_as_text_gives_each_item_with_its_fix() {
+    let output = bantop(&[
+        "check",
+        "--fail2ban-dir",
+        "/nonexistent/fail2ban",
+        "--asterisk-dir",
+        &fixtures().to_string_lossy(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("FAIL  fail2ban running") && l.contains("not installed")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with("fix: apt-get install fail2ban")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("WARN  firewall not empty")),
+        "{text}"
+    );
+}
