@@ -102,25 +102,48 @@ pub enum CliCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Lift a ban: in one jail, or in every jail and fail2ban's database.
+    /// Lift a ban: in one jail, or everywhere (bantop's own nftables set, every jail and
+    /// fail2ban's database).
     Unban {
-        /// The address.
-        address: IpAddr,
-        /// Only in this jail.
+        /// The address (or a network banned in bantop's set).
+        #[arg(value_parser = parse_target)]
+        address: IpNet,
+        /// Only in this jail (`manual`: only bantop's set).
         #[arg(long)]
         jail: Option<String>,
     },
-    /// Ban an address in a jail through fail2ban, so the jail's own actions run.
+    /// Ban by hand in bantop's own nftables set (table inet bantop), for a while or for good;
+    /// saved in the state directory and restored after a reboot. With --jail: ban through
+    /// fail2ban instead, so the jail's own actions run.
     Ban {
-        /// The address.
-        address: IpAddr,
-        /// The jail (manual bans in bantop's own firewall set come with nftables support).
+        /// The address or network (CIDR).
+        #[arg(value_parser = parse_target)]
+        address: IpNet,
+        /// How long: 90, 10m, 2h, 1d, 1w (default: permanent). Not with --jail.
+        #[arg(long = "for", value_parser = parse_duration, conflicts_with = "jail")]
+        duration: Option<u64>,
+        /// Ban in this fail2ban jail instead (the jail's bantime and actions).
         #[arg(long)]
-        jail: String,
-        /// Ban even your own, loopback or a whitelisted address.
+        jail: Option<String>,
+        /// Ban even your own, loopback or a whitelisted address, or a range wider than /16
+        /// (IPv4) or /48 (IPv6).
         #[arg(long)]
         force: bool,
+        /// Why, kept with the saved ban.
+        #[arg(long)]
+        reason: Option<String>,
     },
+    /// Every nftables set and drop rule in the kernel (fail2ban's f2b-table, iptables-nft's
+    /// f2b-* chains, bantop's own), and the drift between fail2ban's bans and what the kernel
+    /// drops. Exit status 1 when they disagree.
+    Firewall {
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put the saved manual bans back into the kernel with their remaining time (after a
+    /// reboot or `nft flush ruleset`); also done when the TUI starts.
+    Restore,
     /// Locked out: unban ADDR everywhere and whitelist it in every jail, in one go, printing
     /// each step. Meant for the console.
     Rescue {
@@ -148,8 +171,8 @@ pub enum CliCommand {
     },
 }
 
-/// An address or a network without host bits; `/0` would switch the jails off.
-fn parse_whitelist_entry(text: &str) -> Result<IpNet, String> {
+/// An address or a network without host bits.
+fn parse_target(text: &str) -> Result<IpNet, String> {
     let net = match text.parse::<IpNet>() {
         Ok(net) => net,
         Err(_) => text
@@ -157,15 +180,31 @@ fn parse_whitelist_entry(text: &str) -> Result<IpNet, String> {
             .map(IpNet::from)
             .map_err(|_| format!("{text:?} is not an IP address or network"))?,
     };
-    if net.prefix_len() == 0 {
-        return Err(format!(
-            "{text}: whitelisting every address would switch the jails off"
-        ));
-    }
     if net.trunc() != net {
         return Err(format!(
             "{text} has host bits set: did you mean {}?",
             net.trunc()
+        ));
+    }
+    Ok(net)
+}
+
+/// A positive duration in seconds (`600`, `10m`, `1h30m`, `1d`, `1w`).
+fn parse_duration(text: &str) -> Result<u64, String> {
+    match crate::fail2ban::duration::parse_seconds(text)? {
+        seconds if seconds > 0 => Ok(seconds as u64),
+        _ => Err(format!(
+            "{text}: a ban lasts a positive time (leave --for out for a permanent ban)"
+        )),
+    }
+}
+
+/// An address or a network without host bits; `/0` would switch the jails off.
+fn parse_whitelist_entry(text: &str) -> Result<IpNet, String> {
+    let net = parse_target(text)?;
+    if net.prefix_len() == 0 {
+        return Err(format!(
+            "{text}: whitelisting every address would switch the jails off"
         ));
     }
     Ok(net)

@@ -3,6 +3,7 @@
 
 use bantop::cli::{AclCommand, Cli, CliCommand};
 use bantop::commands::actions::{self, Places, WhitelistRequest};
+use bantop::commands::firewall;
 use bantop::fail2ban::server::socket_path;
 use bantop::posture::PostureInputs;
 use bantop::tui::UiOptions;
@@ -138,13 +139,45 @@ async fn main() -> ExitCode {
         }
         CliCommand::Ban {
             address,
+            duration,
             jail,
             force,
+            reason,
         } => {
             let operators =
                 bantop::engine::operator::operator_addresses(Path::new("/var/run/utmp"));
-            actions::ban(places, *address, jail, *force, &operators, &mut stdout).await
+            match jail {
+                Some(jail) => {
+                    let single = address.prefix_len() == address.max_prefix_len();
+                    if single {
+                        actions::ban(
+                            places,
+                            address.addr(),
+                            jail,
+                            *force,
+                            &operators,
+                            &mut stdout,
+                        )
+                        .await
+                    } else {
+                        Err(anyhow::anyhow!(
+                            "fail2ban bans single addresses, not {address}: leave --jail out to ban the network in bantop's set"
+                        ))
+                    }
+                }
+                None => {
+                    let request = firewall::ManualBanRequest {
+                        net: *address,
+                        seconds: *duration,
+                        force: *force,
+                        reason: reason.as_deref(),
+                    };
+                    firewall::ban(places, request, &operators, &mut stdout).await
+                }
+            }
         }
+        CliCommand::Firewall { json } => firewall::show(places, *json, &mut stdout).await,
+        CliCommand::Restore => firewall::restore(places, &mut stdout),
         CliCommand::Whitelist {
             entry,
             jails,

@@ -4,9 +4,11 @@
 //! Banning the operator's own address, loopback or a whitelisted one needs `--force`.
 
 use crate::engine::audit::{AuditLog, entry_now};
+use crate::engine::command::MANUAL_JAIL;
 use crate::engine::whitelist;
 use crate::fail2ban::jail_conf::read_jails;
 use crate::fail2ban::server::Fail2ban;
+use crate::fail2ban::socket_client::ClientError;
 use crate::model::AuditEntry;
 use ipnet::IpNet;
 use std::io::Write;
@@ -25,7 +27,11 @@ pub struct Places<'a> {
 }
 
 /// Records an action in the audit log; a failure to do so is said, not fatal.
-fn audit(places: Places<'_>, entry: AuditEntry, out: &mut dyn Write) -> std::io::Result<()> {
+pub(super) fn audit(
+    places: Places<'_>,
+    entry: AuditEntry,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     match AuditLog::new(places.state_dir).record(&entry) {
         Ok(()) => Ok(()),
         Err(error) => writeln!(out, "warning: not audited: {error}"),
@@ -33,28 +39,55 @@ fn audit(places: Places<'_>, entry: AuditEntry, out: &mut dyn Write) -> std::io:
 }
 
 /// The outcome of a fallible step as the audit log's `result`.
-fn result_text<T, E: std::fmt::Display>(result: &Result<T, E>) -> String {
+pub(super) fn result_text<T, E: std::fmt::Display>(result: &Result<T, E>) -> String {
     match result {
         Ok(_) => "ok".to_string(),
         Err(error) => error.to_string(),
     }
 }
 
-/// Unbans `ip` in `jail`, or everywhere (every jail and fail2ban's database).
+/// An address as itself, a network in CIDR notation.
+pub(super) fn target_text(net: IpNet) -> String {
+    if net.prefix_len() == net.max_prefix_len() {
+        net.addr().to_string()
+    } else {
+        net.to_string()
+    }
+}
+
+/// Unbans `target` in `jail` (`manual`: bantop's set), or everywhere: bantop's set, every jail
+/// and fail2ban's database. fail2ban takes single addresses only.
 pub async fn unban(
     places: Places<'_>,
-    ip: IpAddr,
+    target: IpNet,
     jail: Option<&str>,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
-    let mut server = Fail2ban::new(places.socket);
+    let single = (target.prefix_len() == target.max_prefix_len()).then_some(target.addr());
     let jails: Vec<String> = jail.map(str::to_string).into_iter().collect();
-    match jail {
-        Some(jail) => {
+    let text = target_text(target);
+    if jail == Some(MANUAL_JAIL) {
+        let lifted = super::firewall::unban(places, target);
+        audit(
+            places,
+            entry_now("unban", &text, &jails, &result_text(&lifted)),
+            out,
+        )?;
+        super::firewall::write_unban(target, &lifted?, out)?;
+        return Ok(super::OK);
+    }
+    let mut server = Fail2ban::new(places.socket);
+    match (jail, single) {
+        (_, None) => {
+            anyhow::bail!(
+                "fail2ban bans single addresses, not {target}: use --jail manual for bantop's set"
+            )
+        }
+        (Some(jail), Some(ip)) => {
             let done = server.unban(jail, ip).await;
             audit(
                 places,
-                entry_now("unban", &ip.to_string(), &jails, &result_text(&done)),
+                entry_now("unban", &text, &jails, &result_text(&done)),
                 out,
             )?;
             if done? {
@@ -63,14 +96,32 @@ pub async fn unban(
                 writeln!(out, "{ip} was not banned in {jail}")?;
             }
         }
-        None => {
+        (None, Some(ip)) => {
+            let lifted = super::firewall::unban(places, target);
             let done = server.unban_everywhere(ip).await;
-            audit(
-                places,
-                entry_now("unban", &ip.to_string(), &jails, &result_text(&done)),
-                out,
-            )?;
-            writeln!(out, "unbanned {ip} everywhere ({} ban(s) lifted)", done?)?;
+            let result = match (&lifted, &done) {
+                (Err(error), _) => error.to_string(),
+                (_, Err(error)) => error.to_string(),
+                _ => "ok".to_string(),
+            };
+            audit(places, entry_now("unban", &text, &jails, &result), out)?;
+            let lifted_any = match lifted {
+                Ok(lifted) => {
+                    super::firewall::write_unban(target, &lifted, out)?;
+                    !lifted.is_empty()
+                }
+                Err(error) => {
+                    writeln!(out, "bantop's set: {error}")?;
+                    false
+                }
+            };
+            match done {
+                Ok(count) => writeln!(out, "unbanned {ip} everywhere ({count} ban(s) lifted)")?,
+                Err(error @ ClientError::NotRunning { .. }) if lifted_any => {
+                    writeln!(out, "{error}: no ban to lift there")?
+                }
+                Err(error) => return Err(error.into()),
+            }
         }
     }
     Ok(super::OK)

@@ -5,6 +5,7 @@ pub mod acl;
 pub mod actions;
 pub mod check;
 pub mod events;
+pub mod firewall;
 pub mod ports;
 pub mod regex;
 pub mod status;

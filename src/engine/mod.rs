@@ -9,6 +9,7 @@ pub mod command;
 pub mod demo;
 pub mod jail_state;
 pub mod live;
+pub mod manual_bans;
 pub mod operator;
 pub mod pipeline;
 pub mod runner;

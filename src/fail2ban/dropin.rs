@@ -180,6 +180,12 @@ pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
             format!("bantop would write an unreadable file: {e}"),
         )
     })?;
+    write_file_atomically(path, text.as_bytes())
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync, rename,
+/// fsync of the directory. A reader sees the old file or the new one, never half of one.
+pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
@@ -191,7 +197,7 @@ pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
             .write(true)
             .create_new(true)
             .open(&temporary)?;
-        file.write_all(text.as_bytes())?;
+        file.write_all(bytes)?;
         file.sync_all()?;
         std::fs::rename(&temporary, path)?;
         std::fs::File::open(dir)?.sync_all()

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod ban;
 pub mod check;
 pub mod event;
+pub mod firewall;
 pub mod history;
 pub mod jail;
 pub mod port;

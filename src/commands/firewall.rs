@@ -1,0 +1,331 @@
+//! Manual bans in bantop's own nftables set (`bantop ban ADDR|CIDR [--for D]`, the set's part of
+//! `bantop unban`, `bantop restore`) and `bantop firewall`: every set and drop rule in the
+//! kernel, with the drift between fail2ban's bans and what the kernel drops.
+
+use super::actions::{Places, audit, result_text, target_text};
+use crate::engine::audit::entry_now;
+use crate::engine::command::MANUAL_JAIL;
+use crate::engine::manual_bans::{ManualBanError, ManualBans};
+use crate::fail2ban::duration::format_seconds;
+use crate::fail2ban::jail_conf::{parse_ignoreip, read_jails};
+use crate::fail2ban::server::Fail2ban;
+use crate::firewall::kernel;
+use crate::model::firewall::{Drift, KernelFirewall, drift};
+use ipnet::IpNet;
+use serde::Serialize;
+use std::io::Write;
+use std::net::IpAddr;
+
+/// Widest network a manual ban takes without `--force`, per family.
+const WIDEST_V4: u8 = 16;
+const WIDEST_V6: u8 = 48;
+
+/// Why banning `net` could lock someone out or hit far more than meant, if it could.
+pub fn manual_ban_danger(
+    net: IpNet,
+    operators: &[IpAddr],
+    whitelisted: &[(String, IpNet)],
+) -> Option<String> {
+    if let Some(own) = operators.iter().find(|ip| net.contains(*ip)) {
+        return Some(format!(
+            "{net} holds {own}, your own address (your SSH session or a logged-in user)"
+        ));
+    }
+    let loopback: [IpNet; 2] = [
+        IpNet::from(IpAddr::from([127, 0, 0, 0])).trunc(),
+        IpNet::from(IpAddr::from(std::net::Ipv6Addr::LOCALHOST)),
+    ];
+    if net.addr().is_loopback()
+        || net.addr().is_unspecified()
+        || loopback.iter().any(|l| net.contains(&l.addr()))
+    {
+        return Some(format!("{net} is (or holds) this machine itself"));
+    }
+    if let Some((jail, entry)) = whitelisted
+        .iter()
+        .find(|(_, entry)| entry.contains(&net.addr()) || net.contains(entry))
+    {
+        return Some(format!("{net} overlaps {entry}, whitelisted in {jail}"));
+    }
+    let widest = if net.addr().is_ipv4() {
+        WIDEST_V4
+    } else {
+        WIDEST_V6
+    };
+    if net.prefix_len() < widest {
+        return Some(format!(
+            "{net} is wider than /{widest}: {} addresses",
+            addresses_in(net)
+        ));
+    }
+    None
+}
+
+fn addresses_in(net: IpNet) -> String {
+    let bits = u32::from(net.max_prefix_len() - net.prefix_len());
+    if bits < 64 {
+        (1u64 << bits).to_string()
+    } else {
+        format!("2^{bits}")
+    }
+}
+
+/// Every whitelisted entry per jail: fail2ban's live ignore lists when its socket answers,
+/// else the configuration files.
+async fn whitelisted(places: Places<'_>) -> Vec<(String, IpNet)> {
+    let mut server = Fail2ban::new(places.socket);
+    if let Ok(jails) = server.jails().await {
+        let mut entries = Vec::new();
+        for jail in jails {
+            let list = server.ignore_list(&jail).await.unwrap_or_default();
+            for net in parse_ignoreip(&list.join(" ")).unwrap_or_default() {
+                entries.push((jail.clone(), net));
+            }
+        }
+        return entries;
+    }
+    read_jails(places.fail2ban_dir)
+        .unwrap_or_default()
+        .into_iter()
+        .flat_map(|jail| {
+            let name = jail.settings.name.clone();
+            jail.settings
+                .ignoreip
+                .into_iter()
+                .map(move |net| (name.clone(), net))
+        })
+        .collect()
+}
+
+/// What to ban by hand.
+#[derive(Debug, Clone, Copy)]
+pub struct ManualBanRequest<'a> {
+    /// The address or network.
+    pub net: IpNet,
+    /// Seconds; `None`: permanent.
+    pub seconds: Option<u64>,
+    /// Ban even a dangerous target.
+    pub force: bool,
+    /// Why.
+    pub reason: Option<&'a str>,
+}
+
+/// Bans by hand in bantop's set, saved for restore. Refused for the operator's own, loopback,
+/// whitelisted and too-wide targets unless forced.
+pub async fn ban(
+    places: Places<'_>,
+    request: ManualBanRequest<'_>,
+    operators: &[IpAddr],
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let net = request.net;
+    let whitelist = whitelisted(places).await;
+    if let Some(danger) = manual_ban_danger(net, operators, &whitelist)
+        && !request.force
+    {
+        anyhow::bail!("refused: {danger}; add --force to ban it anyway");
+    }
+    let bans = ManualBans::new(places.state_dir);
+    let done = bans.ban(net, request.seconds, request.reason.unwrap_or(""), now());
+    let jails = [MANUAL_JAIL.to_string()];
+    audit(
+        places,
+        entry_now("ban", &target_text(net), &jails, &result_text(&done)),
+        out,
+    )?;
+    let outcome = done?;
+    for old in outcome.replaced {
+        writeln!(out, "replaced {old} in bantop's set")?;
+    }
+    let how_long = request.seconds.map_or("permanently".to_string(), |s| {
+        format!("for {}", format_seconds(s as i64))
+    });
+    writeln!(
+        out,
+        "banned {} {how_long} in nftables table inet bantop (saved in {})",
+        target_text(net),
+        bans.path().display()
+    )?;
+    Ok(super::OK)
+}
+
+/// Lifts manual bans of `target` from bantop's set (and its saved copy).
+pub fn unban(places: Places<'_>, target: IpNet) -> Result<Vec<IpNet>, ManualBanError> {
+    ManualBans::new(places.state_dir).unban(target)
+}
+
+/// Says what [`unban`] lifted.
+pub fn write_unban(target: IpNet, lifted: &[IpNet], out: &mut dyn Write) -> std::io::Result<()> {
+    if lifted.is_empty() {
+        writeln!(
+            out,
+            "bantop's set: {} was not banned there",
+            target_text(target)
+        )?;
+    }
+    for net in lifted {
+        writeln!(out, "bantop's set: unbanned {}", target_text(*net))?;
+    }
+    Ok(())
+}
+
+/// Puts saved manual bans back into the kernel with their remaining time.
+pub fn restore(places: Places<'_>, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let report = ManualBans::new(places.state_dir).restore(now())?;
+    for (net, left) in &report.restored {
+        let left = left.map_or("permanent".to_string(), |s| {
+            format!("{} left", format_seconds(s as i64))
+        });
+        writeln!(out, "restored {} ({left})", target_text(*net))?;
+    }
+    for net in &report.expired {
+        writeln!(out, "expired: {}", target_text(*net))?;
+    }
+    writeln!(
+        out,
+        "{} restored, {} already in place, {} expired",
+        report.restored.len(),
+        report.present,
+        report.expired.len()
+    )?;
+    Ok(super::OK)
+}
+
+fn now() -> f64 {
+    chrono::Utc::now().timestamp_millis() as f64 / 1000.0
+}
+
+/// `bantop firewall --json`.
+#[derive(Debug, Serialize)]
+struct FirewallReport {
+    kernel: KernelFirewall,
+    fail2ban: Option<String>,
+    drift: Vec<Drift>,
+}
+
+/// Reads every set and drop rule in the kernel, asks fail2ban for its bans, and reports both
+/// with the drift between them. Exit status 1 when there is drift.
+pub async fn show(places: Places<'_>, json: bool, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let kernel = kernel::read().map_err(|e| anyhow::anyhow!("nftables: read the ruleset: {e}"))?;
+    let mut server = Fail2ban::new(places.socket);
+    let (bans, fail2ban) = match server.jails().await {
+        Ok(jails) => {
+            let mut bans = Vec::new();
+            for jail in jails {
+                for ban in server.bans(&jail).await.unwrap_or_default() {
+                    if let Ok(ip) = ban.ip.parse::<IpAddr>() {
+                        bans.push((jail.clone(), ip));
+                    }
+                }
+            }
+            (bans, None)
+        }
+        Err(error) => (
+            Vec::new(),
+            Some(format!("not compared with fail2ban: {error}")),
+        ),
+    };
+    let drift = drift(&bans, &kernel);
+    let attention = !drift.is_empty();
+    if json {
+        let report = FirewallReport {
+            kernel,
+            fail2ban,
+            drift,
+        };
+        serde_json::to_writer_pretty(&mut *out, &report)?;
+        writeln!(out)?;
+    } else {
+        write_text(&kernel, fail2ban.as_deref(), &drift, out)?;
+    }
+    Ok(if attention {
+        super::ATTENTION
+    } else {
+        super::OK
+    })
+}
+
+fn write_text(
+    kernel: &KernelFirewall,
+    fail2ban: Option<&str>,
+    drift: &[Drift],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    for set in &kernel.sets {
+        let used = if set.dropped_by.is_empty() {
+            "no rule drops from it".to_string()
+        } else {
+            format!("dropped by {}", set.dropped_by.join(", "))
+        };
+        writeln!(
+            out,
+            "set {} {} {} ({} elements; {used})",
+            set.family,
+            set.table,
+            set.name,
+            set.elements.len()
+        )?;
+        for element in &set.elements {
+            let expires = element
+                .expires_in
+                .map(|s| format!("  expires in {}", format_seconds(s.ceil() as i64)))
+                .unwrap_or_default();
+            writeln!(out, "  {}{expires}", element.net)?;
+        }
+    }
+    for rule in &kernel.chain_drops {
+        writeln!(
+            out,
+            "chain {} {} {}: drops {}",
+            rule.family, rule.table, rule.chain, rule.source
+        )?;
+    }
+    if let Some(note) = fail2ban {
+        writeln!(out, "{note}")?;
+    }
+    for item in drift {
+        match item {
+            Drift::NotEnforced { jail, ip } => writeln!(
+                out,
+                "drift: fail2ban has {ip} banned in {jail}, but the kernel does not drop it"
+            )?,
+            Drift::UnknownToFail2ban { net, place } => writeln!(
+                out,
+                "drift: the kernel drops {net} ({place}), but no jail has it banned"
+            )?,
+        }
+    }
+    if drift.is_empty() && fail2ban.is_none() {
+        writeln!(
+            out,
+            "no drift: every fail2ban ban is enforced by the kernel, and only those"
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn net(text: &str) -> IpNet {
+        text.parse().unwrap_or_else(|_| panic!("{text}"))
+    }
+
+    #[test]
+    fn dangerous_manual_bans_say_why() {
+        let me: IpAddr = [198, 51, 100, 7].into();
+        let white = vec![("sshd".to_string(), net("192.0.2.0/24"))];
+        let danger = |text: &str| manual_ban_danger(net(text), &[me], &white);
+        assert!(danger("198.51.100.0/24").is_some_and(|d| d.contains("your own address")));
+        assert!(danger("127.0.0.1/32").is_some_and(|d| d.contains("this machine")));
+        assert!(danger("::1/128").is_some_and(|d| d.contains("this machine")));
+        assert!(danger("192.0.2.9/32").is_some_and(|d| d.contains("whitelisted in sshd")));
+        assert!(danger("192.0.0.0/22").is_some_and(|d| d.contains("whitelisted")));
+        assert!(danger("10.0.0.0/8").is_some_and(|d| d.contains("16777216 addresses")));
+        assert!(danger("2001:db8::/32").is_some_and(|d| d.contains("wider than /48")));
+        assert_eq!(danger("203.0.113.0/24"), None);
+        assert_eq!(danger("10.20.0.0/16"), None);
+        assert_eq!(danger("2001:db8:1::/48"), None);
+    }
+}
