@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod fail2ban;
+pub mod netns;
 pub mod tmux;
 
 /// Whether the tests run as root (needed to run bantop as another user).

@@ -1,0 +1,308 @@
+//! bantop's own nftables table in a fresh network namespace (`unshare -rn`, no host root):
+//! timed bans written over netlink and read back with `nft -j`, refusals, traffic from a banned
+//! source really dropped, expiry, restore after `nft flush ruleset`, and the kernel's view of
+//! fail2ban's sets and chains compared with a real fail2ban-server.
+
+mod common;
+
+use common::fail2ban::PrivateServer;
+use common::netns::Namespace;
+use serde_json::Value;
+use std::process::Output;
+use std::time::Duration;
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn succeeds(output: Output) -> String {
+    assert!(output.status.success(), "{}", text(&output));
+    text(&output)
+}
+
+/// The `elem` object of a timed element, or the bare value of an untimed one.
+fn element_value(element: &Value) -> (String, Option<i64>) {
+    match element.get("elem") {
+        Some(timed) => (value_text(&timed["val"]), timed["timeout"].as_i64()),
+        None => (value_text(element), None),
+    }
+}
+
+fn value_text(value: &Value) -> String {
+    match value.get("prefix") {
+        Some(prefix) => format!(
+            "{}/{}",
+            prefix["addr"].as_str().unwrap_or(""),
+            prefix["len"]
+        ),
+        None => value.as_str().unwrap_or("").to_string(),
+    }
+}
+
+#[test]
+fn timed_ban_unban_and_refusals_in_a_fresh_namespace() {
+    let ns = Namespace::new();
+    succeeds(ns.bantop(&["ban", "192.0.2.77", "--for", "10m"]));
+    let elements: Vec<_> = ns
+        .elements("inet", "bantop", "ban4")
+        .iter()
+        .map(element_value)
+        .collect();
+    assert_eq!(elements, vec![("192.0.2.77".to_string(), Some(600))]);
+    let chain = ns.ok("nft", &["list", "chain", "inet", "bantop", "input"]);
+    assert!(chain.contains("hook input priority filter - 10"), "{chain}");
+    assert!(chain.contains("ip saddr @ban4 counter"), "{chain}");
+    assert!(chain.contains("ip6 saddr @ban6 counter"), "{chain}");
+
+    let unban = succeeds(ns.bantop(&["unban", "192.0.2.77"]));
+    assert!(
+        unban.contains("bantop's set: unbanned 192.0.2.77"),
+        "{unban}"
+    );
+    assert!(ns.elements("inet", "bantop", "ban4").is_empty());
+
+    let wide = ns.bantop(&["ban", "10.0.0.0/8"]);
+    assert!(!wide.status.success());
+    assert!(
+        text(&wide).contains("refused: 10.0.0.0/8 is wider than /16"),
+        "{}",
+        text(&wide)
+    );
+    let own = ns
+        .command(env!("CARGO_BIN_EXE_bantop"))
+        .arg("--state-dir")
+        .arg(ns.state.path())
+        .args(["ban", "198.51.100.23", "--for", "1h"])
+        .env("SSH_CONNECTION", "198.51.100.23 50022 192.0.2.1 22")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!own.status.success());
+    assert!(text(&own).contains("your own address"), "{}", text(&own));
+    for refused in [["ban", "127.0.0.1"], ["ban", "2001:db8::/32"]] {
+        assert!(!ns.bantop(&refused).status.success(), "{refused:?}");
+    }
+    assert!(
+        ns.elements("inet", "bantop", "ban4").is_empty(),
+        "nothing refused was written"
+    );
+    assert!(ns.elements("inet", "bantop", "ban6").is_empty());
+
+    let forced = succeeds(ns.bantop(&["ban", "10.0.0.0/8", "--force", "--reason", "test"]));
+    assert!(forced.contains("banned 10.0.0.0/8 permanently"), "{forced}");
+    let elements: Vec<_> = ns
+        .elements("inet", "bantop", "ban4")
+        .iter()
+        .map(element_value)
+        .collect();
+    assert_eq!(elements, vec![("10.0.0.0/8".to_string(), None)]);
+
+    let saved =
+        std::fs::read_to_string(ns.state.path().join("manual-bans.json")).unwrap_or_default();
+    let saved: Value = serde_json::from_str(&saved).unwrap_or_default();
+    assert_eq!(saved[0]["net"], "10.0.0.0/8");
+    assert_eq!(saved[0]["reason"], "test");
+    assert_eq!(
+        saved.as_array().map(Vec::len),
+        Some(1),
+        "the unbanned address is forgotten"
+    );
+}
+
+#[test]
+fn bad_targets_are_refused_before_anything_is_written() {
+    let ns = Namespace::new();
+    for bad in [
+        "192.0.2.1;reboot",
+        "10.0.0.1/8",
+        "300.1.2.3",
+        "2001:db8::1/200",
+    ] {
+        let output = ns.bantop(&["ban", bad]);
+        assert_eq!(output.status.code(), Some(2), "{bad}: {}", text(&output));
+    }
+    let zero = ns.bantop(&["ban", "192.0.2.1", "--for", "0"]);
+    assert!(
+        text(&zero).contains("a ban lasts a positive time"),
+        "{}",
+        text(&zero)
+    );
+    let ruleset = ns.ok("nft", &["list", "ruleset"]);
+    assert!(ruleset.trim().is_empty(), "nothing written: {ruleset}");
+    assert!(!ns.state.path().join("manual-bans.json").exists());
+}
+
+/// Connects from `source` to a listener on 127.0.0.1 inside the namespace: "connected" or
+/// "timeout".
+fn connect_from(ns: &Namespace, source: &str) -> String {
+    let script = format!(
+        "import socket\n\
+         server = socket.socket(); server.bind(('127.0.0.1', 0)); server.listen(1)\n\
+         client = socket.socket(); client.settimeout(1.0); client.bind(('{source}', 0))\n\
+         try:\n    client.connect(server.getsockname()); print('connected')\n\
+         except OSError: print('timeout')\n"
+    );
+    ns.ok("python3", &["-c", &script]).trim().to_string()
+}
+
+#[test]
+fn traffic_from_a_banned_source_is_dropped_until_unbanned() {
+    let ns = Namespace::new();
+    ns.ok("ip", &["addr", "add", "192.0.2.77/32", "dev", "lo"]);
+    ns.ok("ip", &["addr", "add", "192.0.2.78/32", "dev", "lo"]);
+    assert_eq!(connect_from(&ns, "192.0.2.77"), "connected");
+    succeeds(ns.bantop(&["ban", "192.0.2.77", "--for", "10m"]));
+    assert_eq!(connect_from(&ns, "192.0.2.77"), "timeout");
+    assert_eq!(
+        connect_from(&ns, "192.0.2.78"),
+        "connected",
+        "only the banned source"
+    );
+    let chain = ns.ok("nft", &["list", "chain", "inet", "bantop", "input"]);
+    assert!(
+        !chain.contains("counter packets 0 bytes 0 drop\n\t\tip6"),
+        "{chain}"
+    );
+    succeeds(ns.bantop(&["unban", "192.0.2.77"]));
+    assert_eq!(connect_from(&ns, "192.0.2.77"), "connected");
+}
+
+#[test]
+fn a_short_ban_expires_and_restore_brings_back_the_rest_after_a_flush() {
+    let ns = Namespace::new();
+    succeeds(ns.bantop(&["ban", "198.51.100.1", "--for", "2s"]));
+    succeeds(ns.bantop(&["ban", "203.0.113.0/24", "--for", "1h"]));
+    succeeds(ns.bantop(&["ban", "2001:db8:1::/48"]));
+    assert_eq!(ns.elements("inet", "bantop", "ban4").len(), 2);
+    std::thread::sleep(Duration::from_millis(3000));
+    let left: Vec<_> = ns
+        .elements("inet", "bantop", "ban4")
+        .iter()
+        .map(element_value)
+        .collect();
+    assert_eq!(
+        left,
+        vec![("203.0.113.0/24".to_string(), Some(3600))],
+        "the 2 s ban expired"
+    );
+
+    ns.ok("nft", &["flush", "ruleset"]);
+    assert!(ns.elements("inet", "bantop", "ban4").is_empty());
+    let restore = succeeds(ns.bantop(&["restore"]));
+    assert!(restore.contains("restored 203.0.113.0/24"), "{restore}");
+    assert!(
+        restore.contains("restored 2001:db8:1::/48 (permanent)"),
+        "{restore}"
+    );
+    assert!(restore.contains("expired: 198.51.100.1"), "{restore}");
+    let back: Vec<_> = ns
+        .elements("inet", "bantop", "ban4")
+        .iter()
+        .map(element_value)
+        .collect();
+    assert_eq!(back.len(), 1);
+    assert_eq!(back[0].0, "203.0.113.0/24");
+    let timeout = back[0].1.unwrap_or(0);
+    assert!(
+        (3590..=3600).contains(&timeout),
+        "the remaining time, not a new hour: {timeout}"
+    );
+    let v6: Vec<_> = ns
+        .elements("inet", "bantop", "ban6")
+        .iter()
+        .map(element_value)
+        .collect();
+    assert_eq!(v6, vec![("2001:db8:1::/48".to_string(), None)]);
+    let again = succeeds(ns.bantop(&["restore"]));
+    assert!(
+        again.contains("0 restored, 2 already in place, 0 expired"),
+        "{again}"
+    );
+}
+
+#[test]
+fn the_kernel_view_names_fail2ban_sets_and_chains_and_flags_drift_both_ways() {
+    let server = PrivateServer::start();
+    server.client_text(&["set", "asterisk-wazo", "banip", "203.0.113.5"]);
+    server.client_text(&["set", "wazo-provd", "banip", "192.0.2.99"]);
+    let ns = Namespace::new();
+    // What fail2ban's nftables action and Wazo's iptables actions (iptables-nft) leave behind.
+    let ruleset = "table inet f2b-table {\n\
+        set addr-set-asterisk-wazo { type ipv4_addr; elements = { 203.0.113.5, 203.0.113.6 } }\n\
+        chain f2b-chain { type filter hook input priority -1; ip saddr @addr-set-asterisk-wazo reject; }\n\
+        }\n\
+        table ip filter {\n\
+        chain f2b-wazo-provd { ip saddr 198.51.100.0/24 counter reject; return; }\n\
+        }\n";
+    let file = ns.state.path().join("f2b.nft");
+    std::fs::write(&file, ruleset).unwrap_or_else(|e| panic!("{e}"));
+    ns.ok("nft", &["-f", &file.to_string_lossy()]);
+
+    let socket = server.socket();
+    let json = ns
+        .command(env!("CARGO_BIN_EXE_bantop"))
+        .arg("--state-dir")
+        .arg(ns.state.path())
+        .arg("--socket")
+        .arg(&socket)
+        .args(["firewall", "--json"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        json.status.code(),
+        Some(1),
+        "drift is exit status 1: {}",
+        text(&json)
+    );
+    let report: Value = serde_json::from_slice(&json.stdout).unwrap_or_default();
+    let set = report["kernel"]["sets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|s| s["name"] == "addr-set-asterisk-wazo")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(set["dropped_by"], serde_json::json!(["f2b-chain"]));
+    assert_eq!(set["elements"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        report["kernel"]["chain_drops"][0]["chain"],
+        "f2b-wazo-provd"
+    );
+    assert_eq!(
+        report["kernel"]["chain_drops"][0]["source"],
+        "198.51.100.0/24"
+    );
+    assert_eq!(
+        report["drift"],
+        serde_json::json!([
+            {"NotEnforced": {"jail": "wazo-provd", "ip": "192.0.2.99"}},
+            {"UnknownToFail2ban": {"net": "203.0.113.6/32", "place": "inet f2b-table @addr-set-asterisk-wazo"}},
+            {"UnknownToFail2ban": {"net": "198.51.100.0/24", "place": "ip filter f2b-wazo-provd"}}
+        ])
+    );
+    server.client_text(&["set", "wazo-provd", "banip", "198.51.100.7"]);
+    server.client_text(&["set", "wazo-provd", "unbanip", "192.0.2.99"]);
+    ns.ok(
+        "nft",
+        &[
+            "delete",
+            "element",
+            "inet",
+            "f2b-table",
+            "addr-set-asterisk-wazo",
+            "{ 203.0.113.6 }",
+        ],
+    );
+    let agreed = ns
+        .command(env!("CARGO_BIN_EXE_bantop"))
+        .arg("--socket")
+        .arg(&socket)
+        .arg("firewall")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(agreed.status.success(), "{}", text(&agreed));
+    assert!(text(&agreed).contains("no drift"), "{}", text(&agreed));
+}
