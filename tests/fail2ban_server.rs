@@ -223,7 +223,8 @@ fn garbage_input_exits_non_zero_and_changes_no_file() {
         vec!["whitelist", "10.1.2.3/8"],
         vec!["whitelist", "192.0.2.10", "--jail", "no-such-jail"],
         vec!["unban", "not-an-address"],
-        vec!["ban", "203.0.113.5"],
+        vec!["ban", "203.0.113.5", "--jail", "no-such-jail"],
+        vec!["ban", "203.0.113.5/33"],
     ] {
         let output = server.bantop(&args);
         assert!(!output.status.success(), "{args:?} succeeded");

@@ -306,3 +306,97 @@ fn the_kernel_view_names_fail2ban_sets_and_chains_and_flags_drift_both_ways() {
     assert!(agreed.status.success(), "{}", text(&agreed));
     assert!(text(&agreed).contains("no drift"), "{}", text(&agreed));
 }
+
+#[test]
+fn the_live_tui_restores_shows_and_lifts_manual_bans_and_marks_unenforced_fail2ban_bans() {
+    let server = PrivateServer::start();
+    server.client_text(&["set", "asterisk-wazo", "banip", "203.0.113.5"]);
+    let ns = Namespace::new();
+    // Saved before a "reboot": the namespace's kernel has no bantop table yet.
+    let now = chrono::Utc::now().timestamp() as f64;
+    let saved = serde_json::json!([
+        {"net": "192.0.2.44/32", "since": now - 60.0, "until": now + 3600.0, "reason": "saved"}
+    ]);
+    std::fs::write(ns.state.path().join("manual-bans.json"), saved.to_string())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let conf = server.conf().to_string_lossy().into_owned();
+    let state = ns.state.path().to_string_lossy().into_owned();
+    let tmux = common::tmux::Tmux::start_through(
+        &ns.launcher(),
+        "netns-live",
+        120,
+        40,
+        &[],
+        &["--fail2ban-dir", &conf, "--state-dir", &state],
+    );
+    tmux.wait_for("the restore", Duration::from_secs(15), |s| {
+        s.contains("manual bans: 1 restored to bantop's set")
+    });
+    let restored: Vec<_> = ns
+        .elements("inet", "bantop", "ban4")
+        .iter()
+        .map(element_value)
+        .collect();
+    assert_eq!(restored.len(), 1);
+    assert_eq!(restored[0].0, "192.0.2.44");
+    assert!(
+        restored[0].1.is_some_and(|t| (3590..=3600).contains(&t)),
+        "{restored:?}"
+    );
+
+    tmux.keys(&["Tab"]);
+    tmux.wait_for(
+        "fail2ban's ban, not enforced by this kernel",
+        Duration::from_secs(10),
+        |s| {
+            s.lines()
+                .any(|l| l.contains("203.0.113.5") && l.contains(" NO"))
+        },
+    );
+    // The manual jail is the last one.
+    tmux.keys(&["Right", "Right"]);
+    tmux.wait_for("the manual ban, enforced", Duration::from_secs(10), |s| {
+        s.lines()
+            .any(|l| l.contains("192.0.2.44") && l.contains("drops"))
+    });
+    tmux.keys(&["u"]);
+    tmux.wait_for("the plan", Duration::from_secs(5), |s| {
+        s.contains("nftables: delete element inet bantop ban4 { 192.0.2.44 }")
+    });
+    tmux.keys(&["y"]);
+    tmux.wait_for("the result", Duration::from_secs(10), |s| {
+        s.contains("unbanned 192.0.2.44 in bantop's set")
+    });
+    assert!(ns.elements("inet", "bantop", "ban4").is_empty());
+    let saved =
+        std::fs::read_to_string(ns.state.path().join("manual-bans.json")).unwrap_or_default();
+    assert_eq!(saved.trim(), "[]", "forgotten in the saved copy too");
+
+    // Ban fail2ban's address by hand for 10 minutes: b, the second choice, confirm.
+    tmux.keys(&["Left", "Left"]);
+    tmux.wait_for("asterisk-wazo's table", Duration::from_secs(5), |s| {
+        s.contains("203.0.113.5")
+    });
+    tmux.keys(&["b"]);
+    tmux.wait_for("the choices", Duration::from_secs(5), |s| {
+        s.contains("in bantop's firewall set, 10 minutes")
+    });
+    tmux.keys(&["Down", "Enter"]);
+    tmux.wait_for("the ban plan", Duration::from_secs(5), |s| {
+        s.contains("nftables: add element inet bantop ban4 { 203.0.113.5 timeout 10m }")
+    });
+    tmux.keys(&["y"]);
+    tmux.wait_for("the kernel now drops it", Duration::from_secs(10), |s| {
+        s.contains("banned 203.0.113.5 in bantop's set")
+            && s.lines()
+                .any(|l| l.contains("203.0.113.5") && l.contains("drops"))
+    });
+    let banned: Vec<_> = ns
+        .elements("inet", "bantop", "ban4")
+        .iter()
+        .map(element_value)
+        .collect();
+    assert_eq!(banned, vec![("203.0.113.5".to_string(), Some(600))]);
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), "0");
+}

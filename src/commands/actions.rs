@@ -274,10 +274,20 @@ pub async fn rescue(
             writeln!(out, "1. fail2ban: unban {ip}: {error}")?;
         }
     }
-    writeln!(
-        out,
-        "2. bantop's own firewall set: not on this server yet (nothing to lift)"
-    )?;
+    match super::firewall::unban(places, IpNet::from(ip)) {
+        Ok(lifted) if lifted.is_empty() => {
+            writeln!(out, "2. bantop's own set: {ip} was not banned there")?
+        }
+        Ok(lifted) => {
+            for net in lifted {
+                writeln!(out, "2. bantop's own set: unbanned {}", target_text(net))?;
+            }
+        }
+        Err(error) => {
+            ok = false;
+            writeln!(out, "2. bantop's own set: {error}")?;
+        }
+    }
     let comment = whitelist::comment(Some(reason.unwrap_or("rescue")));
     match whitelist::whitelist(
         places.fail2ban_dir,

@@ -179,9 +179,13 @@ impl Command {
                 steps
             }
             Command::Rescue { ip, jails, comment } => {
-                let mut steps = vec![format!(
-                    "fail2ban: unban {ip}  (every jail and its database)"
-                )];
+                let mut steps = vec![
+                    format!(
+                        "nftables: delete element inet bantop {} {{ {ip} }}  (if there)",
+                        set_name(*ip)
+                    ),
+                    format!("fail2ban: unban {ip}  (every jail and its database)"),
+                ];
                 let whitelist = Command::Whitelist {
                     entry: IpNet::from(*ip),
                     jails: jails.clone(),

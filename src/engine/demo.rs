@@ -111,7 +111,7 @@ impl DemoEngine {
         }
         let replay = Replay::load(&scenario.recordings, zone)?;
         let start = replay.start().ok_or(DemoError::Empty)?;
-        let manual = JailState::new(manual_settings());
+        let manual = JailState::new(super::manual_bans::jail_settings());
         let ports = scenario
             .sockets
             .iter()
@@ -196,6 +196,9 @@ impl DemoEngine {
             self.replay_event(),
             EngineEvent::Ports(self.ports.clone()),
             EngineEvent::Posture(self.posture()),
+            EngineEvent::Firewall(Ok(self
+                .firewall
+                .kernel_view(std::iter::empty(), self.clock.now))),
         ];
         events.extend(self.replay.unparsed.iter().filter(|(_, n)| *n > 0).map(
             |(source, count)| EngineEvent::Unparsed {
@@ -242,8 +245,29 @@ impl DemoEngine {
             events.push(self.replay_event());
         }
         self.expire(until, &mut events);
+        self.push_firewall(&mut events);
         events.push(EngineEvent::Clock(self.clock.now));
         events
+    }
+
+    /// The simulated kernel's view, after a batch that banned or unbanned.
+    fn push_firewall(&self, events: &mut Vec<EngineEvent>) {
+        if events.iter().any(|e| {
+            matches!(
+                e,
+                EngineEvent::Banned(_)
+                    | EngineEvent::Unbanned { .. }
+                    | EngineEvent::ActionResult { .. }
+            )
+        }) {
+            let bans = self
+                .jails
+                .iter()
+                .flat_map(|j| j.state.bans())
+                .map(|ban| (ban.jail.as_str(), ban.ip, ban.until));
+            let view = self.firewall.kernel_view(bans, self.clock.now);
+            events.push(EngineEvent::Firewall(Ok(view)));
+        }
     }
 
     fn process(&mut self, line: &SourceLine, time: f64, events: &mut Vec<EngineEvent>) {
@@ -289,6 +313,7 @@ impl DemoEngine {
     /// demo's list of actions.
     pub fn execute(&mut self, command: Command) -> Vec<EngineEvent> {
         let mut events = self.carry_out(command.clone());
+        self.push_firewall(&mut events);
         if let Some(entry) = super::audit::entry_for(&command, &events) {
             self.actions.push(entry);
             events.push(EngineEvent::Actions(
@@ -518,23 +543,5 @@ impl DemoEngine {
             events.push(EngineEvent::ActionResult { ok: true, message });
         }
         events
-    }
-}
-
-/// bantop's own set, shown as a jail: bans only by hand, never by counting.
-fn manual_settings() -> JailSettings {
-    JailSettings {
-        name: MANUAL_JAIL.to_string(),
-        filter: String::new(),
-        maxretry: 0,
-        findtime: 0,
-        bantime: -1,
-        ignoreip: Vec::new(),
-        logpath: Vec::new(),
-        backend: "bantop".to_string(),
-        action: "nftables set inet bantop ban4/ban6".to_string(),
-        port: "all".to_string(),
-        ignoreself: false,
-        bantime_increment: false,
     }
 }

@@ -186,6 +186,11 @@ impl JailState {
         self.tickets.get(&ip).map_or(0, |t| t.retry)
     }
 
+    /// The bans in force.
+    pub fn bans(&self) -> impl Iterator<Item = &Ban> {
+        self.bans.values()
+    }
+
     /// Whether `ip` is banned in this jail.
     pub fn is_banned(&self, ip: IpAddr) -> bool {
         self.bans.contains_key(&ip)

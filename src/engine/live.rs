@@ -5,13 +5,16 @@
 //! does not answer, everything is shown read-only with the reason, and retried.
 
 use super::audit::AuditLog;
-use super::command::Command;
+use super::command::{Command, MANUAL_JAIL};
+use super::manual_bans::{self, ManualBans};
 use super::pipeline::Pipeline;
 use super::whitelist;
 use crate::fail2ban::database::{BanRecord, Database, database_path};
 use crate::fail2ban::date::Zone;
 use crate::fail2ban::jail_conf::{JailConfError, read_jails};
 use crate::fail2ban::server::{Fail2ban, ServerBan};
+use crate::firewall::{kernel, nftables};
+use crate::model::firewall::KernelFirewall;
 use crate::model::{Ban, BanOrigin, EngineEvent, JailSettings, WhitelistEntry};
 use crate::ports::listening_ports;
 use crate::posture::{PostureInputs, run_checks};
@@ -24,6 +27,7 @@ use tokio::sync::mpsc;
 /// The live engine.
 pub struct LiveEngine {
     audit: AuditLog,
+    manual: ManualBans,
     pipeline: Pipeline,
     fail2ban_dir: PathBuf,
     server: Fail2ban,
@@ -44,9 +48,11 @@ impl LiveEngine {
     ) -> Result<Self, JailConfError> {
         // Read once: the jails shown and the pipeline that matches their logs.
         let confs = read_jails(fail2ban_dir)?;
-        let jails = confs.iter().map(|c| c.settings.clone()).collect();
+        let mut jails: Vec<JailSettings> = confs.iter().map(|c| c.settings.clone()).collect();
+        jails.push(manual_bans::jail_settings());
         Ok(LiveEngine {
             audit: AuditLog::new(state_dir),
+            manual: ManualBans::new(state_dir),
             pipeline: Pipeline::new(confs, fail2ban_dir, Zone::Local),
             fail2ban_dir: fail2ban_dir.to_path_buf(),
             server: Fail2ban::new(socket),
@@ -115,6 +121,7 @@ impl LiveEngine {
             demo_recordings: None,
         };
         events.push(EngineEvent::Posture(run_checks(&inputs)));
+        events.extend(self.restore_manual_bans());
         events.extend(
             self.pipeline
                 .problems
@@ -129,6 +136,26 @@ impl LiveEngine {
         events
     }
 
+    /// Puts saved manual bans missing from the kernel back (after a reboot or a flush). Nothing
+    /// is touched when none were saved.
+    fn restore_manual_bans(&self) -> Option<EngineEvent> {
+        if self.manual.load().map_or(true, |saved| saved.is_empty()) {
+            return None;
+        }
+        Some(match self.manual.restore(now()) {
+            Ok(report) if report.restored.is_empty() && report.expired.is_empty() => return None,
+            Ok(report) => result(
+                true,
+                format!(
+                    "manual bans: {} restored to bantop's set, {} expired while away",
+                    report.restored.len(),
+                    report.expired.len()
+                ),
+            ),
+            Err(error) => result(false, format!("manual bans not restored: {error}")),
+        })
+    }
+
     fn dropin_text(&self) -> String {
         std::fs::read_to_string(self.fail2ban_dir.join(super::command::WHITELIST_DROPIN))
             .unwrap_or_default()
@@ -137,8 +164,17 @@ impl LiveEngine {
     /// Reads the ban tables and reports what changed since the last poll.
     pub async fn poll(&mut self) -> Vec<EngineEvent> {
         let mut events = vec![EngineEvent::Clock(now())];
+        let firewall = kernel::read().map_err(|e| describe_read_error(&e));
+        let manual = firewall
+            .as_ref()
+            .map(|kernel| self.manual_bans(kernel))
+            .unwrap_or_default();
+        events.push(EngineEvent::Firewall(firewall));
         let bans = match self.fetch_bans().await {
-            Ok(bans) => bans,
+            Ok(mut bans) => {
+                bans.extend(manual);
+                bans
+            }
             Err(error) => {
                 if self.read_only.as_deref() != Some(error.as_str()) {
                     self.read_only = Some(error.clone());
@@ -172,6 +208,36 @@ impl LiveEngine {
         events
     }
 
+    /// The host elements of bantop's own set as bans of the `manual` jail, with when and why
+    /// from the saved copy (networks are not shown in the table yet).
+    fn manual_bans(&self, kernel: &KernelFirewall) -> Vec<Ban> {
+        let saved = self.manual.load().unwrap_or_default();
+        let now = now();
+        kernel
+            .sets
+            .iter()
+            .filter(|set| set.table == nftables::TABLE && set.family == "inet")
+            .flat_map(|set| &set.elements)
+            .filter(|element| element.net.prefix_len() == element.net.max_prefix_len())
+            .map(|element| {
+                let since = saved
+                    .iter()
+                    .find(|ban| ban.net == element.net)
+                    .map_or(now, |ban| ban.since);
+                Ban {
+                    jail: MANUAL_JAIL.to_string(),
+                    ip: element.net.addr(),
+                    since,
+                    until: element.expires_in.map(|left| now + left),
+                    count: 1,
+                    failures: 0,
+                    evidence: Vec::new(),
+                    origin: BanOrigin::Manual,
+                }
+            })
+            .collect()
+    }
+
     async fn fetch_bans(&mut self) -> Result<Vec<Ban>, String> {
         let records: Vec<BanRecord> = self
             .database
@@ -203,6 +269,15 @@ impl LiveEngine {
 
     async fn carry_out(&mut self, command: Command) -> Vec<EngineEvent> {
         match command {
+            Command::Unban { jail, ip } if jail == MANUAL_JAIL => {
+                match self.manual.unban(ipnet::IpNet::from(ip)) {
+                    Ok(lifted) if lifted.is_empty() => {
+                        vec![result(false, format!("{ip} was not in bantop's set"))]
+                    }
+                    Ok(_) => vec![result(true, format!("unbanned {ip} in bantop's set"))],
+                    Err(error) => vec![result(false, error.to_string())],
+                }
+            }
             Command::Unban { jail, ip } => match self.server.unban(&jail, ip).await {
                 Ok(true) => vec![result(true, format!("unbanned {ip} in {jail}"))],
                 Ok(false) => vec![result(false, format!("{ip} was not banned in {jail}"))],
@@ -212,11 +287,16 @@ impl LiveEngine {
                 Ok(()) => vec![result(true, format!("banned {ip} in {jail}"))],
                 Err(error) => vec![result(false, error.to_string())],
             },
-            Command::Ban { .. } => vec![result(
-                false,
-                "bantop's own firewall set is not there yet on real servers: ban in a jail"
-                    .to_string(),
-            )],
+            Command::Ban { ip, seconds } => {
+                let seconds = seconds.map(|s| s.max(1) as u64);
+                match self
+                    .manual
+                    .ban(ipnet::IpNet::from(ip), seconds, "from the TUI", now())
+                {
+                    Ok(_) => vec![result(true, format!("banned {ip} in bantop's set"))],
+                    Err(error) => vec![result(false, error.to_string())],
+                }
+            }
             Command::Whitelist {
                 entry,
                 jails,
@@ -288,13 +368,21 @@ impl LiveEngine {
                 events
             }
             Command::Rescue { ip, jails, comment } => {
-                let mut events = match self.server.unban_everywhere(ip).await {
+                let mut events = match self.manual.unban(ipnet::IpNet::from(ip)) {
+                    Ok(lifted) if lifted.is_empty() => Vec::new(),
+                    Ok(lifted) => vec![result(
+                        true,
+                        format!("lifted {} ban(s) in bantop's set", lifted.len()),
+                    )],
+                    Err(error) => vec![result(false, error.to_string())],
+                };
+                events.extend(match self.server.unban_everywhere(ip).await {
                     Ok(count) => vec![result(
                         true,
                         format!("unbanned {ip} everywhere ({count} ban(s) lifted)"),
                     )],
                     Err(error) => vec![result(false, error.to_string())],
-                };
+                });
                 match whitelist::whitelist(
                     &self.fail2ban_dir,
                     &mut self.server,
@@ -330,6 +418,14 @@ impl LiveEngine {
             }
             Command::TogglePause | Command::Faster | Command::Slower => Vec::new(),
         }
+    }
+}
+
+/// Why the kernel's ruleset could not be read, in words.
+fn describe_read_error(error: &std::io::Error) -> String {
+    match error.raw_os_error() {
+        Some(1) => "not read: permission denied (reading nftables needs root)".to_string(),
+        _ => format!("not read: {error}"),
     }
 }
 

@@ -2,14 +2,34 @@
 //! (written atomically) from which they are restored with their remaining time after a reboot
 //! or a flushed ruleset. The kernel is changed first; the file follows what the kernel took.
 
+use super::command::MANUAL_JAIL;
 use crate::fail2ban::dropin::write_file_atomically;
 use crate::firewall::nftables::{BanOutcome, Element, Nftables, NftablesError};
+use crate::model::JailSettings;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// The saved copy's file name in the state directory.
 pub const FILE_NAME: &str = "manual-bans.json";
+
+/// bantop's own set, shown as a jail: bans only by hand, never by counting.
+pub fn jail_settings() -> JailSettings {
+    JailSettings {
+        name: MANUAL_JAIL.to_string(),
+        filter: String::new(),
+        maxretry: 0,
+        findtime: 0,
+        bantime: -1,
+        ignoreip: Vec::new(),
+        logpath: Vec::new(),
+        backend: "bantop".to_string(),
+        action: "nftables set inet bantop ban4/ban6".to_string(),
+        port: "all".to_string(),
+        ignoreself: false,
+        bantime_increment: false,
+    }
+}
 
 /// One manual ban as saved.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,8 +1,11 @@
 //! The demo's firewall: bantop's own set held in memory, with a journal of the nft operations a
-//! real firewall would have been sent. Nothing touches the machine.
+//! real firewall would have been sent, and the kernel view a server running fail2ban's nftables
+//! action would show. Nothing touches the machine.
 
+use crate::model::firewall::{KernelElement, KernelFirewall, KernelSet};
 use ipnet::IpNet;
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 
 /// An in-memory stand-in for the `inet bantop` table.
 #[derive(Debug, Clone, Default)]
@@ -47,6 +50,58 @@ impl SimulatedFirewall {
         self.elements
             .keys()
             .any(|element| element.contains(&net.addr()))
+    }
+
+    /// What reading the kernel would give at `now`: a `f2b-table` set per jail holding its
+    /// bans (`jail_bans`: jail, address, end), as fail2ban's nftables action makes, and
+    /// bantop's own two sets.
+    pub fn kernel_view<'a>(
+        &self,
+        jail_bans: impl Iterator<Item = (&'a str, IpAddr, Option<f64>)>,
+        now: f64,
+    ) -> KernelFirewall {
+        let element = |net: IpNet, until: Option<f64>| KernelElement {
+            net,
+            expires_in: until.map(|u| (u - now).max(0.0)),
+        };
+        let mut sets: Vec<KernelSet> = Vec::new();
+        for (jail, ip, until) in jail_bans {
+            let name = format!("addr-set-{jail}");
+            let position = match sets.iter().position(|s| s.name == name) {
+                Some(position) => position,
+                None => {
+                    sets.push(KernelSet {
+                        family: "inet".to_string(),
+                        table: "f2b-table".to_string(),
+                        name,
+                        elements: Vec::new(),
+                        dropped_by: vec!["f2b-chain".to_string()],
+                    });
+                    sets.len() - 1
+                }
+            };
+            sets[position]
+                .elements
+                .push(element(IpNet::from(ip), until));
+        }
+        for own in ["ban4", "ban6"] {
+            sets.push(KernelSet {
+                family: "inet".to_string(),
+                table: "bantop".to_string(),
+                name: own.to_string(),
+                elements: self
+                    .elements
+                    .iter()
+                    .filter(|(net, _)| set_of(**net) == own)
+                    .map(|(net, until)| element(*net, *until))
+                    .collect(),
+                dropped_by: vec!["input".to_string()],
+            });
+        }
+        KernelFirewall {
+            sets,
+            chain_drops: Vec::new(),
+        }
     }
 
     /// The operations sent so far, oldest first.

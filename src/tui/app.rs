@@ -5,6 +5,7 @@ use super::keymap::Keymap;
 use crate::engine::Command;
 use crate::fail2ban::date::Zone;
 use crate::model::check::CheckItem;
+use crate::model::firewall::KernelFirewall;
 use crate::model::port::Port;
 use crate::model::{Ban, EngineEvent, History, JailSettings, LogEvent};
 use std::collections::{BTreeMap, VecDeque};
@@ -228,6 +229,8 @@ pub struct App {
     pub posture: Vec<CheckItem>,
     /// First row shown in the ports and posture views.
     pub list_scroll: usize,
+    /// The kernel's firewall as last read (`None`: not read yet), or why it could not be.
+    pub firewall: Option<Result<KernelFirewall, String>>,
     /// Set when the user asked to quit.
     pub should_quit: bool,
 }
@@ -278,6 +281,7 @@ impl App {
             keymap,
             ports: Vec::new(),
             posture: Vec::new(),
+            firewall: None,
             list_scroll: 0,
             should_quit: false,
         }
@@ -468,6 +472,7 @@ impl App {
                     loops,
                 })
             }
+            EngineEvent::Firewall(firewall) => self.firewall = Some(firewall),
             EngineEvent::Unparsed { source, count } => {
                 self.unparsed += count;
                 self.unparsed_sources.push(source);
@@ -482,6 +487,15 @@ impl App {
             *offset += 1;
         }
         self.events.push(row);
+    }
+
+    /// Whether the kernel drops `ip`: `Some(places)` (empty: it does not) once the firewall has
+    /// been read, `None` when it could not be.
+    pub fn kernel_drops(&self, ip: IpAddr) -> Option<Vec<String>> {
+        match &self.firewall {
+            Some(Ok(kernel)) => Some(kernel.drops(ip)),
+            _ => None,
+        }
     }
 
     /// Keeps the ban selection inside the selected jail's table.

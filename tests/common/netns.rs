@@ -36,19 +36,27 @@ impl Namespace {
         namespace
     }
 
+    /// The `nsenter` command line that runs a program inside the namespace.
+    pub fn launcher(&self) -> Vec<String> {
+        let pid = self.holder.id().to_string();
+        [
+            "nsenter",
+            "-t",
+            &pid,
+            "-U",
+            "-n",
+            "--preserve-credentials",
+            "--",
+        ]
+        .map(str::to_string)
+        .to_vec()
+    }
+
     /// A command run inside the namespace.
     pub fn command(&self, program: &str) -> Command {
-        let mut command = Command::new("nsenter");
-        command
-            .args([
-                "-t",
-                &self.holder.id().to_string(),
-                "-U",
-                "-n",
-                "--preserve-credentials",
-                "--",
-            ])
-            .arg(program);
+        let launcher = self.launcher();
+        let mut command = Command::new(&launcher[0]);
+        command.args(&launcher[1..]).arg(program);
         command
     }
 

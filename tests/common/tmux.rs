@@ -25,6 +25,19 @@ impl Tmux {
         env: &[(&str, &str)],
         args: &[&str],
     ) -> Tmux {
+        Self::start_through(&[], name, width, height, env, args)
+    }
+
+    /// The same, with the tmux server started through `launcher` (e.g. `nsenter ...` into a
+    /// network namespace, where bantop then runs).
+    pub fn start_through(
+        launcher: &[String],
+        name: &str,
+        width: u16,
+        height: u16,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> Tmux {
         let socket = format!("bantop-test-{}-{name}", std::process::id());
         let tmux = Tmux { socket };
         let bin = env!("CARGO_BIN_EXE_bantop");
@@ -36,26 +49,41 @@ impl Tmux {
             quoted.join(" ")
         );
         let (w, h) = (width.to_string(), height.to_string());
-        tmux.run(&[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            &w,
-            "-y",
-            &h,
-            "sh",
-            "-c",
-            &script,
-        ]);
+        tmux.run_through(
+            launcher,
+            &[
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                "t",
+                "-x",
+                &w,
+                "-y",
+                &h,
+                "sh",
+                "-c",
+                &script,
+            ],
+        );
         tmux
     }
 
     fn run(&self, args: &[&str]) -> String {
-        let output = Command::new("tmux")
+        self.run_through(&[], args)
+    }
+
+    fn run_through(&self, launcher: &[String], args: &[&str]) -> String {
+        let mut command = match launcher.split_first() {
+            Some((program, rest)) => {
+                let mut command = Command::new(program);
+                command.args(rest).arg("tmux");
+                command
+            }
+            None => Command::new("tmux"),
+        };
+        let output = command
             .arg("-L")
             .arg(&self.socket)
             .args(args)

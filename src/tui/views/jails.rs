@@ -111,12 +111,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             } else {
                 (ban.ip.to_string(), theme.ban)
             };
+            let kernel = match app.kernel_drops(ban.ip) {
+                Some(places) if places.is_empty() => Cell::from("NO").style(theme.danger),
+                Some(_) => Cell::from("drops"),
+                None => Cell::from("?").style(theme.muted),
+            };
             Row::new(vec![
                 Cell::from(address).style(address_style),
                 Cell::from(format_clock(ban.since, app.zone)),
                 Cell::from(expires),
                 Cell::from(ban.count.to_string()),
                 Cell::from(ban.failures.to_string()),
+                kernel,
             ])
         })
         .collect();
@@ -128,14 +134,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Constraint::Length(9),
             Constraint::Length(4),
             Constraint::Length(5),
+            Constraint::Length(6),
         ],
     )
-    .header(Row::new(["Address", "Since", "Expires", "Bans", "Fail"]).style(theme.label))
+    .header(Row::new(["Address", "Since", "Expires", "Bans", "Fail", "Kernel"]).style(theme.label))
     .block(
         Block::default()
             .borders(Borders::ALL)
             .border_style(theme.border)
-            .title(format!(" Banned: {} ", panel.bans.len())),
+            .title(format!(" Banned: {} ", panel.bans.len()))
+            .title_bottom(Line::styled(kernel_summary(app), theme.muted)),
     )
     .row_highlight_style(theme.selection);
     let mut table_state =
@@ -170,6 +178,33 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ),
         evidence_area,
     );
+}
+
+/// Under the ban table: what the Kernel column is based on.
+fn kernel_summary(app: &App) -> String {
+    match &app.firewall {
+        None => " kernel: not read yet ".to_string(),
+        Some(Err(error)) => format!(" kernel: {error} "),
+        Some(Ok(kernel)) => {
+            let unknown = kernel
+                .fail2ban_drops()
+                .into_iter()
+                .filter(|(net, _)| {
+                    !app.jails
+                        .iter()
+                        .flat_map(|j| &j.bans)
+                        .any(|ban| net.contains(&ban.ip))
+                })
+                .count();
+            if unknown == 0 && app.simulated {
+                " kernel: the demo's simulated firewall ".to_string()
+            } else if unknown == 0 {
+                " kernel: nftables read ".to_string()
+            } else {
+                format!(" kernel: drops {unknown} address(es) no jail has banned ")
+            }
+        }
+    }
 }
 
 /// A log line without its leading `[date]` (the ban table shows the time already).
