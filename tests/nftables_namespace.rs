@@ -400,3 +400,29 @@ fn the_live_tui_restores_shows_and_lifts_manual_bans_and_marks_unenforced_fail2b
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), "0");
 }
+
+/// Regression: a batch larger than one nftnl page (about 2,500 elements) was sent in several
+/// pieces, and the kernel refused it with ENOBUFS.
+#[test]
+fn five_thousand_saved_bans_are_restored_in_one_batch() {
+    let ns = Namespace::new();
+    let now = chrono::Utc::now().timestamp() as f64;
+    let saved: Vec<Value> = (0..5000u32)
+        .map(|i| {
+            let address = std::net::Ipv4Addr::from(0x0a14_0000 + i * 3);
+            serde_json::json!({"net": format!("{address}/32"), "since": now, "until": now + 3600.0})
+        })
+        .collect();
+    std::fs::write(
+        ns.state.path().join("manual-bans.json"),
+        Value::Array(saved).to_string(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let restore = succeeds(ns.bantop(&["restore"]));
+    assert!(
+        restore.contains("5000 restored, 0 already in place"),
+        "{}",
+        restore.lines().last().unwrap_or("")
+    );
+    assert_eq!(ns.elements("inet", "bantop", "ban4").len(), 5000);
+}

@@ -193,7 +193,14 @@ fn timed_interval_set<'a, K: nftnl::set::SetKey>(
 /// Deletes and adds elements of bantop's two sets in one atomic batch: all of it or nothing.
 pub fn write_elements(layout: TableLayout<'_>, v4: &SetWrites, v6: &SetWrites) -> io::Result<()> {
     let table = Table::new(layout.table, ProtoFamily::Inet);
-    let mut batch = Batch::new();
+    let elements = v4.delete.len() + v4.add.len() + v6.delete.len() + v6.add.len();
+    let room = elements
+        .saturating_mul(ELEMENT_ROOM)
+        .saturating_add(MIN_BUFFER);
+    let page = u32::try_from(room)
+        .unwrap_or(u32::MAX / 2)
+        .max(nftnl::default_batch_page_size());
+    let mut batch = Batch::with_page_size(page);
     let delete4 = set_with_elements::<Ipv4Addr>(layout.set4, &table, &v4.delete)?;
     let delete6 = set_with_elements::<Ipv6Addr>(layout.set6, &table, &v6.delete)?;
     let add4 = set_with_elements::<Ipv4Addr>(layout.set4, &table, &v4.add)?;
@@ -271,9 +278,24 @@ fn send_batch(batch: Batch) -> io::Result<()> {
     let batch = batch.finalize();
     let socket = Socket::new(Bus::Netfilter)?;
     let portid = socket.portid();
-    socket.send_all(&batch)?;
-    let mut buffer = AlignedBuffer::new();
     let mut expected = batch.sequence_numbers();
+    // The kernel queues one acknowledgement per message before bantop reads any; with
+    // thousands of elements they overflow the default receive buffer (ENOBUFS).
+    let acknowledgements = expected.len().saturating_mul(ACK_ROOM);
+    set_buffer(
+        &socket,
+        SendOrReceive::Receive,
+        acknowledgements.max(MIN_BUFFER),
+    )?;
+    // A batch must reach the kernel in one sendmsg: split over several, its end is missing
+    // and the kernel refuses it. So it is built as one page, and the send buffer made room.
+    let pages: Vec<&[u8]> = batch.iter().collect();
+    let [page] = pages.as_slice() else {
+        return Err(io::Error::other("a batch built in more than one page"));
+    };
+    set_buffer(&socket, SendOrReceive::Send, page.len().saturating_mul(2))?;
+    socket.send(page)?;
+    let mut buffer = AlignedBuffer::new();
     while !expected.is_empty() {
         for message in socket.recv(buffer.bytes())? {
             let message = message?;
@@ -284,6 +306,50 @@ fn send_batch(batch: Batch) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Receive buffer room per acknowledgement (a small skb's true size, with margin).
+const ACK_ROOM: usize = 4096;
+/// The least socket buffer asked for.
+const MIN_BUFFER: usize = 256 * 1024;
+/// Room in a batch page per element (its key, flags and timeout attributes, with margin).
+const ELEMENT_ROOM: usize = 128;
+
+/// Which socket buffer.
+#[derive(Clone, Copy)]
+enum SendOrReceive {
+    Send,
+    Receive,
+}
+
+/// Sets a socket buffer to at least `bytes`: past `net.core.[rw]mem_max` when allowed
+/// (`SO_*BUFFORCE`: CAP_NET_ADMIN in the first namespace, which root on the host has), else as
+/// far as that limit lets.
+fn set_buffer(socket: &Socket, which: SendOrReceive, bytes: usize) -> io::Result<()> {
+    use std::os::unix::io::AsRawFd;
+    let size = libc::c_int::try_from(bytes.max(MIN_BUFFER)).unwrap_or(libc::c_int::MAX);
+    let (force, plain) = match which {
+        SendOrReceive::Send => (libc::SO_SNDBUFFORCE, libc::SO_SNDBUF),
+        SendOrReceive::Receive => (libc::SO_RCVBUFFORCE, libc::SO_RCVBUF),
+    };
+    let set = |option: libc::c_int| {
+        // SAFETY: a valid open socket descriptor, and a c_int option value whose pointer and
+        // length describe a live local.
+        unsafe {
+            libc::setsockopt(
+                socket.as_raw_fd(),
+                libc::SOL_SOCKET,
+                option,
+                (&size as *const libc::c_int).cast::<c_void>(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        }
+    };
+    if set(force) == 0 || set(plain) == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 /// A receive buffer aligned for `nlmsghdr` (mnl refuses unaligned ones).
