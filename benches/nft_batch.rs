@@ -4,6 +4,7 @@
 //! under `unshare -rn`), so the machine's firewall is never touched. `cargo bench --bench
 //! nft_batch` runs the full size; under `cargo test` 200 addresses check that it works.
 
+use bantop::firewall::OwnSet;
 use bantop::firewall::kernel;
 use bantop::firewall::nftables::{Element, Nftables};
 use ipnet::IpNet;
@@ -32,8 +33,7 @@ fn main() {
         .map(|i| Ipv4Addr::from(u32::from(Ipv4Addr::new(10, 20, 0, 0)) + i * 3))
         .collect();
 
-    let firewall = Nftables;
-    firewall.ensure_table().unwrap_or_else(|e| panic!("{e}"));
+    Nftables.ensure_table().unwrap_or_else(|e| panic!("{e}"));
     let elements: Vec<Element> = addresses
         .iter()
         .map(|a| Element {
@@ -42,7 +42,7 @@ fn main() {
         })
         .collect();
     let started = Instant::now();
-    firewall.ban(&elements).unwrap_or_else(|e| panic!("{e}"));
+    Nftables.ban(&elements, 0.0).unwrap_or_else(|e| panic!("{e}"));
     let batch = started.elapsed();
 
     let started = Instant::now();

@@ -9,7 +9,7 @@ use super::pipeline::{PipelineJail, count_line};
 use crate::fail2ban::date::Zone;
 use crate::fail2ban::jail_conf::{JailConfError, read_jails};
 use crate::fail2ban::{Filter, FilterError};
-use crate::firewall::SimulatedFirewall;
+use crate::firewall::{Element, OwnSet, SimulatedFirewall};
 use crate::model::WhitelistEntry;
 use crate::model::check::CheckItem;
 use crate::model::port::Port;
@@ -350,6 +350,16 @@ impl DemoEngine {
                 ]
             }
             Command::Ban { ip, seconds } => {
+                let element = Element {
+                    net: IpNet::from(ip),
+                    timeout: seconds.map(|s| s.max(1) as u64),
+                };
+                if let Err(error) = self.firewall.ban(&[element], now) {
+                    return vec![EngineEvent::ActionResult {
+                        ok: false,
+                        message: error.to_string(),
+                    }];
+                }
                 let ban = self.manual.ban(
                     ip,
                     now,
@@ -358,7 +368,6 @@ impl DemoEngine {
                     0,
                     BanOrigin::Manual,
                 );
-                self.firewall.add(IpNet::from(ip), ban.until, now);
                 let message = format!(
                     "banned {ip} in bantop's set (simulated: {})",
                     self.last_firewall_op()
@@ -424,7 +433,8 @@ impl DemoEngine {
                         });
                     }
                 }
-                self.firewall.delete(IpNet::from(ip));
+                // The simulated set does not fail; what it lifted shows as the manual unban.
+                let _lifted = self.firewall.unban(IpNet::from(ip), now);
                 events.extend(self.whitelist(IpNet::from(ip), jails, comment));
                 events.push(EngineEvent::ActionResult {
                     ok: true,
@@ -484,7 +494,8 @@ impl DemoEngine {
             }];
         };
         let how = if jail == MANUAL_JAIL {
-            self.firewall.delete(IpNet::from(ip));
+            let now = self.clock.now;
+            let _lifted = self.firewall.unban(IpNet::from(ip), now);
             self.last_firewall_op()
         } else {
             format!("fail2ban: set {jail} unbanip {ip}")

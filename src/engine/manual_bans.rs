@@ -4,6 +4,7 @@
 
 use super::command::MANUAL_JAIL;
 use crate::fail2ban::dropin::write_file_atomically;
+use crate::firewall::OwnSet;
 use crate::firewall::nftables::{BanOutcome, Element, Nftables, NftablesError};
 use crate::model::JailSettings;
 use ipnet::IpNet;
@@ -67,7 +68,6 @@ pub struct Restored {
 #[derive(Debug, Clone)]
 pub struct ManualBans {
     path: PathBuf,
-    firewall: Nftables,
 }
 
 /// A manual-ban operation that failed: in the kernel, or in the saved copy.
@@ -91,7 +91,6 @@ impl ManualBans {
     pub fn new(state_dir: &Path) -> Self {
         ManualBans {
             path: state_dir.join(FILE_NAME),
-            firewall: Nftables,
         }
     }
 
@@ -135,10 +134,13 @@ impl ManualBans {
         now: f64,
     ) -> Result<BanOutcome, ManualBanError> {
         let mut saved = self.load()?;
-        let outcome = self.firewall.ban(&[Element {
-            net,
-            timeout: seconds,
-        }])?;
+        let outcome = Nftables.ban(
+            &[Element {
+                net,
+                timeout: seconds,
+            }],
+            now,
+        )?;
         saved.retain(|ban| !net.contains(&ban.net));
         saved.push(ManualBan {
             net,
@@ -154,7 +156,7 @@ impl ManualBans {
     /// in the saved copy; returns what was lifted.
     pub fn unban(&self, target: IpNet) -> Result<Vec<IpNet>, ManualBanError> {
         let mut saved = self.load()?;
-        let mut lifted = self.firewall.unban(target)?;
+        let mut lifted = Nftables.unban(target, 0.0)?;
         let hit = |net: &IpNet| net.contains(&target.addr()) || target.contains(net);
         for ban in saved.iter().filter(|ban| hit(&ban.net)) {
             if !lifted.contains(&ban.net) {
@@ -173,13 +175,8 @@ impl ManualBans {
     /// and forgets those that ran out.
     pub fn restore(&self, now: f64) -> Result<Restored, ManualBanError> {
         let saved = self.load()?;
-        self.firewall.ensure_table()?;
-        let present: Vec<IpNet> = self
-            .firewall
-            .elements()?
-            .into_iter()
-            .map(|e| e.net)
-            .collect();
+        Nftables.ensure_table()?;
+        let present: Vec<IpNet> = Nftables.elements(now)?.into_iter().map(|e| e.net).collect();
         let mut report = Restored::default();
         let mut kept = Vec::new();
         let mut missing = Vec::new();
@@ -201,7 +198,7 @@ impl ManualBans {
             kept.push(ban);
         }
         if !missing.is_empty() {
-            self.firewall.ban(&missing)?;
+            Nftables.ban(&missing, now)?;
         }
         if !report.expired.is_empty() {
             self.save(&kept)?;

@@ -52,7 +52,7 @@ impl NftablesError {
     }
 
     /// An error that is not the kernel's.
-    fn refused(action: &str, reason: String) -> Self {
+    pub fn refused(action: &str, reason: String) -> Self {
         NftablesError {
             action: action.to_string(),
             reason,
@@ -113,7 +113,7 @@ impl Nftables {
     }
 
     /// The elements of bantop's two sets; empty when the table is not there.
-    pub fn elements(&self) -> Result<Vec<KernelElement>, NftablesError> {
+    pub fn read_elements(&self) -> Result<Vec<KernelElement>, NftablesError> {
         let sets = netlink::list_sets().map_err(|e| NftablesError::new("read sets", &e))?;
         let mut elements = Vec::new();
         for set in sets.iter().filter(|s| is_own_set(s)) {
@@ -123,69 +123,44 @@ impl Nftables {
         }
         Ok(elements)
     }
+}
 
-    /// Adds elements in one batch, replacing the same networks and networks inside them. An
-    /// element inside a wider one already there is refused (the kernel would reject overlap).
-    pub fn ban(&self, new: &[Element]) -> Result<BanOutcome, NftablesError> {
+impl super::OwnSet for Nftables {
+    /// In one netlink batch: the deletions, then the additions (all of it or nothing).
+    fn ban(&mut self, new: &[Element], _now: f64) -> Result<BanOutcome, NftablesError> {
         self.ensure_table()?;
-        let present = self.elements()?;
+        let present: Vec<IpNet> = self.read_elements()?.into_iter().map(|e| e.net).collect();
         let action = "add element";
-        let mut replaced = Vec::new();
-        for element in new {
-            if let Some(wider) = present
-                .iter()
-                .find(|p| p.net != element.net && p.net.contains(&element.net))
-            {
-                return Err(NftablesError::refused(
-                    action,
-                    format!(
-                        "{} is already inside {} in bantop's set",
-                        element.net, wider.net
-                    ),
-                ));
-            }
-            for inside in present.iter().filter(|p| element.net.contains(&p.net)) {
-                if !replaced.contains(&inside.net) {
-                    replaced.push(inside.net);
-                }
-            }
-        }
-        let deletes: Vec<Element> = replaced
-            .iter()
-            .map(|net| Element {
-                net: *net,
-                timeout: None,
-            })
-            .collect();
-        let (v4, v6) = writes(&deletes, new);
+        let replaced =
+            super::replaced_by(&present, new).map_err(|why| NftablesError::refused(action, why))?;
+        let (v4, v6) = writes(&as_deletions(&replaced), new);
         netlink::write_elements(LAYOUT, &v4, &v6).map_err(|e| NftablesError::new(action, &e))?;
         Ok(BanOutcome { replaced })
     }
 
-    /// Deletes every element that holds `target`'s address or lies inside `target`, in one
-    /// batch; returns them (empty: nothing was banned there).
-    pub fn unban(&self, target: IpNet) -> Result<Vec<IpNet>, NftablesError> {
-        let present = self.elements()?;
-        let removed: Vec<IpNet> = present
-            .iter()
-            .filter(|p| p.net.contains(&target.addr()) || target.contains(&p.net))
-            .map(|p| p.net)
-            .collect();
-        if removed.is_empty() {
-            return Ok(removed);
+    fn unban(&mut self, target: IpNet, _now: f64) -> Result<Vec<IpNet>, NftablesError> {
+        let present: Vec<IpNet> = self.read_elements()?.into_iter().map(|e| e.net).collect();
+        let removed = super::lifted_by(&present, target);
+        if !removed.is_empty() {
+            let (v4, v6) = writes(&as_deletions(&removed), &[]);
+            netlink::write_elements(LAYOUT, &v4, &v6)
+                .map_err(|e| NftablesError::new("delete element", &e))?;
         }
-        let deletes: Vec<Element> = removed
-            .iter()
-            .map(|net| Element {
-                net: *net,
-                timeout: None,
-            })
-            .collect();
-        let (v4, v6) = writes(&deletes, &[]);
-        netlink::write_elements(LAYOUT, &v4, &v6)
-            .map_err(|e| NftablesError::new("delete element", &e))?;
         Ok(removed)
     }
+
+    fn elements(&self, _now: f64) -> Result<Vec<KernelElement>, NftablesError> {
+        self.read_elements()
+    }
+}
+
+fn as_deletions(nets: &[IpNet]) -> Vec<Element> {
+    nets.iter()
+        .map(|net| Element {
+            net: *net,
+            timeout: None,
+        })
+        .collect()
 }
 
 /// `NFPROTO_INET`.

@@ -2,6 +2,8 @@
 //! real firewall would have been sent, and the kernel view a server running fail2ban's nftables
 //! action would show. Nothing touches the machine.
 
+use super::{BanOutcome, Element, NftablesError};
+use crate::fail2ban::duration::format_seconds;
 use crate::model::firewall::{KernelElement, KernelFirewall, KernelSet};
 use ipnet::IpNet;
 use std::collections::BTreeMap;
@@ -15,41 +17,19 @@ pub struct SimulatedFirewall {
 }
 
 impl SimulatedFirewall {
-    /// Adds `net` until `until` (epoch seconds; `None`: no timeout).
-    pub fn add(&mut self, net: IpNet, until: Option<f64>, now: f64) {
-        let timeout = until
-            .map(|u| format!(" timeout {}s", (u - now).round() as i64))
-            .unwrap_or_default();
-        self.journal.push(format!(
-            "add element inet bantop {} {{ {net}{timeout} }}",
-            set_of(net)
-        ));
-        self.elements.insert(net, until);
-    }
-
-    /// Deletes `net`; false when it was not there.
-    pub fn delete(&mut self, net: IpNet) -> bool {
-        let present = self.elements.remove(&net).is_some();
-        if present {
-            self.journal.push(format!(
-                "delete element inet bantop {} {{ {net} }}",
-                set_of(net)
-            ));
-        }
-        present
-    }
-
     /// Drops elements whose timeout has passed, as the kernel does.
     pub fn expire(&mut self, now: f64) {
         self.elements
             .retain(|_, until| until.is_none_or(|u| u > now));
     }
 
-    /// Whether an element covers `net`'s address.
-    pub fn contains(&self, net: IpNet) -> bool {
-        self.elements
-            .keys()
-            .any(|element| element.contains(&net.addr()))
+    fn delete(&mut self, net: IpNet) {
+        if self.elements.remove(&net).is_some() {
+            self.journal.push(format!(
+                "delete element inet bantop {} {{ {net} }}",
+                set_of(net)
+            ));
+        }
     }
 
     /// What reading the kernel would give at `now`: a `f2b-table` set per jail holding its
@@ -110,6 +90,54 @@ impl SimulatedFirewall {
     }
 }
 
+impl super::OwnSet for SimulatedFirewall {
+    fn ban(&mut self, new: &[Element], now: f64) -> Result<BanOutcome, NftablesError> {
+        self.expire(now);
+        let present: Vec<IpNet> = self.elements.keys().copied().collect();
+        let replaced = super::replaced_by(&present, new)
+            .map_err(|why| NftablesError::refused("add element", why))?;
+        for net in &replaced {
+            self.delete(*net);
+        }
+        for element in new {
+            let timeout = element
+                .timeout
+                .map(|s| format!(" timeout {}", format_seconds(s as i64)))
+                .unwrap_or_default();
+            self.journal.push(format!(
+                "add element inet bantop {} {{ {}{timeout} }}",
+                set_of(element.net),
+                element.net
+            ));
+            let until = element.timeout.map(|s| now + s as f64);
+            self.elements.insert(element.net, until);
+        }
+        Ok(BanOutcome { replaced })
+    }
+
+    fn unban(&mut self, target: IpNet, now: f64) -> Result<Vec<IpNet>, NftablesError> {
+        self.expire(now);
+        let present: Vec<IpNet> = self.elements.keys().copied().collect();
+        let lifted = super::lifted_by(&present, target);
+        for net in &lifted {
+            self.delete(*net);
+        }
+        Ok(lifted)
+    }
+
+    fn elements(&self, now: f64) -> Result<Vec<KernelElement>, NftablesError> {
+        Ok(self
+            .elements
+            .iter()
+            .filter(|(_, until)| until.is_none_or(|u| u > now))
+            .map(|(net, until)| KernelElement {
+                net: *net,
+                expires_in: until.map(|u| u - now),
+            })
+            .collect())
+    }
+}
+
 fn set_of(net: IpNet) -> &'static str {
     match net {
         IpNet::V4(_) => "ban4",
@@ -120,21 +148,51 @@ fn set_of(net: IpNet) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::firewall::OwnSet;
 
     #[test]
-    fn records_operations_and_expires_elements() {
+    fn records_operations_expires_and_keeps_the_kernel_rules() {
         let mut firewall = SimulatedFirewall::default();
-        let net: IpNet = "203.0.113.5/32".parse().unwrap_or_default();
-        firewall.add(net, Some(160.0), 100.0);
-        assert!(firewall.contains(net));
-        firewall.expire(159.0);
-        assert!(firewall.contains(net));
+        let net = |text: &str| text.parse::<IpNet>().unwrap_or_default();
+        let element = |text: &str, timeout| Element {
+            net: net(text),
+            timeout,
+        };
+        let host = net("203.0.113.5/32");
+        assert!(
+            firewall
+                .ban(&[element("203.0.113.5/32", Some(60))], 100.0)
+                .is_ok()
+        );
+        assert_eq!(firewall.elements(159.0).map(|e| e.len()).ok(), Some(1));
+        let refused = firewall.ban(&[element("203.0.113.0/24", None)], 100.0);
+        assert_eq!(
+            refused.map(|o| o.replaced).ok(),
+            Some(vec![host]),
+            "the wider one replaces"
+        );
+        let inside = firewall.ban(&[element("203.0.113.9/32", None)], 100.0);
+        assert!(inside.is_err_and(|e| e.to_string().contains("already inside 203.0.113.0/24")));
+        assert_eq!(
+            firewall.unban(host, 101.0).ok(),
+            Some(vec![net("203.0.113.0/24")])
+        );
+        assert!(
+            firewall
+                .ban(&[element("198.51.100.1/32", Some(60))], 100.0)
+                .is_ok()
+        );
         firewall.expire(160.0);
-        assert!(!firewall.contains(net));
-        assert!(!firewall.delete(net));
+        assert_eq!(firewall.elements(160.0).map(|e| e.len()).ok(), Some(0));
         assert_eq!(
             firewall.journal(),
-            ["add element inet bantop ban4 { 203.0.113.5/32 timeout 60s }"]
+            [
+                "add element inet bantop ban4 { 203.0.113.5/32 timeout 1m }",
+                "delete element inet bantop ban4 { 203.0.113.5/32 }",
+                "add element inet bantop ban4 { 203.0.113.0/24 }",
+                "delete element inet bantop ban4 { 203.0.113.0/24 }",
+                "add element inet bantop ban4 { 198.51.100.1/32 timeout 1m }",
+            ]
         );
     }
 }
