@@ -42,7 +42,9 @@ fn main() {
         })
         .collect();
     let started = Instant::now();
-    Nftables.ban(&elements, 0.0).unwrap_or_else(|e| panic!("{e}"));
+    Nftables
+        .ban(&elements, 0.0)
+        .unwrap_or_else(|e| panic!("{e}"));
     let batch = started.elapsed();
 
     let started = Instant::now();

@@ -338,7 +338,7 @@ fn check_as_text_gives_each_item_with_its_fix() {
     );
     assert!(
         text.lines()
-            .any(|l| l.starts_with("WARN  firewall not empty")),
+            .any(|l| l.contains("  firewall drops banned addresses")),
         "{text}"
     );
 }

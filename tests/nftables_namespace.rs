@@ -426,3 +426,27 @@ fn five_thousand_saved_bans_are_restored_in_one_batch() {
     );
     assert_eq!(ns.elements("inet", "bantop", "ban4").len(), 5000);
 }
+
+#[test]
+fn the_checklist_says_whether_the_kernel_drops_anything() {
+    let ns = Namespace::new();
+    let item = |ns: &Namespace| {
+        let output = ns.bantop(&["check"]);
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .find(|l| l.contains("firewall drops banned addresses"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let empty = item(&ns);
+    assert!(
+        empty.starts_with("WARN") && empty.contains("no nftables set or rule drops"),
+        "{empty}"
+    );
+    succeeds(ns.bantop(&["ban", "203.0.113.7", "--for", "1h"]));
+    let dropping = item(&ns);
+    assert!(
+        dropping.starts_with("PASS") && dropping.contains("inet bantop @ban4, inet bantop @ban6"),
+        "{dropping}"
+    );
+}

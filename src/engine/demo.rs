@@ -172,6 +172,7 @@ impl DemoEngine {
             asterisk_dir: self.scenario.asterisk_dir.clone(),
             operator: Some(self.scenario.operator),
             ports: Ok(self.ports.clone()),
+            firewall: Ok(crate::model::firewall::KernelFirewall::default()),
             jails: Ok(self
                 .jails
                 .iter()

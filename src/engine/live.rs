@@ -117,6 +117,7 @@ impl LiveEngine {
             asterisk_dir: PathBuf::from("/etc/asterisk"),
             operator: self.operator,
             ports,
+            firewall: crate::posture::read_firewall(),
             jails: Ok(self.jails.clone()),
             demo_recordings: None,
         };

@@ -6,8 +6,10 @@
 use crate::asterisk::endpoints;
 use crate::fail2ban::jail_conf::read_jails;
 use crate::fail2ban::server;
+use crate::firewall::kernel;
 use crate::model::JailSettings;
 use crate::model::check::{CheckItem, Status};
+use crate::model::firewall::KernelFirewall;
 use crate::model::port::{Port, Severity};
 use std::net::IpAddr;
 use std::os::unix::fs::FileTypeExt;
@@ -34,6 +36,8 @@ pub struct PostureInputs {
     pub ports: Result<Vec<Port>, String>,
     /// The enabled jails, or why they could not be read.
     pub jails: Result<Vec<JailSettings>, String>,
+    /// The kernel's firewall, or why it could not be read.
+    pub firewall: Result<KernelFirewall, String>,
     /// The demo: fail2ban is simulated and each jail reads a recording instead of its logpath.
     pub demo_recordings: Option<Vec<(String, PathBuf)>>,
 }
@@ -57,6 +61,7 @@ impl PostureInputs {
             operator,
             ports,
             jails,
+            firewall: read_firewall(),
             demo_recordings: None,
         }
     }
@@ -67,15 +72,66 @@ pub fn run_checks(inputs: &PostureInputs) -> Vec<CheckItem> {
     let mut items = vec![fail2ban_running(inputs)];
     items.extend(jails(inputs));
     items.push(operator_whitelisted(inputs));
-    items.push(CheckItem::new(
-        "firewall not empty",
-        Status::Warn,
-        "not checked: bantop does not read the kernel's firewall yet",
-        "look with `nft list ruleset`",
-    ));
+    items.push(firewall(inputs));
     items.push(public_ports(inputs));
     items.push(sip_acls(inputs));
     items
+}
+
+/// The kernel's ruleset, or why it could not be read.
+pub fn read_firewall() -> Result<KernelFirewall, String> {
+    kernel::read().map_err(|e| match e.raw_os_error() {
+        Some(1) => "permission denied (reading nftables needs root)".to_string(),
+        _ => e.to_string(),
+    })
+}
+
+fn firewall(inputs: &PostureInputs) -> CheckItem {
+    const NAME: &str = "firewall drops banned addresses";
+    if inputs.demo_recordings.is_some() {
+        return CheckItem::new(NAME, Status::Pass, "simulated by the demo", "");
+    }
+    let kernel = match &inputs.firewall {
+        Ok(kernel) => kernel,
+        Err(error) => {
+            return CheckItem::new(
+                NAME,
+                Status::Warn,
+                &format!("not checked: nftables not read: {error}"),
+                "run bantop as root",
+            );
+        }
+    };
+    let dropping: Vec<String> = kernel
+        .sets
+        .iter()
+        .filter(|set| !set.dropped_by.is_empty())
+        .map(|set| format!("{} {} @{}", set.family, set.table, set.name))
+        .chain(
+            kernel
+                .chain_drops
+                .iter()
+                .map(|rule| format!("{} {} {}", rule.family, rule.table, rule.chain)),
+        )
+        .collect();
+    if dropping.is_empty() {
+        CheckItem::new(
+            NAME,
+            Status::Warn,
+            "no nftables set or rule drops sources: fail2ban has banned nothing yet, or its \
+             actions do not reach the kernel",
+            "ban a test address (bantop ban ADDR --jail J) and look again with bantop firewall",
+        )
+    } else {
+        let mut places = dropping;
+        places.dedup();
+        CheckItem::new(
+            NAME,
+            Status::Pass,
+            &format!("dropping through {}", places.join(", ")),
+            "",
+        )
+    }
 }
 
 fn fail2ban_running(inputs: &PostureInputs) -> CheckItem {
