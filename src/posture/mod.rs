@@ -97,7 +97,7 @@ fn firewall(inputs: &PostureInputs) -> CheckItem {
             return CheckItem::new(
                 NAME,
                 Status::Warn,
-                &format!("not checked: nftables not read: {error}"),
+                format!("not checked: nftables not read: {error}"),
                 "run bantop as root",
             );
         }
@@ -128,7 +128,7 @@ fn firewall(inputs: &PostureInputs) -> CheckItem {
         CheckItem::new(
             NAME,
             Status::Pass,
-            &format!("dropping through {}", places.join(", ")),
+            format!("dropping through {}", places.join(", ")),
             "",
         )
     }
