@@ -229,17 +229,23 @@ fn the_kernel_view_names_fail2ban_sets_and_chains_and_flags_drift_both_ways() {
     server.client_text(&["set", "asterisk-wazo", "banip", "203.0.113.5"]);
     server.client_text(&["set", "wazo-provd", "banip", "192.0.2.99"]);
     let ns = Namespace::new();
-    // What fail2ban's nftables action and Wazo's iptables actions (iptables-nft) leave behind.
+    // What fail2ban's nftables action leaves behind (it runs nft itself)...
     let ruleset = "table inet f2b-table {\n\
         set addr-set-asterisk-wazo { type ipv4_addr; elements = { 203.0.113.5, 203.0.113.6 } }\n\
         chain f2b-chain { type filter hook input priority -1; ip saddr @addr-set-asterisk-wazo reject; }\n\
-        }\n\
-        table ip filter {\n\
-        chain f2b-wazo-provd { ip saddr 198.51.100.0/24 counter reject; return; }\n\
         }\n";
     let file = ns.state.path().join("f2b.nft");
     std::fs::write(&file, ruleset).unwrap_or_else(|e| panic!("{e}"));
     ns.ok("nft", &["-f", &file.to_string_lossy()]);
+    // ...and what Wazo's iptables actions make, through iptables-nft.
+    for rule in [
+        "-N f2b-wazo-provd",
+        "-A f2b-wazo-provd -s 198.51.100.0/24 -j REJECT --reject-with icmp-port-unreachable",
+        "-A f2b-wazo-provd -j RETURN",
+        "-I INPUT -p tcp --dport 8667 -j f2b-wazo-provd",
+    ] {
+        ns.ok("iptables", &rule.split(' ').collect::<Vec<_>>());
+    }
 
     let socket = server.socket();
     let json = ns
@@ -305,6 +311,11 @@ fn the_kernel_view_names_fail2ban_sets_and_chains_and_flags_drift_both_ways() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(agreed.status.success(), "{}", text(&agreed));
     assert!(text(&agreed).contains("no drift"), "{}", text(&agreed));
+    // Without fail2ban there is nothing to compare: no drift is claimed.
+    let alone = succeeds(ns.bantop(&["firewall"]));
+    assert!(alone.contains("not compared with fail2ban"), "{alone}");
+    assert!(alone.contains("chain ip filter f2b-wazo-provd: drops 198.51.100.0/24"), "{alone}");
+    assert!(!alone.contains("drift"), "{alone}");
 }
 
 #[test]

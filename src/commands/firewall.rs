@@ -225,7 +225,12 @@ pub async fn show(places: Places<'_>, json: bool, out: &mut dyn Write) -> anyhow
             Some(format!("not compared with fail2ban: {error}")),
         ),
     };
-    let drift = drift(&bans, &kernel);
+    // Without fail2ban's list, every address in its sets would look unknown to it.
+    let drift = if fail2ban.is_none() {
+        drift(&bans, &kernel)
+    } else {
+        Vec::new()
+    };
     let attention = !drift.is_empty();
     if json {
         let report = FirewallReport {
