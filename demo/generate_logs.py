@@ -106,7 +106,7 @@ while t < END:
     t += timedelta(seconds=rng.uniform(15, 70))
 
 # A truncated line, as after a crash mid-write: the demo must count and skip it.
-asterisk.append((at(6, 30.5), "[2026-01-19 17:06:3"))
+asterisk.append((at(6, 30.5), "[2026-01-19 17:0"))
 
 # LAN phones provisioning on first boot (two failures each, below wazo-provd's threshold).
 for i, minute in enumerate([0.5, 0.6, 5.2, 16.0]):

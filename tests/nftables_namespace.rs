@@ -314,7 +314,10 @@ fn the_kernel_view_names_fail2ban_sets_and_chains_and_flags_drift_both_ways() {
     // Without fail2ban there is nothing to compare: no drift is claimed.
     let alone = succeeds(ns.bantop(&["firewall"]));
     assert!(alone.contains("not compared with fail2ban"), "{alone}");
-    assert!(alone.contains("chain ip filter f2b-wazo-provd: drops 198.51.100.0/24"), "{alone}");
+    assert!(
+        alone.contains("chain ip filter f2b-wazo-provd: drops 198.51.100.0/24"),
+        "{alone}"
+    );
     assert!(!alone.contains("drift"), "{alone}");
 }
 

@@ -1,11 +1,11 @@
-//! Finding the timestamp in a log line, as fail2ban's date detector does with its default
-//! templates: ISO-like `YYYY-MM-DD hh:mm:ss[.,frac]` (Asterisk, Python logging), syslog
-//! `Mon dd hh:mm:ss` with the year inferred, and epoch seconds at the line start.
-//! The date text is cut out of the line before the filter's regexes see it. Like fail2ban
+//! Finding the timestamp in a log line, as fail2ban's date detector does: its default
+//! templates (and their line-start variants, tried first), or a filter's `datepattern`
+//! (`%`-codes, `{^LN-BEG}`, `{NONE}`, `{DATE}`, `EPOCH`, `TAI64N`, several lines). The date text
+//! is cut out of the line before the filter's regexes see it. Like fail2ban
 //! (`reGroupDictStrptime` with `msec` off), text dates are read to the whole second.
 
-use chrono::{Datelike, FixedOffset, Local, NaiveDate, NaiveDateTime, Offset, TimeZone};
-use regex::Regex;
+use super::date_template::{DateTemplate, FoundTime, TemplateMatch, complete};
+use chrono::{Datelike, FixedOffset, Local, NaiveDateTime, Offset, TimeZone};
 
 /// The zone that log timestamps without an offset are read in.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -61,64 +61,70 @@ pub struct DateMatch {
     pub end: usize,
 }
 
-/// What a filter's `datepattern` asks for.
+/// fail2ban's default templates (datedetector.py), in its order.
+const DEFAULT_TEMPLATES: [&str; 17] = [
+    r"%ExY(?P<_sep>[-/.])%m(?P=_sep)%d(?:T|  ?)%H:%M:%S(?:[.,]%f)?(?:\s*%z)?",
+    r"(?:%a )?%b %d %k:%M:%S(?:\.%f)?(?: %ExY)?",
+    r"(?:%a )?%b %d %ExY %k:%M:%S(?:\.%f)?",
+    r"%d(?P<_sep>[-/])%m(?P=_sep)(?:%ExY|%Exy) %k:%M:%S",
+    r"%d(?P<_sep>[-/])%b(?P=_sep)%ExY[ :]?%H:%M:%S(?:\.%f)?(?: %z)?",
+    r"%m/%d/%ExY:%H:%M:%S",
+    r"%m-%d-%ExY %k:%M:%S(?:\.%f)?",
+    r"EPOCH",
+    r"{^LN-BEG}%H:%M:%S",
+    r"^<%m/%d/%Exy@%H:%M:%S>",
+    r"%Exy%Exm%Exd  ?%H:%M:%S",
+    r"%b %d, %ExY %I:%M:%S %p",
+    r"^%b-%d-%Exy %k:%M:%S",
+    r"%ExY%Exm%Exd(?:T|  ?)%ExH%ExM%ExS(?:[.,]%f)?(?:\s*%z)?",
+    r"(?:%Z )?(?:%a )?%b %d %k:%M:%S(?:\.%f)?(?: %ExY)?",
+    r"(?:%z )?(?:%a )?%b %d %k:%M:%S(?:\.%f)?(?: %ExY)?",
+    r"TAI64N",
+];
+
+/// What a filter's `datepattern` asks for: its templates, tried as fail2ban tries them.
 #[derive(Debug, Clone)]
 pub struct DateDetector {
-    templates: Vec<(Template, Regex)>,
+    templates: Vec<DateTemplate>,
     zone: Zone,
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Template {
-    Iso,
-    Syslog,
-    Epoch,
-}
-
-const ISO: &str = r"([0-9]{4})[-/.]([0-9]{2})[-/.]([0-9]{2})(?:T| {1,2})([0-9]{2}):([0-9]{2}):([0-9]{2})(?:[.,]([0-9]+))?(?:[ \t]*(Z|[+-][0-9]{2}:?[0-9]{2}))?";
-const SYSLOG: &str = r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[ \t]+([0-9]{1,2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?";
-const EPOCH: &str = r"^[ \t]*\[?([0-9]{10})(?:\.([0-9]+))?\b";
-
 impl DateDetector {
-    /// A detector for `datepattern` (`None`: fail2ban's defaults; `{^LN-BEG}`: defaults
-    /// anchored at the line start; `{NONE}`: lines carry no date).
+    /// A detector for `datepattern`: `None` or `{DEFAULT}`: fail2ban's defaults; `{^LN-BEG}`:
+    /// those anchored at the line start; `{NONE}`: lines carry no date; a pattern with
+    /// `{DATE}`: each default inside it; else one template per line of the pattern.
     pub fn new(datepattern: Option<&str>, zone: Zone) -> Result<Self, String> {
+        let this_year = chrono::Utc::now().year();
         let pattern = datepattern.map(str::trim).filter(|p| !p.is_empty());
-        let anchored = match pattern {
-            None => false,
-            Some("{^LN-BEG}") => true,
-            Some("{NONE}") => {
-                return Ok(DateDetector {
-                    templates: Vec::new(),
-                    zone,
-                });
+        let upper = pattern.map(str::to_uppercase);
+        let templates = match upper.as_deref() {
+            None | Some("{DEFAULT}") => defaults(this_year)?,
+            Some("{^LN-BEG}") => defaults(this_year)?
+                .into_iter()
+                .filter(|t| t.anchored)
+                .collect(),
+            Some("{NONE}") => Vec::new(),
+            Some(upper) if upper.contains("{DATE}") => {
+                let pre = pattern.unwrap_or_default();
+                let at = upper.find("{DATE}").unwrap_or(0);
+                DEFAULT_TEMPLATES
+                    .iter()
+                    .filter(|t| t.contains('%'))
+                    .map(|t| {
+                        let inner = t.trim_start_matches("{^LN-BEG}").trim_start_matches('^');
+                        let wrapped = format!("{}{inner}{}", &pre[..at], &pre[at + 6..]);
+                        DateTemplate::new(&wrapped, this_year)
+                    })
+                    .collect::<Result<_, _>>()?
             }
-            Some(other) => {
-                return Err(format!(
-                    "datepattern {other:?} is not supported yet (only the default templates, {{^LN-BEG}} and {{NONE}})"
-                ));
-            }
+            Some(_) => pattern
+                .unwrap_or_default()
+                .lines()
+                .map(str::trim)
+                .filter(|line| !line.is_empty())
+                .map(|line| DateTemplate::new(line, this_year))
+                .collect::<Result<_, _>>()?,
         };
-        let anchor = |body: &str| {
-            if anchored {
-                format!(r"^\W{{0,2}}{body}")
-            } else {
-                format!(r"(?:^|\b|\W){body}")
-            }
-        };
-        let templates = [
-            (Template::Iso, anchor(ISO)),
-            (Template::Syslog, anchor(SYSLOG)),
-            (Template::Epoch, EPOCH.to_string()),
-        ];
-        let templates = templates
-            .into_iter()
-            .map(|(template, source)| {
-                Regex::new(&source)
-                    .map(|regex| (template, regex))
-                    .map_err(|e| e.to_string())
-            })
-            .collect::<Result<_, _>>()?;
         Ok(DateDetector { templates, zone })
     }
 
@@ -127,70 +133,51 @@ impl DateDetector {
         self.templates.is_empty()
     }
 
-    /// The first template that matches `line`; `now` is used to infer a missing year.
+    /// The date in `line`, as fail2ban's `matchTime` finds it from a fresh start: an anchored
+    /// template's match at once, an unanchored one at the line start (or one character in), else
+    /// the match nearest the line start. `now` fills in a missing year or date.
     pub fn find(&self, line: &str, now: f64) -> Option<DateMatch> {
-        self.templates.iter().find_map(|(template, regex)| {
-            let captures = regex.captures(line)?;
-            let date_group = captures.get(1)?;
-            let whole = captures.get(0)?;
-            let end = whole.end();
-            let start = date_group.start();
-            let number = |i: usize| captures.get(i).and_then(|m| m.as_str().parse::<u32>().ok());
-            let fraction = |i: usize| {
-                captures.get(i).map_or(0.0, |m| {
-                    format!("0.{}", m.as_str()).parse::<f64>().unwrap_or(0.0)
-                })
+        let mut best: Option<TemplateMatch> = None;
+        for template in &self.templates {
+            let Some(found) = template.find(line) else {
+                continue;
             };
-            let time = match template {
-                Template::Iso => {
-                    let wall = NaiveDate::from_ymd_opt(number(1)? as i32, number(2)?, number(3)?)?
-                        .and_hms_opt(number(4)?, number(5)?, number(6)?)?;
-                    match captures.get(8).map(|m| m.as_str()) {
-                        Some(offset) => parse_offset(offset)?
-                            .from_local_datetime(&wall)
-                            .single()?
-                            .timestamp() as f64,
-                        None => self.zone.epoch(wall)?,
-                    }
-                }
-                Template::Syslog => {
-                    let month = month_number(captures.get(1)?.as_str())?;
-                    let (day, hour, minute, second) =
-                        (number(2)?, number(3)?, number(4)?, number(5)?);
-                    let this_year = self.zone.wall(now)?.year();
-                    // fail2ban: a date more than a day in the future belongs to the year before.
-                    let candidate = |year: i32| {
-                        NaiveDate::from_ymd_opt(year, month, day)?.and_hms_opt(hour, minute, second)
-                    };
-                    let mut epoch = self.zone.epoch(candidate(this_year)?)?;
-                    if epoch > now + 86_400.0 {
-                        epoch = self.zone.epoch(candidate(this_year - 1)?)?;
-                    }
-                    epoch
-                }
-                Template::Epoch => number(1)? as f64 + fraction(2),
-            };
-            Some(DateMatch { time, start, end })
+            if template.anchored || found.start <= 1 {
+                best = Some(found);
+                break;
+            }
+            if best.as_ref().is_none_or(|b| found.start < b.start) {
+                best = Some(found);
+            }
+        }
+        let found = best?;
+        let time = match found.time {
+            FoundTime::Epoch(epoch) => epoch,
+            FoundTime::Wall(wall) => {
+                complete(wall, now, |w| self.zone.epoch(w), self.zone.wall(now)?)?
+            }
+        };
+        Some(DateMatch {
+            time,
+            start: found.start,
+            end: found.end,
         })
     }
 }
 
-fn month_number(name: &str) -> Option<u32> {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    MONTHS.iter().position(|m| *m == name).map(|i| i as u32 + 1)
-}
-
-fn parse_offset(text: &str) -> Option<FixedOffset> {
-    if text == "Z" {
-        return Some(chrono::Utc.fix());
-    }
-    let sign = if text.starts_with('-') { -1 } else { 1 };
-    let digits: String = text[1..].chars().filter(char::is_ascii_digit).collect();
-    let hours: i32 = digits.get(..2)?.parse().ok()?;
-    let minutes: i32 = digits.get(2..4)?.parse().ok()?;
-    FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60))
+/// The default templates as fail2ban caches them: the line-start variant of each unanchored
+/// one first, then all of them in order.
+fn defaults(this_year: i32) -> Result<Vec<DateTemplate>, String> {
+    let templates: Vec<DateTemplate> = DEFAULT_TEMPLATES
+        .iter()
+        .map(|pattern| DateTemplate::new(pattern, this_year))
+        .collect::<Result<_, _>>()?;
+    let mut all: Vec<DateTemplate> = templates
+        .iter()
+        .filter_map(|t| t.anchored_variant(this_year))
+        .collect();
+    all.extend(templates);
+    Ok(all)
 }
 
 #[cfg(test)]
@@ -216,7 +203,7 @@ mod tests {
         );
         let provd = detector().find("[2026-01-19 17:07:58,123] New device", 0.0);
         assert_eq!(provd.map(|d| d.time), Some(1_768_842_478.0));
-        let epoch = detector().find("1768842478.5 x", 0.0);
+        let epoch = detector().find("1768842478.500 x", 0.0);
         assert_eq!(epoch.map(|d| d.time), Some(1_768_842_478.5));
     }
 
@@ -239,6 +226,7 @@ mod tests {
                 .map(|d| d.is_none())
                 .unwrap_or(false)
         );
-        assert!(DateDetector::new(Some("%d/%b/%Y"), Zone::utc()).is_err());
+        assert!(DateDetector::new(Some("%d/%q/%Y"), Zone::utc()).is_err());
+        assert!(DateDetector::new(Some("%d/%b/%Y"), Zone::utc()).is_ok());
     }
 }

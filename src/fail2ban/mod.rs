@@ -4,6 +4,7 @@
 pub mod config;
 pub mod database;
 pub mod date;
+pub mod date_template;
 pub mod dropin;
 pub mod duration;
 pub mod filter;

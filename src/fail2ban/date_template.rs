@@ -1,0 +1,713 @@
+//! One fail2ban date template (datetemplate.py, strptime.py): a `datepattern` with strptime
+//! `%`-codes (`%Y`, `%b`, `%ExY`, `%k`, ...) becomes a regex with fail2ban's own field patterns
+//! and word boundaries (`{^LN-BEG}`, `{UNB}`, `**`), and a match becomes a time as
+//! `reGroupDictStrptime` makes it (the year and the day inferred from now, a zone from `%z`);
+//! `EPOCH`, `LEPOCH`, `{EPOCH}` and `TAI64N` templates read machine timestamps.
+
+use super::pattern::Pattern;
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
+
+/// The name of the group holding the date text (fail2ban's group 1), cut out of the line.
+const DATE_GROUP: &str = "bantopdate";
+
+/// What a matched template found, before the time is made of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateMatch {
+    /// Byte range of the date text (cut out of the line before the failregexes run).
+    pub start: usize,
+    /// End of that range.
+    pub end: usize,
+    /// Epoch seconds, or the wall-clock fields to be read in the default zone.
+    pub time: FoundTime,
+}
+
+/// A time as a template reads it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FoundTime {
+    /// Seconds since the epoch (machine timestamps, dates with a zone).
+    Epoch(f64),
+    /// A wall-clock time, in the line's zone or else the default one.
+    Wall(WallTime),
+}
+
+/// How a template reads what it matched.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Reader {
+    /// strptime fields.
+    Fields,
+    /// Seconds since the epoch (`LEPOCH`: also milli- and microseconds).
+    Epoch { long: bool },
+    /// `@` and 24 hex digits.
+    Tai64n,
+}
+
+/// A compiled date template.
+#[derive(Debug, Clone)]
+pub struct DateTemplate {
+    /// The pattern it was made from (fail2ban's template name).
+    pub name: String,
+    pattern: Pattern,
+    reader: Reader,
+    /// Anchored at the line start (or end): such a match is taken at once.
+    pub anchored: bool,
+}
+
+/// A field of strptime, by its code.
+fn field_regex(code: &str, this_year: i32) -> Option<String> {
+    const MONTHS: &str = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec";
+    const MONTH_NAMES: &str =
+        "september|february|november|december|january|october|august|april|march|june|july|may";
+    const DAYS: &str = "mon|tue|wed|thu|fri|sat|sun";
+    const DAY_NAMES: &str = "wednesday|thursday|saturday|tuesday|monday|friday|sunday";
+    let regex = match code {
+        "a" => format!("(?:{DAYS})"),
+        "A" => format!("(?:{DAY_NAMES})"),
+        "b" => format!("(?P<b>{MONTHS})"),
+        "B" => format!("(?P<B>{MONTH_NAMES})"),
+        "d" => r"(?P<d>[1-2]\d|[0 ]?[1-9]|3[0-1])".to_string(),
+        "f" => r"(?P<f>[0-9]{1,6})".to_string(),
+        "H" => r"(?P<H>[0-1]?\d|2[0-3])".to_string(),
+        "I" => r"(?P<I>1[0-2]|0[1-9]|[1-9])".to_string(),
+        "j" => {
+            r"(?P<j>36[0-6]|3[0-5]\d|[12]\d\d|0[1-9]\d|00[1-9]|[1-9]\d|0[1-9]|[1-9])".to_string()
+        }
+        "k" => r" ?(?P<H>[0-2]?\d)".to_string(),
+        "l" => r" ?(?P<I>1?\d)".to_string(),
+        "m" => r"(?P<m>0?[1-9]|1[0-2])".to_string(),
+        "M" => r"(?P<M>[0-5]?\d)".to_string(),
+        "p" => r"(?P<p>am|pm)".to_string(),
+        "S" => r"(?P<S>[0-5]?\d|6[0-1])".to_string(),
+        "U" | "W" => r"(?:5[0-3]|[0-4]\d|\d)".to_string(),
+        "w" => r"(?:[0-6])".to_string(),
+        "y" | "Exy" => r"(?P<y>\d\d)".to_string(),
+        "Y" => r"(?P<Y>\d{4})".to_string(),
+        "z" => r"(?P<z>Z|UTC|GMT|[+-][01]\d(?::?\d{2})?)".to_string(),
+        "Z" => r"(?P<Z>Z|[A-Z]{3,5})".to_string(),
+        "ExZ" => r"(?P<Z>[A-Z](?:[A-Z]{2,4})?)".to_string(),
+        "Exz" => r"(?P<z>(?:[A-Z](?:[A-Z]{2,4})?)?[+-][01]\d(?::?\d{2})?|[A-Z](?:[A-Z]{2,4})?)"
+            .to_string(),
+        "Exd" => r"(?P<d>[1-2]\d|0[1-9]|3[0-1])".to_string(),
+        "Exm" => r"(?P<m>0[1-9]|1[0-2])".to_string(),
+        "ExH" => r"(?P<H>[0-1]\d|2[0-3])".to_string(),
+        "Exk" => r" ?(?P<H>[0-1]?\d|2[0-3])".to_string(),
+        "Exl" => r" ?(?P<I>1[0-2]|\d)".to_string(),
+        "ExM" => r"(?P<M>[0-5]\d)".to_string(),
+        "ExS" => r"(?P<S>[0-5]\d|6[0-1])".to_string(),
+        "ExY" => format!("(?P<Y>{}\\d)", year_prefixes(this_year)),
+        _ => return None,
+    };
+    Some(regex)
+}
+
+/// fail2ban's `%ExY`: the first three digits of the years from 2000 (its test date) to three
+/// years from now.
+fn year_prefixes(this_year: i32) -> String {
+    let mut prefixes: Vec<String> = (2000..=this_year + 3)
+        .map(|year| year.to_string()[..3].to_string())
+        .collect();
+    prefixes.dedup();
+    format!("(?:{})", prefixes.join("|"))
+}
+
+/// The %-codes fail2ban knows, longest first.
+const CODES: [&str; 41] = [
+    "ExY", "Exy", "Exd", "Exm", "ExH", "Exk", "Exl", "ExM", "ExS", "ExZ", "Exz", "a", "A", "b",
+    "B", "d", "f", "H", "I", "j", "k", "l", "m", "M", "p", "S", "U", "W", "w", "y", "Y", "z", "Z",
+    "%", "c", "x", "X", "G", "u", "V", "e",
+];
+
+/// Replaces `%`-codes by their field regexes; each group gets a unique name
+/// (`<code>__<n>`) so that alternatives may repeat a field.
+fn expand_codes(pattern: &str, this_year: i32, counter: &mut usize) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = pattern;
+    while let Some(at) = rest.find('%') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let Some(code) = CODES.iter().find(|c| after.starts_with(**c)) else {
+            return Err(format!(
+                "unknown field %{} in datepattern",
+                after.chars().next().unwrap_or(' ')
+            ));
+        };
+        if *code == "%" {
+            out.push('%');
+        } else {
+            let regex = field_regex(code, this_year)
+                .ok_or_else(|| format!("field %{code} of datepattern is not supported"))?;
+            *counter += 1;
+            out.push_str(&regex.replace("(?P<", &format!("(?P<f{counter}_")));
+        }
+        rest = &after[code.len()..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Expands a back-reference to a one-character separator group (`(?P<_sep>[-/.])...(?P=_sep)`,
+/// as fail2ban's default templates use) into one alternative per separator: the linear regex
+/// engine has no back-references.
+fn expand_separator(pattern: &str) -> String {
+    let Some(open) = pattern.find("(?P<_sep>[") else {
+        return pattern.to_string();
+    };
+    let class_start = open + "(?P<_sep>[".len();
+    let Some(class_len) = pattern[class_start..].find("])") else {
+        return pattern.to_string();
+    };
+    let class = &pattern[class_start..class_start + class_len];
+    let group_end = class_start + class_len + 2;
+    let chars: Vec<char> = class.chars().filter(|c| *c != '\\').collect();
+    let variants: Vec<String> = chars
+        .iter()
+        .map(|c| {
+            let literal = regex::escape(&c.to_string());
+            format!(
+                "{}{literal}{}",
+                &pattern[..open],
+                pattern[group_end..].replace("(?P=_sep)", &literal)
+            )
+        })
+        .collect();
+    format!("(?:{})", variants.join("|"))
+}
+
+/// Whether a regex has a plain capturing group (fail2ban's `RE_GROUPED`).
+fn has_plain_group(regex: &str) -> bool {
+    let bytes = regex.as_bytes();
+    (0..bytes.len()).any(|i| {
+        bytes[i] == b'(' && bytes.get(i + 1) != Some(&b'?') && (i == 0 || bytes[i - 1] != b'\\')
+    })
+}
+
+/// Names the first plain group the date group, or wraps the whole (keeping a leading `^` and a
+/// trailing `$` outside, as fail2ban's `RE_GROUP`).
+fn with_date_group(regex: &str) -> String {
+    if has_plain_group(regex) {
+        let bytes = regex.as_bytes();
+        if let Some(i) = (0..bytes.len()).find(|&i| {
+            bytes[i] == b'(' && bytes.get(i + 1) != Some(&b'?') && (i == 0 || bytes[i - 1] != b'\\')
+        }) {
+            return format!("{}(?P<{DATE_GROUP}>{}", &regex[..i], &regex[i + 1..]);
+        }
+    }
+    let (head, body) = match regex.strip_prefix('^') {
+        Some(body) => ("^", body),
+        None => ("", regex),
+    };
+    let (body, tail) = match body.strip_suffix('$') {
+        Some(body) if !body.ends_with('\\') => (body, "$"),
+        _ => (body, ""),
+    };
+    format!("{head}(?P<{DATE_GROUP}>{body}){tail}")
+}
+
+/// fail2ban's `(?=^|\b|\W)` and `(?=\b|\W|$)`: not inside a word.
+const NOT_IN_WORD: &str = r"(?:\b{start-half}|\b{end-half})";
+
+/// The epoch number fail2ban matches (`LEPOCH`: with milli- or microseconds).
+fn epoch_regex(long: bool) -> &'static str {
+    if long {
+        r"\d{10,11}(?:\d{3}(?:\.\d{1,6}|\d{3})?)?"
+    } else {
+        r"\d{10,11}\b(?:\.\d{3,6})?"
+    }
+}
+
+impl DateTemplate {
+    /// A template for one datepattern line, as fail2ban's `_getPatternTemplate` makes it.
+    pub fn new(pattern: &str, this_year: i32) -> Result<Self, String> {
+        let key = if pattern.contains('%') {
+            pattern.to_string()
+        } else {
+            pattern.to_uppercase()
+        };
+        match key.as_str() {
+            "EPOCH" => return Self::epoch(pattern, false, false),
+            "{^LN-BEG}EPOCH" | "^EPOCH" => return Self::epoch(pattern, true, false),
+            "LEPOCH" => return Self::epoch(pattern, false, true),
+            "{^LN-BEG}LEPOCH" | "^LEPOCH" => return Self::epoch(pattern, true, true),
+            "TAI64N" | "{^LN-BEG}TAI64N" | "^TAI64N" => {
+                let begin = if key == "TAI64N" {
+                    ""
+                } else {
+                    r"^(?:\W{0,2})?"
+                };
+                let regex = format!(r"{begin}(?P<{DATE_GROUP}>@[0-9a-f]{{24}}){NOT_IN_WORD}");
+                return Self::compiled(pattern, &regex, Reader::Tai64n, key != "TAI64N");
+            }
+            _ => {}
+        }
+        let upper = pattern.to_uppercase();
+        if upper.contains("{EPOCH}") || upper.contains("{LEPOCH}") {
+            let long = upper.contains("{LEPOCH}");
+            let marker = if long { "{LEPOCH}" } else { "{EPOCH}" };
+            let at = upper.find(marker).unwrap_or(0);
+            let regex = format!(
+                "{}(?P<{DATE_GROUP}>{}){}",
+                &pattern[..at],
+                epoch_regex(long),
+                &pattern[at + marker.len()..]
+            );
+            return Self::bounded(pattern, &regex, Reader::Epoch { long }, true, true);
+        }
+        let (mut body, mut word_begin, mut word_end) = (pattern.trim(), "word", true);
+        if let Some(rest) = body.strip_prefix("{UNB}") {
+            body = rest;
+            word_begin = "";
+            word_end = false;
+        }
+        if let Some(rest) = body.strip_prefix("{^LN-BEG}")
+            && !word_begin.is_empty()
+        {
+            body = rest;
+            word_begin = "start";
+        }
+        let mut counter = 0;
+        let expanded = expand_codes(&expand_separator(body), this_year, &mut counter)?;
+        let alpha = ["%a", "%A", "%b", "%B", "%p"]
+            .iter()
+            .any(|code| body.contains(code));
+        let regex = if alpha {
+            format!("(?i){expanded}")
+        } else {
+            expanded
+        };
+        let begin = if word_begin.is_empty() {
+            ""
+        } else {
+            word_begin
+        };
+        Self::bounded_with(pattern, &regex, Reader::Fields, begin, word_end)
+    }
+
+    fn epoch(name: &str, line_begin: bool, long: bool) -> Result<Self, String> {
+        let number = epoch_regex(long);
+        if line_begin {
+            // At the line start, maybe in square brackets.
+            let regex = format!(
+                r"^(?:\W{{0,2}})?(?:\[(?P<{DATE_GROUP}>{number})\]|(?P<bare>{number})){NOT_IN_WORD}"
+            );
+            return Self::compiled(name, &regex, Reader::Epoch { long }, true);
+        }
+        // At the line start, in `[...]` there, or in SELinux's `audit(...:n)`.
+        let regex = format!(
+            r"(?:^(?P<{DATE_GROUP}>{number})|^\[(?P<square>{number})\]|\baudit\((?P<selinux>{number}):\d+\)){NOT_IN_WORD}"
+        );
+        Self::compiled(name, &regex, Reader::Epoch { long }, false)
+    }
+
+    fn bounded(
+        name: &str,
+        regex: &str,
+        reader: Reader,
+        word_begin: bool,
+        word_end: bool,
+    ) -> Result<Self, String> {
+        Self::bounded_with(
+            name,
+            regex,
+            reader,
+            if word_begin { "word" } else { "" },
+            word_end,
+        )
+    }
+
+    /// Adds fail2ban's boundaries (`setRegex`): `word_begin` is `word`, `start` or empty.
+    fn bounded_with(
+        name: &str,
+        regex: &str,
+        reader: Reader,
+        word_begin: &str,
+        word_end: bool,
+    ) -> Result<Self, String> {
+        let (flags, regex) = match regex.strip_prefix("(?i)") {
+            Some(rest) => ("(?i)", rest),
+            None => ("", regex),
+        };
+        let no_begin = {
+            let stripped = regex.trim_start_matches('(');
+            stripped.starts_with('^')
+                || stripped.starts_with("**")
+                || regex.starts_with("(?:^")
+                || regex.starts_with("(^")
+        };
+        let no_end = {
+            let stripped = regex.trim_end_matches(')');
+            (regex.ends_with('$') && !regex.ends_with("\\$"))
+                || regex.ends_with("$)")
+                || regex.ends_with("\\b")
+                || regex.ends_with("\\s")
+                || stripped.ends_with("**")
+        };
+        let mut body = if regex.contains(&format!("(?P<{DATE_GROUP}>")) {
+            regex.to_string()
+        } else {
+            with_date_group(regex)
+        };
+        let mut anchored = false;
+        if !word_begin.is_empty() && !no_begin {
+            if word_begin == "start" {
+                body = format!(r"^(?:\W{{0,2}})?{body}");
+                anchored = true;
+            } else {
+                body = format!("{NOT_IN_WORD}{body}");
+            }
+        }
+        if word_end && !no_end {
+            body.push_str(NOT_IN_WORD);
+        }
+        let body = body.replace("**", "");
+        anchored |= body.starts_with('^') || body.starts_with("(?:^") || body.starts_with("(^");
+        anchored |= body.ends_with('$') && !body.ends_with("\\$");
+        Self::compiled(name, &format!("{flags}{body}"), reader, anchored)
+    }
+
+    fn compiled(name: &str, regex: &str, reader: Reader, anchored: bool) -> Result<Self, String> {
+        let pattern = Pattern::compile(regex).map_err(|e| format!("datepattern {name:?}: {e}"))?;
+        Ok(DateTemplate {
+            name: name.to_string(),
+            pattern,
+            reader,
+            anchored,
+        })
+    }
+
+    /// The same template anchored at the line start (fail2ban tries these first).
+    pub fn anchored_variant(&self, this_year: i32) -> Option<Self> {
+        if self.anchored || self.reader != Reader::Fields {
+            return None;
+        }
+        Self::new(&format!("{{^LN-BEG}}{}", self.name), this_year).ok()
+    }
+
+    /// The first match in `line`, read into a time.
+    pub fn find(&self, line: &str) -> Option<TemplateMatch> {
+        let (found, span) = self.pattern.find_with_span(line, DATE_GROUP)?;
+        let groups = &found.groups;
+        let (start, end) = span.unwrap_or((found.start, found.end));
+        let time = match self.reader {
+            Reader::Tai64n => {
+                let text = &line[start..end];
+                let seconds = u64::from_str_radix(text.get(1..17)?, 16).ok()?;
+                FoundTime::Epoch(seconds.checked_sub(1 << 62)? as f64)
+            }
+            Reader::Epoch { long } => {
+                let text = groups
+                    .get(DATE_GROUP)
+                    .or_else(|| groups.get("bare"))
+                    .or_else(|| groups.get("square"))
+                    .or_else(|| groups.get("selinux"))?;
+                let mut value: f64 = text.parse().ok()?;
+                if long && text.len() >= 13 {
+                    value /= if text.len() >= 16 && !text.contains('.') {
+                        1_000_000.0
+                    } else {
+                        1000.0
+                    };
+                }
+                FoundTime::Epoch(value)
+            }
+            Reader::Fields => read_fields(groups)?,
+        };
+        // An epoch in brackets or in audit(...) is cut out with what surrounds it.
+        let (start, end) = match self.reader {
+            Reader::Epoch { .. } if span.is_none() => (found.start, found.end),
+            _ => (start, end),
+        };
+        Some(TemplateMatch { start, end, time })
+    }
+}
+
+/// A date and time as the fields of a line give it; what is missing comes from now
+/// ([`complete`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WallTime {
+    /// The year, when the line has one.
+    pub year: Option<i32>,
+    /// Month and day, when the line has them.
+    pub month_day: Option<(u32, u32)>,
+    /// The time of day (whole seconds, as fail2ban reads text dates).
+    pub time: NaiveTime,
+    /// Minutes east of UTC, when the line says.
+    pub zone_minutes: Option<i32>,
+}
+
+/// A time from strptime fields (fail2ban's `reGroupDictStrptime`).
+fn read_fields(groups: &std::collections::BTreeMap<String, String>) -> Option<FoundTime> {
+    let (mut year, mut month, mut day, mut zone) = (None, None, None, None);
+    let (mut hour, mut minute, mut second) = (0u32, 0u32, 0u32);
+    let mut twelve_hour: Option<u32> = None;
+    let mut pm = false;
+    for (name, value) in groups {
+        let Some((_, code)) = name.split_once('_') else {
+            continue;
+        };
+        match code {
+            "y" => {
+                let two: i32 = value.parse().ok()?;
+                year = Some(if two <= 2000 { two + 2000 } else { two });
+            }
+            "Y" => year = Some(value.parse().ok()?),
+            "m" => month = Some(value.parse().ok()?),
+            "b" | "B" => month = month_of(value),
+            "d" => day = Some(value.trim().parse().ok()?),
+            "H" => hour = value.trim().parse().ok()?,
+            "I" => twelve_hour = Some(value.trim().parse().ok()?),
+            "p" => pm = value.eq_ignore_ascii_case("pm"),
+            "M" => minute = value.parse().ok()?,
+            "S" => second = value.parse().ok()?,
+            "z" | "Z" => zone = Some(zone_offset(value)?),
+            _ => {}
+        }
+    }
+    if let Some(twelve) = twelve_hour {
+        hour = match (twelve, pm) {
+            (12, false) => 0,
+            (12, true) => 12,
+            (hour, true) => hour + 12,
+            (hour, false) => hour,
+        };
+    }
+    let month_day = match (month, day) {
+        (Some(month), Some(day)) => Some((month, day)),
+        (None, None) => None,
+        // strptime cannot make a date of half of one.
+        _ => return None,
+    };
+    Some(FoundTime::Wall(WallTime {
+        year,
+        month_day,
+        time: NaiveTime::from_hms_opt(hour, minute, second.min(59))?,
+        zone_minutes: zone,
+    }))
+}
+
+fn month_of(name: &str) -> Option<u32> {
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let lower = name.to_ascii_lowercase();
+    MONTHS
+        .iter()
+        .position(|m| lower.starts_with(m))
+        .map(|i| i as u32 + 1)
+}
+
+/// Minutes east of UTC for `Z`, `UTC`, `GMT`, `+hh`, `+hhmm`, `+hh:mm`, or a known abbreviation
+/// with an optional offset (`CET+0100`).
+fn zone_offset(text: &str) -> Option<i32> {
+    let split = text.find(['+', '-']).unwrap_or(text.len());
+    let (name, offset) = text.split_at(split);
+    let base = match name {
+        "" | "Z" | "UTC" | "GMT" | "UT" => 0,
+        "CET" | "MET" => 60,
+        "CEST" | "MEST" | "EET" => 120,
+        "EEST" => 180,
+        "WET" => 0,
+        "WEST" | "BST" => 60,
+        "EST" => -300,
+        "EDT" | "CDT" => {
+            if name == "EDT" {
+                -240
+            } else {
+                -300
+            }
+        }
+        "CST" => -360,
+        "MST" => -420,
+        "MDT" => -360,
+        "PST" => -480,
+        "PDT" => -420,
+        _ => return None,
+    };
+    if offset.is_empty() {
+        return Some(base);
+    }
+    let sign = if offset.starts_with('-') { -1 } else { 1 };
+    let digits: String = offset[1..].chars().filter(char::is_ascii_digit).collect();
+    let hours: i32 = digits.get(..2)?.parse().ok()?;
+    let minutes: i32 = digits.get(2..4).map_or(Some(0), |m| m.parse().ok())?;
+    Some(base + sign * (hours * 60 + minutes))
+}
+
+/// The epoch of a wall time read by a template, filling a missing year or date from `now` as
+/// fail2ban does: no year = this year, or last year when that is more than a day ahead; no
+/// date = today, or yesterday when that is ahead. `to_epoch` reads a wall time in the default
+/// zone; `now_wall` is now in that zone.
+pub fn complete(
+    wall: WallTime,
+    now: f64,
+    to_epoch: impl Fn(NaiveDateTime) -> Option<f64>,
+    now_wall: NaiveDateTime,
+) -> Option<f64> {
+    let epoch = |w: NaiveDateTime| match wall.zone_minutes {
+        Some(offset) => Some(
+            (w - Duration::minutes(i64::from(offset)))
+                .and_utc()
+                .timestamp() as f64,
+        ),
+        None => to_epoch(w),
+    };
+    let Some((month, day)) = wall.month_day else {
+        let today = now_wall.date().and_time(wall.time);
+        let time = epoch(today)?;
+        return if time > now {
+            epoch(today - Duration::days(1))
+        } else {
+            Some(time)
+        };
+    };
+    let on = |year: i32| NaiveDate::from_ymd_opt(year, month, day).map(|d| d.and_time(wall.time));
+    match wall.year {
+        Some(year) => epoch(on(year)?),
+        None => {
+            let time = epoch(on(now_wall.year())?)?;
+            if time > now + 86_400.0 {
+                epoch(on(now_wall.year() - 1)?)
+            } else {
+                Some(time)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wall(text: &str) -> FoundTime {
+        let w = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").unwrap_or_default();
+        FoundTime::Wall(WallTime {
+            year: Some(w.year()),
+            month_day: Some((w.month(), w.day())),
+            time: w.time(),
+            zone_minutes: None,
+        })
+    }
+
+    #[test]
+    fn percent_codes_become_fields_with_fail2ban_boundaries() {
+        let template = DateTemplate::new("%d/%b/%Y:%H:%M:%S %z", 2026).ok();
+        let found = template
+            .and_then(|t| t.find(r#"192.0.2.1 - - [31/Oct/2025:09:22:55 +0200] "GET / HTTP/1.1""#));
+        let expected = match wall("2025-10-31 09:22:55") {
+            FoundTime::Wall(w) => FoundTime::Wall(WallTime {
+                zone_minutes: Some(120),
+                ..w
+            }),
+            other => other,
+        };
+        assert_eq!(found.as_ref().map(|f| f.time), Some(expected));
+        assert_eq!(found.map(|f| (f.start, f.end)), Some((15, 41)));
+        // Not inside a word: "x31/Oct/2025..." does not start a date.
+        let inside = DateTemplate::new("%d/%b/%Y:%H:%M:%S", 2026).ok();
+        assert!(
+            inside
+                .and_then(|t| t.find("x31/Oct/2025:09:22:55"))
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn separators_back_references_and_anchors() {
+        let template =
+            DateTemplate::new(r"%d(?P<_sep>[-/])%m(?P=_sep)(?:%ExY|%Exy) %k:%M:%S", 2026);
+        let template = template.ok();
+        let found = |line: &str| template.as_ref().and_then(|t| t.find(line)).map(|f| f.time);
+        assert_eq!(
+            found("x11vnc 23/01/2025 21:59:59 x"),
+            Some(wall("2025-01-23 21:59:59"))
+        );
+        assert_eq!(
+            found("17-07-08 17:23:25"),
+            Some(wall("2008-07-17 17:23:25"))
+        );
+        assert_eq!(
+            found("17-07/2008 17:23:25"),
+            None,
+            "the separators must agree"
+        );
+        let anchored = DateTemplate::new("{^LN-BEG}%ExY-%Exm-%Exd %ExH:%ExM:%ExS", 2026).ok();
+        assert!(anchored.as_ref().is_some_and(|t| t.anchored));
+        let at = |line: &str| {
+            anchored
+                .as_ref()
+                .and_then(|t| t.find(line))
+                .map(|f| f.start)
+        };
+        assert_eq!(at("[2026-01-19 17:08:10] x"), Some(1));
+        assert_eq!(at("host 2026-01-19 17:08:10 x"), None);
+    }
+
+    #[test]
+    fn machine_timestamps() {
+        let epoch = DateTemplate::new("EPOCH", 2026).ok();
+        let time = |t: &Option<DateTemplate>, line: &str| {
+            t.as_ref().and_then(|t| t.find(line)).map(|f| f.time)
+        };
+        assert_eq!(
+            time(&epoch, "1700000000.123 x"),
+            Some(FoundTime::Epoch(1_700_000_000.123))
+        );
+        assert_eq!(
+            time(&epoch, "[1700000000] x"),
+            Some(FoundTime::Epoch(1_700_000_000.0))
+        );
+        assert_eq!(
+            time(&epoch, "type=USER_AUTH msg=audit(1700000000.500:123): x"),
+            Some(FoundTime::Epoch(1_700_000_000.5))
+        );
+        assert_eq!(time(&epoch, "x 1700000000 x"), None);
+        let long = DateTemplate::new("LEPOCH", 2026).ok();
+        assert_eq!(
+            time(&long, "1700000000123 x"),
+            Some(FoundTime::Epoch(1_700_000_000.123))
+        );
+        let tai = DateTemplate::new("TAI64N", 2026).ok();
+        assert_eq!(
+            time(&tai, "@4000000065a8e6e30c4ec7c4 x"),
+            Some(FoundTime::Epoch(f64::from(0x65a8_e6e3_u32)))
+        );
+    }
+
+    #[test]
+    fn missing_year_and_date_come_from_now() {
+        let now_wall = NaiveDateTime::parse_from_str("2026-01-02 10:00:00", "%Y-%m-%d %H:%M:%S")
+            .unwrap_or_default();
+        let to_epoch = |w: NaiveDateTime| Some(w.and_utc().timestamp() as f64);
+        let now = now_wall.and_utc().timestamp() as f64;
+        let read = |pattern: &str, line: &str| {
+            let template = DateTemplate::new(pattern, 2026).ok()?;
+            match template.find(line)?.time {
+                FoundTime::Wall(w) => complete(w, now, to_epoch, now_wall),
+                FoundTime::Epoch(e) => Some(e),
+            }
+        };
+        let at = |text: &str| {
+            NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S")
+                .map(|w| w.and_utc().timestamp() as f64)
+                .ok()
+        };
+        assert_eq!(
+            read("%b %d %H:%M:%S", "Jan  2 09:00:00 x"),
+            at("2026-01-02 09:00:00")
+        );
+        assert_eq!(
+            read("%b %d %H:%M:%S", "Dec 31 09:00:00 x"),
+            at("2025-12-31 09:00:00")
+        );
+        assert_eq!(
+            read("{^LN-BEG}%H:%M:%S", "09:30:00 x"),
+            at("2026-01-02 09:30:00")
+        );
+        assert_eq!(
+            read("{^LN-BEG}%H:%M:%S", "11:30:00 x"),
+            at("2026-01-01 11:30:00")
+        );
+        assert_eq!(
+            read("%b %d, %ExY %I:%M:%S %p", "Jan 02, 2026 1:05:07 PM x"),
+            at("2026-01-02 13:05:07")
+        );
+    }
+}
