@@ -95,36 +95,55 @@ impl DateDetector {
     /// `{DATE}`: each default inside it; else one template per line of the pattern.
     pub fn new(datepattern: Option<&str>, zone: Zone) -> Result<Self, String> {
         let this_year = chrono::Utc::now().year();
-        let pattern = datepattern.map(str::trim).filter(|p| !p.is_empty());
-        let upper = pattern.map(str::to_uppercase);
-        let templates = match upper.as_deref() {
-            None | Some("{DEFAULT}") => defaults(this_year)?,
-            Some("{^LN-BEG}") => defaults(this_year)?
-                .into_iter()
-                .filter(|t| t.anchored)
-                .collect(),
-            Some("{NONE}") => Vec::new(),
-            Some(upper) if upper.contains("{DATE}") => {
-                let pre = pattern.unwrap_or_default();
-                let at = upper.find("{DATE}").unwrap_or(0);
-                DEFAULT_TEMPLATES
-                    .iter()
-                    .filter(|t| t.contains('%'))
-                    .map(|t| {
-                        let inner = t.trim_start_matches("{^LN-BEG}").trim_start_matches('^');
-                        let wrapped = format!("{}{inner}{}", &pre[..at], &pre[at + 6..]);
-                        DateTemplate::new(&wrapped, this_year)
-                    })
-                    .collect::<Result<_, _>>()?
+        let lines: Vec<&str> = datepattern
+            .unwrap_or_default()
+            .split('\n')
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .collect();
+        if lines.is_empty() {
+            return Ok(DateDetector {
+                templates: defaults(this_year)?,
+                zone,
+            });
+        }
+        // One template (or set of them) per line, as fail2ban's `appendTemplate`.
+        let mut templates: Vec<DateTemplate> = Vec::new();
+        let add = |new: Vec<DateTemplate>, templates: &mut Vec<DateTemplate>| {
+            for template in new {
+                if !templates.iter().any(|t| t.name == template.name) {
+                    templates.push(template);
+                }
             }
-            Some(_) => pattern
-                .unwrap_or_default()
-                .lines()
-                .map(str::trim)
-                .filter(|line| !line.is_empty())
-                .map(|line| DateTemplate::new(line, this_year))
-                .collect::<Result<_, _>>()?,
         };
+        for line in lines {
+            let upper = line.to_uppercase();
+            match upper.as_str() {
+                "{NONE}" => {}
+                "{DEFAULT}" => add(defaults(this_year)?, &mut templates),
+                "{^LN-BEG}" => add(
+                    defaults(this_year)?
+                        .into_iter()
+                        .filter(|t| t.anchored)
+                        .collect(),
+                    &mut templates,
+                ),
+                _ if upper.contains("{DATE}") && !line.contains('%') => {
+                    let at = upper.find("{DATE}").unwrap_or(0);
+                    let wrapped = DEFAULT_TEMPLATES
+                        .iter()
+                        .filter(|t| t.contains('%'))
+                        .map(|t| {
+                            let inner = t.trim_start_matches("{^LN-BEG}");
+                            let pattern = format!("{}{inner}{}", &line[..at], &line[at + 6..]);
+                            DateTemplate::new(&pattern, this_year)
+                        })
+                        .collect::<Result<_, _>>()?;
+                    add(wrapped, &mut templates);
+                }
+                _ => add(vec![DateTemplate::new(line, this_year)?], &mut templates),
+            }
+        }
         Ok(DateDetector { templates, zone })
     }
 

@@ -145,8 +145,8 @@ fn expand_codes(pattern: &str, this_year: i32, counter: &mut usize) -> Result<St
 }
 
 /// Expands a back-reference to a one-character separator group (`(?P<_sep>[-/.])...(?P=_sep)`,
-/// as fail2ban's default templates use) into one alternative per separator: the linear regex
-/// engine has no back-references.
+/// as fail2ban's default templates use) into one alternative per separator around what lies
+/// between them: the linear regex engine has no back-references.
 fn expand_separator(pattern: &str) -> String {
     let Some(open) = pattern.find("(?P<_sep>[") else {
         return pattern.to_string();
@@ -157,19 +157,20 @@ fn expand_separator(pattern: &str) -> String {
     };
     let class = &pattern[class_start..class_start + class_len];
     let group_end = class_start + class_len + 2;
-    let chars: Vec<char> = class.chars().filter(|c| *c != '\\').collect();
-    let variants: Vec<String> = chars
-        .iter()
+    let Some(middle_len) = pattern[group_end..].find("(?P=_sep)") else {
+        return pattern.to_string();
+    };
+    let middle = &pattern[group_end..group_end + middle_len];
+    let rest = &pattern[group_end + middle_len + "(?P=_sep)".len()..];
+    let variants: Vec<String> = class
+        .chars()
+        .filter(|c| *c != '\\')
         .map(|c| {
             let literal = regex::escape(&c.to_string());
-            format!(
-                "{}{literal}{}",
-                &pattern[..open],
-                pattern[group_end..].replace("(?P=_sep)", &literal)
-            )
+            format!("{literal}{middle}{literal}")
         })
         .collect();
-    format!("(?:{})", variants.join("|"))
+    format!("{}(?:{}){rest}", &pattern[..open], variants.join("|"))
 }
 
 /// Whether a regex has a plain capturing group (fail2ban's `RE_GROUPED`).
