@@ -71,6 +71,10 @@ pub fn run(request: &RegexRequest, out: &mut dyn Write) -> anyhow::Result<u8> {
             object.insert("fid".into(), json!(found.fid));
             object.insert("host".into(), json!(found.host));
             object.insert("time".into(), json!(found.time.unwrap_or(now)));
+            object.insert("attempts".into(), json!(found.attempts));
+            if !found.users.is_empty() {
+                object.insert("users".into(), json!(found.users));
+            }
             if writeln!(out, "{}", Value::Object(object)).is_err() {
                 return Ok(super::OK);
             }

@@ -9,7 +9,7 @@ use super::filter_conf::FilterConf;
 use super::host_tags;
 use super::mlfid::MlfidCache;
 use super::pattern::Pattern;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
 
 /// A filter could not be read or compiled.
@@ -59,6 +59,11 @@ pub struct FilterMatch {
     pub time: Option<f64>,
     /// Named captures merged from prefregex and failregex, `alt_` values folded in.
     pub captures: BTreeMap<String, String>,
+    /// The log lines the failure stands for (fail2ban's `matches`; a multi-line id gathers
+    /// those of its connection).
+    pub attempts: usize,
+    /// Every user tried on the connection of a multi-line id (fail2ban's `users`).
+    pub users: Vec<String>,
 }
 
 /// A compiled filter.
@@ -71,6 +76,9 @@ pub struct Filter {
     dates: DateDetector,
     journalmatch: Vec<String>,
     mlfid: MlfidCache,
+    maxlines: usize,
+    /// The last lines (dates cut out) a multi-line filter searches, not yet part of a failure.
+    buffer: VecDeque<String>,
 }
 
 impl Filter {
@@ -94,7 +102,19 @@ impl Filter {
                     .map(|(i, source)| compile_one(&path, key, i + 1, source))
                     .collect()
             };
-        let failregex = compile_list("failregex", &conf.failregex)?;
+        // With `maxlines` > 1 failregexes see several lines: `^` and `$` work per line.
+        let multiline: Vec<String> = conf
+            .failregex
+            .iter()
+            .map(|source| {
+                if conf.maxlines > 1 {
+                    format!("(?m){source}")
+                } else {
+                    source.clone()
+                }
+            })
+            .collect();
+        let failregex = compile_list("failregex", &multiline)?;
         if failregex.is_empty() {
             return Err(FilterError::Empty { path });
         }
@@ -117,6 +137,8 @@ impl Filter {
             dates,
             journalmatch: conf.journalmatch.clone(),
             mlfid: MlfidCache::default(),
+            maxlines: conf.maxlines.max(1),
+            buffer: VecDeque::new(),
         })
     }
 
@@ -155,11 +177,24 @@ impl Filter {
                 None => (std::borrow::Cow::Borrowed(line), None),
             },
         };
+        let multiline = self.maxlines > 1;
+        // What the regexes search: this line, or the buffer of the last `maxlines` lines joined
+        // with newlines (and one at the end), as fail2ban's `_tupleLinesBuf`.
+        let searched: String = if multiline {
+            self.buffer.push_back(text.into_owned());
+            while self.buffer.len() > self.maxlines {
+                self.buffer.pop_front();
+            }
+            buffer_text(&self.buffer)
+        } else {
+            text.into_owned()
+        };
         let mut captures = BTreeMap::new();
-        let mut content: &str = &text;
+        let mut content: &str = &searched;
         let prefix_groups;
+        let replaced;
         if let Some(prefregex) = &self.prefregex {
-            let found = prefregex.find(&text)?;
+            let found = prefregex.find(&searched)?;
             prefix_groups = found.groups;
             for (name, value) in &prefix_groups {
                 if name != "content" {
@@ -167,7 +202,13 @@ impl Filter {
                 }
             }
             if let Some(inner) = prefix_groups.get("content").filter(|c| !c.is_empty()) {
-                content = inner;
+                if multiline {
+                    self.buffer = VecDeque::from([inner.clone()]);
+                    replaced = buffer_text(&self.buffer);
+                    content = &replaced;
+                } else {
+                    content = inner;
+                }
             }
         }
         let (fid, found) = self
@@ -182,11 +223,37 @@ impl Filter {
         {
             return None;
         }
+        // The lines the match spans leave the buffer; those before and after stay.
+        let matched_lines = if multiline {
+            let first = content[..found.start].matches('\n').count();
+            let upto = &content[..found.end.max(found.start)];
+            let last = upto
+                .strip_suffix('\n')
+                .unwrap_or(upto)
+                .matches('\n')
+                .count();
+            let lines: Vec<String> = self.buffer.drain(..).collect();
+            self.buffer = lines
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i < first || *i > last)
+                .map(|(_, line)| line.clone())
+                .collect();
+            last.max(first) + 1 - first
+        } else {
+            1
+        };
         captures.extend(found.groups);
         fold_alternates(&mut captures);
         let mlfid = captures.get("mlfid").cloned();
+        let (mut attempts, mut users) = (matched_lines, Vec::new());
         if let Some(mlfid) = &mlfid {
-            captures = self.mlfid.merge(mlfid, captures, time.unwrap_or(now));
+            let merged = self
+                .mlfid
+                .merge(mlfid, captures, time.unwrap_or(now), matched_lines);
+            captures = merged.groups;
+            attempts = merged.matches;
+            users = merged.users;
             // fail2ban honours `nofail` only for multi-line ids.
             if captures.get("nofail").is_some_and(|v| !v.is_empty()) {
                 return None;
@@ -207,8 +274,20 @@ impl Filter {
             host,
             time,
             captures,
+            attempts,
+            users,
         })
     }
+}
+
+/// Lines joined as fail2ban joins its line buffer.
+fn buffer_text(lines: &VecDeque<String>) -> String {
+    let mut text = String::new();
+    for line in lines {
+        text.push_str(line);
+        text.push('\n');
+    }
+    text
 }
 
 /// fail2ban's `alt_user` -> `user` (when `user` is empty or missing).

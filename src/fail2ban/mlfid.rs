@@ -26,69 +26,120 @@ pub struct MlfidCache {
     entries: HashMap<String, Entry>,
 }
 
+/// A merged failure: its captures, the users tried on the connection, and how many log lines
+/// it stands for (fail2ban's `matches`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Merged {
+    /// The captures, merged.
+    pub groups: Groups,
+    /// Every user tried on this connection (fail2ban's `users`).
+    pub users: Vec<String>,
+    /// The lines that make the failure.
+    pub matches: usize,
+}
+
+const NOFAIL: u8 = 1;
 const FORGET: u8 = 2;
 const CACHED_NOFAIL: u8 = 4;
 const GAINED: u8 = 8;
+/// Line counts kept in the groups, as fail2ban keeps its lists in the failure dict.
+const MATCHES: &str = "matches";
+const NOFAIL_MATCHES: &str = "nofail-matches";
 
 fn truthy(groups: &Groups, key: &str) -> bool {
     groups.get(key).is_some_and(|v| !v.is_empty())
 }
 
+fn count(groups: &mut Groups, key: &str) -> usize {
+    groups.remove(key).and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
 impl MlfidCache {
-    /// Merges `fail` into the entry of `mlfid`; the result is the failure fail2ban goes on with.
-    pub fn merge(&mut self, mlfid: &str, mut fail: Groups, time: f64) -> Groups {
+    /// Merges `fail` (found on `matched_lines` lines) into the entry of `mlfid`, as fail2ban's
+    /// `_mergeFailure` does with the one dict it caches and returns.
+    pub fn merge(
+        &mut self,
+        mlfid: &str,
+        mut fail: Groups,
+        time: f64,
+        matched_lines: usize,
+    ) -> Merged {
         let mut flags = 0;
         if truthy(&fail, "mlfgained") {
-            flags |= GAINED;
+            flags |= GAINED | NOFAIL;
             if !truthy(&fail, "nofail") {
                 let gained = fail.get("mlfgained").cloned().unwrap_or_default();
                 fail.insert("nofail".to_string(), gained);
             }
+        } else if truthy(&fail, "nofail") {
+            flags |= NOFAIL;
         }
         if fail.remove("mlfforget").is_some_and(|v| !v.is_empty()) {
             flags |= FORGET;
         }
         let user = fail.get("user").filter(|u| !u.is_empty()).cloned();
         self.entries.retain(|_, entry| entry.time > time - MAX_AGE);
-        let users;
-        if let Some(entry) = self.entries.get_mut(mlfid) {
-            entry.users.extend(user);
-            users = entry.users.len();
-            if entry.groups.remove("nofail").is_some() {
-                flags |= CACHED_NOFAIL;
+        let (mut groups, mut users, keep) = match self.entries.remove(mlfid) {
+            Some(mut entry) => {
+                entry.users.extend(user);
+                if entry.groups.remove("nofail").is_some() {
+                    flags |= CACHED_NOFAIL;
+                }
+                if entry.groups.remove("mlfgained").is_some() {
+                    flags |= CACHED_NOFAIL;
+                }
+                if flags & GAINED != 0 {
+                    entry.groups.remove("mlfpending");
+                }
+                if flags & CACHED_NOFAIL == 0 && !entry.groups.contains_key("mlfpending") {
+                    entry.groups.remove(MATCHES);
+                }
+                entry.groups.extend(fail);
+                (entry.groups, entry.users, flags & FORGET == 0)
             }
-            if entry.groups.remove("mlfgained").is_some() {
-                flags |= CACHED_NOFAIL;
-            }
-            if flags & GAINED != 0 {
-                entry.groups.remove("mlfpending");
-            }
-            entry.groups.extend(fail);
-            entry.time = time;
-            fail = entry.groups.clone();
-            if flags & FORGET != 0 {
-                self.entries.remove(mlfid);
-            }
-        } else {
-            let users_set: BTreeSet<String> = user.into_iter().collect();
-            users = users_set.len();
-            if flags & FORGET == 0 {
-                self.insert(
-                    mlfid,
-                    Entry {
-                        time,
-                        groups: fail.clone(),
-                        users: users_set,
-                    },
-                );
-            }
+            None => (fail, user.into_iter().collect(), flags & FORGET == 0),
+        };
+        if groups.remove("mlfpending").is_some() || users.len() > 1 {
+            groups.remove("nofail");
+            groups.remove("mlfgained");
+            flags &= !(GAINED | NOFAIL);
         }
-        let pending = fail.remove("mlfpending").is_some();
-        if pending || users > 1 {
-            fail.remove("nofail");
-            fail.remove("mlfgained");
+        if flags & NOFAIL == 0 {
+            let mut matches = count(&mut groups, NOFAIL_MATCHES) + count(&mut groups, MATCHES);
+            if flags & GAINED == 0 {
+                matches += matched_lines;
+            }
+            groups.insert(MATCHES.to_string(), matches.to_string());
+        } else if flags & (NOFAIL | FORGET) == NOFAIL {
+            let waiting = count(&mut groups, NOFAIL_MATCHES) + matched_lines;
+            groups.insert(NOFAIL_MATCHES.to_string(), waiting.to_string());
         }
-        fail
+        if keep {
+            self.insert(
+                mlfid,
+                Entry {
+                    time,
+                    groups: groups.clone(),
+                    users: std::mem::take(&mut users).into_iter().collect(),
+                },
+            );
+            users = self
+                .entries
+                .get(mlfid)
+                .map(|e| e.users.clone())
+                .unwrap_or_default();
+        }
+        let matches = groups
+            .get(MATCHES)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        groups.remove(MATCHES);
+        groups.remove(NOFAIL_MATCHES);
+        Merged {
+            groups,
+            users: users.into_iter().collect(),
+            matches,
+        }
     }
 
     /// Marks the entry of `mlfid` as having a failure waiting for its address.
@@ -132,11 +183,20 @@ mod tests {
             "sshd[1]:",
             groups(&[("nofail", "Connection from"), ("ip4", "192.0.2.1")]),
             0.0,
+            1,
         );
-        assert!(truthy(&first, "nofail"));
-        let second = cache.merge("sshd[1]:", groups(&[("user", "root")]), 1.0);
-        assert_eq!(second.get("ip4").map(String::as_str), Some("192.0.2.1"));
-        assert!(!truthy(&second, "nofail"));
+        assert!(truthy(&first.groups, "nofail"));
+        let second = cache.merge("sshd[1]:", groups(&[("user", "root")]), 1.0, 1);
+        assert_eq!(
+            second.groups.get("ip4").map(String::as_str),
+            Some("192.0.2.1")
+        );
+        assert!(!truthy(&second.groups, "nofail"));
+        assert_eq!(
+            second.matches, 2,
+            "the nofail line counts once a failure follows"
+        );
+        assert_eq!(second.users, ["root"]);
     }
 
     #[test]
@@ -150,8 +210,9 @@ mod tests {
                 ("ip4", "192.0.2.10"),
             ]),
             0.0,
+            1,
         );
-        assert!(truthy(&gained, "nofail"));
+        assert!(truthy(&gained.groups, "nofail"));
         assert!(cache.entries.is_empty());
     }
 
@@ -162,8 +223,15 @@ mod tests {
             "sshd[3]:",
             groups(&[("user", "a"), ("nofail", "x"), ("ip4", "192.0.2.1")]),
             0.0,
+            1,
         );
-        let second = cache.merge("sshd[3]:", groups(&[("user", "b"), ("nofail", "x")]), 1.0);
-        assert!(!truthy(&second, "nofail"));
+        let second = cache.merge(
+            "sshd[3]:",
+            groups(&[("user", "b"), ("nofail", "x")]),
+            1.0,
+            1,
+        );
+        assert!(!truthy(&second.groups, "nofail"));
+        assert_eq!(second.users, ["a", "b"]);
     }
 }
