@@ -384,9 +384,15 @@ impl DateTemplate {
 
     /// The first match in `line`, read into a time.
     pub fn find(&self, line: &str) -> Option<TemplateMatch> {
-        let (found, span) = self.pattern.find_with_span(line, DATE_GROUP)?;
+        let (found, span) = self
+            .pattern
+            .find_with_span(line, &[DATE_GROUP, "bare", "square", "selinux"])?;
         let groups = &found.groups;
         let (start, end) = span.unwrap_or((found.start, found.end));
+        // An empty date (`^WARNING:()**`): the line is known, its time is not.
+        if start == end {
+            return None;
+        }
         let time = match self.reader {
             Reader::Tai64n => {
                 let text = &line[start..end];
@@ -410,11 +416,6 @@ impl DateTemplate {
                 FoundTime::Epoch(value)
             }
             Reader::Fields => read_fields(groups)?,
-        };
-        // An epoch in brackets or in audit(...) is cut out with what surrounds it.
-        let (start, end) = match self.reader {
-            Reader::Epoch { .. } if span.is_none() => (found.start, found.end),
-            _ => (start, end),
         };
         Some(TemplateMatch { start, end, time })
     }

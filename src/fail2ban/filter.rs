@@ -79,6 +79,8 @@ pub struct Filter {
     maxlines: usize,
     /// The last lines (dates cut out) a multi-line filter searches, not yet part of a failure.
     buffer: VecDeque<String>,
+    /// The time of the last line that had one.
+    last_date: Option<f64>,
 }
 
 impl Filter {
@@ -139,6 +141,7 @@ impl Filter {
             mlfid: MlfidCache::default(),
             maxlines: conf.maxlines.max(1),
             buffer: VecDeque::new(),
+            last_date: None,
         })
     }
 
@@ -174,9 +177,16 @@ impl Filter {
                     )),
                     Some(date.time),
                 ),
-                None => (std::borrow::Cow::Borrowed(line), None),
+                // No date: the last one found, when it is recent (fail2ban's `__lastDate`).
+                None => (
+                    std::borrow::Cow::Borrowed(line),
+                    self.last_date.filter(|last| *last > now - 60.0),
+                ),
             },
         };
+        if time.is_some() {
+            self.last_date = time;
+        }
         let multiline = self.maxlines > 1;
         // What the regexes search: this line, or the buffer of the last `maxlines` lines joined
         // with newlines (and one at the end), as fail2ban's `_tupleLinesBuf`.

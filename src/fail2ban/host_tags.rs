@@ -124,6 +124,8 @@ pub fn python_to_rust(regex: &str) -> String {
         match c {
             '\\' => match chars.next() {
                 Some('Z') => out.push_str(r"\z"),
+                // Python's `\<` and `\>` are the characters; Rust reads them as word boundaries.
+                Some(bracket @ ('<' | '>')) => out.push(bracket),
                 Some(escaped) => {
                     out.push('\\');
                     out.push(escaped);

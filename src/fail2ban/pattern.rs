@@ -55,22 +55,26 @@ impl Pattern {
 
     /// The first match in `text`; a back-tracking pattern that hits its limit does not match.
     pub fn find(&self, text: &str) -> Option<PatternMatch> {
-        self.find_with_span(text, "").map(|(found, _)| found)
+        self.find_with_span(text, &[]).map(|(found, _)| found)
     }
 }
 
 impl Pattern {
-    /// The first match in `text`, and where the named group `span_of` is in it.
+    /// The first match in `text`, and where the first of the named groups `span_of` that took
+    /// part is in it.
     pub fn find_with_span(
         &self,
         text: &str,
-        span_of: &str,
+        span_of: &[&str],
     ) -> Option<(PatternMatch, Option<(usize, usize)>)> {
         match self {
             Pattern::Linear(regex) => {
                 let captures = regex.captures(text)?;
                 let whole = captures.get(0)?;
-                let span = captures.name(span_of).map(|m| (m.start(), m.end()));
+                let span = span_of
+                    .iter()
+                    .find_map(|name| captures.name(name))
+                    .map(|m| (m.start(), m.end()));
                 let groups = named_groups(regex.capture_names(), |name| {
                     captures.name(name).map(|m| m.as_str())
                 });
@@ -84,7 +88,10 @@ impl Pattern {
             Pattern::Backtracking(regex) => {
                 let captures = regex.captures(text).ok()??;
                 let whole = captures.get(0)?;
-                let span = captures.name(span_of).map(|m| (m.start(), m.end()));
+                let span = span_of
+                    .iter()
+                    .find_map(|name| captures.name(name))
+                    .map(|m| (m.start(), m.end()));
                 let groups = named_groups(regex.capture_names(), |name| {
                     captures.name(name).map(|m| m.as_str())
                 });
