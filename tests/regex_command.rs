@@ -71,19 +71,43 @@ fn a_summary_without_json_and_filters_by_path_with_options() {
 }
 
 #[test]
-fn an_unsupported_datepattern_is_a_clear_error() {
+fn custom_datepatterns_work_and_bad_ones_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let filter = dir.path().join("custom.conf");
     std::fs::write(
         &filter,
-        "[Definition]\nfailregex = from <HOST>\ndatepattern = ^%%Y-%%m-%%d %%H:%%M:%%S\n",
+        "[Definition]\nfailregex = from <HOST>\ndatepattern = ^\\[%%Y-%%m-%%d %%H:%%M:%%S\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let output = bantop(&[
+        "--json",
+        "logs/wazo-provd-fail2ban.log",
+        &filter.to_string_lossy(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let first: serde_json::Value = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .next()
+        .and_then(|l| serde_json::from_str(l).ok())
+        .unwrap_or_default();
+    assert!(
+        first["time"].as_f64().is_some_and(|t| t > 1_768_000_000.0),
+        "{first}"
+    );
+    std::fs::write(
+        &filter,
+        "[Definition]\nfailregex = from <HOST>\ndatepattern = ^%%Y-%%q\n",
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let output = bantop(&["logs/wazo-provd-fail2ban.log", &filter.to_string_lossy()]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("custom.conf: datepattern") && stderr.contains("not supported yet"),
+        stderr.contains("custom.conf: datepattern") && stderr.contains("unknown field %q"),
         "{stderr}"
     );
     std::fs::write(

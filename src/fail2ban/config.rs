@@ -111,7 +111,21 @@ impl Config {
         let Some(raw) = self.lookup(section, &key, vars) else {
             return Ok(None);
         };
-        self.interpolate(section, &key, raw, vars, 0).map(Some)
+        self.interpolate(self.context(section, &key), &key, raw, vars, 0)
+            .map(Some)
+    }
+
+    /// The section a value found under `key` is interpolated in: the named one for
+    /// `%(section/option)s` (as fail2ban's parser does), else the current one.
+    fn context<'a>(&'a self, section: &'a str, key: &str) -> &'a str {
+        match key.split_once('/') {
+            Some((qualifier, _)) if qualifier != "default" && qualifier != "known" => self
+                .sections
+                .keys()
+                .find(|name| name.eq_ignore_ascii_case(qualifier))
+                .map_or(section, String::as_str),
+            _ => section,
+        }
     }
 
     /// Resolves a possibly qualified name the way fail2ban maps `%(sec/opt)s`.
@@ -193,7 +207,8 @@ impl Config {
                 let Some(value) = self.lookup(section, &name, vars) else {
                     return Err(error(format!("%({name})s is not defined")));
                 };
-                out.push_str(&self.interpolate(section, &name, value, vars, depth + 1)?);
+                let context = self.context(section, &name);
+                out.push_str(&self.interpolate(context, &name, value, vars, depth + 1)?);
                 rest = &inner[end + 2..];
             } else {
                 return Err(error(format!(
