@@ -5,7 +5,8 @@
 //! (`reGroupDictStrptime` with `msec` off), text dates are read to the whole second.
 
 use super::date_template::{DateTemplate, FoundTime, TemplateMatch, complete};
-use chrono::{Datelike, FixedOffset, Local, NaiveDateTime, Offset, TimeZone};
+use chrono::{Datelike, FixedOffset, Local, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike};
+use std::sync::Mutex;
 
 /// The zone that log timestamps without an offset are read in.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -87,6 +88,34 @@ const DEFAULT_TEMPLATES: [&str; 17] = [
 pub struct DateDetector {
     templates: Vec<DateTemplate>,
     zone: Zone,
+    cache: ZoneCache,
+}
+
+/// The zone's answers for the current hour of log time, and now in the zone: reading the
+/// local zone for every line costs more than matching it.
+#[derive(Debug, Default)]
+struct ZoneCache {
+    /// (now, now as wall time).
+    now: Mutex<Option<(f64, NaiveDateTime)>>,
+    /// (date, hour, offset in seconds) of an hour with one offset throughout.
+    hour: Mutex<Option<(NaiveDate, u32, i64)>>,
+}
+
+impl Clone for ZoneCache {
+    fn clone(&self) -> Self {
+        ZoneCache::default()
+    }
+}
+
+/// The cached value, when the cache is not busy on another thread.
+fn cached<T: Copy>(cell: &Mutex<Option<T>>) -> Option<T> {
+    cell.try_lock().ok().and_then(|value| *value)
+}
+
+fn remember<T>(cell: &Mutex<Option<T>>, value: T) {
+    if let Ok(mut slot) = cell.try_lock() {
+        *slot = Some(value);
+    }
 }
 
 impl DateDetector {
@@ -105,6 +134,7 @@ impl DateDetector {
             return Ok(DateDetector {
                 templates: defaults(this_year)?,
                 zone,
+                cache: ZoneCache::default(),
             });
         }
         // One template (or set of them) per line, as fail2ban's `appendTemplate`.
@@ -144,7 +174,44 @@ impl DateDetector {
                 _ => add(vec![DateTemplate::new(line, this_year)?], &mut templates),
             }
         }
-        Ok(DateDetector { templates, zone })
+        Ok(DateDetector {
+            templates,
+            zone,
+            cache: ZoneCache::default(),
+        })
+    }
+
+    /// Epoch seconds of a wall time in the zone, through the hour cache.
+    fn epoch(&self, wall: NaiveDateTime) -> Option<f64> {
+        let (date, hour) = (wall.date(), wall.hour());
+        let as_utc = |w: NaiveDateTime| w.and_utc().timestamp() as f64;
+        if let Some((cached_date, cached_hour, offset)) = cached(&self.cache.hour)
+            && cached_date == date
+            && cached_hour == hour
+        {
+            return Some(as_utc(wall) - offset as f64);
+        }
+        let epoch = self.zone.epoch(wall)?;
+        let offset_at = |w: NaiveDateTime| Some((as_utc(w) - self.zone.epoch(w)?) as i64);
+        let start = wall.with_minute(0)?.with_second(0)?;
+        let end = wall.with_minute(59)?.with_second(59)?;
+        let offset = offset_at(wall)?;
+        if offset_at(start)? == offset && offset_at(end)? == offset {
+            remember(&self.cache.hour, (date, hour, offset));
+        }
+        Some(epoch)
+    }
+
+    /// Now as wall time in the zone, through the cache.
+    fn now_wall(&self, now: f64) -> Option<NaiveDateTime> {
+        if let Some((cached_now, wall)) = cached(&self.cache.now)
+            && cached_now == now
+        {
+            return Some(wall);
+        }
+        let wall = self.zone.wall(now)?;
+        remember(&self.cache.now, (now, wall));
+        Some(wall)
     }
 
     /// Whether this detector never finds dates (`{NONE}`).
@@ -172,9 +239,7 @@ impl DateDetector {
         let found = best?;
         let time = match found.time {
             FoundTime::Epoch(epoch) => epoch,
-            FoundTime::Wall(wall) => {
-                complete(wall, now, |w| self.zone.epoch(w), self.zone.wall(now)?)?
-            }
+            FoundTime::Wall(wall) => complete(wall, now, |w| self.epoch(w), self.now_wall(now)?)?,
         };
         Some(DateMatch {
             time,

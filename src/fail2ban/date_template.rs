@@ -50,6 +50,10 @@ pub struct DateTemplate {
     reader: Reader,
     /// Anchored at the line start (or end): such a match is taken at once.
     pub anchored: bool,
+    /// The groups that may hold the date text, by index, in order of preference.
+    date_groups: Vec<usize>,
+    /// The strptime fields, by group index and code.
+    fields: Vec<(usize, &'static str)>,
 }
 
 /// A field of strptime, by its code.
@@ -366,17 +370,35 @@ impl DateTemplate {
 
     fn compiled(name: &str, regex: &str, reader: Reader, anchored: bool) -> Result<Self, String> {
         let pattern = Pattern::compile(regex).map_err(|e| format!("datepattern {name:?}: {e}"))?;
+        let names = pattern.group_names();
+        let index_of = |wanted: &str| names.iter().position(|n| n.as_deref() == Some(wanted));
+        let date_groups = [DATE_GROUP, "bare", "square", "selinux"]
+            .iter()
+            .filter_map(|name| index_of(name))
+            .collect();
+        // Field groups are named `f<n>_<code>`.
+        let fields = names
+            .iter()
+            .enumerate()
+            .filter_map(|(index, name)| {
+                let (_, code) = name.as_deref()?.split_once('_')?;
+                let code = CODES.iter().copied().find(|c| *c == code)?;
+                Some((index, code))
+            })
+            .collect();
         Ok(DateTemplate {
             name: name.to_string(),
             pattern,
             reader,
             anchored,
+            date_groups,
+            fields,
         })
     }
 
     /// The same template anchored at the line start (fail2ban tries these first).
     pub fn anchored_variant(&self, this_year: i32) -> Option<Self> {
-        if self.anchored || self.reader != Reader::Fields {
+        if self.anchored {
             return None;
         }
         Self::new(&format!("{{^LN-BEG}}{}", self.name), this_year).ok()
@@ -384,30 +406,32 @@ impl DateTemplate {
 
     /// The first match in `line`, read into a time.
     pub fn find(&self, line: &str) -> Option<TemplateMatch> {
-        let (found, span) = self
-            .pattern
-            .find_with_span(line, &[DATE_GROUP, "bare", "square", "selinux"])?;
-        let groups = &found.groups;
-        let (start, end) = span.unwrap_or((found.start, found.end));
+        let spans = self.pattern.spans(line)?;
+        let text = |index: usize| {
+            spans
+                .get(index)
+                .copied()
+                .flatten()
+                .map(|(start, end)| (start, end, &line[start..end]))
+        };
+        let (start, end, date) = self
+            .date_groups
+            .iter()
+            .find_map(|index| text(*index))
+            .or_else(|| text(0))?;
         // An empty date (`^WARNING:()**`): the line is known, its time is not.
         if start == end {
             return None;
         }
         let time = match self.reader {
             Reader::Tai64n => {
-                let text = &line[start..end];
-                let seconds = u64::from_str_radix(text.get(1..17)?, 16).ok()?;
+                let seconds = u64::from_str_radix(date.get(1..17)?, 16).ok()?;
                 FoundTime::Epoch(seconds.checked_sub(1 << 62)? as f64)
             }
             Reader::Epoch { long } => {
-                let text = groups
-                    .get(DATE_GROUP)
-                    .or_else(|| groups.get("bare"))
-                    .or_else(|| groups.get("square"))
-                    .or_else(|| groups.get("selinux"))?;
-                let mut value: f64 = text.parse().ok()?;
-                if long && text.len() >= 13 {
-                    value /= if text.len() >= 16 && !text.contains('.') {
+                let mut value: f64 = date.parse().ok()?;
+                if long && date.len() >= 13 {
+                    value /= if date.len() >= 16 && !date.contains('.') {
                         1_000_000.0
                     } else {
                         1000.0
@@ -415,7 +439,11 @@ impl DateTemplate {
                 }
                 FoundTime::Epoch(value)
             }
-            Reader::Fields => read_fields(groups)?,
+            Reader::Fields => read_fields(
+                self.fields
+                    .iter()
+                    .filter_map(|(index, code)| text(*index).map(|(_, _, value)| (*code, value))),
+            )?,
         };
         Some(TemplateMatch { start, end, time })
     }
@@ -436,15 +464,12 @@ pub struct WallTime {
 }
 
 /// A time from strptime fields (fail2ban's `reGroupDictStrptime`).
-fn read_fields(groups: &std::collections::BTreeMap<String, String>) -> Option<FoundTime> {
+fn read_fields<'a>(groups: impl Iterator<Item = (&'a str, &'a str)>) -> Option<FoundTime> {
     let (mut year, mut month, mut day, mut zone) = (None, None, None, None);
     let (mut hour, mut minute, mut second) = (0u32, 0u32, 0u32);
     let mut twelve_hour: Option<u32> = None;
     let mut pm = false;
-    for (name, value) in groups {
-        let Some((_, code)) = name.split_once('_') else {
-            continue;
-        };
+    for (code, value) in groups {
         match code {
             "y" => {
                 let two: i32 = value.parse().ok()?;

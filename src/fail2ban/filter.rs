@@ -9,6 +9,7 @@ use super::filter_conf::FilterConf;
 use super::host_tags;
 use super::mlfid::MlfidCache;
 use super::pattern::Pattern;
+use super::prefilter::Prefilter;
 use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
 
@@ -81,6 +82,8 @@ pub struct Filter {
     buffer: VecDeque<String>,
     /// The time of the last line that had one.
     last_date: Option<f64>,
+    /// Literals one of which a line must hold for any failregex to match.
+    prefilter: Option<Prefilter>,
 }
 
 impl Filter {
@@ -117,6 +120,11 @@ impl Filter {
             })
             .collect();
         let failregex = compile_list("failregex", &multiline)?;
+        let translated: Vec<String> = multiline
+            .iter()
+            .map(|source| host_tags::python_to_rust(&host_tags::expand(source)))
+            .collect();
+        let prefilter = Prefilter::new(&translated);
         if failregex.is_empty() {
             return Err(FilterError::Empty { path });
         }
@@ -142,6 +150,7 @@ impl Filter {
             maxlines: conf.maxlines.max(1),
             buffer: VecDeque::new(),
             last_date: None,
+            prefilter,
         })
     }
 
@@ -199,6 +208,11 @@ impl Filter {
         } else {
             text.into_owned()
         };
+        if let Some(prefilter) = &self.prefilter
+            && !prefilter.may_match(&searched)
+        {
+            return None;
+        }
         let mut captures = BTreeMap::new();
         let mut content: &str = &searched;
         let prefix_groups;

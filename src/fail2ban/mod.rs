@@ -15,6 +15,7 @@ pub mod jail_conf;
 pub mod mlfid;
 pub mod options;
 pub mod pattern;
+pub mod prefilter;
 pub mod server;
 pub mod socket_client;
 pub mod tags;

@@ -57,6 +57,45 @@ impl Pattern {
     pub fn find(&self, text: &str) -> Option<PatternMatch> {
         self.find_with_span(text, &[]).map(|(found, _)| found)
     }
+
+    /// The group names by index (0, the whole match, has none).
+    pub fn group_names(&self) -> Vec<Option<String>> {
+        match self {
+            Pattern::Linear(regex) => regex
+                .capture_names()
+                .map(|n| n.map(str::to_string))
+                .collect(),
+            Pattern::Backtracking(regex) => regex
+                .capture_names()
+                .map(|n| n.map(str::to_string))
+                .collect(),
+        }
+    }
+
+    /// The byte spans of every group of the first match, by index (0: the whole match),
+    /// without copying any text: for the hot path (dates on every line).
+    pub fn spans(&self, text: &str) -> Option<Vec<Option<(usize, usize)>>> {
+        match self {
+            Pattern::Linear(regex) => {
+                let captures = regex.captures(text)?;
+                Some(
+                    captures
+                        .iter()
+                        .map(|m| m.map(|m| (m.start(), m.end())))
+                        .collect(),
+                )
+            }
+            Pattern::Backtracking(regex) => {
+                let captures = regex.captures(text).ok()??;
+                Some(
+                    captures
+                        .iter()
+                        .map(|m| m.map(|m| (m.start(), m.end())))
+                        .collect(),
+                )
+            }
+        }
+    }
 }
 
 impl Pattern {

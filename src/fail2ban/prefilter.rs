@@ -1,0 +1,154 @@
+//! A literal prefilter for a filter's failregexes: every match of a failregex starts (or ends)
+//! with one of a few literals that `regex-syntax` finds in it, so a line that holds none of the
+//! literals of any failregex cannot fail, and is rejected with one Aho-Corasick scan before the
+//! prefregex and failregexes run. A filter with a failregex that has no such literals (a bare
+//! `<HOST>` at both ends, a conditional) gets no prefilter: every line is matched in full.
+
+use aho_corasick::AhoCorasick;
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
+
+/// Literals shorter than this make a prefilter that rejects little; such a regex counts as
+/// having none.
+const MIN_LITERAL: usize = 2;
+
+/// The compiled prefilter.
+#[derive(Debug, Clone)]
+pub struct Prefilter {
+    literals: AhoCorasick,
+}
+
+impl Prefilter {
+    /// A prefilter for failregexes (in Rust syntax), or `None` when one of them has no
+    /// literal that every match holds.
+    pub fn new(failregexes: &[String]) -> Option<Self> {
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        for regex in failregexes {
+            literals.extend(required_literals(regex)?);
+        }
+        literals.sort();
+        literals.dedup();
+        AhoCorasick::new(&literals)
+            .ok()
+            .map(|literals| Prefilter { literals })
+    }
+
+    /// Whether `text` holds a literal some failregex needs (otherwise no failregex can match).
+    pub fn may_match(&self, text: &str) -> bool {
+        self.literals.is_match(text)
+    }
+}
+
+/// Literals one of which every match of `regex` starts or ends with; `None` when there are no
+/// usable ones.
+fn required_literals(regex: &str) -> Option<Vec<Vec<u8>>> {
+    let relaxed = without_lookaround(regex)?;
+    let hir = regex_syntax::ParserBuilder::new()
+        .build()
+        .parse(&relaxed)
+        .ok()?;
+    for prefix in [true, false] {
+        let kind = if prefix {
+            ExtractKind::Prefix
+        } else {
+            ExtractKind::Suffix
+        };
+        let mut seq = Extractor::new().kind(kind).extract(&hir);
+        // Shortening keeps each literal a prefix (suffix) of every match it stood for.
+        if prefix {
+            seq.optimize_for_prefix_by_preference();
+        } else {
+            seq.optimize_for_suffix_by_preference();
+        }
+        if let Some(literals) = seq.literals()
+            && !literals.is_empty()
+            && literals.iter().all(|l| l.as_bytes().len() >= MIN_LITERAL)
+        {
+            return Some(literals.iter().map(|l| l.as_bytes().to_vec()).collect());
+        }
+    }
+    None
+}
+
+/// `regex` with its look-around groups taken out: it then matches at least what the original
+/// matches, so literals every match of it holds are held by every original match too.
+/// Conditionals and back-references give `None`.
+fn without_lookaround(regex: &str) -> Option<String> {
+    if regex.contains("(?(") {
+        return None;
+    }
+    let mut out = String::with_capacity(regex.len());
+    let bytes = regex.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' {
+            let end = regex[i..]
+                .char_indices()
+                .nth(2)
+                .map_or(regex.len(), |(offset, _)| i + offset);
+            out.push_str(&regex[i..end]);
+            i = end;
+            continue;
+        }
+        let rest = &regex[i..];
+        if ["(?=", "(?!", "(?<=", "(?<!"]
+            .iter()
+            .any(|p| rest.starts_with(p))
+        {
+            i = closing_paren(regex, i)? + 1;
+            continue;
+        }
+        let c = rest.chars().next()?;
+        out.push(c);
+        i += c.len_utf8();
+    }
+    Some(out)
+}
+
+/// The index of the `)` closing the group opened at `open`.
+fn closing_paren(regex: &str, open: usize) -> Option<usize> {
+    let bytes = regex.as_bytes();
+    let (mut depth, mut in_class, mut i) = (0usize, false, open);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 1,
+            b'[' if !in_class => in_class = true,
+            b']' if in_class => in_class = false,
+            b'(' if !in_class => depth += 1,
+            b')' if !in_class => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_from_the_start_or_the_end_of_each_failregex() {
+        let prefilter = Prefilter::new(&[
+            r"^Registration from '[^']*' failed for '(?P<ip4>\d+\.\d+\.\d+\.\d+)'".to_string(),
+            r"^(?:Host )?(?P<ip4>\d+\.\d+\.\d+\.\d+) (?:failed to authenticate\b|tried)"
+                .to_string(),
+            r#"^SecurityEvent="(?:FailedACL)"(?:,(?!RemoteAddress=)\w+="[^"]*")*$"#.to_string(),
+        ]);
+        let may = |line: &str| prefilter.as_ref().is_some_and(|p| p.may_match(line));
+        assert!(may("Registration from 'x' failed for '192.0.2.1'"));
+        assert!(may("192.0.2.1 failed to authenticate as 'x'"));
+        assert!(may(r#"SecurityEvent="FailedACL",Service="SIP""#));
+        assert!(!may("VERBOSE[123] pbx.c: Executing [s@default:1] Answer"));
+    }
+
+    #[test]
+    fn a_failregex_without_literals_means_no_prefilter() {
+        assert!(Prefilter::new(&[r"^(?P<ip4>\d+\.\d+\.\d+\.\d+)$".to_string()]).is_none());
+        assert!(Prefilter::new(&[r"^(?P<x>a)?(?(x)b|c)".to_string()]).is_none());
+    }
+}
