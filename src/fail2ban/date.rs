@@ -4,7 +4,7 @@
 //! is cut out of the line before the filter's regexes see it. Like fail2ban
 //! (`reGroupDictStrptime` with `msec` off), text dates are read to the whole second.
 
-use super::date_template::{DateTemplate, FoundTime, TemplateMatch, complete};
+use super::date_template::{DateTemplate, FoundTime, ISO_TEMPLATE, TemplateMatch, complete};
 use chrono::{Datelike, FixedOffset, Local, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike};
 use std::sync::Mutex;
 
@@ -64,7 +64,7 @@ pub struct DateMatch {
 
 /// fail2ban's default templates (datedetector.py), in its order.
 const DEFAULT_TEMPLATES: [&str; 17] = [
-    r"%ExY(?P<_sep>[-/.])%m(?P=_sep)%d(?:T|  ?)%H:%M:%S(?:[.,]%f)?(?:\s*%z)?",
+    ISO_TEMPLATE,
     r"(?:%a )?%b %d %k:%M:%S(?:\.%f)?(?: %ExY)?",
     r"(?:%a )?%b %d %ExY %k:%M:%S(?:\.%f)?",
     r"%d(?P<_sep>[-/])%m(?P=_sep)(?:%ExY|%Exy) %k:%M:%S",

@@ -10,10 +10,12 @@ const BACKTRACK_LIMIT: usize = 100_000;
 /// A compiled pattern and the engine that runs it.
 #[derive(Debug, Clone)]
 pub enum Pattern {
-    /// Linear time, no back-tracking.
-    Linear(regex::Regex),
-    /// Back-tracking, bounded by [`BACKTRACK_LIMIT`].
-    Backtracking(fancy_regex::Regex),
+    /// Linear time, no back-tracking; with an ASCII twin for ASCII lines (see [`ascii_variant`]).
+    Linear(regex::Regex, Option<regex::Regex>),
+    /// Back-tracking, bounded by [`BACKTRACK_LIMIT`], behind the same pattern without its
+    /// look-arounds in the linear engine: where that does not match, neither does this, and
+    /// the slow engine is not run.
+    Backtracking(fancy_regex::Regex, Option<regex::Regex>),
 }
 
 /// A match: where it is and the named groups that took part, by name.
@@ -31,11 +33,18 @@ impl Pattern {
     /// Compiles `source` (already in Rust syntax) with the cheapest engine that accepts it.
     pub fn compile(source: &str) -> Result<Self, String> {
         match regex::Regex::new(source) {
-            Ok(linear) => Ok(Pattern::Linear(linear)),
+            Ok(linear) => {
+                let ascii = ascii_variant(source).and_then(|ascii| regex::Regex::new(&ascii).ok());
+                Ok(Pattern::Linear(linear, ascii))
+            }
             Err(linear_error) => fancy_regex::RegexBuilder::new(source)
                 .backtrack_limit(BACKTRACK_LIMIT)
                 .build()
-                .map(Pattern::Backtracking)
+                .map(|fancy| {
+                    let screen = super::prefilter::relaxed(source)
+                        .and_then(|relaxed| regex::Regex::new(&relaxed).ok());
+                    Pattern::Backtracking(fancy, screen)
+                })
                 .map_err(|fancy_error| {
                     format!(
                         "{fancy_error} (and the linear engine: {})",
@@ -48,8 +57,8 @@ impl Pattern {
     /// Which engine runs this pattern, for display.
     pub fn engine(&self) -> &'static str {
         match self {
-            Pattern::Linear(_) => "regex",
-            Pattern::Backtracking(_) => "fancy-regex",
+            Pattern::Linear(..) => "regex",
+            Pattern::Backtracking(..) => "fancy-regex",
         }
     }
 
@@ -58,14 +67,30 @@ impl Pattern {
         self.find_with_span(text, &[]).map(|(found, _)| found)
     }
 
+    /// Where the first match is, without resolving groups (the fast automaton only, for the
+    /// linear engine).
+    pub fn find_span(&self, text: &str) -> Option<(usize, usize)> {
+        match self {
+            Pattern::Linear(unicode, ascii) => pick(unicode, ascii, text)
+                .find(text)
+                .map(|m| (m.start(), m.end())),
+            Pattern::Backtracking(regex, screen) => {
+                if screen.as_ref().is_some_and(|screen| !screen.is_match(text)) {
+                    return None;
+                }
+                regex.find(text).ok()?.map(|m| (m.start(), m.end()))
+            }
+        }
+    }
+
     /// The group names by index (0, the whole match, has none).
     pub fn group_names(&self) -> Vec<Option<String>> {
         match self {
-            Pattern::Linear(regex) => regex
+            Pattern::Linear(regex, _) => regex
                 .capture_names()
                 .map(|n| n.map(str::to_string))
                 .collect(),
-            Pattern::Backtracking(regex) => regex
+            Pattern::Backtracking(regex, _) => regex
                 .capture_names()
                 .map(|n| n.map(str::to_string))
                 .collect(),
@@ -76,7 +101,8 @@ impl Pattern {
     /// without copying any text: for the hot path (dates on every line).
     pub fn spans(&self, text: &str) -> Option<Vec<Option<(usize, usize)>>> {
         match self {
-            Pattern::Linear(regex) => {
+            Pattern::Linear(unicode, ascii) => {
+                let regex = pick(unicode, ascii, text);
                 let captures = regex.captures(text)?;
                 Some(
                     captures
@@ -85,7 +111,10 @@ impl Pattern {
                         .collect(),
                 )
             }
-            Pattern::Backtracking(regex) => {
+            Pattern::Backtracking(regex, screen) => {
+                if screen.as_ref().is_some_and(|screen| !screen.is_match(text)) {
+                    return None;
+                }
                 let captures = regex.captures(text).ok()??;
                 Some(
                     captures
@@ -107,7 +136,8 @@ impl Pattern {
         span_of: &[&str],
     ) -> Option<(PatternMatch, Option<(usize, usize)>)> {
         match self {
-            Pattern::Linear(regex) => {
+            Pattern::Linear(unicode, ascii) => {
+                let regex = pick(unicode, ascii, text);
                 let captures = regex.captures(text)?;
                 let whole = captures.get(0)?;
                 let span = span_of
@@ -124,7 +154,10 @@ impl Pattern {
                 };
                 Some((found, span))
             }
-            Pattern::Backtracking(regex) => {
+            Pattern::Backtracking(regex, screen) => {
+                if screen.as_ref().is_some_and(|screen| !screen.is_match(text)) {
+                    return None;
+                }
                 let captures = regex.captures(text).ok()??;
                 let whole = captures.get(0)?;
                 let span = span_of
@@ -143,6 +176,75 @@ impl Pattern {
             }
         }
     }
+}
+
+/// The ASCII twin for ASCII text: there it finds exactly what the Unicode regex finds.
+fn pick<'a>(
+    unicode: &'a regex::Regex,
+    ascii: &'a Option<regex::Regex>,
+    text: &str,
+) -> &'a regex::Regex {
+    match ascii {
+        Some(ascii) if text.is_ascii() => ascii,
+        _ => unicode,
+    }
+}
+
+/// `source` with `\d`, `\w`, `\s` (and their negations) and `\b` in their ASCII forms. On a line
+/// of ASCII text it matches exactly what `source` matches (Python's Unicode classes differ
+/// only on other characters), and the automata are far smaller and faster. `None` when a
+/// class holds a negated escape or a Unicode property (kept as they are).
+pub fn ascii_variant(source: &str) -> Option<String> {
+    const DIGIT: &str = "0-9";
+    const WORD: &str = "0-9A-Za-z_";
+    const SPACE: &str = r"\t\n\x0B\x0C\r ";
+    let chars: Vec<char> = source.chars().collect();
+    let mut out = String::with_capacity(source.len() + 32);
+    let (mut i, mut in_class) = (0, false);
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\\' {
+            let next = *chars.get(i + 1)?;
+            let set = match next {
+                'd' | 'D' => Some(DIGIT),
+                'w' | 'W' => Some(WORD),
+                's' | 'S' => Some(SPACE),
+                _ => None,
+            };
+            match (set, next.is_ascii_uppercase(), in_class) {
+                (Some(set), false, true) => out.push_str(set),
+                (Some(set), false, false) => out.push_str(&format!("[{set}]")),
+                (Some(set), true, false) => out.push_str(&format!("[^{set}]")),
+                (Some(_), true, true) => return None,
+                (None, ..) if next == 'p' || next == 'P' => return None,
+                (None, ..) if (next == 'b' || next == 'B') && !in_class => {
+                    // `\b`, `\B`, `\b{start-half}`...
+                    let mut end = i + 2;
+                    if chars.get(end) == Some(&'{') {
+                        end = i + chars[i..].iter().position(|c| *c == '}')? + 1;
+                    }
+                    let assertion: String = chars[i..end].iter().collect();
+                    out.push_str(&format!("(?-u:{assertion})"));
+                    i = end;
+                    continue;
+                }
+                _ => {
+                    out.push(c);
+                    out.push(next);
+                }
+            }
+            i += 2;
+            continue;
+        }
+        match c {
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            _ => {}
+        }
+        out.push(c);
+        i += 1;
+    }
+    Some(out)
 }
 
 /// The named groups that took part in a match, whichever engine found it.

@@ -41,7 +41,7 @@ impl Prefilter {
 /// Literals one of which every match of `regex` starts or ends with; `None` when there are no
 /// usable ones.
 fn required_literals(regex: &str) -> Option<Vec<Vec<u8>>> {
-    let relaxed = without_lookaround(regex)?;
+    let relaxed = relaxed(regex)?;
     let hir = regex_syntax::ParserBuilder::new()
         .build()
         .parse(&relaxed)
@@ -70,9 +70,9 @@ fn required_literals(regex: &str) -> Option<Vec<Vec<u8>>> {
 }
 
 /// `regex` with its look-around groups taken out: it then matches at least what the original
-/// matches, so literals every match of it holds are held by every original match too.
-/// Conditionals and back-references give `None`.
-fn without_lookaround(regex: &str) -> Option<String> {
+/// matches (literals every match of it holds are held by every original match too; where it
+/// does not match, neither does the original). Conditionals give `None`.
+pub fn relaxed(regex: &str) -> Option<String> {
     if regex.contains("(?(") {
         return None;
     }
