@@ -773,6 +773,34 @@ mod tests {
     }
 
     #[test]
+    fn the_iso_fast_reader_agrees_with_the_general_one() {
+        for pattern in [
+            ISO_TEMPLATE.to_string(),
+            format!("{{^LN-BEG}}{ISO_TEMPLATE}"),
+        ] {
+            let fast = DateTemplate::new(&pattern, 2026).ok();
+            let mut general = fast.clone();
+            if let Some(general) = general.as_mut() {
+                general.iso = false;
+            }
+            for line in [
+                "[2026-01-19 17:08:10.1234] NOTICE x",
+                "2026-01-19T17:08:10,123 x",
+                "2026/1/9  7:08:10 x",
+                "2026.01.19 17:08:10+0100 x",
+                "2026-01-19 17:08:10 +02:00 x",
+                "2026-01-19 17:08:10.1234567 x",
+                "x 2026-01-19 17:08:10 x",
+                "2026-13-19 17:08:10 x",
+                "2026-01-19 17:08:10x",
+            ] {
+                let found = |t: &Option<DateTemplate>| t.as_ref().and_then(|t| t.find(line));
+                assert_eq!(found(&fast), found(&general), "{pattern} on {line:?}");
+            }
+        }
+    }
+
+    #[test]
     fn machine_timestamps() {
         let epoch = DateTemplate::new("EPOCH", 2026).ok();
         let time = |t: &Option<DateTemplate>, line: &str| {

@@ -267,6 +267,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn ascii_twins_find_what_the_unicode_patterns_find_on_ascii_lines() {
+        assert_eq!(
+            ascii_variant(r"^\d+\s[\w.-]+\b\W").as_deref(),
+            Some(r"^[0-9]+[\t\n\x0B\x0C\r ][0-9A-Za-z_.-]+(?-u:\b)[^0-9A-Za-z_]")
+        );
+        assert_eq!(ascii_variant(r"[^\S]"), None);
+        assert_eq!(ascii_variant(r"\p{L}"), None);
+        for source in [
+            r"^(?P<user>\w+) from (?P<ip4>\d+\.\d+\.\d+\.\d+)\b",
+            r"(?i)failed\s+for\s+(?P<u>[^\s]+)",
+            r"\bport \d{2,5}\s*$",
+        ] {
+            let unicode = regex::Regex::new(source).ok();
+            let ascii = ascii_variant(source).and_then(|a| regex::Regex::new(&a).ok());
+            for line in [
+                "root from 192.0.2.1 port 22",
+                "FAILED  for admin x",
+                "x port 2222 ",
+                "\u{e9}t\u{e9} from 1.2.3.4",
+                "",
+            ] {
+                let spans = |r: &Option<regex::Regex>| {
+                    r.as_ref()
+                        .and_then(|r| r.captures(line))
+                        .map(|c| c.iter().map(|m| m.map(|m| m.range())).collect::<Vec<_>>())
+                };
+                if line.is_ascii() {
+                    assert_eq!(spans(&unicode), spans(&ascii), "{source} on {line:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn plain_patterns_use_the_linear_engine() {
         let pattern = Pattern::compile(r"from (?P<ip4>\d+\.\d+\.\d+\.\d+)");
         let pattern = pattern.ok();
