@@ -125,3 +125,59 @@ fn custom_datepatterns_work_and_bad_ones_are_clear_errors() {
         "a lone % names the file: {stderr}"
     );
 }
+
+#[test]
+fn invalid_utf8_nul_bytes_and_a_1mb_line_lose_nothing_after_them() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let log = dir.path().join("provd.log");
+    let failure = |n: u8| {
+        format!(
+            "[2026-01-19 17:00:{n:02},000] Sensitive file requested from 198.51.100.{n}: x.cfg\n"
+        )
+    };
+    let mut bytes = failure(1).into_bytes();
+    bytes.extend_from_slice(b"[2026-01-19 17:00:02,000] \xff\xfe bad \x00 bytes\n");
+    bytes.extend(failure(3).into_bytes());
+    bytes.extend(std::iter::repeat_n(b'x', 1 << 20));
+    bytes.push(b'\n');
+    bytes.extend(failure(5).into_bytes());
+    bytes.extend_from_slice(b"\x00\x00\x00\n");
+    bytes.extend(failure(7).into_bytes());
+    std::fs::write(&log, bytes).unwrap_or_else(|e| panic!("{e}"));
+    let output = bantop(&["--json", &log.to_string_lossy(), "wazo-provd"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let found: Vec<(u64, String)> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .map(|v| {
+            (
+                v["lineno"].as_u64().unwrap_or(0),
+                v["host"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let expected: Vec<(u64, String)> = [(1, 1), (3, 3), (5, 5), (7, 7)]
+        .iter()
+        .map(|(line, n)| (*line, format!("198.51.100.{n}")))
+        .collect();
+    assert_eq!(found, expected);
+}
+
+#[test]
+fn an_unknown_tag_is_an_error_naming_the_filter() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let filter = dir.path().join("typo.conf");
+    std::fs::write(&filter, "[Definition]\nfailregex = from <HOTS> port\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let output = bantop(&["logs/wazo-provd-fail2ban.log", &filter.to_string_lossy()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("typo.conf") && stderr.contains("failregex"),
+        "{stderr}"
+    );
+}

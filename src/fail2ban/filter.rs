@@ -120,6 +120,32 @@ impl Filter {
             })
             .collect();
         let failregex = compile_list("failregex", &multiline)?;
+        let prefregex = conf
+            .prefregex
+            .as_deref()
+            .map(|source| compile_one(&path, "prefregex", 1, source))
+            .transpose()?;
+        // As fail2ban: a failregex must capture a failure id (here or in the prefregex).
+        let has_id = |pattern: &Pattern| {
+            pattern
+                .group_names()
+                .iter()
+                .flatten()
+                .any(|name| ["fid", "ip4", "ip6", "dns", "mlfid"].contains(&name.as_str()))
+        };
+        if !prefregex.as_ref().is_some_and(has_id)
+            && let Some(index) = failregex.iter().position(|p| !has_id(p))
+        {
+            return Err(FilterError::Regex {
+                path,
+                key: "failregex",
+                index: index + 1,
+                regex: conf.failregex[index].clone(),
+                message: "no failure-id group: it needs <HOST> (or <ADDR>, <F-ID>, ...); \
+                          an unknown tag such as a misspelt <HOST> stays literal text"
+                    .to_string(),
+            });
+        }
         let translated: Vec<String> = multiline
             .iter()
             .map(|source| host_tags::python_to_rust(&host_tags::expand(source)))
@@ -128,11 +154,6 @@ impl Filter {
         if failregex.is_empty() {
             return Err(FilterError::Empty { path });
         }
-        let prefregex = conf
-            .prefregex
-            .as_deref()
-            .map(|source| compile_one(&path, "prefregex", 1, source))
-            .transpose()?;
         let dates = DateDetector::new(conf.datepattern.as_deref(), zone).map_err(|message| {
             FilterError::Date {
                 path: path.clone(),
