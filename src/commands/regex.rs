@@ -50,11 +50,11 @@ pub fn run(request: &RegexRequest, out: &mut dyn Write) -> anyhow::Result<u8> {
     let mut raw = Vec::new();
     while reader.read_until(b'\n', &mut raw)? > 0 {
         lines += 1;
-        let line = String::from_utf8_lossy(&raw)
-            .trim_end_matches(['\n', '\r'])
-            .to_string();
+        let text = String::from_utf8_lossy(&raw);
+        let found = filter.match_line(text.trim_end_matches(['\n', '\r']), None, now);
+        drop(text);
         raw.clear();
-        let Some(found) = filter.match_line(&line, None, now) else {
+        let Some(found) = found else {
             continue;
         };
         matched += 1;

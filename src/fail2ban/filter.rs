@@ -84,7 +84,14 @@ pub struct Filter {
     last_date: Option<f64>,
     /// Literals one of which a line must hold for any failregex to match.
     prefilter: Option<Prefilter>,
+    /// The prefregex without its trailing `<F-CONTENT>.+</F-CONTENT>$`, when it has that shape.
+    content_prefix: Option<Pattern>,
+    /// Whether that prefix has named groups of its own (read only then).
+    content_prefix_groups: bool,
 }
+
+/// The end of most prefregexes: the content is the rest of the line.
+const CONTENT_TO_END: &str = "<F-CONTENT>.+</F-CONTENT>$";
 
 impl Filter {
     /// Reads and compiles filter `spec` from `filter_dir` for a jail with options `jail_vars`.
@@ -125,6 +132,15 @@ impl Filter {
             .as_deref()
             .map(|source| compile_one(&path, "prefregex", 1, source))
             .transpose()?;
+        let content_prefix = conf
+            .prefregex
+            .as_deref()
+            .and_then(|source| source.trim_end().strip_suffix(CONTENT_TO_END))
+            .filter(|prefix| prefix.starts_with('^'))
+            .and_then(|prefix| compile_one(&path, "prefregex", 1, prefix).ok());
+        let content_prefix_groups = content_prefix
+            .as_ref()
+            .is_some_and(|p| p.group_names().iter().flatten().next().is_some());
         // As fail2ban: a failregex must capture a failure id (here or in the prefregex).
         let has_id = |pattern: &Pattern| {
             pattern
@@ -172,6 +188,8 @@ impl Filter {
             buffer: VecDeque::new(),
             last_date: None,
             prefilter,
+            content_prefix,
+            content_prefix_groups,
         })
     }
 
@@ -238,7 +256,23 @@ impl Filter {
         let mut content: &str = &searched;
         let prefix_groups;
         let replaced;
-        if let Some(prefregex) = &self.prefregex {
+        // The usual prefregex `^PREFIX<F-CONTENT>.+</F-CONTENT>$`: the content is what follows
+        // the first-priority match of PREFIX, found by the fast automaton alone.
+        let content_start = match &self.content_prefix {
+            Some(prefix) if !multiline => match prefix.find_span(&searched) {
+                None => return None,
+                Some((0, end)) if end < searched.len() => Some((prefix, end)),
+                Some(_) => None,
+            },
+            _ => None,
+        };
+        if let Some((prefix, end)) = content_start {
+            if self.content_prefix_groups {
+                let found = prefix.find(&searched)?;
+                captures.extend(found.groups);
+            }
+            content = &searched[end..];
+        } else if let Some(prefregex) = &self.prefregex {
             let found = prefregex.find(&searched)?;
             prefix_groups = found.groups;
             for (name, value) in &prefix_groups {
