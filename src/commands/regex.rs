@@ -50,7 +50,11 @@ pub fn run(request: &RegexRequest, out: &mut dyn Write) -> anyhow::Result<u8> {
     let mut raw = Vec::new();
     while reader.read_until(b'\n', &mut raw)? > 0 {
         lines += 1;
-        let text = String::from_utf8_lossy(&raw);
+        // Valid UTF-8 (almost every line) is checked fast and borrowed; the rest is repaired.
+        let text = match std::str::from_utf8(&raw) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(&raw),
+        };
         let found = filter.match_line(text.trim_end_matches(['\n', '\r']), None, now);
         drop(text);
         raw.clear();

@@ -1,10 +1,9 @@
 //! A literal prefilter for a filter's failregexes: every match of a failregex starts (or ends)
 //! with one of a few literals that `regex-syntax` finds in it, so a line that holds none of the
-//! literals of any failregex cannot fail, and is rejected with one Aho-Corasick scan before the
+//! literals of any failregex cannot fail, and is rejected with one literal scan before the
 //! prefregex and failregexes run. A filter with a failregex that has no such literals (a bare
 //! `<HOST>` at both ends, a conditional) gets no prefilter: every line is matched in full.
 
-use aho_corasick::AhoCorasick;
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 /// Literals shorter than this make a prefilter that rejects little; such a regex counts as
@@ -14,7 +13,9 @@ const MIN_LITERAL: usize = 2;
 /// The compiled prefilter.
 #[derive(Debug, Clone)]
 pub struct Prefilter {
-    literals: AhoCorasick,
+    /// The literals as one alternation: the regex crate searches it with SIMD (Teddy) or
+    /// Aho-Corasick, whichever suits the set.
+    literals: regex::bytes::Regex,
 }
 
 impl Prefilter {
@@ -27,14 +28,25 @@ impl Prefilter {
         }
         literals.sort();
         literals.dedup();
-        AhoCorasick::new(&literals)
+        let alternation: Vec<String> = literals
+            .iter()
+            .map(|literal| {
+                literal
+                    .iter()
+                    .map(|byte| format!("\\x{byte:02x}"))
+                    .collect::<String>()
+            })
+            .collect();
+        regex::bytes::RegexBuilder::new(&alternation.join("|"))
+            .unicode(false)
+            .build()
             .ok()
             .map(|literals| Prefilter { literals })
     }
 
     /// Whether `text` holds a literal some failregex needs (otherwise no failregex can match).
     pub fn may_match(&self, text: &str) -> bool {
-        self.literals.is_match(text)
+        self.literals.is_match(text.as_bytes())
     }
 }
 
