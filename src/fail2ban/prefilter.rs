@@ -83,11 +83,8 @@ fn required_literals(regex: &str) -> Option<Vec<Vec<u8>>> {
 
 /// `regex` with its look-around groups taken out: it then matches at least what the original
 /// matches (literals every match of it holds are held by every original match too; where it
-/// does not match, neither does the original). Conditionals give `None`.
+/// does not match, neither does the original); conditionals become plain alternations.
 pub fn relaxed(regex: &str) -> Option<String> {
-    if regex.contains("(?(") {
-        return None;
-    }
     let mut out = String::with_capacity(regex.len());
     let bytes = regex.as_bytes();
     let mut i = 0;
@@ -109,11 +106,44 @@ pub fn relaxed(regex: &str) -> Option<String> {
             i = closing_paren(regex, i)? + 1;
             continue;
         }
+        if rest.starts_with("(?(") {
+            // `(?(name)yes|no)` -> `(?:yes|no)`, and `(?(name)yes)` -> `(?:yes|)`.
+            let close = closing_paren(regex, i)?;
+            let condition_end = closing_paren(regex, i + 2)? + 1;
+            let branches = relaxed(&regex[condition_end..close])?;
+            let alternative = if has_top_level_bar(&branches) {
+                ""
+            } else {
+                "|"
+            };
+            out.push_str(&format!("(?:{branches}{alternative})"));
+            i = close + 1;
+            continue;
+        }
         let c = rest.chars().next()?;
         out.push(c);
         i += c.len_utf8();
     }
     Some(out)
+}
+
+/// Whether `regex` has a `|` outside any group or class.
+fn has_top_level_bar(regex: &str) -> bool {
+    let bytes = regex.as_bytes();
+    let (mut depth, mut in_class, mut i) = (0usize, false, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 1,
+            b'[' if !in_class => in_class = true,
+            b']' if in_class => in_class = false,
+            b'(' if !in_class => depth += 1,
+            b')' if !in_class => depth = depth.saturating_sub(1),
+            b'|' if !in_class && depth == 0 => return true,
+            _ => {}
+        }
+        i += 1;
+    }
+    false
 }
 
 /// The index of the `)` closing the group opened at `open`.
@@ -161,6 +191,10 @@ mod tests {
     #[test]
     fn a_failregex_without_literals_means_no_prefilter() {
         assert!(Prefilter::new(&[r"^(?P<ip4>\d+\.\d+\.\d+\.\d+)$".to_string()]).is_none());
-        assert!(Prefilter::new(&[r"^(?P<x>a)?(?(x)b|c)".to_string()]).is_none());
+        assert_eq!(
+            relaxed(r"^(?P<x>a)?(?(<x>)bb|cc)d(?(<x>)e)").as_deref(),
+            Some(r"^(?P<x>a)?(?:bb|cc)d(?:e|)")
+        );
+        assert!(Prefilter::new(&[r"(?P<x>a)?(?(<x>)b|c)(?P<ip4>\d+)".to_string()]).is_none());
     }
 }
