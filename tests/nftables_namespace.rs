@@ -243,6 +243,9 @@ fn the_kernel_view_names_fail2ban_sets_and_chains_and_flags_drift_both_ways() {
         "-A f2b-wazo-provd -s 198.51.100.0/24 -j REJECT --reject-with icmp-port-unreachable",
         "-A f2b-wazo-provd -j RETURN",
         "-I INPUT -p tcp --dport 8667 -j f2b-wazo-provd",
+        // A chain left behind with no jump to it: its rule drops nothing.
+        "-N f2b-left-behind",
+        "-A f2b-left-behind -s 192.0.2.99 -j REJECT",
     ] {
         ns.ok("iptables", &rule.split(' ').collect::<Vec<_>>());
     }

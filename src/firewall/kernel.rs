@@ -2,9 +2,10 @@
 //! [`KernelFirewall`]: address elements (intervals split into networks), which sets a dropping
 //! rule looks sources up in, and single-source drop rules such as iptables-nft's `f2b-*` chains.
 
-use super::netlink::{self, RawElement, RawExpr, RawRule, RawSet};
+use super::netlink::{self, RawChain, RawElement, RawExpr, RawRule, RawSet};
 use crate::model::firewall::{ChainDrop, KernelElement, KernelFirewall, KernelSet};
 use ipnet::{IpNet, Ipv4Subnets, Ipv6Subnets};
+use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// `NFT_SET_INTERVAL`.
@@ -16,7 +17,7 @@ const VERDICT_DROP: i32 = 0;
 
 /// Reads the whole ruleset over netlink.
 pub fn read() -> std::io::Result<KernelFirewall> {
-    let rules = netlink::list_rules()?;
+    let rules = reachable_rules(&netlink::list_chains()?, netlink::list_rules()?);
     let mut sets = Vec::new();
     for raw in netlink::list_sets()? {
         let elements = if matches!(raw.key_len, 4 | 16) {
@@ -34,6 +35,40 @@ pub fn read() -> std::io::Result<KernelFirewall> {
     }
     let chain_drops = rules.iter().filter_map(single_source_drop).collect();
     Ok(KernelFirewall { sets, chain_drops })
+}
+
+/// The rules that packets can reach: those of base chains (hooked into the packet path) and of
+/// the chains they jump or go to, transitively. A chain nothing jumps to drops nothing, however
+/// many bans it lists (a fail2ban chain left behind, or whose jump was deleted).
+pub fn reachable_rules(chains: &[RawChain], rules: Vec<RawRule>) -> Vec<RawRule> {
+    let key =
+        |family: u32, table: &str, chain: &str| (family, table.to_string(), chain.to_string());
+    let mut reachable: BTreeSet<(u32, String, String)> = chains
+        .iter()
+        .filter(|c| c.hooked)
+        .map(|c| key(c.family, &c.table, &c.name))
+        .collect();
+    loop {
+        let jumps: Vec<(u32, String, String)> = rules
+            .iter()
+            .filter(|r| reachable.contains(&key(r.family, &r.table, &r.chain)))
+            .flat_map(|r| {
+                r.exprs.iter().filter_map(move |e| match e {
+                    RawExpr::Jump(target) => Some(key(r.family, &r.table, target)),
+                    _ => None,
+                })
+            })
+            .filter(|target| !reachable.contains(target))
+            .collect();
+        if jumps.is_empty() {
+            break;
+        }
+        reachable.extend(jumps);
+    }
+    rules
+        .into_iter()
+        .filter(|r| reachable.contains(&key(r.family, &r.table, &r.chain)))
+        .collect()
 }
 
 /// nftables' name of an `NFPROTO_*` family.
@@ -249,6 +284,40 @@ mod tests {
         );
         let plain = decode_elements(&set(0), &[element(&[192, 0, 2, 1], false, None)]);
         assert_eq!(plain[0].net.to_string(), "192.0.2.1/32");
+    }
+
+    #[test]
+    fn only_chains_reached_from_a_hook_count() {
+        let chain = |name: &str, hooked| RawChain {
+            family: 2,
+            table: "filter".into(),
+            name: name.into(),
+            hooked,
+        };
+        let rule = |chain: &str, exprs: Vec<RawExpr>| RawRule {
+            family: 2,
+            table: "filter".into(),
+            chain: chain.into(),
+            exprs,
+        };
+        let drop = || vec![RawExpr::Verdict(0)];
+        let rules = vec![
+            rule("INPUT", vec![RawExpr::Jump("f2b-a".into())]),
+            rule("f2b-a", vec![RawExpr::Jump("f2b-b".into())]),
+            rule("f2b-b", drop()),
+            rule("f2b-orphan", drop()),
+        ];
+        let chains = [
+            chain("INPUT", true),
+            chain("f2b-a", false),
+            chain("f2b-b", false),
+            chain("f2b-orphan", false),
+        ];
+        let kept: Vec<String> = reachable_rules(&chains, rules)
+            .into_iter()
+            .map(|r| r.chain)
+            .collect();
+        assert_eq!(kept, ["INPUT", "f2b-a", "f2b-b"]);
     }
 
     #[test]

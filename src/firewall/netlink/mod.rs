@@ -10,7 +10,7 @@
 pub mod read;
 pub mod write;
 
-pub use read::{list_elements, list_rules, list_sets};
+pub use read::{list_chains, list_elements, list_rules, list_sets};
 pub use write::{install_table, write_elements};
 
 use mnl::{Bus, CbResult, Socket};
@@ -80,6 +80,8 @@ pub enum RawExpr {
     },
     /// A verdict (`NF_DROP` = 0, `NF_ACCEPT` = 1, jumps and returns negative).
     Verdict(i32),
+    /// A jump or goto to another chain of the table.
+    Jump(String),
     /// An x_tables target run by iptables-nft (`REJECT`, `DROP`, ...).
     Target(String),
     /// Any other expression, by name (`reject`, `counter`, `meta`, ...).
@@ -97,6 +99,19 @@ pub struct RawRule {
     pub chain: String,
     /// Its expressions, in order.
     pub exprs: Vec<RawExpr>,
+}
+
+/// A chain as the kernel lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawChain {
+    /// `NFPROTO_*` family of its table.
+    pub family: u32,
+    /// Its table.
+    pub table: String,
+    /// Its name.
+    pub name: String,
+    /// A base chain, hooked into the packet path.
+    pub hooked: bool,
 }
 
 /// An element to add or delete.

@@ -3,7 +3,8 @@
 #![allow(unsafe_code)]
 
 use super::{
-    ELEMENT_INTERVAL_END, MNL_CB_OK, RawElement, RawExpr, RawRule, RawSet, dump, mnl_sys_error,
+    ELEMENT_INTERVAL_END, MNL_CB_OK, RawChain, RawElement, RawExpr, RawRule, RawSet, dump,
+    mnl_sys_error,
 };
 use nftnl::nftnl_sys::{self as sys, libc};
 use std::ffi::{CStr, CString, c_void};
@@ -63,6 +64,54 @@ pub fn list_rules() -> io::Result<Vec<RawRule>> {
         &mut rules,
     )?;
     Ok(rules)
+}
+
+/// Every chain of every table.
+pub fn list_chains() -> io::Result<Vec<RawChain>> {
+    let mut chains = Vec::new();
+    dump(
+        libc::NFT_MSG_GETCHAIN as u32,
+        libc::NFPROTO_UNSPEC as u32,
+        |_| {},
+        parse_chain,
+        &mut chains,
+    )?;
+    Ok(chains)
+}
+
+fn parse_chain(header: &libc::nlmsghdr, chains: &mut Vec<RawChain>) -> libc::c_int {
+    // SAFETY: as in parse_set, for a chain: allocated (null checked), parsed, read through
+    // attributes reported as set, freed on every path.
+    unsafe {
+        let chain = sys::nftnl_chain_alloc();
+        if chain.is_null() {
+            return mnl_sys_error();
+        }
+        if sys::nftnl_chain_nlmsg_parse(header, chain) < 0 {
+            sys::nftnl_chain_free(chain);
+            return mnl_sys_error();
+        }
+        let has = |attr: u32| sys::nftnl_chain_is_set(chain, attr as u16);
+        let text = |attr: u32| {
+            if has(attr) {
+                owned_str(sys::nftnl_chain_get_str(chain, attr as u16))
+            } else {
+                String::new()
+            }
+        };
+        chains.push(RawChain {
+            family: if has(sys::NFTNL_CHAIN_FAMILY) {
+                sys::nftnl_chain_get_u32(chain, sys::NFTNL_CHAIN_FAMILY as u16)
+            } else {
+                0
+            },
+            table: text(sys::NFTNL_CHAIN_TABLE),
+            name: text(sys::NFTNL_CHAIN_NAME),
+            hooked: has(sys::NFTNL_CHAIN_HOOKNUM),
+        });
+        sys::nftnl_chain_free(chain);
+    }
+    MNL_CB_OK
 }
 
 fn c_string(text: &str) -> io::Result<CString> {
@@ -267,6 +316,9 @@ unsafe fn read_expr(expr: *mut sys::nftnl_expr) -> RawExpr {
                 },
                 inverted: u32_of(sys::NFTNL_EXPR_LOOKUP_FLAGS) & libc::NFT_LOOKUP_F_INV as u32 != 0,
             },
+            "immediate" if has(sys::NFTNL_EXPR_IMM_CHAIN) => RawExpr::Jump(owned_str(
+                sys::nftnl_expr_get_str(expr, sys::NFTNL_EXPR_IMM_CHAIN as u16),
+            )),
             "immediate" if has(sys::NFTNL_EXPR_IMM_VERDICT) => {
                 RawExpr::Verdict(u32_of(sys::NFTNL_EXPR_IMM_VERDICT) as i32)
             }
