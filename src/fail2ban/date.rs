@@ -4,7 +4,8 @@
 //! is cut out of the line before the filter's regexes see it. Like fail2ban
 //! (`reGroupDictStrptime` with `msec` off), text dates are read to the whole second.
 
-use super::date_template::{DateTemplate, FoundTime, ISO_TEMPLATE, TemplateMatch, complete};
+use super::date_template::{DateTemplate, FoundTime, ISO_TEMPLATE, TemplateMatch};
+use super::strptime::complete;
 use chrono::{Datelike, FixedOffset, Local, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike};
 use std::sync::Mutex;
 

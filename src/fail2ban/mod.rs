@@ -18,6 +18,7 @@ pub mod pattern;
 pub mod prefilter;
 pub mod server;
 pub mod socket_client;
+pub mod strptime;
 pub mod tags;
 
 pub use config::{Config, ConfigError};

@@ -129,40 +129,35 @@ pub fn relaxed(regex: &str) -> Option<String> {
 
 /// Whether `regex` has a `|` outside any group or class.
 fn has_top_level_bar(regex: &str) -> bool {
+    find_outside_classes(regex, 0, |byte, depth| byte == b'|' && depth == 0).is_some()
+}
+
+/// The index of the `)` closing the group opened at `open`.
+fn closing_paren(regex: &str, open: usize) -> Option<usize> {
+    find_outside_classes(regex, open, |byte, depth| byte == b')' && depth == 0)
+}
+
+/// The first index from `from` whose byte, outside escapes and classes, satisfies `wanted`
+/// given the group depth there (counted after a `(`, and after a `)` is closed).
+fn find_outside_classes(
+    regex: &str,
+    from: usize,
+    wanted: impl Fn(u8, usize) -> bool,
+) -> Option<usize> {
     let bytes = regex.as_bytes();
-    let (mut depth, mut in_class, mut i) = (0usize, false, 0);
+    let (mut depth, mut in_class, mut i) = (0usize, false, from);
     while i < bytes.len() {
-        match bytes[i] {
+        let byte = bytes[i];
+        match byte {
             b'\\' => i += 1,
             b'[' if !in_class => in_class = true,
             b']' if in_class => in_class = false,
             b'(' if !in_class => depth += 1,
             b')' if !in_class => depth = depth.saturating_sub(1),
-            b'|' if !in_class && depth == 0 => return true,
             _ => {}
         }
-        i += 1;
-    }
-    false
-}
-
-/// The index of the `)` closing the group opened at `open`.
-fn closing_paren(regex: &str, open: usize) -> Option<usize> {
-    let bytes = regex.as_bytes();
-    let (mut depth, mut in_class, mut i) = (0usize, false, open);
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' => i += 1,
-            b'[' if !in_class => in_class = true,
-            b']' if in_class => in_class = false,
-            b'(' if !in_class => depth += 1,
-            b')' if !in_class => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(i);
-                }
-            }
-            _ => {}
+        if !in_class && byte != b'\\' && wanted(byte, depth) {
+            return Some(i);
         }
         i += 1;
     }
