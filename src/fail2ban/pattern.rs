@@ -37,6 +37,15 @@ impl Pattern {
                 let ascii = ascii_variant(source).and_then(|ascii| regex::Regex::new(&ascii).ok());
                 Ok(Pattern::Linear(linear, ascii))
             }
+            Err(_)
+                if let Some(linear) = without_word_lookahead(source)
+                    .and_then(|rewritten| regex::Regex::new(&rewritten).ok()) =>
+            {
+                let ascii = without_word_lookahead(source)
+                    .and_then(|rewritten| ascii_variant(&rewritten))
+                    .and_then(|ascii| regex::Regex::new(&ascii).ok());
+                Ok(Pattern::Linear(linear, ascii))
+            }
             Err(linear_error) => fancy_regex::RegexBuilder::new(source)
                 .backtrack_limit(BACKTRACK_LIMIT)
                 .build()
@@ -178,6 +187,39 @@ impl Pattern {
     }
 }
 
+/// `(?!WORD=)\w+=` (a word other than WORD, then `=` or `:`; asterisk's
+/// `(?!RemoteAddress=)\w+="...`) written without the look-ahead, so that the linear engine runs
+/// it: `\w+` cannot stop before the `=`, so "a word that is not WORD" is a plain alternation —
+/// shorter words, longer words starting with WORD, and words that differ at some position. The
+/// same language, and no group inside it, so the same matches and captures. `None` when the
+/// pattern has no such look-ahead, or has flags that would change its meaning.
+pub fn without_word_lookahead(source: &str) -> Option<String> {
+    let shape = regex::Regex::new(r"\(\?!([0-9A-Za-z_]+)([=:])\)\\w\+([=:])").ok()?;
+    if source.contains("(?i") || !shape.is_match(source) {
+        return None;
+    }
+    let mut failed = false;
+    let rewritten = shape.replace_all(source, |caps: &regex::Captures| {
+        let (word, before, after) = (&caps[1], &caps[2], &caps[3]);
+        if before != after {
+            failed = true;
+            return caps[0].to_string();
+        }
+        let chars: Vec<char> = word.chars().collect();
+        let mut alternatives = Vec::new();
+        if chars.len() > 1 {
+            alternatives.push(format!(r"\w{{1,{}}}", chars.len() - 1));
+        }
+        alternatives.push(format!(r"{word}\w+"));
+        for (i, c) in chars.iter().enumerate() {
+            let head: String = chars[..i].iter().collect();
+            alternatives.push(format!(r"{head}[\w--{c}]\w*"));
+        }
+        format!("(?:{}){after}", alternatives.join("|"))
+    });
+    (!failed).then(|| rewritten.into_owned())
+}
+
 /// The ASCII twin for ASCII text: there it finds exactly what the Unicode regex finds.
 fn pick<'a>(
     unicode: &'a regex::Regex,
@@ -298,6 +340,41 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_word_lookahead_runs_linear_and_finds_the_same() {
+        let source = r#"^SecurityEvent="(?:FailedACL|InvalidPassword)"(?:(?:,(?!RemoteAddress=)\w+="[^"]*")*|.*?),RemoteAddress="IPV[46]/[^/"]+/(?P<ip4>[\d.]+)/\d+"(?:,(?!RemoteAddress=)\w+="[^"]*")*$"#;
+        let linear = Pattern::compile(source).ok();
+        assert_eq!(linear.as_ref().map(Pattern::engine), Some("regex"));
+        let fancy = fancy_regex::Regex::new(source).ok();
+        for line in [
+            r#"SecurityEvent="InvalidPassword",Service="SIP",RemoteAddress="IPV4/UDP/192.0.2.1/5060",Challenge="x""#,
+            r#"SecurityEvent="FailedACL",RemoteAddressX="y",RemoteAddress="IPV4/UDP/192.0.2.2/5060""#,
+            r#"SecurityEvent="FailedACL",Remote="y",RemoteAddress="IPV4/UDP/192.0.2.3/5060",RemoteAddress="IPV4/UDP/192.0.2.4/5060""#,
+            r#"SecurityEvent="FailedACL",RemoteAddress="IPV4/UDP/192.0.2.5/5060",A="1",RemoteAddress="IPV4/UDP/192.0.2.6/5060",B="2""#,
+            r#"SecurityEvent="FailedACL",Service="SIP""#,
+        ] {
+            let ours = linear.as_ref().and_then(|p| p.find(line)).map(|m| m.groups);
+            let theirs = fancy
+                .as_ref()
+                .and_then(|f| f.captures(line).ok().flatten())
+                .map(|c| {
+                    c.name("ip4")
+                        .map(|m| m.as_str().to_string())
+                        .unwrap_or_default()
+                });
+            assert_eq!(
+                ours.map(|g| g.get("ip4").cloned().unwrap_or_default()),
+                theirs,
+                "{line}"
+            );
+        }
+        assert_eq!(
+            without_word_lookahead(r"(?!ab=)\w+:"),
+            None,
+            "different characters"
+        );
     }
 
     #[test]
