@@ -467,3 +467,51 @@ fn the_checklist_says_whether_the_kernel_drops_anything() {
         "{dropping}"
     );
 }
+
+#[test]
+fn without_privileges_a_ban_says_why_and_writes_nothing() {
+    if !common::is_root() {
+        eprintln!("skipped: needs root to run bantop as another user");
+        return;
+    }
+    // As `nobody`, netlink refuses before anything reaches the kernel: safe on the host.
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let binary = dir.path().join("bantop");
+    std::fs::copy(env!("CARGO_BIN_EXE_bantop"), &binary).unwrap_or_else(|e| panic!("{e}"));
+    let state = dir.path().join("state");
+    std::fs::create_dir(&state).unwrap_or_else(|e| panic!("{e}"));
+    for (path, mode) in [
+        (dir.path(), 0o755),
+        (binary.as_path(), 0o755),
+        (state.as_path(), 0o777),
+    ] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let output = std::process::Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+        .arg(&binary)
+        .arg("--state-dir")
+        .arg(&state)
+        .args([
+            "--socket",
+            "/nonexistent.sock",
+            "--fail2ban-dir",
+            "/nonexistent",
+        ])
+        .args(["ban", "192.0.2.1", "--for", "10m"])
+        .env("HOME", dir.path())
+        .output()
+        .unwrap_or_else(|e| panic!("setpriv: {e}"));
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(
+        text(&output).contains("permission denied (nftables needs root or CAP_NET_ADMIN)"),
+        "{}",
+        text(&output)
+    );
+    assert!(
+        !state.join("manual-bans.json").exists(),
+        "nothing saved that the kernel lacks"
+    );
+}

@@ -206,7 +206,9 @@ struct FirewallReport {
 /// Reads every set and drop rule in the kernel, asks fail2ban for its bans, and reports both
 /// with the drift between them. Exit status 1 when there is drift.
 pub async fn show(places: Places<'_>, json: bool, out: &mut dyn Write) -> anyhow::Result<u8> {
-    let kernel = kernel::read().map_err(|e| anyhow::anyhow!("nftables: read the ruleset: {e}"))?;
+    let kernel = kernel::read().map_err(|e| {
+        anyhow::anyhow!("nftables: read the ruleset: {}", kernel::describe_error(&e))
+    })?;
     let mut server = Fail2ban::new(places.socket);
     let (bans, fail2ban) = match server.jails().await {
         Ok(jails) => {

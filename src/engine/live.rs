@@ -424,10 +424,7 @@ impl LiveEngine {
 
 /// Why the kernel's ruleset could not be read, in words.
 fn describe_read_error(error: &std::io::Error) -> String {
-    match error.raw_os_error() {
-        Some(1) => "not read: permission denied (reading nftables needs root)".to_string(),
-        _ => format!("not read: {error}"),
-    }
+    format!("not read: {}", kernel::describe_error(error))
 }
 
 fn result(ok: bool, message: String) -> EngineEvent {

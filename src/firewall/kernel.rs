@@ -71,6 +71,15 @@ pub fn reachable_rules(chains: &[RawChain], rules: Vec<RawRule>) -> Vec<RawRule>
         .collect()
 }
 
+/// Why talking to nftables failed, in the operator's words.
+pub fn describe_error(error: &std::io::Error) -> String {
+    match error.raw_os_error() {
+        Some(1) => "permission denied (nftables needs root or CAP_NET_ADMIN)".to_string(),
+        Some(93) | Some(97) => "the kernel has no nf_tables support".to_string(),
+        _ => error.to_string(),
+    }
+}
+
 /// nftables' name of an `NFPROTO_*` family.
 pub fn family_name(family: u32) -> &'static str {
     match family {

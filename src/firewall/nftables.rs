@@ -38,12 +38,8 @@ pub struct NftablesError {
 impl NftablesError {
     fn new(action: &str, error: &io::Error) -> Self {
         let reason = match error.raw_os_error() {
-            Some(1) => {
-                "permission denied (changing the firewall needs root or CAP_NET_ADMIN)".to_string()
-            }
             Some(17) => "overlaps an element already in bantop's set".to_string(),
-            Some(93) | Some(97) => "the kernel has no nf_tables support".to_string(),
-            _ => error.to_string(),
+            _ => super::kernel::describe_error(error),
         };
         NftablesError {
             action: action.to_string(),

@@ -80,10 +80,7 @@ pub fn run_checks(inputs: &PostureInputs) -> Vec<CheckItem> {
 
 /// The kernel's ruleset, or why it could not be read.
 pub fn read_firewall() -> Result<KernelFirewall, String> {
-    kernel::read().map_err(|e| match e.raw_os_error() {
-        Some(1) => "permission denied (reading nftables needs root)".to_string(),
-        _ => e.to_string(),
-    })
+    kernel::read().map_err(|e| kernel::describe_error(&e))
 }
 
 fn firewall(inputs: &PostureInputs) -> CheckItem {
