@@ -123,6 +123,17 @@ enum Reader {
     Tai64n,
 }
 
+/// Where a date may begin (fail2ban's `wordBegin`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Begin {
+    /// Not inside a word (the default).
+    Word,
+    /// At the line start, after at most two non-word characters (`{^LN-BEG}`).
+    LineStart,
+    /// Anywhere (`{UNB}`).
+    Anywhere,
+}
+
 /// A compiled date template.
 #[derive(Debug, Clone)]
 pub struct DateTemplate {
@@ -251,19 +262,19 @@ impl DateTemplate {
                 epoch_regex(long),
                 &pattern[at + marker.len()..]
             );
-            return Self::bounded(pattern, &regex, Reader::Epoch { long }, true, true);
+            return Self::bounded(pattern, &regex, Reader::Epoch { long }, Begin::Word, true);
         }
-        let (mut body, mut word_begin, mut word_end) = (pattern.trim(), "word", true);
+        let (mut body, mut begin, mut word_end) = (pattern.trim(), Begin::Word, true);
         if let Some(rest) = body.strip_prefix("{UNB}") {
             body = rest;
-            word_begin = "";
+            begin = Begin::Anywhere;
             word_end = false;
         }
         if let Some(rest) = body.strip_prefix("{^LN-BEG}")
-            && !word_begin.is_empty()
+            && begin == Begin::Word
         {
             body = rest;
-            word_begin = "start";
+            begin = Begin::LineStart;
         }
         let mut counter = 0;
         let expanded = expand_codes(&expand_separator(body), this_year, &mut counter)?;
@@ -275,12 +286,7 @@ impl DateTemplate {
         } else {
             expanded
         };
-        let begin = if word_begin.is_empty() {
-            ""
-        } else {
-            word_begin
-        };
-        Self::bounded_with(pattern, &regex, Reader::Fields, begin, word_end)
+        Self::bounded(pattern, &regex, Reader::Fields, begin, word_end)
     }
 
     fn epoch(name: &str, line_begin: bool, long: bool) -> Result<Self, String> {
@@ -299,28 +305,12 @@ impl DateTemplate {
         Self::compiled(name, &regex, Reader::Epoch { long }, false)
     }
 
+    /// Adds fail2ban's boundaries (`setRegex`) where the pattern asks for them.
     fn bounded(
         name: &str,
         regex: &str,
         reader: Reader,
-        word_begin: bool,
-        word_end: bool,
-    ) -> Result<Self, String> {
-        Self::bounded_with(
-            name,
-            regex,
-            reader,
-            if word_begin { "word" } else { "" },
-            word_end,
-        )
-    }
-
-    /// Adds fail2ban's boundaries (`setRegex`): `word_begin` is `word`, `start` or empty.
-    fn bounded_with(
-        name: &str,
-        regex: &str,
-        reader: Reader,
-        word_begin: &str,
+        begin: Begin,
         word_end: bool,
     ) -> Result<Self, String> {
         let (flags, regex) = match regex.strip_prefix("(?i)") {
@@ -348,13 +338,14 @@ impl DateTemplate {
             with_date_group(regex)
         };
         let mut anchored = false;
-        if !word_begin.is_empty() && !no_begin {
-            if word_begin == "start" {
+        match begin {
+            _ if no_begin => {}
+            Begin::LineStart => {
                 body = format!(r"^(?:\W{{0,2}})?{body}");
                 anchored = true;
-            } else {
-                body = format!("{NOT_IN_WORD}{body}");
             }
+            Begin::Word => body = format!("{NOT_IN_WORD}{body}"),
+            Begin::Anywhere => {}
         }
         if word_end && !no_end {
             body.push_str(NOT_IN_WORD);

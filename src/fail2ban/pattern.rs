@@ -32,19 +32,13 @@ pub struct PatternMatch {
 impl Pattern {
     /// Compiles `source` (already in Rust syntax) with the cheapest engine that accepts it.
     pub fn compile(source: &str) -> Result<Self, String> {
-        match regex::Regex::new(source) {
-            Ok(linear) => {
-                let ascii = ascii_variant(source).and_then(|ascii| regex::Regex::new(&ascii).ok());
-                Ok(Pattern::Linear(linear, ascii))
-            }
+        match linear(source) {
+            Ok(pattern) => Ok(pattern),
             Err(_)
-                if let Some(linear) = without_word_lookahead(source)
-                    .and_then(|rewritten| regex::Regex::new(&rewritten).ok()) =>
+                if let Some(pattern) = without_word_lookahead(source)
+                    .and_then(|rewritten| linear(&rewritten).ok()) =>
             {
-                let ascii = without_word_lookahead(source)
-                    .and_then(|rewritten| ascii_variant(&rewritten))
-                    .and_then(|ascii| regex::Regex::new(&ascii).ok());
-                Ok(Pattern::Linear(linear, ascii))
+                Ok(pattern)
             }
             Err(linear_error) => fancy_regex::RegexBuilder::new(source)
                 .backtrack_limit(BACKTRACK_LIMIT)
@@ -71,9 +65,16 @@ impl Pattern {
         }
     }
 
-    /// The first match in `text`; a back-tracking pattern that hits its limit does not match.
+    /// The first match in `text` with its named groups; a back-tracking pattern that hits its
+    /// limit does not match.
     pub fn find(&self, text: &str) -> Option<PatternMatch> {
-        self.find_with_span(text, &[]).map(|(found, _)| found)
+        let spans = self.spans(text)?;
+        let (start, end) = spans.first().copied().flatten()?;
+        let groups = match self {
+            Pattern::Linear(regex, _) => named_groups(regex.capture_names(), &spans, text),
+            Pattern::Backtracking(regex, _) => named_groups(regex.capture_names(), &spans, text),
+        };
+        Some(PatternMatch { start, end, groups })
     }
 
     /// Where the first match is, without resolving groups (the fast automaton only, for the
@@ -131,57 +132,6 @@ impl Pattern {
                         .map(|m| m.map(|m| (m.start(), m.end())))
                         .collect(),
                 )
-            }
-        }
-    }
-}
-
-impl Pattern {
-    /// The first match in `text`, and where the first of the named groups `span_of` that took
-    /// part is in it.
-    pub fn find_with_span(
-        &self,
-        text: &str,
-        span_of: &[&str],
-    ) -> Option<(PatternMatch, Option<(usize, usize)>)> {
-        match self {
-            Pattern::Linear(unicode, ascii) => {
-                let regex = pick(unicode, ascii, text);
-                let captures = regex.captures(text)?;
-                let whole = captures.get(0)?;
-                let span = span_of
-                    .iter()
-                    .find_map(|name| captures.name(name))
-                    .map(|m| (m.start(), m.end()));
-                let groups = named_groups(regex.capture_names(), |name| {
-                    captures.name(name).map(|m| m.as_str())
-                });
-                let found = PatternMatch {
-                    start: whole.start(),
-                    end: whole.end(),
-                    groups,
-                };
-                Some((found, span))
-            }
-            Pattern::Backtracking(regex, screen) => {
-                if screen.as_ref().is_some_and(|screen| !screen.is_match(text)) {
-                    return None;
-                }
-                let captures = regex.captures(text).ok()??;
-                let whole = captures.get(0)?;
-                let span = span_of
-                    .iter()
-                    .find_map(|name| captures.name(name))
-                    .map(|m| (m.start(), m.end()));
-                let groups = named_groups(regex.capture_names(), |name| {
-                    captures.name(name).map(|m| m.as_str())
-                });
-                let found = PatternMatch {
-                    start: whole.start(),
-                    end: whole.end(),
-                    groups,
-                };
-                Some((found, span))
             }
         }
     }
@@ -289,14 +239,25 @@ pub fn ascii_variant(source: &str) -> Option<String> {
     Some(out)
 }
 
-/// The named groups that took part in a match, whichever engine found it.
+/// The linear engine, with the ASCII twin of `source` for ASCII lines.
+fn linear(source: &str) -> Result<Pattern, regex::Error> {
+    let unicode = regex::Regex::new(source)?;
+    let ascii = ascii_variant(source).and_then(|ascii| regex::Regex::new(&ascii).ok());
+    Ok(Pattern::Linear(unicode, ascii))
+}
+
+/// The named groups that took part in a match, by name, whichever engine found it.
 fn named_groups<'a>(
     names: impl Iterator<Item = Option<&'a str>>,
-    value: impl Fn(&str) -> Option<&'a str>,
+    spans: &[Option<(usize, usize)>],
+    text: &str,
 ) -> BTreeMap<String, String> {
     names
-        .flatten()
-        .filter_map(|name| value(name).map(|v| (name.to_string(), v.to_string())))
+        .zip(spans)
+        .filter_map(|(name, span)| {
+            let (start, end) = (*span)?;
+            Some((name?.to_string(), text[start..end].to_string()))
+        })
         .collect()
 }
 
