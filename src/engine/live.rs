@@ -111,18 +111,23 @@ impl LiveEngine {
         if let Ok(ports) = &ports {
             events.push(EngineEvent::Ports(ports.clone()));
         }
+        events.extend(self.restore_manual_bans());
+        // Read once, after the restore: for the checklist and the first ban tables.
+        let firewall = kernel::read();
         let inputs = PostureInputs {
             fail2ban_dir: self.fail2ban_dir.clone(),
             socket: Some(self.server.socket().to_path_buf()),
             asterisk_dir: PathBuf::from("/etc/asterisk"),
             operator: self.operator,
             ports,
-            firewall: crate::posture::read_firewall(),
+            firewall: firewall
+                .as_ref()
+                .map(Clone::clone)
+                .map_err(kernel::describe_error),
             jails: Ok(self.jails.clone()),
             demo_recordings: None,
         };
         events.push(EngineEvent::Posture(run_checks(&inputs)));
-        events.extend(self.restore_manual_bans());
         events.extend(
             self.pipeline
                 .problems
@@ -133,7 +138,7 @@ impl LiveEngine {
                     status: format!("error: {problem}"),
                 }),
         );
-        events.extend(self.poll().await);
+        events.extend(self.poll_with(firewall).await);
         events
     }
 
@@ -164,13 +169,17 @@ impl LiveEngine {
 
     /// Reads the ban tables and reports what changed since the last poll.
     pub async fn poll(&mut self) -> Vec<EngineEvent> {
+        self.poll_with(kernel::read()).await
+    }
+
+    /// The same with the kernel's ruleset already read.
+    async fn poll_with(&mut self, firewall: std::io::Result<KernelFirewall>) -> Vec<EngineEvent> {
         let mut events = vec![EngineEvent::Clock(now())];
-        let firewall = kernel::read().map_err(|e| describe_read_error(&e));
+        let firewall = firewall.map_err(|e| describe_read_error(&e));
         let manual = firewall
             .as_ref()
             .map(|kernel| self.manual_bans(kernel))
             .unwrap_or_default();
-        events.push(EngineEvent::Firewall(firewall));
         let bans = match self.fetch_bans().await {
             Ok(mut bans) => {
                 bans.extend(manual);
@@ -183,6 +192,7 @@ impl LiveEngine {
                         read_only: Some(error),
                     });
                 }
+                events.push(EngineEvent::Firewall(firewall));
                 return events;
             }
         };
@@ -206,6 +216,8 @@ impl LiveEngine {
             }
         }
         self.known = current;
+        // After the ban changes, so that the kernel is compared with the tables as they are.
+        events.push(EngineEvent::Firewall(firewall));
         events
     }
 

@@ -175,8 +175,7 @@ impl ManualBans {
     /// and forgets those that ran out.
     pub fn restore(&self, now: f64) -> Result<Restored, ManualBanError> {
         let saved = self.load()?;
-        Nftables.ensure_table()?;
-        let present: Vec<IpNet> = Nftables.elements(now)?.into_iter().map(|e| e.net).collect();
+        let present = Nftables.ensured_elements()?;
         let mut report = Restored::default();
         let mut kept = Vec::new();
         let mut missing = Vec::new();
@@ -198,7 +197,7 @@ impl ManualBans {
             kept.push(ban);
         }
         if !missing.is_empty() {
-            Nftables.ban(&missing, now)?;
+            Nftables.ban_into(&present, &missing)?;
         }
         if !report.expired.is_empty() {
             self.save(&kept)?;

@@ -78,8 +78,9 @@ pub struct BanOutcome {
 pub struct Nftables;
 
 impl Nftables {
-    /// Creates the table, sets, chain and rules when any of them is missing or different.
-    pub fn ensure_table(&self) -> Result<(), NftablesError> {
+    /// Creates the table, sets, chain and rules when any of them is missing or different;
+    /// returns every set in the kernel as it then is.
+    pub fn ensure_table(&self) -> Result<Vec<RawSet>, NftablesError> {
         let failed = |e: io::Error| NftablesError::new("read the ruleset", &e);
         let sets = netlink::list_sets().map_err(failed)?;
         let rules = netlink::list_rules().map_err(failed)?;
@@ -102,36 +103,57 @@ impl Nftables {
             && dropping.contains(&SET4.to_string())
             && dropping.contains(&SET6.to_string())
         {
-            return Ok(());
+            return Ok(sets);
         }
         netlink::install_table(LAYOUT, !own_rules.is_empty())
-            .map_err(|e| NftablesError::new("create table inet bantop", &e))
+            .map_err(|e| NftablesError::new("create table inet bantop", &e))?;
+        netlink::list_sets().map_err(failed)
     }
 
     /// The elements of bantop's two sets; empty when the table is not there.
     pub fn read_elements(&self) -> Result<Vec<KernelElement>, NftablesError> {
         let sets = netlink::list_sets().map_err(|e| NftablesError::new("read sets", &e))?;
-        let mut elements = Vec::new();
-        for set in sets.iter().filter(|s| is_own_set(s)) {
-            let raw = netlink::list_elements(set)
-                .map_err(|e| NftablesError::new(&format!("read set {}", set.name), &e))?;
-            elements.extend(decode_elements(set, &raw));
-        }
-        Ok(elements)
+        elements_of(&sets)
     }
+
+    /// Ensures the table, then reads its elements (one dump of the sets for both).
+    pub fn ensured_elements(&self) -> Result<Vec<IpNet>, NftablesError> {
+        let sets = self.ensure_table()?;
+        Ok(elements_of(&sets)?.into_iter().map(|e| e.net).collect())
+    }
+
+    /// Adds `new` to a set that holds `present` (as [`super::OwnSet::ban`], without reading
+    /// the set again).
+    pub fn ban_into(
+        &self,
+        present: &[IpNet],
+        new: &[Element],
+    ) -> Result<BanOutcome, NftablesError> {
+        let action = "add element";
+        let replaced =
+            super::replaced_by(present, new).map_err(|why| NftablesError::refused(action, why))?;
+        let (v4, v6) = writes(&as_deletions(&replaced), new);
+        netlink::write_elements(LAYOUT, &v4, &v6).map_err(|e| NftablesError::new(action, &e))?;
+        Ok(BanOutcome { replaced })
+    }
+}
+
+/// The elements of bantop's two sets among `sets`.
+fn elements_of(sets: &[RawSet]) -> Result<Vec<KernelElement>, NftablesError> {
+    let mut elements = Vec::new();
+    for set in sets.iter().filter(|s| is_own_set(s)) {
+        let raw = netlink::list_elements(set)
+            .map_err(|e| NftablesError::new(&format!("read set {}", set.name), &e))?;
+        elements.extend(decode_elements(set, &raw));
+    }
+    Ok(elements)
 }
 
 impl super::OwnSet for Nftables {
     /// In one netlink batch: the deletions, then the additions (all of it or nothing).
     fn ban(&mut self, new: &[Element], _now: f64) -> Result<BanOutcome, NftablesError> {
-        self.ensure_table()?;
-        let present: Vec<IpNet> = self.read_elements()?.into_iter().map(|e| e.net).collect();
-        let action = "add element";
-        let replaced =
-            super::replaced_by(&present, new).map_err(|why| NftablesError::refused(action, why))?;
-        let (v4, v6) = writes(&as_deletions(&replaced), new);
-        netlink::write_elements(LAYOUT, &v4, &v6).map_err(|e| NftablesError::new(action, &e))?;
-        Ok(BanOutcome { replaced })
+        let present = self.ensured_elements()?;
+        self.ban_into(&present, new)
     }
 
     fn unban(&mut self, target: IpNet, _now: f64) -> Result<Vec<IpNet>, NftablesError> {

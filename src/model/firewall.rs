@@ -4,6 +4,7 @@
 
 use ipnet::IpNet;
 use serde::Serialize;
+use std::collections::HashSet;
 use std::net::IpAddr;
 
 /// One element of a set: an address or network, and when it expires.
@@ -97,6 +98,56 @@ impl KernelFirewall {
     }
 }
 
+/// Every source the kernel drops, indexed: a lookup per address instead of a scan of every
+/// element (ban tables of thousands of rows are checked on every frame).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DropIndex {
+    hosts: HashSet<IpAddr>,
+    nets: Vec<IpNet>,
+}
+
+impl DropIndex {
+    /// The sources of `kernel`'s dropping sets and rules.
+    pub fn new(kernel: &KernelFirewall) -> Self {
+        let sources = kernel
+            .sets
+            .iter()
+            .filter(|set| !set.dropped_by.is_empty())
+            .flat_map(|set| set.elements.iter().map(|e| e.net))
+            .chain(kernel.chain_drops.iter().map(|rule| rule.source));
+        let mut index = DropIndex::default();
+        for net in sources {
+            if net.prefix_len() == net.max_prefix_len() {
+                index.hosts.insert(net.addr());
+            } else {
+                index.nets.push(net);
+            }
+        }
+        index
+    }
+
+    /// Whether the kernel drops `ip` somewhere.
+    pub fn drops(&self, ip: IpAddr) -> bool {
+        self.hosts.contains(&ip) || self.nets.iter().any(|net| net.contains(&ip))
+    }
+}
+
+/// What the kernel drops in fail2ban's sets and chains that none of `banned` accounts for.
+pub fn unknown_to_fail2ban(kernel: &KernelFirewall, banned: &[IpAddr]) -> Vec<(IpNet, String)> {
+    let hosts: HashSet<&IpAddr> = banned.iter().collect();
+    kernel
+        .fail2ban_drops()
+        .into_iter()
+        .filter(|(net, _)| {
+            if net.prefix_len() == net.max_prefix_len() {
+                !hosts.contains(&net.addr())
+            } else {
+                !banned.iter().any(|ip| net.contains(ip))
+            }
+        })
+        .collect()
+}
+
 /// A difference between what fail2ban says and what the kernel does.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Drift {
@@ -118,19 +169,19 @@ pub enum Drift {
 
 /// Compares fail2ban's bans (jail, address) with the kernel, both ways.
 pub fn drift(bans: &[(String, IpAddr)], kernel: &KernelFirewall) -> Vec<Drift> {
+    let index = DropIndex::new(kernel);
     let mut found: Vec<Drift> = bans
         .iter()
-        .filter(|(_, ip)| kernel.drops(*ip).is_empty())
+        .filter(|(_, ip)| !index.drops(*ip))
         .map(|(jail, ip)| Drift::NotEnforced {
             jail: jail.clone(),
             ip: *ip,
         })
         .collect();
+    let banned: Vec<IpAddr> = bans.iter().map(|(_, ip)| *ip).collect();
     found.extend(
-        kernel
-            .fail2ban_drops()
+        unknown_to_fail2ban(kernel, &banned)
             .into_iter()
-            .filter(|(net, _)| !bans.iter().any(|(_, ip)| net.contains(ip)))
             .map(|(net, place)| Drift::UnknownToFail2ban { net, place }),
     );
     found

@@ -5,7 +5,7 @@ use super::keymap::Keymap;
 use crate::engine::Command;
 use crate::fail2ban::date::Zone;
 use crate::model::check::CheckItem;
-use crate::model::firewall::KernelFirewall;
+use crate::model::firewall::{DropIndex, unknown_to_fail2ban};
 use crate::model::port::Port;
 use crate::model::{Ban, EngineEvent, History, JailSettings, LogEvent};
 use std::collections::{BTreeMap, VecDeque};
@@ -134,6 +134,15 @@ pub const MANUAL_BAN_TIMES: [(&str, Option<i64>); 4] = [
     ("permanently", None),
 ];
 
+/// The kernel's firewall as the ban tables need it, made when it is read, not per frame.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KernelView {
+    /// What it drops.
+    pub index: DropIndex,
+    /// Addresses it drops in fail2ban's sets and chains that no jail has banned.
+    pub unknown: usize,
+}
+
 /// One way to ban, as offered by `b`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BanChoice {
@@ -230,7 +239,7 @@ pub struct App {
     /// First row shown in the ports and posture views.
     pub list_scroll: usize,
     /// The kernel's firewall as last read (`None`: not read yet), or why it could not be.
-    pub firewall: Option<Result<KernelFirewall, String>>,
+    pub firewall: Option<Result<KernelView, String>>,
     /// Set when the user asked to quit.
     pub should_quit: bool,
 }
@@ -472,7 +481,18 @@ impl App {
                     loops,
                 })
             }
-            EngineEvent::Firewall(firewall) => self.firewall = Some(firewall),
+            EngineEvent::Firewall(firewall) => {
+                let banned: Vec<IpAddr> = self
+                    .jails
+                    .iter()
+                    .flat_map(|j| &j.bans)
+                    .map(|b| b.ip)
+                    .collect();
+                self.firewall = Some(firewall.map(|kernel| KernelView {
+                    index: DropIndex::new(&kernel),
+                    unknown: unknown_to_fail2ban(&kernel, &banned).len(),
+                }));
+            }
             EngineEvent::Unparsed { source, count } => {
                 self.unparsed += count;
                 self.unparsed_sources.push(source);
@@ -489,11 +509,11 @@ impl App {
         self.events.push(row);
     }
 
-    /// Whether the kernel drops `ip`: `Some(places)` (empty: it does not) once the firewall has
-    /// been read, `None` when it could not be.
-    pub fn kernel_drops(&self, ip: IpAddr) -> Option<Vec<String>> {
+    /// Whether the kernel drops `ip`; `None` when the firewall could not be (or was not yet)
+    /// read.
+    pub fn kernel_drops(&self, ip: IpAddr) -> Option<bool> {
         match &self.firewall {
-            Some(Ok(kernel)) => Some(kernel.drops(ip)),
+            Some(Ok(view)) => Some(view.index.drops(ip)),
             _ => None,
         }
     }

@@ -112,8 +112,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 (ban.ip.to_string(), theme.ban)
             };
             let kernel = match app.kernel_drops(ban.ip) {
-                Some(places) if places.is_empty() => Cell::from("NO").style(theme.danger),
-                Some(_) => Cell::from("drops"),
+                Some(false) => Cell::from("NO").style(theme.danger),
+                Some(true) => Cell::from("drops"),
                 None => Cell::from("?").style(theme.muted),
             };
             Row::new(vec![
@@ -185,25 +185,12 @@ fn kernel_summary(app: &App) -> String {
     match &app.firewall {
         None => " kernel: not read yet ".to_string(),
         Some(Err(error)) => format!(" kernel: {error} "),
-        Some(Ok(kernel)) => {
-            let unknown = kernel
-                .fail2ban_drops()
-                .into_iter()
-                .filter(|(net, _)| {
-                    !app.jails
-                        .iter()
-                        .flat_map(|j| &j.bans)
-                        .any(|ban| net.contains(&ban.ip))
-                })
-                .count();
-            if unknown == 0 && app.simulated {
-                " kernel: the demo's simulated firewall ".to_string()
-            } else if unknown == 0 {
-                " kernel: nftables read ".to_string()
-            } else {
-                format!(" kernel: drops {unknown} address(es) no jail has banned ")
-            }
-        }
+        Some(Ok(view)) if view.unknown > 0 => format!(
+            " kernel: drops {} address(es) no jail has banned ",
+            view.unknown
+        ),
+        Some(Ok(_)) if app.simulated => " kernel: the demo's simulated firewall ".to_string(),
+        Some(Ok(_)) => " kernel: nftables read ".to_string(),
     }
 }
 
