@@ -3,10 +3,11 @@
 //! the audit log. A whitelist goes to the drop-in first (it must survive a restart), then live.
 //! Banning the operator's own address, loopback or a whitelisted one needs `--force`.
 
+use super::refusal::ban_danger;
 use crate::engine::audit::{AuditLog, entry_now};
 use crate::engine::command::MANUAL_JAIL;
 use crate::engine::whitelist;
-use crate::fail2ban::jail_conf::read_jails;
+use crate::fail2ban::jail_conf::{parse_ignoreip, read_jails};
 use crate::fail2ban::server::Fail2ban;
 use crate::fail2ban::socket_client::ClientError;
 use crate::model::AuditEntry;
@@ -127,28 +128,6 @@ pub async fn unban(
     Ok(super::OK)
 }
 
-/// Why banning `ip` in `jail` could lock someone out, if it could.
-async fn ban_danger(
-    server: &mut Fail2ban,
-    ip: IpAddr,
-    jail: &str,
-    operators: &[IpAddr],
-) -> Option<String> {
-    if operators.contains(&ip) {
-        return Some(format!(
-            "{ip} is your own address (your SSH session or a logged-in user)"
-        ));
-    }
-    if ip.is_loopback() || ip.is_unspecified() {
-        return Some(format!("{ip} is this machine itself"));
-    }
-    let ignored = server.ignore_list(jail).await.unwrap_or_default();
-    let nets = crate::fail2ban::jail_conf::parse_ignoreip(&ignored.join(" ")).unwrap_or_default();
-    nets.iter()
-        .any(|net| net.contains(&ip))
-        .then(|| format!("{ip} is whitelisted in {jail}"))
-}
-
 /// Bans `ip` in `jail` through fail2ban, so the jail's own actions run. Refused for the
 /// operator's own, loopback and whitelisted addresses unless `force`.
 pub async fn ban(
@@ -161,7 +140,13 @@ pub async fn ban(
 ) -> anyhow::Result<u8> {
     let mut server = Fail2ban::new(places.socket);
     server.require_jail(jail).await?;
-    if let Some(danger) = ban_danger(&mut server, ip, jail, operators).await
+    let ignored = server.ignore_list(jail).await.unwrap_or_default();
+    let whitelisted: Vec<(String, IpNet)> = parse_ignoreip(&ignored.join(" "))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|net| (jail.to_string(), net))
+        .collect();
+    if let Some(danger) = ban_danger(IpNet::from(ip), operators, &whitelisted)
         && !force
     {
         anyhow::bail!("refused: {danger}; add --force to ban it anyway");

@@ -3,6 +3,7 @@
 //! kernel, with the drift between fail2ban's bans and what the kernel drops.
 
 use super::actions::{Places, audit, result_text, target_text};
+use super::refusal::ban_danger;
 use crate::engine::audit::entry_now;
 use crate::engine::command::MANUAL_JAIL;
 use crate::engine::manual_bans::{ManualBanError, ManualBans};
@@ -15,60 +16,6 @@ use ipnet::IpNet;
 use serde::Serialize;
 use std::io::Write;
 use std::net::IpAddr;
-
-/// Widest network a manual ban takes without `--force`, per family.
-const WIDEST_V4: u8 = 16;
-const WIDEST_V6: u8 = 48;
-
-/// Why banning `net` could lock someone out or hit far more than meant, if it could.
-pub fn manual_ban_danger(
-    net: IpNet,
-    operators: &[IpAddr],
-    whitelisted: &[(String, IpNet)],
-) -> Option<String> {
-    if let Some(own) = operators.iter().find(|ip| net.contains(*ip)) {
-        return Some(format!(
-            "{net} holds {own}, your own address (your SSH session or a logged-in user)"
-        ));
-    }
-    let loopback: [IpNet; 2] = [
-        IpNet::from(IpAddr::from([127, 0, 0, 0])).trunc(),
-        IpNet::from(IpAddr::from(std::net::Ipv6Addr::LOCALHOST)),
-    ];
-    if net.addr().is_loopback()
-        || net.addr().is_unspecified()
-        || loopback.iter().any(|l| net.contains(&l.addr()))
-    {
-        return Some(format!("{net} is (or holds) this machine itself"));
-    }
-    if let Some((jail, entry)) = whitelisted
-        .iter()
-        .find(|(_, entry)| entry.contains(&net.addr()) || net.contains(entry))
-    {
-        return Some(format!("{net} overlaps {entry}, whitelisted in {jail}"));
-    }
-    let widest = if net.addr().is_ipv4() {
-        WIDEST_V4
-    } else {
-        WIDEST_V6
-    };
-    if net.prefix_len() < widest {
-        return Some(format!(
-            "{net} is wider than /{widest}: {} addresses",
-            addresses_in(net)
-        ));
-    }
-    None
-}
-
-fn addresses_in(net: IpNet) -> String {
-    let bits = u32::from(net.max_prefix_len() - net.prefix_len());
-    if bits < 64 {
-        (1u64 << bits).to_string()
-    } else {
-        format!("2^{bits}")
-    }
-}
 
 /// Every whitelisted entry per jail: fail2ban's live ignore lists when its socket answers,
 /// else the configuration files.
@@ -120,7 +67,7 @@ pub async fn ban(
 ) -> anyhow::Result<u8> {
     let net = request.net;
     let whitelist = whitelisted(places).await;
-    if let Some(danger) = manual_ban_danger(net, operators, &whitelist)
+    if let Some(danger) = ban_danger(net, operators, &whitelist)
         && !request.force
     {
         anyhow::bail!("refused: {danger}; add --force to ban it anyway");
@@ -309,30 +256,4 @@ fn write_text(
         )?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn net(text: &str) -> IpNet {
-        text.parse().unwrap_or_else(|_| panic!("{text}"))
-    }
-
-    #[test]
-    fn dangerous_manual_bans_say_why() {
-        let me: IpAddr = [198, 51, 100, 7].into();
-        let white = vec![("sshd".to_string(), net("192.0.2.0/24"))];
-        let danger = |text: &str| manual_ban_danger(net(text), &[me], &white);
-        assert!(danger("198.51.100.0/24").is_some_and(|d| d.contains("your own address")));
-        assert!(danger("127.0.0.1/32").is_some_and(|d| d.contains("this machine")));
-        assert!(danger("::1/128").is_some_and(|d| d.contains("this machine")));
-        assert!(danger("192.0.2.9/32").is_some_and(|d| d.contains("whitelisted in sshd")));
-        assert!(danger("192.0.0.0/22").is_some_and(|d| d.contains("whitelisted")));
-        assert!(danger("10.0.0.0/8").is_some_and(|d| d.contains("16777216 addresses")));
-        assert!(danger("2001:db8::/32").is_some_and(|d| d.contains("wider than /48")));
-        assert_eq!(danger("203.0.113.0/24"), None);
-        assert_eq!(danger("10.20.0.0/16"), None);
-        assert_eq!(danger("2001:db8:1::/48"), None);
-    }
 }
