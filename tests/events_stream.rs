@@ -383,8 +383,7 @@ fn an_unreadable_log_is_reported_and_retried() {
             log.display()
         ),
     );
-    let binary = dir.path().join("bantop");
-    std::fs::copy(env!("CARGO_BIN_EXE_bantop"), &binary).unwrap_or_else(|e| panic!("{e}"));
+    let binary = common::binary_for_nobody(dir.path());
     assert!(
         Command::new("chmod")
             .args(["-R", "a+rX"])
@@ -392,13 +391,9 @@ fn an_unreadable_log_is_reported_and_retried() {
             .status()
             .is_ok_and(|s| s.success())
     );
-    std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755))
-        .unwrap_or_else(|e| panic!("{e}"));
     std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o600))
         .unwrap_or_else(|e| panic!("{e}"));
-    let mut child = Command::new("setpriv")
-        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
-        .arg(&binary)
+    let mut child = common::as_nobody(&binary)
         .arg("--fail2ban-dir")
         .arg(&conf)
         .args(["events", "--json", "--from-start"])

@@ -283,18 +283,9 @@ fn ports_without_privileges_leave_the_owner_blank_with_a_reason() {
     }
     let tcp = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
     let port = tcp.local_addr().map(|a| a.port()).unwrap_or_default();
-    // `nobody` may not reach the build directory: run a copy from a directory it can read.
-    use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let binary = dir.path().join("bantop");
-    std::fs::copy(env!("CARGO_BIN_EXE_bantop"), &binary).unwrap_or_else(|e| panic!("{e}"));
-    for path in [dir.path(), binary.as_path()] {
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
-            .unwrap_or_else(|e| panic!("{e}"));
-    }
-    let output = Command::new("setpriv")
-        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
-        .arg(&binary)
+    let binary = common::binary_for_nobody(dir.path());
+    let output = common::as_nobody(&binary)
         .args(["ports", "--json"])
         .output()
         .unwrap_or_else(|e| panic!("setpriv: {e}"));

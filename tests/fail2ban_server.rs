@@ -383,7 +383,6 @@ fn an_unwritable_configuration_gets_a_clear_error_and_no_file() {
         eprintln!("skipped: needs root to run bantop as another user");
         return;
     }
-    use std::os::unix::fs::PermissionsExt;
     let server = PrivateServer::start();
     let shared = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let conf = shared.path().join("conf");
@@ -394,20 +393,15 @@ fn an_unwritable_configuration_gets_a_clear_error_and_no_file() {
         .status()
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(copy.success());
-    let binary = shared.path().join("bantop");
-    std::fs::copy(env!("CARGO_BIN_EXE_bantop"), &binary).unwrap_or_else(|e| panic!("{e}"));
+    let binary = common::binary_for_nobody(shared.path());
     let chmod = Command::new("chmod")
         .args(["-R", "a+rX"])
         .arg(shared.path())
         .status()
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(chmod.success());
-    std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755))
-        .unwrap_or_else(|e| panic!("{e}"));
     let before = tree(&conf);
-    let output = Command::new("setpriv")
-        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
-        .arg(&binary)
+    let output = common::as_nobody(&binary)
         .arg("--fail2ban-dir")
         .arg(&conf)
         .args(["whitelist", "192.0.2.10"])

@@ -32,6 +32,14 @@ fn element_value(element: &Value) -> (String, Option<i64>) {
     }
 }
 
+/// The elements of one of bantop's sets, as (value, timeout) from `nft -j`.
+fn values(ns: &Namespace, set: &str) -> Vec<(String, Option<i64>)> {
+    ns.elements("inet", "bantop", set)
+        .iter()
+        .map(element_value)
+        .collect()
+}
+
 fn value_text(value: &Value) -> String {
     match value.get("prefix") {
         Some(prefix) => format!(
@@ -47,11 +55,7 @@ fn value_text(value: &Value) -> String {
 fn timed_ban_unban_and_refusals_in_a_fresh_namespace() {
     let ns = Namespace::new();
     succeeds(ns.bantop(&["ban", "192.0.2.77", "--for", "10m"]));
-    let elements: Vec<_> = ns
-        .elements("inet", "bantop", "ban4")
-        .iter()
-        .map(element_value)
-        .collect();
+    let elements = values(&ns, "ban4");
     assert_eq!(elements, vec![("192.0.2.77".to_string(), Some(600))]);
     let chain = ns.ok("nft", &["list", "chain", "inet", "bantop", "input"]);
     assert!(chain.contains("hook input priority filter - 10"), "{chain}");
@@ -93,11 +97,7 @@ fn timed_ban_unban_and_refusals_in_a_fresh_namespace() {
 
     let forced = succeeds(ns.bantop(&["ban", "10.0.0.0/8", "--force", "--reason", "test"]));
     assert!(forced.contains("banned 10.0.0.0/8 permanently"), "{forced}");
-    let elements: Vec<_> = ns
-        .elements("inet", "bantop", "ban4")
-        .iter()
-        .map(element_value)
-        .collect();
+    let elements = values(&ns, "ban4");
     assert_eq!(elements, vec![("10.0.0.0/8".to_string(), None)]);
 
     let saved =
@@ -178,11 +178,7 @@ fn a_short_ban_expires_and_restore_brings_back_the_rest_after_a_flush() {
     succeeds(ns.bantop(&["ban", "2001:db8:1::/48"]));
     assert_eq!(ns.elements("inet", "bantop", "ban4").len(), 2);
     std::thread::sleep(Duration::from_millis(3000));
-    let left: Vec<_> = ns
-        .elements("inet", "bantop", "ban4")
-        .iter()
-        .map(element_value)
-        .collect();
+    let left = values(&ns, "ban4");
     assert_eq!(
         left,
         vec![("203.0.113.0/24".to_string(), Some(3600))],
@@ -198,11 +194,7 @@ fn a_short_ban_expires_and_restore_brings_back_the_rest_after_a_flush() {
         "{restore}"
     );
     assert!(restore.contains("expired: 198.51.100.1"), "{restore}");
-    let back: Vec<_> = ns
-        .elements("inet", "bantop", "ban4")
-        .iter()
-        .map(element_value)
-        .collect();
+    let back = values(&ns, "ban4");
     assert_eq!(back.len(), 1);
     assert_eq!(back[0].0, "203.0.113.0/24");
     let timeout = back[0].1.unwrap_or(0);
@@ -210,11 +202,7 @@ fn a_short_ban_expires_and_restore_brings_back_the_rest_after_a_flush() {
         (3590..=3600).contains(&timeout),
         "the remaining time, not a new hour: {timeout}"
     );
-    let v6: Vec<_> = ns
-        .elements("inet", "bantop", "ban6")
-        .iter()
-        .map(element_value)
-        .collect();
+    let v6 = values(&ns, "ban6");
     assert_eq!(v6, vec![("2001:db8:1::/48".to_string(), None)]);
     let again = succeeds(ns.bantop(&["restore"]));
     assert!(
@@ -349,11 +337,7 @@ fn the_live_tui_restores_shows_and_lifts_manual_bans_and_marks_unenforced_fail2b
     tmux.wait_for("the restore", Duration::from_secs(15), |s| {
         s.contains("manual bans: 1 restored to bantop's set")
     });
-    let restored: Vec<_> = ns
-        .elements("inet", "bantop", "ban4")
-        .iter()
-        .map(element_value)
-        .collect();
+    let restored = values(&ns, "ban4");
     assert_eq!(restored.len(), 1);
     assert_eq!(restored[0].0, "192.0.2.44");
     assert!(
@@ -408,11 +392,7 @@ fn the_live_tui_restores_shows_and_lifts_manual_bans_and_marks_unenforced_fail2b
             && s.lines()
                 .any(|l| l.contains("203.0.113.5") && l.contains("drops"))
     });
-    let banned: Vec<_> = ns
-        .elements("inet", "bantop", "ban4")
-        .iter()
-        .map(element_value)
-        .collect();
+    let banned = values(&ns, "ban4");
     assert_eq!(banned, vec![("203.0.113.5".to_string(), Some(600))]);
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), "0");
@@ -477,21 +457,12 @@ fn without_privileges_a_ban_says_why_and_writes_nothing() {
     // As `nobody`, netlink refuses before anything reaches the kernel: safe on the host.
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let binary = dir.path().join("bantop");
-    std::fs::copy(env!("CARGO_BIN_EXE_bantop"), &binary).unwrap_or_else(|e| panic!("{e}"));
+    let binary = common::binary_for_nobody(dir.path());
     let state = dir.path().join("state");
     std::fs::create_dir(&state).unwrap_or_else(|e| panic!("{e}"));
-    for (path, mode) in [
-        (dir.path(), 0o755),
-        (binary.as_path(), 0o755),
-        (state.as_path(), 0o777),
-    ] {
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-            .unwrap_or_else(|e| panic!("{e}"));
-    }
-    let output = std::process::Command::new("setpriv")
-        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
-        .arg(&binary)
+    std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o777))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let output = common::as_nobody(&binary)
         .arg("--state-dir")
         .arg(&state)
         .args([

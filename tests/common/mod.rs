@@ -12,3 +12,25 @@ pub fn is_root() -> bool {
             .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
     })
 }
+
+/// A copy of bantop in `dir` that `nobody` can run (it may not reach the build directory);
+/// `dir` itself is made readable and searchable by all.
+pub fn binary_for_nobody(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let binary = dir.join("bantop");
+    std::fs::copy(env!("CARGO_BIN_EXE_bantop"), &binary).unwrap_or_else(|e| panic!("{e}"));
+    for path in [dir, binary.as_path()] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    binary
+}
+
+/// `binary` to be run as `nobody` (setpriv; the tests that use it run as root).
+pub fn as_nobody(binary: &std::path::Path) -> std::process::Command {
+    let mut command = std::process::Command::new("setpriv");
+    command
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+        .arg(binary);
+    command
+}
