@@ -486,3 +486,39 @@ fn without_privileges_a_ban_says_why_and_writes_nothing() {
         "nothing saved that the kernel lacks"
     );
 }
+
+#[test]
+fn rescue_and_unban_in_the_manual_jail_lift_bantop_s_own_set() {
+    let server = PrivateServer::start();
+    let ns = Namespace::new();
+    let run = |args: &[&str]| {
+        ns.command(env!("CARGO_BIN_EXE_bantop"))
+            .arg("--state-dir")
+            .arg(ns.state.path())
+            .arg("--socket")
+            .arg(server.socket())
+            .arg("--fail2ban-dir")
+            .arg(server.conf())
+            .args(args)
+            .env_remove("SSH_CONNECTION")
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    succeeds(run(&["ban", "203.0.113.50", "--for", "1h"]));
+    succeeds(run(&["ban", "198.51.100.0/24"]));
+    let rescue = succeeds(run(&["rescue", "203.0.113.50"]));
+    assert!(
+        rescue.contains("2. bantop's own set: unbanned 203.0.113.50"),
+        "{rescue}"
+    );
+    assert_eq!(
+        values(&ns, "ban4"),
+        vec![("198.51.100.0/24".to_string(), None)]
+    );
+    let unban = succeeds(run(&["unban", "198.51.100.0/24", "--jail", "manual"]));
+    assert!(
+        unban.contains("bantop's set: unbanned 198.51.100.0/24"),
+        "{unban}"
+    );
+    assert!(values(&ns, "ban4").is_empty());
+}

@@ -554,6 +554,44 @@ mod tests {
     }
 
     #[test]
+    fn the_kernel_view_marks_unenforced_bans_and_counts_unknown_drops() {
+        use crate::model::firewall::{KernelElement, KernelFirewall, KernelSet};
+        let mut app = app();
+        app.apply(EngineEvent::Banned(ban("198.51.100.7")));
+        app.apply(EngineEvent::Banned(ban("198.51.100.8")));
+        assert_eq!(app.kernel_drops(ip("198.51.100.7")), None, "not read yet");
+        let element = |text: &str| KernelElement {
+            net: text.parse().unwrap_or_else(|_| panic!("{text}")),
+            expires_in: None,
+        };
+        let kernel = KernelFirewall {
+            sets: vec![KernelSet {
+                family: "inet".into(),
+                table: "f2b-table".into(),
+                name: "addr-set-sshd".into(),
+                elements: vec![element("198.51.100.7/32"), element("203.0.113.0/24")],
+                dropped_by: vec!["f2b-chain".into()],
+            }],
+            chain_drops: Vec::new(),
+        };
+        app.apply(EngineEvent::Firewall(Ok(kernel)));
+        assert_eq!(app.kernel_drops(ip("198.51.100.7")), Some(true));
+        assert_eq!(app.kernel_drops(ip("198.51.100.8")), Some(false));
+        assert_eq!(app.kernel_drops(ip("203.0.113.9")), Some(true));
+        assert_eq!(
+            app.firewall
+                .as_ref()
+                .and_then(|f| f.as_ref().ok())
+                .map(|v| v.unknown),
+            Some(1)
+        );
+        app.apply(EngineEvent::Firewall(Err(
+            "not read: permission denied".into()
+        )));
+        assert_eq!(app.kernel_drops(ip("198.51.100.7")), None);
+    }
+
+    #[test]
     fn cancel_sends_nothing() {
         let mut app = app();
         app.apply(failure("198.51.100.7", 1));
