@@ -1,8 +1,11 @@
 //! One compiled failregex: the linear-time `regex` engine wherever the pattern allows (attackers
 //! write these lines), `fancy-regex` with a backtrack limit only for look-around, back-references
-//! and conditionals.
+//! and conditionals. A linear pattern is checked when it is read and compiled to automata the
+//! first time a line needs it: a filter (and the date detector's thirty-odd templates) costs
+//! nothing for the variants no line asks for, and `bantop regex` starts at once.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 /// Steps `fancy-regex` may backtrack on one line before the line is taken as not matching.
 const BACKTRACK_LIMIT: usize = 100_000;
@@ -10,12 +13,77 @@ const BACKTRACK_LIMIT: usize = 100_000;
 /// A compiled pattern and the engine that runs it.
 #[derive(Debug, Clone)]
 pub enum Pattern {
-    /// Linear time, no back-tracking; with an ASCII twin for ASCII lines (see [`ascii_variant`]).
-    Linear(regex::Regex, Option<regex::Regex>),
+    /// Linear time, no back-tracking: the pattern, and its ASCII twin for ASCII lines (see
+    /// [`ascii_variant`]).
+    Linear(Lazy, Option<Lazy>),
     /// Back-tracking, bounded by [`BACKTRACK_LIMIT`], behind the same pattern without its
     /// look-arounds in the linear engine: where that does not match, neither does this, and
     /// the slow engine is not run.
     Backtracking(fancy_regex::Regex, Option<regex::Regex>),
+}
+
+/// A checked regex, compiled on first use.
+#[derive(Debug, Clone)]
+pub struct Lazy {
+    source: String,
+    /// Group names by index (0, the whole match, has none), read from the parsed pattern.
+    names: Vec<Option<String>>,
+    compiled: OnceLock<Option<regex::Regex>>,
+}
+
+/// Compiled automata may grow this large (the default, 10 MB, is for untrusted patterns;
+/// these come from the operator's own configuration, already parsed).
+const SIZE_LIMIT: usize = 1 << 28;
+
+impl Lazy {
+    /// Checks `source` (syntax, groups, nesting) without building automata.
+    fn checked(source: &str) -> Result<Self, regex::Error> {
+        let hir = regex_syntax::ParserBuilder::new()
+            .build()
+            .parse(source)
+            .map_err(|error| regex::Error::Syntax(error.to_string()))?;
+        let mut names = vec![None];
+        collect_group_names(&hir, &mut names);
+        Ok(Lazy {
+            source: source.to_string(),
+            names,
+            compiled: OnceLock::new(),
+        })
+    }
+
+    /// The compiled regex; `None` only if a parsed pattern still could not be built.
+    fn get(&self) -> Option<&regex::Regex> {
+        self.compiled
+            .get_or_init(|| {
+                regex::RegexBuilder::new(&self.source)
+                    .size_limit(SIZE_LIMIT)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
+    }
+}
+
+/// Every capture group's name at its index in `names`.
+fn collect_group_names(hir: &regex_syntax::hir::Hir, names: &mut Vec<Option<String>>) {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Capture(capture) => {
+            let index = capture.index as usize;
+            if names.len() <= index {
+                names.resize(index + 1, None);
+            }
+            names[index] = capture.name.as_deref().map(str::to_string);
+            collect_group_names(&capture.sub, names);
+        }
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+            for sub in subs {
+                collect_group_names(sub, names);
+            }
+        }
+        HirKind::Repetition(repetition) => collect_group_names(&repetition.sub, names),
+        _ => {}
+    }
 }
 
 /// A match: where it is and the named groups that took part, by name.
@@ -71,7 +139,9 @@ impl Pattern {
         let spans = self.spans(text)?;
         let (start, end) = spans.first().copied().flatten()?;
         let groups = match self {
-            Pattern::Linear(regex, _) => named_groups(regex.capture_names(), &spans, text),
+            Pattern::Linear(lazy, _) => {
+                named_groups(lazy.names.iter().map(Option::as_deref), &spans, text)
+            }
             Pattern::Backtracking(regex, _) => named_groups(regex.capture_names(), &spans, text),
         };
         Some(PatternMatch { start, end, groups })
@@ -81,7 +151,7 @@ impl Pattern {
     /// linear engine).
     pub fn find_span(&self, text: &str) -> Option<(usize, usize)> {
         match self {
-            Pattern::Linear(unicode, ascii) => pick(unicode, ascii, text)
+            Pattern::Linear(unicode, ascii) => pick(unicode, ascii, text)?
                 .find(text)
                 .map(|m| (m.start(), m.end())),
             Pattern::Backtracking(regex, screen) => {
@@ -96,10 +166,7 @@ impl Pattern {
     /// The group names by index (0, the whole match, has none).
     pub fn group_names(&self) -> Vec<Option<String>> {
         match self {
-            Pattern::Linear(regex, _) => regex
-                .capture_names()
-                .map(|n| n.map(str::to_string))
-                .collect(),
+            Pattern::Linear(lazy, _) => lazy.names.clone(),
             Pattern::Backtracking(regex, _) => regex
                 .capture_names()
                 .map(|n| n.map(str::to_string))
@@ -112,7 +179,7 @@ impl Pattern {
     pub fn spans(&self, text: &str) -> Option<Vec<Option<(usize, usize)>>> {
         match self {
             Pattern::Linear(unicode, ascii) => {
-                let regex = pick(unicode, ascii, text);
+                let regex = pick(unicode, ascii, text)?;
                 let captures = regex.captures(text)?;
                 Some(
                     captures
@@ -171,14 +238,14 @@ pub fn without_word_lookahead(source: &str) -> Option<String> {
 }
 
 /// The ASCII twin for ASCII text: there it finds exactly what the Unicode regex finds.
-fn pick<'a>(
-    unicode: &'a regex::Regex,
-    ascii: &'a Option<regex::Regex>,
-    text: &str,
-) -> &'a regex::Regex {
-    match ascii {
-        Some(ascii) if text.is_ascii() => ascii,
-        _ => unicode,
+fn pick<'a>(unicode: &'a Lazy, ascii: &'a Option<Lazy>, text: &str) -> Option<&'a regex::Regex> {
+    match ascii
+        .as_ref()
+        .filter(|_| text.is_ascii())
+        .and_then(Lazy::get)
+    {
+        Some(ascii) => Some(ascii),
+        None => unicode.get(),
     }
 }
 
@@ -241,8 +308,8 @@ pub fn ascii_variant(source: &str) -> Option<String> {
 
 /// The linear engine, with the ASCII twin of `source` for ASCII lines.
 fn linear(source: &str) -> Result<Pattern, regex::Error> {
-    let unicode = regex::Regex::new(source)?;
-    let ascii = ascii_variant(source).and_then(|ascii| regex::Regex::new(&ascii).ok());
+    let unicode = Lazy::checked(source)?;
+    let ascii = ascii_variant(source).and_then(|ascii| Lazy::checked(&ascii).ok());
     Ok(Pattern::Linear(unicode, ascii))
 }
 
