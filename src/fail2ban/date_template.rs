@@ -4,6 +4,7 @@
 //! `reGroupDictStrptime` makes it (the year and the day inferred from now, a zone from `%z`);
 //! `EPOCH`, `LEPOCH`, `{EPOCH}` and `TAI64N` templates read machine timestamps.
 
+use super::iso_line_start;
 use super::pattern::Pattern;
 use super::strptime::{CODES, WallTime, expand_codes, read_fields};
 use chrono::NaiveTime;
@@ -151,6 +152,9 @@ pub struct DateTemplate {
     fields: Vec<(usize, &'static str)>,
     /// fail2ban's ISO template (`%ExY-%m-%d %H:%M:%S`...), which has a fast reader.
     iso: bool,
+    /// For that template at the line start: the highest first three digits of a year it takes,
+    /// for [`iso_line_start::read`], which needs no automaton.
+    iso_line_start: Option<u32>,
 }
 
 /// Expands a back-reference to a one-character separator group (`(?P<_sep>[-/.])...(?P=_sep)`,
@@ -286,7 +290,11 @@ impl DateTemplate {
         } else {
             expanded
         };
-        Self::bounded(pattern, &regex, Reader::Fields, begin, word_end)
+        let mut template = Self::bounded(pattern, &regex, Reader::Fields, begin, word_end)?;
+        if template.iso && begin == Begin::LineStart {
+            template.iso_line_start = u32::try_from((this_year + 3) / 10).ok();
+        }
+        Ok(template)
     }
 
     fn epoch(name: &str, line_begin: bool, long: bool) -> Result<Self, String> {
@@ -387,6 +395,7 @@ impl DateTemplate {
             anchored,
             date_groups,
             fields,
+            iso_line_start: None,
         })
     }
 
@@ -400,6 +409,11 @@ impl DateTemplate {
 
     /// The first match in `line`, read into a time.
     pub fn find(&self, line: &str) -> Option<TemplateMatch> {
+        if let Some(max_year_prefix) = self.iso_line_start
+            && let Some(found) = iso_line_start::read(line, max_year_prefix)
+        {
+            return Some(found);
+        }
         let pattern = match &self.ascii {
             Some(ascii) if line.is_ascii() => ascii,
             _ => &self.pattern,
@@ -533,6 +547,7 @@ mod tests {
             let mut general = fast.clone();
             if let Some(general) = general.as_mut() {
                 general.iso = false;
+                general.iso_line_start = None;
             }
             for line in [
                 "[2026-01-19 17:08:10.1234] NOTICE x",
@@ -549,6 +564,60 @@ mod tests {
                 assert_eq!(found(&fast), found(&general), "{pattern} on {line:?}");
             }
         }
+    }
+
+    #[test]
+    fn the_line_start_reader_answers_only_as_the_automaton_does() {
+        let fast = DateTemplate::new(&format!("{{^LN-BEG}}{ISO_TEMPLATE}"), 2026).ok();
+        assert!(fast.as_ref().is_some_and(|t| t.iso_line_start.is_some()));
+        let mut general = fast.clone();
+        if let Some(general) = general.as_mut() {
+            general.iso = false;
+            general.iso_line_start = None;
+        }
+        // Each part of a line: the usual value half of the time, else an odd one.
+        let parts: [&[&str]; 12] = [
+            &["[", "", "[[", "[ ", "<<<", " ", "\u{e9}", "x", "\u{e9}["],
+            &["2026", "1999", "2031", "20266", "226", "2000"],
+            &["-", "/", ".", ":"],
+            &["01", "1", "12", "13", "00", "001"],
+            &["-", "/", "."],
+            &["19", "9", "31", "32", " 9", "0"],
+            &[" ", "T", "  ", "   ", "t"],
+            &["17", "7", "23", "24", "007"],
+            &[":08", ":59", ":60", ":8", "-08"],
+            &[":10", ":0", ":60", ":61", ":62", ":100"],
+            &["", ".1234", ",1", ".1234567", ".", ".x", ".123456"],
+            &[
+                "] NOTICE", "", "]", " x", " +0100", "+02:00", "Z", " UTC", "x", "_", "\u{e9}",
+                "\t-", "  GMT", " U", " \u{a0}", "\n",
+            ],
+        ];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let (mut agreed, mut read_by_hand) = (0, 0);
+        for _ in 0..20_000 {
+            let mut line = String::new();
+            for choices in parts {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let pick = if !seed.is_multiple_of(4) {
+                    0
+                } else {
+                    (seed >> 8) as usize % choices.len()
+                };
+                line.push_str(choices[pick]);
+            }
+            let found = |t: &Option<DateTemplate>| t.as_ref().and_then(|t| t.find(&line));
+            assert_eq!(found(&fast), found(&general), "{line:?}");
+            agreed += 1;
+            read_by_hand += usize::from(super::iso_line_start::read(&line, 202).is_some());
+        }
+        assert_eq!(agreed, 20_000);
+        assert!(
+            read_by_hand > 3_000,
+            "only {read_by_hand} lines read by hand"
+        );
     }
 
     #[test]

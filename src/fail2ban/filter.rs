@@ -88,6 +88,8 @@ pub struct Filter {
     content_prefix: Option<Pattern>,
     /// Whether that prefix has named groups of its own (read only then).
     content_prefix_groups: bool,
+    /// Room for the line without its date, kept from line to line.
+    cut: String,
 }
 
 /// The end of most prefregexes: the content is the rest of the line.
@@ -190,6 +192,7 @@ impl Filter {
             prefilter,
             content_prefix,
             content_prefix_groups,
+            cut: String::new(),
         })
     }
 
@@ -214,52 +217,58 @@ impl Filter {
     /// for filters with `<F-MLFID>`: lines of one connection are merged as fail2ban merges them.
     pub fn match_line(&mut self, line: &str, time: Option<f64>, now: f64) -> Option<FilterMatch> {
         let line = line.trim_end_matches(['\n', '\r']);
+        // The line without its date is built in a buffer kept from line to line.
+        let mut cut = std::mem::take(&mut self.cut);
+        cut.clear();
         let (text, time) = match time {
-            Some(time) => (std::borrow::Cow::Borrowed(line), Some(time)),
+            Some(time) => (line, Some(time)),
             None => match self.dates.find(line, now) {
-                Some(date) => (
-                    std::borrow::Cow::Owned(format!(
-                        "{}{}",
-                        &line[..date.start],
-                        &line[date.end..]
-                    )),
-                    Some(date.time),
-                ),
+                Some(date) => {
+                    cut.push_str(&line[..date.start]);
+                    cut.push_str(&line[date.end..]);
+                    (cut.as_str(), Some(date.time))
+                }
                 // No date: the last one found, when it is recent (fail2ban's `__lastDate`).
-                None => (
-                    std::borrow::Cow::Borrowed(line),
-                    self.last_date.filter(|last| *last > now - 60.0),
-                ),
+                None => (line, self.last_date.filter(|last| *last > now - 60.0)),
             },
         };
+        let found = self.match_text(text, time, now);
+        self.cut = cut;
+        found
+    }
+
+    /// Matches a line whose date is cut out (`time` is its time).
+    fn match_text(&mut self, text: &str, time: Option<f64>, now: f64) -> Option<FilterMatch> {
         if time.is_some() {
             self.last_date = time;
         }
         let multiline = self.maxlines > 1;
         // What the regexes search: this line, or the buffer of the last `maxlines` lines joined
         // with newlines (and one at the end), as fail2ban's `_tupleLinesBuf`.
-        let searched: String = if multiline {
-            self.buffer.push_back(text.into_owned());
+        let joined;
+        let searched: &str = if multiline {
+            self.buffer.push_back(text.to_string());
             while self.buffer.len() > self.maxlines {
                 self.buffer.pop_front();
             }
-            buffer_text(&self.buffer)
+            joined = buffer_text(&self.buffer);
+            &joined
         } else {
-            text.into_owned()
+            text
         };
         if let Some(prefilter) = &self.prefilter
-            && !prefilter.may_match(&searched)
+            && !prefilter.may_match(searched)
         {
             return None;
         }
         let mut captures = BTreeMap::new();
-        let mut content: &str = &searched;
+        let mut content: &str = searched;
         let prefix_groups;
         let replaced;
         // The usual prefregex `^PREFIX<F-CONTENT>.+</F-CONTENT>$`: the content is what follows
         // the first-priority match of PREFIX, found by the fast automaton alone.
         let content_start = match &self.content_prefix {
-            Some(prefix) if !multiline => match prefix.find_span(&searched) {
+            Some(prefix) if !multiline => match prefix.find_span(searched) {
                 None => return None,
                 Some((0, end)) if end < searched.len() => Some((prefix, end)),
                 Some(_) => None,
@@ -268,12 +277,12 @@ impl Filter {
         };
         if let Some((prefix, end)) = content_start {
             if self.content_prefix_groups {
-                let found = prefix.find(&searched)?;
+                let found = prefix.find(searched)?;
                 captures.extend(found.groups);
             }
             content = &searched[end..];
         } else if let Some(prefregex) = &self.prefregex {
-            let found = prefregex.find(&searched)?;
+            let found = prefregex.find(searched)?;
             prefix_groups = found.groups;
             for (name, value) in &prefix_groups {
                 if name != "content" {

@@ -11,6 +11,7 @@ pub mod filter;
 pub mod filter_conf;
 pub mod host_tags;
 pub mod ini;
+pub mod iso_line_start;
 pub mod jail_conf;
 pub mod mlfid;
 pub mod options;

@@ -1,0 +1,115 @@
+//! fail2ban's first default date template at the line start
+//! (`{^LN-BEG}%ExY(?P<_sep>[-/.])%m(?P=_sep)%d(?:T|  ?)%H:%M:%S(?:[.,]%f)?(?:\s*%z)?`, tried first
+//! on every line) read by hand, without its automaton, for the lines where the answer is plain.
+//!
+//! Every field is a run of ASCII digits followed by a fixed delimiter (or, for the seconds and
+//! the fraction, by something that is no digit), so the whole run is the only split the regex
+//! can take; the text after the date shows that no fraction, zone or longer word can follow.
+//! Whatever else (three leading symbols, a three-digit field, a possible zone, a word or a
+//! non-ASCII character next to the date) is left to the automaton: [`read`] only answers where
+//! its answer is the regex's.
+
+use super::date_template::{FoundTime, TemplateMatch};
+use super::strptime::WallTime;
+use chrono::NaiveTime;
+
+/// The date at the start of `line`, as the template's regex finds it, when that is certain;
+/// `None` when the automaton must decide. `max_year_prefix` is the highest first three digits
+/// of a year `%ExY` accepts (it accepts `200` up to that).
+pub fn read(line: &str, max_year_prefix: u32) -> Option<TemplateMatch> {
+    let bytes = line.as_bytes();
+    let mut at = 0;
+    // `^(?:\W{0,2})?`: the date (a digit, a word character) starts after every leading symbol.
+    while at < bytes.len() && !is_word(bytes[at]) {
+        if !bytes[at].is_ascii() || at == 2 {
+            return None;
+        }
+        at += 1;
+    }
+    let start = at;
+    let year = field(bytes, &mut at, 4, 4)?;
+    if !(200..=max_year_prefix).contains(&(year / 10)) {
+        return None;
+    }
+    let separator = *bytes.get(at).filter(|b| matches!(b, b'-' | b'/' | b'.'))?;
+    at += 1;
+    let month = field(bytes, &mut at, 1, 2).filter(|m| (1..=12).contains(m))?;
+    expect(bytes, &mut at, separator)?;
+    let day = field(bytes, &mut at, 1, 2).filter(|d| (1..=31).contains(d))?;
+    match bytes.get(at) {
+        Some(b'T') => at += 1,
+        Some(b' ') => {
+            at += 1;
+            if bytes.get(at) == Some(&b' ') {
+                at += 1;
+            }
+        }
+        _ => return None,
+    }
+    let hour = field(bytes, &mut at, 1, 2).filter(|h| *h <= 23)?;
+    expect(bytes, &mut at, b':')?;
+    let minute = field(bytes, &mut at, 1, 2).filter(|m| *m <= 59)?;
+    expect(bytes, &mut at, b':')?;
+    let second = field(bytes, &mut at, 1, 2).filter(|s| *s <= 61)?;
+    if matches!(bytes.get(at), Some(b'.' | b','))
+        && bytes.get(at + 1).is_some_and(u8::is_ascii_digit)
+    {
+        let mut fraction = at + 1;
+        field(bytes, &mut fraction, 1, 6)?;
+        at = fraction;
+    }
+    if !plain_end(&bytes[at..]) {
+        return None;
+    }
+    Some(TemplateMatch {
+        start,
+        end: at,
+        time: FoundTime::Wall(WallTime {
+            year: Some(year as i32),
+            month_day: Some((month, day)),
+            time: NaiveTime::from_hms_opt(hour, minute, second.min(59))?,
+            zone_minutes: None,
+        }),
+    })
+}
+
+/// Whether the text after the date can start no zone (`\s*%z`: `Z`, `UTC`, `GMT`, `+hh`, `-hh`)
+/// and is no word character (fail2ban's end of a date is outside a word).
+fn plain_end(rest: &[u8]) -> bool {
+    let spaces = rest
+        .iter()
+        .take_while(|b| matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' '))
+        .count();
+    let zone_start = |b: &u8| matches!(b, b'Z' | b'U' | b'G' | b'+' | b'-') || !b.is_ascii();
+    match (rest.first(), rest.get(spaces)) {
+        (None, _) => true,
+        (Some(first), _) if is_word(*first) || !first.is_ascii() => false,
+        (_, Some(after)) if zone_start(after) => false,
+        _ => true,
+    }
+}
+
+/// A whole run of `min..=max` ASCII digits at `at` (a longer run is no match of the field).
+fn field(bytes: &[u8], at: &mut usize, min: usize, max: usize) -> Option<u32> {
+    let run = bytes[*at..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if run < min || run > max {
+        return None;
+    }
+    let value = bytes[*at..*at + run]
+        .iter()
+        .fold(0, |value, digit| value * 10 + u32::from(digit - b'0'));
+    *at += run;
+    Some(value)
+}
+
+fn expect(bytes: &[u8], at: &mut usize, wanted: u8) -> Option<()> {
+    (bytes.get(*at) == Some(&wanted)).then(|| *at += 1)
+}
+
+/// A word character for the regex (`\w`), among ASCII bytes.
+fn is_word(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_'
+}
