@@ -1,6 +1,7 @@
 //! The fail2ban world: its configuration files (ini with includes and interpolation), filters
 //! compiled into matchers, date detection, jail settings and drop-in rendering.
 
+pub mod backtrack;
 pub mod config;
 pub mod database;
 pub mod date;

@@ -4,6 +4,8 @@
 //! first time a line needs it: a filter (and the date detector's thirty-odd templates) costs
 //! nothing for the variants no line asks for, and `bantop regex` starts at once.
 
+use super::backtrack::{Backtracker, Outcome};
+use regex_syntax::hir::Hir;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -13,14 +15,65 @@ const BACKTRACK_LIMIT: usize = 100_000;
 /// A compiled pattern and the engine that runs it.
 #[derive(Debug, Clone)]
 pub enum Pattern {
-    /// Linear time, no back-tracking: the pattern, and its ASCII twin for ASCII lines (see
-    /// [`ascii_variant`]).
-    Linear(Lazy, Option<Lazy>),
+    /// Linear time, no back-tracking (see [`Linear`]).
+    Linear(Box<Linear>),
     /// Back-tracking, bounded by [`BACKTRACK_LIMIT`], behind the same pattern without its
     /// look-arounds in the linear engine: where that does not match, neither does this, and
     /// the slow engine is not run.
     Backtracking(fancy_regex::Regex, Option<regex::Regex>),
 }
+
+/// A pattern for the linear engine: the pattern, its ASCII twin for ASCII lines (see
+/// [`ascii_variant`]), and the back-tracker that resolves its groups on ASCII lines (see
+/// [`Backtracker`]), when the pattern suits it.
+#[derive(Debug, Clone)]
+pub struct Linear {
+    unicode: Lazy,
+    ascii: Option<Lazy>,
+    backtracker: Option<Backtracker>,
+}
+
+impl Linear {
+    /// The automaton for `text`.
+    fn regex(&self, text: &str) -> Option<&regex::Regex> {
+        pick(&self.unicode, &self.ascii, text)
+    }
+
+    /// Where the first match is, by the automaton.
+    fn find_span(&self, text: &str) -> Option<(usize, usize)> {
+        self.regex(text)?.find(text).map(|m| (m.start(), m.end()))
+    }
+
+    /// The spans of the groups, by the back-tracker (an anchored pattern needs no automaton
+    /// at all; another starts where the automaton's match starts). `Err` when it cannot tell.
+    fn backtracked(&self, text: &str) -> Result<Option<Spans>, ()> {
+        let backtracker = self
+            .backtracker
+            .as_ref()
+            .filter(|_| text.is_ascii())
+            .ok_or(())?;
+        let start = if backtracker.anchored {
+            0
+        } else {
+            match self.find_span(text) {
+                Some((start, _)) => start,
+                None => return Ok(None),
+            }
+        };
+        let mut slots = Vec::with_capacity(backtracker.slot_count());
+        match backtracker.run(text.as_bytes(), start, &mut slots) {
+            Outcome::Match(_) => Ok(Some(
+                slots.chunks(2).map(|pair| pair[0].zip(pair[1])).collect(),
+            )),
+            Outcome::NoMatch if backtracker.anchored => Ok(None),
+            Outcome::NoMatch | Outcome::GaveUp => Err(()),
+        }
+    }
+}
+
+/// The byte span of each group by index (group 0: the whole match), `None` where it took no
+/// part.
+pub type Spans = Vec<Option<(usize, usize)>>;
 
 /// A checked regex, compiled on first use.
 #[derive(Debug, Clone)]
@@ -36,19 +89,21 @@ pub struct Lazy {
 const SIZE_LIMIT: usize = 1 << 28;
 
 impl Lazy {
-    /// Checks `source` (syntax, groups, nesting) without building automata.
-    fn checked(source: &str) -> Result<Self, regex::Error> {
+    /// Checks `source` (syntax, groups, nesting) without building automata; with the parsed
+    /// pattern.
+    fn checked(source: &str) -> Result<(Self, Hir), regex::Error> {
         let hir = regex_syntax::ParserBuilder::new()
             .build()
             .parse(source)
             .map_err(|error| regex::Error::Syntax(error.to_string()))?;
         let mut names = vec![None];
         collect_group_names(&hir, &mut names);
-        Ok(Lazy {
+        let lazy = Lazy {
             source: source.to_string(),
             names,
             compiled: OnceLock::new(),
-        })
+        };
+        Ok((lazy, hir))
     }
 
     /// The compiled regex; `None` only if a parsed pattern still could not be built.
@@ -65,7 +120,7 @@ impl Lazy {
 }
 
 /// Every capture group's name at its index in `names`.
-fn collect_group_names(hir: &regex_syntax::hir::Hir, names: &mut Vec<Option<String>>) {
+fn collect_group_names(hir: &Hir, names: &mut Vec<Option<String>>) {
     use regex_syntax::hir::HirKind;
     match hir.kind() {
         HirKind::Capture(capture) => {
@@ -139,9 +194,11 @@ impl Pattern {
         let spans = self.spans(text)?;
         let (start, end) = spans.first().copied().flatten()?;
         let groups = match self {
-            Pattern::Linear(lazy, _) => {
-                named_groups(lazy.names.iter().map(Option::as_deref), &spans, text)
-            }
+            Pattern::Linear(linear) => named_groups(
+                linear.unicode.names.iter().map(Option::as_deref),
+                &spans,
+                text,
+            ),
             Pattern::Backtracking(regex, _) => named_groups(regex.capture_names(), &spans, text),
         };
         Some(PatternMatch { start, end, groups })
@@ -151,9 +208,7 @@ impl Pattern {
     /// linear engine).
     pub fn find_span(&self, text: &str) -> Option<(usize, usize)> {
         match self {
-            Pattern::Linear(unicode, ascii) => pick(unicode, ascii, text)?
-                .find(text)
-                .map(|m| (m.start(), m.end())),
+            Pattern::Linear(linear) => linear.find_span(text),
             Pattern::Backtracking(regex, screen) => {
                 if screen.as_ref().is_some_and(|screen| !screen.is_match(text)) {
                     return None;
@@ -166,7 +221,7 @@ impl Pattern {
     /// The group names by index (0, the whole match, has none).
     pub fn group_names(&self) -> Vec<Option<String>> {
         match self {
-            Pattern::Linear(lazy, _) => lazy.names.clone(),
+            Pattern::Linear(linear) => linear.unicode.names.clone(),
             Pattern::Backtracking(regex, _) => regex
                 .capture_names()
                 .map(|n| n.map(str::to_string))
@@ -176,11 +231,13 @@ impl Pattern {
 
     /// The byte spans of every group of the first match, by index (0: the whole match),
     /// without copying any text: for the hot path (dates on every line).
-    pub fn spans(&self, text: &str) -> Option<Vec<Option<(usize, usize)>>> {
+    pub fn spans(&self, text: &str) -> Option<Spans> {
         match self {
-            Pattern::Linear(unicode, ascii) => {
-                let regex = pick(unicode, ascii, text)?;
-                let captures = regex.captures(text)?;
+            Pattern::Linear(linear) => {
+                if let Ok(spans) = linear.backtracked(text) {
+                    return spans;
+                }
+                let captures = linear.regex(text)?.captures(text)?;
                 Some(
                     captures
                         .iter()
@@ -308,9 +365,15 @@ pub fn ascii_variant(source: &str) -> Option<String> {
 
 /// The linear engine, with the ASCII twin of `source` for ASCII lines.
 fn linear(source: &str) -> Result<Pattern, regex::Error> {
-    let unicode = Lazy::checked(source)?;
+    let (unicode, hir) = Lazy::checked(source)?;
     let ascii = ascii_variant(source).and_then(|ascii| Lazy::checked(&ascii).ok());
-    Ok(Pattern::Linear(unicode, ascii))
+    // On ASCII text the twin and the pattern agree; the twin's classes are the smaller.
+    let backtracker = Backtracker::new(ascii.as_ref().map_or(&hir, |(_, hir)| hir));
+    Ok(Pattern::Linear(Box::new(Linear {
+        unicode,
+        ascii: ascii.map(|(lazy, _)| lazy),
+        backtracker,
+    })))
 }
 
 /// The named groups that took part in a match, by name, whichever engine found it.

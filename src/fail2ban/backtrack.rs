@@ -1,0 +1,574 @@
+//! A back-tracking matcher for a linear pattern's captures on ASCII lines, run the way Python's
+//! `re` (and the `regex` crate's leftmost-first rules) order the paths: alternatives left to
+//! right, greedy repetitions longest first, lazy ones shortest first; the first path that
+//! reaches the end is the match. A run of one character class (`[^"]*`, `\w+`) is taken in one
+//! step and given back one byte at a time, so fail2ban's patterns cost a pass over the line,
+//! not the full automaton the `regex` crate resolves captures with.
+//!
+//! It takes only patterns whose every path is finite (no repeated sub-pattern that can match
+//! nothing) and none that repeat a capture group; and it gives up after a step budget
+//! proportional to the line, so an unlucky pattern never takes long: the caller then asks the
+//! `regex` crate, which is never wrong and never slow.
+
+use regex_syntax::hir::{Class, Hir, HirKind, Look};
+
+/// Steps allowed per byte of text before giving up.
+const STEPS_PER_BYTE: usize = 64;
+/// The largest program built (a counted repetition is written out).
+const MAX_PROGRAM: usize = 20_000;
+
+thread_local! {
+    /// The ways back, kept from run to run on each thread.
+    static STACK: std::cell::RefCell<Vec<Frame>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A set of ASCII bytes, bit `b` for byte `b`.
+type ByteSet = u128;
+
+#[derive(Debug, Clone)]
+enum Inst {
+    /// These bytes, in order.
+    Literal(Box<[u8]>),
+    /// One byte of the set.
+    Byte(ByteSet),
+    /// `min..=max` bytes of the set, greedy or lazy.
+    Run {
+        set: ByteSet,
+        min: usize,
+        max: usize,
+        greedy: bool,
+    },
+    /// Try `first`, then `second`.
+    Split(usize, usize),
+    Jump(usize),
+    /// Record the position in a capture slot.
+    Save(usize),
+    Assert(Look),
+    Match,
+}
+
+/// What a run found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// A match ending here; the slots hold its groups.
+    Match(usize),
+    /// No match from the start position (every path was tried).
+    NoMatch,
+    /// The step budget ran out: ask another engine.
+    GaveUp,
+}
+
+/// Ways back to try, latest first.
+enum Frame {
+    Retry {
+        pc: usize,
+        at: usize,
+    },
+    Restore {
+        slot: usize,
+        old: Option<usize>,
+    },
+    /// A greedy run of `taken` bytes from `from`; shorter ones down to `min` are left.
+    Shorter {
+        pc: usize,
+        from: usize,
+        taken: usize,
+        min: usize,
+    },
+    /// A lazy run of `taken` bytes; longer ones up to `max` are left.
+    Longer {
+        pc: usize,
+        from: usize,
+        taken: usize,
+        max: usize,
+        set: ByteSet,
+    },
+}
+
+/// A compiled program.
+#[derive(Debug, Clone)]
+pub struct Backtracker {
+    program: Vec<Inst>,
+    slots: usize,
+    /// Every match starts at the text start.
+    pub anchored: bool,
+}
+
+impl Backtracker {
+    /// The program for `hir` (the pattern as parsed), or `None` when it is outside what this
+    /// matcher takes.
+    pub fn new(hir: &Hir) -> Option<Self> {
+        let mut compiler = Compiler {
+            program: Vec::new(),
+            slots: 2,
+        };
+        compiler.compile(hir)?;
+        compiler.emit(Inst::Match)?;
+        Some(Backtracker {
+            program: compiler.program,
+            slots: compiler.slots,
+            anchored: hir.properties().look_set_prefix().contains(Look::Start),
+        })
+    }
+
+    /// Capture slots a run fills (two per group, group 0 included).
+    pub fn slot_count(&self) -> usize {
+        self.slots
+    }
+
+    /// Matches `text` (ASCII) from `start` only; on a match, `slots` holds each group's start
+    /// and end (slot 0 and 1 the whole match).
+    pub fn run(&self, text: &[u8], start: usize, slots: &mut Vec<Option<usize>>) -> Outcome {
+        STACK.with(|stack| match stack.try_borrow_mut() {
+            Ok(mut stack) => self.run_with(text, start, slots, &mut stack),
+            Err(_) => self.run_with(text, start, slots, &mut Vec::new()),
+        })
+    }
+
+    fn run_with(
+        &self,
+        text: &[u8],
+        start: usize,
+        slots: &mut Vec<Option<usize>>,
+        stack: &mut Vec<Frame>,
+    ) -> Outcome {
+        slots.clear();
+        slots.resize(self.slots, None);
+        stack.clear();
+        stack.push(Frame::Retry { pc: 0, at: start });
+        let mut budget = STEPS_PER_BYTE * (text.len() + 1);
+        while let Some(frame) = stack.pop() {
+            let (mut pc, mut at) = match frame {
+                Frame::Retry { pc, at } => (pc, at),
+                Frame::Restore { slot, old } => {
+                    slots[slot] = old;
+                    continue;
+                }
+                Frame::Shorter {
+                    pc,
+                    from,
+                    taken,
+                    min,
+                } => {
+                    if taken > min {
+                        stack.push(Frame::Shorter {
+                            pc,
+                            from,
+                            taken: taken - 1,
+                            min,
+                        });
+                    }
+                    (pc, from + taken)
+                }
+                Frame::Longer {
+                    pc,
+                    from,
+                    taken,
+                    max,
+                    set,
+                } => {
+                    if taken < max && text.get(from + taken).is_some_and(|b| contains(set, *b)) {
+                        stack.push(Frame::Longer {
+                            pc,
+                            from,
+                            taken: taken + 1,
+                            max,
+                            set,
+                        });
+                        (pc, from + taken + 1)
+                    } else {
+                        continue;
+                    }
+                }
+            };
+            // Follow this path until it fails (then the next frame) or matches.
+            loop {
+                if budget == 0 {
+                    return Outcome::GaveUp;
+                }
+                budget -= 1;
+                match &self.program[pc] {
+                    Inst::Literal(bytes) => {
+                        // Most literals are a few bytes: compared in line, not by `memcmp`.
+                        let rest = &text[at..];
+                        if rest.len() < bytes.len()
+                            || !bytes.iter().zip(rest).all(|(wanted, byte)| wanted == byte)
+                        {
+                            break;
+                        }
+                        at += bytes.len();
+                        pc += 1;
+                    }
+                    Inst::Byte(set) => {
+                        if !text.get(at).is_some_and(|b| contains(*set, *b)) {
+                            break;
+                        }
+                        at += 1;
+                        pc += 1;
+                    }
+                    Inst::Run {
+                        set,
+                        min,
+                        max,
+                        greedy,
+                    } => {
+                        let available = text[at..]
+                            .iter()
+                            .take(*max)
+                            .take_while(|b| contains(*set, **b))
+                            .count();
+                        if available < *min {
+                            break;
+                        }
+                        if *greedy {
+                            if available > *min {
+                                stack.push(Frame::Shorter {
+                                    pc: pc + 1,
+                                    from: at,
+                                    taken: available - 1,
+                                    min: *min,
+                                });
+                            }
+                            at += available;
+                        } else {
+                            if available > *min {
+                                stack.push(Frame::Longer {
+                                    pc: pc + 1,
+                                    from: at,
+                                    taken: *min,
+                                    max: *max,
+                                    set: *set,
+                                });
+                            }
+                            at += *min;
+                        }
+                        pc += 1;
+                    }
+                    Inst::Split(first, second) => {
+                        stack.push(Frame::Retry { pc: *second, at });
+                        pc = *first;
+                    }
+                    Inst::Jump(target) => pc = *target,
+                    Inst::Save(slot) => {
+                        stack.push(Frame::Restore {
+                            slot: *slot,
+                            old: slots[*slot],
+                        });
+                        slots[*slot] = Some(at);
+                        pc += 1;
+                    }
+                    Inst::Assert(look) => {
+                        if !holds(*look, text, at) {
+                            break;
+                        }
+                        pc += 1;
+                    }
+                    Inst::Match => {
+                        slots[0] = Some(start);
+                        slots[1] = Some(at);
+                        return Outcome::Match(at);
+                    }
+                }
+            }
+        }
+        Outcome::NoMatch
+    }
+}
+
+fn contains(set: ByteSet, byte: u8) -> bool {
+    byte < 128 && set >> byte & 1 == 1
+}
+
+fn is_word(byte: Option<&u8>) -> bool {
+    byte.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+}
+
+/// Whether an assertion holds at `at` (ASCII text: Unicode and ASCII word rules agree).
+fn holds(look: Look, text: &[u8], at: usize) -> bool {
+    let before = at.checked_sub(1).and_then(|i| text.get(i));
+    let after = text.get(at);
+    let (word_before, word_after) = (is_word(before), is_word(after));
+    match look {
+        Look::Start => at == 0,
+        Look::End => at == text.len(),
+        Look::StartLF => at == 0 || before == Some(&b'\n'),
+        Look::EndLF => at == text.len() || after == Some(&b'\n'),
+        Look::WordAscii | Look::WordUnicode => word_before != word_after,
+        Look::WordAsciiNegate | Look::WordUnicodeNegate => word_before == word_after,
+        Look::WordStartAscii | Look::WordStartUnicode => !word_before && word_after,
+        Look::WordEndAscii | Look::WordEndUnicode => word_before && !word_after,
+        Look::WordStartHalfAscii | Look::WordStartHalfUnicode => !word_before,
+        Look::WordEndHalfAscii | Look::WordEndHalfUnicode => !word_after,
+        // Not compiled (see `Compiler::compile`).
+        Look::StartCRLF | Look::EndCRLF => false,
+    }
+}
+
+struct Compiler {
+    program: Vec<Inst>,
+    slots: usize,
+}
+
+impl Compiler {
+    fn emit(&mut self, inst: Inst) -> Option<usize> {
+        if self.program.len() >= MAX_PROGRAM {
+            return None;
+        }
+        self.program.push(inst);
+        Some(self.program.len() - 1)
+    }
+
+    fn compile(&mut self, hir: &Hir) -> Option<()> {
+        match hir.kind() {
+            HirKind::Empty => {}
+            HirKind::Literal(literal) => {
+                self.emit(Inst::Literal(literal.0.clone()))?;
+            }
+            HirKind::Class(class) => {
+                self.emit(Inst::Byte(byte_set(class)))?;
+            }
+            HirKind::Look(look) => {
+                if matches!(look, Look::StartCRLF | Look::EndCRLF) {
+                    return None;
+                }
+                self.emit(Inst::Assert(*look))?;
+            }
+            HirKind::Capture(capture) => {
+                let index = capture.index as usize;
+                self.slots = self.slots.max(2 * index + 2);
+                self.emit(Inst::Save(2 * index))?;
+                self.compile(&capture.sub)?;
+                self.emit(Inst::Save(2 * index + 1))?;
+            }
+            HirKind::Concat(subs) => {
+                for sub in subs {
+                    self.compile(sub)?;
+                }
+            }
+            HirKind::Alternation(subs) => {
+                let mut jumps = Vec::new();
+                for (i, sub) in subs.iter().enumerate() {
+                    if i + 1 < subs.len() {
+                        let split = self.emit(Inst::Split(0, 0))?;
+                        self.compile(sub)?;
+                        jumps.push(self.emit(Inst::Jump(0))?);
+                        let next = self.program.len();
+                        self.program[split] = Inst::Split(split + 1, next);
+                    } else {
+                        self.compile(sub)?;
+                    }
+                }
+                let end = self.program.len();
+                for jump in jumps {
+                    self.program[jump] = Inst::Jump(end);
+                }
+            }
+            HirKind::Repetition(repetition) => {
+                let (min, max) = (repetition.min as usize, repetition.max.map(|m| m as usize));
+                if let Some(set) = single_byte(&repetition.sub) {
+                    self.emit(Inst::Run {
+                        set,
+                        min,
+                        max: max.unwrap_or(usize::MAX),
+                        greedy: repetition.greedy,
+                    })?;
+                    return Some(());
+                }
+                let repeats = max != Some(1) && max != Some(0);
+                let props = repetition.sub.properties();
+                if repeats && (props.minimum_len() == Some(0) || props.explicit_captures_len() > 0)
+                {
+                    return None;
+                }
+                for _ in 0..min {
+                    self.compile(&repetition.sub)?;
+                }
+                match max {
+                    None => {
+                        let split = self.emit(Inst::Split(0, 0))?;
+                        self.compile(&repetition.sub)?;
+                        self.emit(Inst::Jump(split))?;
+                        let end = self.program.len();
+                        self.program[split] = ordered(repetition.greedy, split + 1, end);
+                    }
+                    Some(max) => {
+                        let mut splits = Vec::new();
+                        for _ in min..max {
+                            splits.push(self.emit(Inst::Split(0, 0))?);
+                            self.compile(&repetition.sub)?;
+                        }
+                        let end = self.program.len();
+                        for split in splits {
+                            self.program[split] = ordered(repetition.greedy, split + 1, end);
+                        }
+                    }
+                }
+            }
+        }
+        Some(())
+    }
+}
+
+/// A split that prefers `more` when greedy, `done` when lazy.
+fn ordered(greedy: bool, more: usize, done: usize) -> Inst {
+    if greedy {
+        Inst::Split(more, done)
+    } else {
+        Inst::Split(done, more)
+    }
+}
+
+/// The bytes a one-byte pattern (a class or a one-byte literal) takes, if it is one.
+fn single_byte(hir: &Hir) -> Option<ByteSet> {
+    match hir.kind() {
+        HirKind::Class(class) => Some(byte_set(class)),
+        HirKind::Literal(literal) if literal.0.len() == 1 => Some(if literal.0[0].is_ascii() {
+            1u128 << literal.0[0]
+        } else {
+            0
+        }),
+        _ => None,
+    }
+}
+
+/// The ASCII bytes of a class (the text is ASCII, so no other byte is ever asked about).
+fn byte_set(class: &Class) -> ByteSet {
+    let ranges: Vec<(u32, u32)> = match class {
+        Class::Unicode(class) => class
+            .ranges()
+            .iter()
+            .map(|r| (r.start() as u32, r.end() as u32))
+            .collect(),
+        Class::Bytes(class) => class
+            .ranges()
+            .iter()
+            .map(|r| (u32::from(r.start()), u32::from(r.end())))
+            .collect(),
+    };
+    let mut set: ByteSet = 0;
+    for (start, end) in ranges {
+        for byte in start..=end.min(127) {
+            set |= 1 << byte;
+        }
+    }
+    set
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The backtracker's groups and the `regex` crate's, on the same text.
+    fn compare(pattern: &str, text: &str) -> Result<(), String> {
+        let hir = regex_syntax::parse(pattern).map_err(|e| e.to_string())?;
+        let Some(backtracker) = Backtracker::new(&hir) else {
+            return Err(format!("{pattern} not taken"));
+        };
+        let regex = regex::Regex::new(pattern).map_err(|e| e.to_string())?;
+        let expected = regex.captures(text).map(|caps| {
+            caps.iter()
+                .map(|m| m.map(|m| (m.start(), m.end())))
+                .collect::<Vec<_>>()
+        });
+        let mut slots = Vec::new();
+        let found = match regex.find(text) {
+            Some(m) => match backtracker.run(text.as_bytes(), m.start(), &mut slots) {
+                Outcome::Match(_) => Some(
+                    slots
+                        .chunks(2)
+                        .map(|pair| pair[0].zip(pair[1]))
+                        .collect::<Vec<_>>(),
+                ),
+                other => return Err(format!("{pattern} on {text:?}: {other:?}")),
+            },
+            None => None,
+        };
+        if backtracker.anchored && expected.is_none() {
+            let outcome = backtracker.run(text.as_bytes(), 0, &mut slots);
+            if outcome != Outcome::NoMatch {
+                return Err(format!("{pattern} on {text:?}: {outcome:?}, not NoMatch"));
+            }
+        }
+        if found == expected {
+            Ok(())
+        } else {
+            Err(format!("{pattern} on {text:?}: {found:?} != {expected:?}"))
+        }
+    }
+
+    #[test]
+    fn groups_are_the_regex_crates_on_generated_texts() {
+        let patterns = [
+            r"^(?P<a>a+)(?P<b>a*)b",
+            r"(?P<x>ab|a)(?P<y>bc|c)?",
+            r"^x(?:a|ab)(?P<rest>b*)$",
+            r"(?P<lazy>a+?)(?P<tail>a*)",
+            r"^(?:(?P<ip>\d{1,3}(?:\.\d{1,3}){3})|(?P<dns>[\w.-]*\w))(?::\d+)?$",
+            r#"^S="(?:A|B)"(?:(?:,\w+="[^"]*")*|.*?),R="(?P<h>[^"]+)"(?:,\w+="[^"]*")*$"#,
+            r"\bfor (?P<user>\S+?)\s*(?:from (?P<h>\S+))?\s*$",
+            r"(?m)^line (?P<n>\d+)$",
+            r"a{2,3}?(?P<g>a{0,2})b",
+            r"(?i)failed\s+(?P<w>[a-z]+)",
+            r"\Bb+\b(?P<e>)",
+            r"(?:ab){2}(?P<c>c?)",
+        ];
+        let alphabet = [
+            "a", "b", "c", "x", " ", "1", ".", "\"", ",", "=", "S", "R", "A", "\n", "for ",
+            "from ", "line ", ":", "_",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut failures = Vec::new();
+        for pattern in patterns {
+            for _ in 0..600 {
+                let mut text = String::new();
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                for i in 0..(seed % 14) {
+                    text.push_str(alphabet[((seed >> (4 * i)) % alphabet.len() as u64) as usize]);
+                }
+                if let Err(error) = compare(pattern, &text) {
+                    failures.push(error);
+                }
+            }
+        }
+        for (pattern, text) in [
+            (
+                r#"^S="(?:A|B)"(?:(?:,\w+="[^"]*")*|.*?),R="(?P<h>[^"]+)"(?:,\w+="[^"]*")*$"#,
+                r#"S="A",k="v",R="1.2.3.4",z="q""#,
+            ),
+            (
+                r"\bfor (?P<user>\S+?)\s*(?:from (?P<h>\S+))?\s*$",
+                "x for root from 10.0.0.1 ",
+            ),
+            (r"(?m)^line (?P<n>\d+)$", "junk\nline 42\nmore"),
+        ] {
+            if let Err(error) = compare(pattern, text) {
+                failures.push(error);
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn patterns_it_does_not_take() {
+        for pattern in [r"(a*)*b", r"(?:(?P<g>a)b)+", r"(?mR)^x$"] {
+            let taken = regex_syntax::parse(pattern)
+                .ok()
+                .and_then(|hir| Backtracker::new(&hir));
+            assert!(taken.is_none(), "{pattern}");
+        }
+    }
+
+    #[test]
+    fn an_exponential_pattern_gives_up() {
+        let hir = regex_syntax::parse(r"^(?:a|aa)+(?:a|aa)+(?:a|aa)+c$").ok();
+        let backtracker = hir.as_ref().and_then(Backtracker::new);
+        let text = "a".repeat(60);
+        let mut slots = Vec::new();
+        assert_eq!(
+            backtracker.map(|b| b.run(text.as_bytes(), 0, &mut slots)),
+            Some(Outcome::GaveUp)
+        );
+    }
+}
