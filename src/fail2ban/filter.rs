@@ -8,7 +8,7 @@ use super::date::{DateDetector, Zone};
 use super::filter_conf::FilterConf;
 use super::host_tags;
 use super::mlfid::MlfidCache;
-use super::pattern::Pattern;
+use super::pattern::{Pattern, Text};
 use super::prefilter::Prefilter;
 use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -299,15 +299,16 @@ impl Filter {
                 }
             }
         }
+        let text = Text::new(content);
         let (fid, found) = self
             .failregex
             .iter()
             .enumerate()
-            .find_map(|(i, regex)| regex.find(content).map(|m| (i, m)))?;
+            .find_map(|(i, regex)| regex.find_in(text).map(|m| (i, m)))?;
         if self
             .ignoreregex
             .iter()
-            .any(|regex| regex.find(content).is_some())
+            .any(|regex| regex.find_in(text).is_some())
         {
             return None;
         }

@@ -33,25 +33,51 @@ pub struct Linear {
     backtracker: Option<Backtracker>,
 }
 
+/// A text to search, and whether it is all ASCII (asked once, whatever the patterns tried).
+#[derive(Debug, Clone, Copy)]
+pub struct Text<'a> {
+    /// The text.
+    pub text: &'a str,
+    /// Whether it is all ASCII.
+    pub ascii: bool,
+}
+
+impl<'a> Text<'a> {
+    /// `text`, looked at once.
+    pub fn new(text: &'a str) -> Self {
+        Text {
+            text,
+            ascii: text.is_ascii(),
+        }
+    }
+}
+
 impl Linear {
-    /// The automaton for `text`.
-    fn regex(&self, text: &str) -> Option<&regex::Regex> {
-        pick(&self.unicode, &self.ascii, text)
+    /// The automaton for `text`: the ASCII twin for ASCII text, where it finds exactly what the
+    /// Unicode regex finds.
+    fn regex(&self, text: Text) -> Option<&regex::Regex> {
+        match self
+            .ascii
+            .as_ref()
+            .filter(|_| text.ascii)
+            .and_then(Lazy::get)
+        {
+            Some(ascii) => Some(ascii),
+            None => self.unicode.get(),
+        }
     }
 
     /// Where the first match is, by the automaton.
-    fn find_span(&self, text: &str) -> Option<(usize, usize)> {
-        self.regex(text)?.find(text).map(|m| (m.start(), m.end()))
+    fn find_span(&self, text: Text) -> Option<(usize, usize)> {
+        self.regex(text)?
+            .find(text.text)
+            .map(|m| (m.start(), m.end()))
     }
 
     /// The spans of the groups, by the back-tracker (an anchored pattern needs no automaton
     /// at all; another starts where the automaton's match starts). `Err` when it cannot tell.
-    fn backtracked(&self, text: &str) -> Result<Option<Spans>, ()> {
-        let backtracker = self
-            .backtracker
-            .as_ref()
-            .filter(|_| text.is_ascii())
-            .ok_or(())?;
+    fn backtracked(&self, text: Text) -> Result<Option<Spans>, ()> {
+        let backtracker = self.backtracker.as_ref().filter(|_| text.ascii).ok_or(())?;
         let start = if backtracker.anchored {
             0
         } else {
@@ -61,7 +87,7 @@ impl Linear {
             }
         };
         let mut slots = Vec::with_capacity(backtracker.slot_count());
-        match backtracker.run(text.as_bytes(), start, &mut slots) {
+        match backtracker.run(text.text.as_bytes(), start, &mut slots) {
             Outcome::Match(_) => Ok(Some(
                 slots.chunks(2).map(|pair| pair[0].zip(pair[1])).collect(),
             )),
@@ -191,7 +217,13 @@ impl Pattern {
     /// The first match in `text` with its named groups; a back-tracking pattern that hits its
     /// limit does not match.
     pub fn find(&self, text: &str) -> Option<PatternMatch> {
-        let spans = self.spans(text)?;
+        self.find_in(Text::new(text))
+    }
+
+    /// [`Pattern::find`] on a text whose ASCII-ness is known.
+    pub fn find_in(&self, text: Text) -> Option<PatternMatch> {
+        let spans = self.spans_in(text)?;
+        let text = text.text;
         let (start, end) = spans.first().copied().flatten()?;
         let groups = match self {
             Pattern::Linear(linear) => named_groups(
@@ -208,7 +240,7 @@ impl Pattern {
     /// linear engine).
     pub fn find_span(&self, text: &str) -> Option<(usize, usize)> {
         match self {
-            Pattern::Linear(linear) => linear.find_span(text),
+            Pattern::Linear(linear) => linear.find_span(Text::new(text)),
             Pattern::Backtracking(regex, screen) => {
                 if screen.as_ref().is_some_and(|screen| !screen.is_match(text)) {
                     return None;
@@ -232,12 +264,16 @@ impl Pattern {
     /// The byte spans of every group of the first match, by index (0: the whole match),
     /// without copying any text: for the hot path (dates on every line).
     pub fn spans(&self, text: &str) -> Option<Spans> {
+        self.spans_in(Text::new(text))
+    }
+
+    fn spans_in(&self, text: Text) -> Option<Spans> {
         match self {
             Pattern::Linear(linear) => {
                 if let Ok(spans) = linear.backtracked(text) {
                     return spans;
                 }
-                let captures = linear.regex(text)?.captures(text)?;
+                let captures = linear.regex(text)?.captures(text.text)?;
                 Some(
                     captures
                         .iter()
@@ -246,6 +282,7 @@ impl Pattern {
                 )
             }
             Pattern::Backtracking(regex, screen) => {
+                let text = text.text;
                 if screen.as_ref().is_some_and(|screen| !screen.is_match(text)) {
                     return None;
                 }
@@ -263,9 +300,11 @@ impl Pattern {
 
 /// `(?!WORD=)\w+=` (a word other than WORD, then `=` or `:`; asterisk's
 /// `(?!RemoteAddress=)\w+="...`) written without the look-ahead, so that the linear engine runs
-/// it: `\w+` cannot stop before the `=`, so "a word that is not WORD" is a plain alternation —
-/// shorter words, longer words starting with WORD, and words that differ at some position. The
-/// same language, and no group inside it, so the same matches and captures. `None` when the
+/// it: `\w+` cannot stop before the `=`, so "a word that is not WORD" is a plain pattern, written
+/// as a trie over WORD's characters (at each one: another character and any rest, or this
+/// character and the same again one further, or the end when some came before; past the end of
+/// WORD at least one more), which both engines run one character at a time. The same
+/// language, and no group inside it, so the same matches and captures. `None` when the
 /// pattern has no such look-ahead, or has flags that would change its meaning.
 pub fn without_word_lookahead(source: &str) -> Option<String> {
     let shape = regex::Regex::new(r"\(\?!([0-9A-Za-z_]+)([=:])\)\\w\+([=:])").ok()?;
@@ -280,30 +319,21 @@ pub fn without_word_lookahead(source: &str) -> Option<String> {
             return caps[0].to_string();
         }
         let chars: Vec<char> = word.chars().collect();
-        let mut alternatives = Vec::new();
-        if chars.len() > 1 {
-            alternatives.push(format!(r"\w{{1,{}}}", chars.len() - 1));
-        }
-        alternatives.push(format!(r"{word}\w+"));
-        for (i, c) in chars.iter().enumerate() {
-            let head: String = chars[..i].iter().collect();
-            alternatives.push(format!(r"{head}[\w--{c}]\w*"));
-        }
-        format!("(?:{}){after}", alternatives.join("|"))
+        format!("{}{after}", other_word(&chars, 0))
     });
     (!failed).then(|| rewritten.into_owned())
 }
 
-/// The ASCII twin for ASCII text: there it finds exactly what the Unicode regex finds.
-fn pick<'a>(unicode: &'a Lazy, ascii: &'a Option<Lazy>, text: &str) -> Option<&'a regex::Regex> {
-    match ascii
-        .as_ref()
-        .filter(|_| text.is_ascii())
-        .and_then(Lazy::get)
-    {
-        Some(ascii) => Some(ascii),
-        None => unicode.get(),
-    }
+/// A word (`\w+`) whose first `from` characters are `word`'s and which is not `word`.
+fn other_word(word: &[char], from: usize) -> String {
+    let Some(c) = word.get(from) else {
+        return r"\w+".to_string();
+    };
+    let ends_here = if from > 0 { "|" } else { "" };
+    format!(
+        r"(?:[\w--{c}]\w*|{c}{}{ends_here})",
+        other_word(word, from + 1)
+    )
 }
 
 /// `source` with `\d`, `\w`, `\s` (and their negations) and `\b` in their ASCII forms. On a line
@@ -445,6 +475,8 @@ mod tests {
             r#"SecurityEvent="FailedACL",Remote="y",RemoteAddress="IPV4/UDP/192.0.2.3/5060",RemoteAddress="IPV4/UDP/192.0.2.4/5060""#,
             r#"SecurityEvent="FailedACL",RemoteAddress="IPV4/UDP/192.0.2.5/5060",A="1",RemoteAddress="IPV4/UDP/192.0.2.6/5060",B="2""#,
             r#"SecurityEvent="FailedACL",Service="SIP""#,
+            r#"SecurityEvent="FailedACL",R="1",RemoteAddres="2",Rx="3",RemoteAddress="IPV4/UDP/192.0.2.7/5060",RemoteAddressy="4""#,
+            r#"SecurityEvent="FailedACL",RemoteAddress="IPV4/UDP/192.0.2.8/5060",RemoteAddress="x""#,
         ] {
             let ours = linear.as_ref().and_then(|p| p.find(line)).map(|m| m.groups);
             let theirs = fancy
