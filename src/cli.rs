@@ -94,6 +94,10 @@ pub enum CliCommand {
         /// Replace the filter's datepattern ({NONE}: the lines carry no date).
         #[arg(long)]
         datepattern: Option<String>,
+        /// Threads that match parts of the log at once (default: one per core, at most 8;
+        /// a multi-line filter always uses one). The result is the same for any number.
+        #[arg(long)]
+        jobs: Option<usize>,
     },
     /// fail2ban's jails, bans with their expiry, ignore lists, and whether its socket answered.
     /// Exit status 1 when it did not.

@@ -119,6 +119,7 @@ async fn main() -> ExitCode {
             json,
             now,
             datepattern,
+            jobs,
         } => {
             let request = bantop::commands::regex::RegexRequest {
                 log: log.clone(),
@@ -127,6 +128,7 @@ async fn main() -> ExitCode {
                 now: *now,
                 datepattern: datepattern.clone(),
                 json: *json,
+                jobs: *jobs,
             };
             bantop::commands::regex::run(&request, &mut stdout)
         }

@@ -8,8 +8,9 @@ use crate::fail2ban::config::Section;
 use crate::fail2ban::date::Zone;
 use crate::fail2ban::filter::Filter;
 use crate::fail2ban::filter_conf::FilterConf;
+use crate::fail2ban::log_scan;
 use serde_json::{Map, Value, json};
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -28,7 +29,12 @@ pub struct RegexRequest {
     pub datepattern: Option<String>,
     /// JSON lines instead of the summary.
     pub json: bool,
+    /// Matching threads (`None`: one per core, at most [`MAX_JOBS`]).
+    pub jobs: Option<usize>,
 }
+
+/// Threads used when none are asked for.
+pub const MAX_JOBS: usize = 8;
 
 /// Runs the filter over the log and writes the result to `out`.
 pub fn run(request: &RegexRequest, out: &mut dyn Write) -> anyhow::Result<u8> {
@@ -37,30 +43,20 @@ pub fn run(request: &RegexRequest, out: &mut dyn Write) -> anyhow::Result<u8> {
     if let Some(pattern) = &request.datepattern {
         conf.datepattern = Some(pattern.clone());
     }
-    let mut filter = Filter::compile(&conf, Zone::Local)?;
+    let filter = Filter::compile(&conf, Zone::Local)?;
     let now = request
         .now
         .unwrap_or_else(|| chrono::Utc::now().timestamp() as f64);
     let file = std::fs::File::open(&request.log)
         .map_err(|e| anyhow::anyhow!("{}: {e}", request.log.display()))?;
+    let jobs = request.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_JOBS))
+    });
     let start = Instant::now();
-    let (mut lines, mut matched) = (0u64, 0u64);
+    let mut matched = 0u64;
     let mut hits = vec![0u64; conf.failregex.len()];
-    let mut reader = std::io::BufReader::new(file);
-    let mut raw = Vec::new();
-    while reader.read_until(b'\n', &mut raw)? > 0 {
-        lines += 1;
-        // Valid UTF-8 (almost every line) is checked fast and borrowed; the rest is repaired.
-        let text = match std::str::from_utf8(&raw) {
-            Ok(text) => std::borrow::Cow::Borrowed(text),
-            Err(_) => String::from_utf8_lossy(&raw),
-        };
-        let found = filter.match_line(text.trim_end_matches(['\n', '\r']), None, now);
-        drop(text);
-        raw.clear();
-        let Some(found) = found else {
-            continue;
-        };
+    let mut out = std::io::BufWriter::new(out);
+    let lines = log_scan::scan(file, &filter, now, jobs, &mut |lineno, found| {
         matched += 1;
         if let Some(count) = hits.get_mut(found.fid) {
             *count += 1;
@@ -71,7 +67,7 @@ pub fn run(request: &RegexRequest, out: &mut dyn Write) -> anyhow::Result<u8> {
                 .iter()
                 .map(|(k, v)| (k.clone(), json!(v)))
                 .collect();
-            object.insert("lineno".into(), json!(lines));
+            object.insert("lineno".into(), json!(lineno));
             object.insert("fid".into(), json!(found.fid));
             object.insert("host".into(), json!(found.host));
             object.insert("time".into(), json!(found.time.unwrap_or(now)));
@@ -79,14 +75,15 @@ pub fn run(request: &RegexRequest, out: &mut dyn Write) -> anyhow::Result<u8> {
             if !found.users.is_empty() {
                 object.insert("users".into(), json!(found.users));
             }
-            if writeln!(out, "{}", Value::Object(object)).is_err() {
-                return Ok(super::OK);
-            }
+            // A closed pipe (`| head`) ends the run.
+            return writeln!(out, "{}", Value::Object(object)).is_ok();
         }
-    }
+        true
+    })
+    .map_err(|e| anyhow::anyhow!("{}: {e}", request.log.display()))?;
     if !request.json {
         write_summary(
-            out,
+            &mut out,
             &conf,
             &hits,
             lines,
@@ -94,6 +91,10 @@ pub fn run(request: &RegexRequest, out: &mut dyn Write) -> anyhow::Result<u8> {
             start.elapsed().as_secs_f64(),
             &request.log,
         )?;
+        out.flush()?;
+    } else {
+        // JSON lines end quietly when the reader has gone (`| head`).
+        out.flush().ok();
     }
     Ok(super::OK)
 }

@@ -207,6 +207,38 @@ impl Filter {
         self.dates.find(line, now).map(|date| date.time)
     }
 
+    /// The time of a log line by this filter's date settings, with `now` for year inference.
+    pub fn line_time_at(&self, line: &str, now: f64) -> Option<f64> {
+        self.dates
+            .find(line.trim_end_matches(['\n', '\r']), now)
+            .map(|date| date.time)
+    }
+
+    /// The time of the last line that had one (fail2ban's `__lastDate`).
+    pub fn last_date(&self) -> Option<f64> {
+        self.last_date
+    }
+
+    /// Sets what [`Filter::last_date`] is, as if the lines before had been matched here.
+    pub fn set_last_date(&mut self, last_date: Option<f64>) {
+        self.last_date = last_date;
+    }
+
+    /// Whether a line's result depends on no earlier line but through its last date: a
+    /// single-line filter without `<F-MLFID>`. Such a log may be cut into parts matched apart.
+    pub fn lines_independent(&self) -> bool {
+        let has_mlfid = |pattern: &Pattern| {
+            pattern
+                .group_names()
+                .iter()
+                .flatten()
+                .any(|name| name == "mlfid")
+        };
+        self.maxlines == 1
+            && !self.prefregex.iter().any(has_mlfid)
+            && !self.failregex.iter().any(has_mlfid)
+    }
+
     /// The `journalmatch` lines, for a systemd backend.
     pub fn journalmatch(&self) -> &[String] {
         &self.journalmatch

@@ -14,6 +14,7 @@ pub mod host_tags;
 pub mod ini;
 pub mod iso_line_start;
 pub mod jail_conf;
+pub mod log_scan;
 pub mod mlfid;
 pub mod options;
 pub mod pattern;

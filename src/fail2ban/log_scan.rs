@@ -1,0 +1,322 @@
+//! A whole log through a filter, as `bantop regex` reads one: in large blocks of whole lines,
+//! and, for a filter whose lines are independent ([`Filter::lines_independent`]), each block
+//! cut into parts matched on their own threads. The one state a line passes on, the time of the
+//! last dated line, is handed to each part by reading the dates of the lines before it from the
+//! end (usually one line). Failures come back in line order, exactly as one thread finds them.
+//! Lines are split at `\n`; a line that is not UTF-8 is read with replacement characters, and
+//! NUL bytes or a very long line are just text.
+
+use super::filter::{Filter, FilterMatch};
+use std::io::Read;
+use std::sync::{Arc, mpsc};
+
+/// Bytes read at a time (a block holds whole lines; a longer line makes it grow).
+const BLOCK: usize = 1 << 20;
+
+/// Matches every line of `reader` with `filter` on up to `jobs` threads, and gives each failure
+/// to `each` with its 1-based line number, in order (`each` returns false to stop). Returns the
+/// number of lines read.
+pub fn scan(
+    reader: impl Read,
+    filter: &Filter,
+    now: f64,
+    jobs: usize,
+    each: &mut dyn FnMut(u64, FilterMatch) -> bool,
+) -> std::io::Result<u64> {
+    scan_in_blocks(reader, filter, now, jobs, BLOCK, each)
+}
+
+fn scan_in_blocks(
+    mut reader: impl Read,
+    filter: &Filter,
+    now: f64,
+    jobs: usize,
+    block_size: usize,
+    each: &mut dyn FnMut(u64, FilterMatch) -> bool,
+) -> std::io::Result<u64> {
+    if jobs <= 1 || !filter.lines_independent() {
+        return scan_alone(reader, filter.clone(), now, block_size, each);
+    }
+    std::thread::scope(|scope| {
+        // Workers for the whole run, each with its own filter, fed parts of each block.
+        let mut workers = Vec::with_capacity(jobs);
+        for _ in 0..jobs {
+            let (part_sender, parts) = mpsc::channel::<Part>();
+            let (found_sender, found) = mpsc::channel();
+            let mut filter = filter.clone();
+            let handle = scope.spawn(move || {
+                for part in parts {
+                    filter.set_last_date(part.last_date);
+                    let text = &part.block[part.range];
+                    if found_sender
+                        .send(match_part(&mut filter, text, now))
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+            workers.push((part_sender, found, handle));
+        }
+        let mut lines_before = 0u64;
+        // The last date of all the lines before the block being read.
+        let mut carried_date = None;
+        let mut buffer = Vec::new();
+        // A block is handed out as soon as it is read, and its failures collected after the
+        // next one is: the workers never wait for the reading.
+        let mut handed_out = false;
+        let outcome = 'blocks: loop {
+            let (whole, at_end) = match next_block(&mut reader, &mut buffer, block_size) {
+                Ok(read) => read,
+                Err(error) => break Err(error),
+            };
+            let rest = buffer.split_off(whole);
+            let block = Arc::new(std::mem::replace(&mut buffer, rest));
+            let this_one = !block.is_empty();
+            if this_one {
+                // Each part starts with the last date of the lines before it.
+                let mut start = 0;
+                for (end, (part_sender, ..)) in part_ends(&block, jobs).into_iter().zip(&workers) {
+                    let last_date = last_date_in(filter, &block[..start], now).or(carried_date);
+                    let part = Part {
+                        block: Arc::clone(&block),
+                        range: start..end,
+                        last_date,
+                    };
+                    start = end;
+                    if part_sender.send(part).is_err() {
+                        break;
+                    }
+                }
+                carried_date = last_date_in(filter, &block, now).or(carried_date);
+            }
+            // Then the failures of the block before, and, at the end, of this one.
+            let rounds = usize::from(handed_out) + usize::from(this_one && at_end);
+            for _ in 0..rounds {
+                for (_, found, _) in &workers {
+                    let Ok((lines, failures)) = found.recv() else {
+                        break 'blocks Err(std::io::Error::other("a matching thread failed"));
+                    };
+                    for (line, failure) in failures {
+                        if !each(lines_before + line, failure) {
+                            break 'blocks Ok(lines_before + line);
+                        }
+                    }
+                    lines_before += lines;
+                }
+            }
+            handed_out = this_one;
+            if at_end || !this_one {
+                break Ok(lines_before);
+            }
+        };
+        // Every worker is joined (a panic is an error here, not a second panic).
+        let joined: Vec<_> = workers
+            .into_iter()
+            .map(|(part_sender, _, handle)| {
+                drop(part_sender);
+                handle.join()
+            })
+            .collect();
+        if joined.iter().any(Result::is_err) {
+            return Err(std::io::Error::other("a matching thread failed"));
+        }
+        outcome
+    })
+}
+
+/// A part of a block for a worker: the lines in `range`, after lines whose last date is
+/// `last_date`.
+struct Part {
+    block: Arc<Vec<u8>>,
+    range: std::ops::Range<usize>,
+    last_date: Option<f64>,
+}
+
+/// One thread, one filter, every line in order (a multi-line filter, or `--jobs 1`).
+fn scan_alone(
+    mut reader: impl Read,
+    mut filter: Filter,
+    now: f64,
+    block_size: usize,
+    each: &mut dyn FnMut(u64, FilterMatch) -> bool,
+) -> std::io::Result<u64> {
+    let (mut lines_before, mut buffer) = (0u64, Vec::new());
+    loop {
+        let (whole, at_end) = next_block(&mut reader, &mut buffer, block_size)?;
+        let (lines, failures) = match_part(&mut filter, &buffer[..whole], now);
+        for (line, failure) in failures {
+            if !each(lines_before + line, failure) {
+                return Ok(lines_before + line);
+            }
+        }
+        lines_before += lines;
+        if at_end {
+            return Ok(lines_before);
+        }
+        buffer.drain(..whole);
+    }
+}
+
+/// The time of the last dated line of `lines`, read from the end (fail2ban's `__lastDate` after
+/// them, when they have one).
+fn last_date_in(filter: &Filter, lines: &[u8], now: f64) -> Option<f64> {
+    lines
+        .rsplit(|b| *b == b'\n')
+        .find_map(|line| filter.line_time_at(&String::from_utf8_lossy(line), now))
+}
+
+/// Reads on after what `buffer` holds (the part line left from the block before) until it
+/// holds at least one whole line. Returns how many bytes of it are whole lines (all of them at
+/// the end of the input), and whether the input ended.
+fn next_block(
+    reader: &mut impl Read,
+    buffer: &mut Vec<u8>,
+    block_size: usize,
+) -> std::io::Result<(usize, bool)> {
+    loop {
+        let filled = buffer.len();
+        buffer.resize(filled + block_size, 0);
+        let read = read_full(reader, &mut buffer[filled..])?;
+        buffer.truncate(filled + read);
+        if read == 0 {
+            return Ok((buffer.len(), true));
+        }
+        if let Some(last) = memchr::memrchr(b'\n', &buffer[filled..]) {
+            return Ok((filled + last + 1, false));
+        }
+    }
+}
+
+/// Reads until `buffer` is full or the input ends.
+fn read_full(reader: &mut impl Read, buffer: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match reader.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(read) => filled += read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(filled)
+}
+
+/// Where each of `parts` pieces of whole lines of about equal size ends (some may be empty).
+fn part_ends(block: &[u8], parts: usize) -> Vec<usize> {
+    let mut ends = Vec::with_capacity(parts);
+    let mut start = 0;
+    for index in 1..parts {
+        let target = (block.len() * index / parts).max(start);
+        start = memchr::memchr(b'\n', &block[target..]).map_or(block.len(), |at| target + at + 1);
+        ends.push(start);
+    }
+    ends.push(block.len());
+    ends
+}
+
+/// The failures in one part, by line number within it, and its number of lines.
+fn match_part(filter: &mut Filter, part: &[u8], now: f64) -> (u64, Vec<(u64, FilterMatch)>) {
+    let mut failures = Vec::new();
+    let mut lines = 0u64;
+    let body = part.strip_suffix(b"\n").unwrap_or(part);
+    if part.is_empty() {
+        return (0, failures);
+    }
+    let mut start = 0;
+    while start <= body.len() {
+        let end = memchr::memchr(b'\n', &body[start..]).map_or(body.len(), |at| start + at);
+        let raw = &body[start..end];
+        start = end + 1;
+        lines += 1;
+        // Valid UTF-8 (almost every line) is checked fast and borrowed; the rest is repaired.
+        let text = match std::str::from_utf8(raw) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(raw),
+        };
+        if let Some(found) = filter.match_line(&text, None, now) {
+            failures.push((lines, found));
+        }
+    }
+    (lines, failures)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fail2ban::date::Zone;
+    use crate::fail2ban::filter_conf::FilterConf;
+    use std::path::PathBuf;
+
+    fn filter(failregex: &str) -> Filter {
+        let conf = FilterConf {
+            path: PathBuf::from("test.conf"),
+            failregex: vec![failregex.to_string()],
+            maxlines: 1,
+            ..FilterConf::default()
+        };
+        Filter::compile(&conf, Zone::utc()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn results(log: &[u8], jobs: usize, block: usize) -> (u64, Vec<(u64, String, Option<f64>)>) {
+        let filter = filter(r"fail from <HOST>$");
+        let mut found = Vec::new();
+        let now = 1_768_842_600.0;
+        let lines = scan_in_blocks(log, &filter, now, jobs, block, &mut |line, m| {
+            found.push((line, m.host, m.time));
+            true
+        });
+        (lines.unwrap_or_default(), found)
+    }
+
+    #[test]
+    fn parts_find_what_one_thread_finds_with_the_last_date_handed_on() {
+        let mut log = Vec::new();
+        for i in 0..3000u32 {
+            match i % 7 {
+                // Undated lines take the last date (recent: within 60 s of now).
+                0 => log.extend_from_slice(format!("fail from 192.0.2.{}\n", i % 250).as_bytes()),
+                1 => log.extend_from_slice(b"\xff\x00 not utf-8\n"),
+                2 if i % 500 == 2 => {
+                    log.extend_from_slice(&[[b'x'; 5000].as_slice(), b"\n"].concat())
+                }
+                _ => log.extend_from_slice(
+                    format!(
+                        "2026-01-19 17:{:02}:{:02} fail from 198.51.100.{}\n",
+                        9 + i % 2,
+                        i % 60,
+                        i % 250
+                    )
+                    .as_bytes(),
+                ),
+            }
+        }
+        log.extend_from_slice(b"fail from 203.0.113.9");
+        let one = results(&log, 1, BLOCK);
+        assert_eq!(one.0, 3001);
+        assert!(one.1.len() > 2500, "{}", one.1.len());
+        assert!(
+            one.1
+                .iter()
+                .any(|(_, host, time)| host.starts_with("192.0.2.") && time.is_some()),
+            "undated lines take the last date"
+        );
+        for (jobs, block) in [(1, 1000), (2, BLOCK), (3, 1000), (7, 4096), (2, 64)] {
+            assert_eq!(
+                results(&log, jobs, block),
+                one,
+                "{jobs} jobs, blocks of {block}"
+            );
+        }
+    }
+
+    #[test]
+    fn parts_end_after_newlines() {
+        let block = b"a\nbb\nccc\ndddd\n";
+        let ends = part_ends(block, 3);
+        assert_eq!(ends.last(), Some(&block.len()));
+        assert!(ends.iter().all(|end| block[end - 1] == b'\n'), "{ends:?}");
+        assert!(ends.windows(2).all(|pair| pair[0] <= pair[1]));
+        assert_eq!(part_ends(b"x", 4), vec![1, 1, 1, 1]);
+    }
+}
