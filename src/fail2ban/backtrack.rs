@@ -85,10 +85,33 @@ enum Frame {
     },
 }
 
+/// What a path from an instruction can begin with: a byte of `set`, or nothing at all (it can
+/// reach the match, or the text end, without reading).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Start {
+    set: ByteSet,
+    empty: bool,
+}
+
+impl Start {
+    const ANY: Start = Start {
+        set: u128::MAX,
+        empty: true,
+    };
+
+    /// Whether a path beginning so may succeed at `at`.
+    fn admits(self, text: &[u8], at: usize) -> bool {
+        self.empty || text.get(at).is_some_and(|b| contains(self.set, *b))
+    }
+}
+
 /// A compiled program.
 #[derive(Debug, Clone)]
 pub struct Backtracker {
     program: Vec<Inst>,
+    /// For each instruction, what a path from it can begin with: a split tries only the
+    /// branches the next byte can begin.
+    starts: Vec<Start>,
     slots: usize,
     /// Every match starts at the text start.
     pub anchored: bool,
@@ -104,7 +127,9 @@ impl Backtracker {
         };
         compiler.compile(hir)?;
         compiler.emit(Inst::Match)?;
+        let starts = starts(&compiler.program);
         Some(Backtracker {
+            starts,
             program: compiler.program,
             slots: compiler.slots,
             anchored: hir.properties().look_set_prefix().contains(Look::Start),
@@ -245,7 +270,17 @@ impl Backtracker {
                         pc += 1;
                     }
                     Inst::Split(first, second) => {
-                        stack.push(Frame::Retry { pc: *second, at });
+                        let can_second = self.starts[*second].admits(text, at);
+                        if !self.starts[*first].admits(text, at) {
+                            if !can_second {
+                                break;
+                            }
+                            pc = *second;
+                            continue;
+                        }
+                        if can_second {
+                            stack.push(Frame::Retry { pc: *second, at });
+                        }
                         pc = *first;
                     }
                     Inst::Jump(target) => pc = *target,
@@ -273,6 +308,72 @@ impl Backtracker {
         }
         Outcome::NoMatch
     }
+}
+
+/// What a path from each instruction can begin with.
+fn starts(program: &[Inst]) -> Vec<Start> {
+    let mut memo: Vec<Option<Start>> = vec![None; program.len()];
+    (0..program.len())
+        .map(|pc| start_of(program, pc, &mut memo, 0))
+        .collect()
+}
+
+/// Instructions that read nothing followed this deep are taken to begin with anything.
+const MAX_START_DEPTH: usize = 200;
+
+fn start_of(program: &[Inst], pc: usize, memo: &mut Vec<Option<Start>>, depth: usize) -> Start {
+    if let Some(start) = memo[pc] {
+        return start;
+    }
+    if depth > MAX_START_DEPTH {
+        return Start::ANY;
+    }
+    // Marked while in progress: a loop back to here (never without reading) begins with anything.
+    memo[pc] = Some(Start::ANY);
+    let mut next = |pc: usize| start_of(program, pc, memo, depth + 1);
+    let start = match &program[pc] {
+        Inst::Literal(bytes) => match bytes.first() {
+            Some(first) => Start {
+                set: set_of(*first),
+                empty: false,
+            },
+            None => next(pc + 1),
+        },
+        Inst::Byte(set) => Start {
+            set: *set,
+            empty: false,
+        },
+        Inst::Run { set, min, .. } => {
+            if *min > 0 {
+                Start {
+                    set: *set,
+                    empty: false,
+                }
+            } else {
+                let after = next(pc + 1);
+                Start {
+                    set: set | after.set,
+                    empty: after.empty,
+                }
+            }
+        }
+        Inst::Split(first, second) => {
+            let (first, second) = (next(*first), next(*second));
+            Start {
+                set: first.set | second.set,
+                empty: first.empty || second.empty,
+            }
+        }
+        Inst::Jump(target) => next(*target),
+        Inst::Save(_) | Inst::Assert(_) => next(pc + 1),
+        Inst::Match => Start::ANY,
+    };
+    memo[pc] = Some(start);
+    start
+}
+
+fn set_of(byte: u8) -> ByteSet {
+    if byte.is_ascii() { 1 << byte } else { 0 }
 }
 
 fn contains(set: ByteSet, byte: u8) -> bool {
