@@ -1,11 +1,14 @@
 //! Cost per line of the fail2ban-compatible matcher on the demo's real filters: a miss (the
 //! common case under noise), a hit, an sshd journal line through prefregex and the
-//! back-tracking engine, and the whole demo recording through the demo engine.
+//! back-tracking engine, the groups of asterisk's SecurityEvent failregex by bantop's back-tracker
+//! and by the regex crate, and the whole demo recording through the demo engine.
 
 use bantop::engine::DemoEngine;
 use bantop::fail2ban::Filter;
 use bantop::fail2ban::config::Section;
 use bantop::fail2ban::date::Zone;
+use bantop::fail2ban::host_tags;
+use bantop::fail2ban::pattern::{self, Pattern};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -59,5 +62,30 @@ fn whole_demo(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, per_line, whole_demo);
+/// The groups of Debian's asterisk SecurityEvent failregex on a matching line: bantop's
+/// back-tracker against the regex crate's own capture engines (the same pattern, ASCII twin).
+fn captures(c: &mut Criterion) {
+    let failregex = r#"^SecurityEvent="(?:FailedACL|InvalidAccountID|ChallengeResponseFailed|InvalidPassword)"(?:(?:,(?!RemoteAddress=)\w+="[^"]*")*|.*?),RemoteAddress="IPV[46]/[^/"]+/<HOST>/\d+"(?:,(?!RemoteAddress=)\w+="[^"]*")*$"#;
+    let line = r#"SecurityEvent="InvalidPassword",EventTV="2026-01-19T10:00:00.000+0000",Severity="Error",Service="SIP",EventVersion="2",AccountID="175",SessionID="0x7fd82b70",LocalAddress="IPV4/UDP/192.0.2.2/5060",RemoteAddress="IPV4/UDP/192.168.205.164/5060",Challenge="9e63d133""#;
+    let source = host_tags::python_to_rust(&host_tags::expand(failregex));
+    let pattern = Pattern::compile(&source).unwrap_or_else(|e| panic!("{e}"));
+    let linear = pattern::without_word_lookahead(&source)
+        .and_then(|s| pattern::ascii_variant(&s))
+        .and_then(|s| regex::Regex::new(&s).ok())
+        .unwrap_or_else(|| panic!("no linear form"));
+    assert_eq!(
+        pattern
+            .find(line)
+            .and_then(|m| m.groups.get("ip4").cloned()),
+        linear.captures(line).map(|c| c["ip4"].to_string())
+    );
+    c.bench_function("SecurityEvent groups, back-tracker", |b| {
+        b.iter(|| pattern.find(black_box(line)))
+    });
+    c.bench_function("SecurityEvent groups, regex crate", |b| {
+        b.iter(|| linear.captures(black_box(line)).map(|c| c.len()))
+    });
+}
+
+criterion_group!(benches, per_line, captures, whole_demo);
 criterion_main!(benches);
