@@ -47,11 +47,11 @@ fn scan_in_blocks(
             let handle = scope.spawn(move || {
                 for part in parts {
                     filter.set_last_date(part.last_date);
-                    let text = &part.block[part.range];
-                    if found_sender
-                        .send(match_part(&mut filter, text, now))
-                        .is_err()
-                    {
+                    let found = match_part(&mut filter, &part.block[part.range], now);
+                    // The block is let go before its failures are told, so that the reader
+                    // gets it back for the next one.
+                    drop(part.block);
+                    if found_sender.send(found).is_err() {
                         return;
                     }
                 }
@@ -65,13 +65,21 @@ fn scan_in_blocks(
         // A block is handed out as soon as it is read, and its failures collected after the
         // next one is: the workers never wait for the reading.
         let mut handed_out = false;
+        // The block handed out before (its failures are collected after this one is read),
+        // and buffers to read into again.
+        let (mut previous, mut spare): (Option<Arc<Vec<u8>>>, Vec<Vec<u8>>) = (None, Vec::new());
         let outcome = 'blocks: loop {
             let (whole, at_end) = match next_block(&mut reader, &mut buffer, block_size) {
                 Ok(read) => read,
                 Err(error) => break Err(error),
             };
-            let rest = buffer.split_off(whole);
-            let block = Arc::new(std::mem::replace(&mut buffer, rest));
+            // The whole lines become the block; the part line left over starts the next buffer,
+            // one the workers are done with when there is one (no fresh memory per block).
+            let mut next = spare.pop().unwrap_or_default();
+            next.clear();
+            next.extend_from_slice(&buffer[whole..]);
+            buffer.truncate(whole);
+            let block = Arc::new(std::mem::replace(&mut buffer, next));
             let this_one = !block.is_empty();
             if this_one {
                 // Each part starts with the last date of the lines before it.
@@ -105,6 +113,13 @@ fn scan_in_blocks(
                     lines_before += lines;
                 }
             }
+            if let Some(done) = previous
+                .take()
+                .and_then(|block| Arc::try_unwrap(block).ok())
+            {
+                spare.push(done);
+            }
+            previous = Some(block);
             handed_out = this_one;
             if at_end || !this_one {
                 break Ok(lines_before);
