@@ -34,6 +34,8 @@ enum Inst {
     /// `min..=max` bytes of the set, greedy or lazy.
     Run {
         set: ByteSet,
+        /// The set as a table, for the byte-by-byte scan.
+        table: Box<[bool; 256]>,
         min: usize,
         max: usize,
         greedy: bool,
@@ -81,7 +83,8 @@ enum Frame {
         from: usize,
         taken: usize,
         max: usize,
-        set: ByteSet,
+        /// The run's instruction (its set).
+        run: usize,
     },
 }
 
@@ -144,6 +147,10 @@ impl Backtracker {
     /// Matches `text` (ASCII) from `start` only; on a match, `slots` holds each group's start
     /// and end (slot 0 and 1 the whole match).
     pub fn run(&self, text: &[u8], start: usize, slots: &mut Vec<Option<usize>>) -> Outcome {
+        // Most patterns tried on a line fail at its first byte.
+        if !self.starts[0].admits(text, start) {
+            return Outcome::NoMatch;
+        }
         STACK.with(|stack| match stack.try_borrow_mut() {
             Ok(mut stack) => self.run_with(text, start, slots, &mut stack),
             Err(_) => self.run_with(text, start, slots, &mut Vec::new()),
@@ -190,15 +197,19 @@ impl Backtracker {
                     from,
                     taken,
                     max,
-                    set,
+                    run,
                 } => {
+                    let set = match &self.program[run] {
+                        Inst::Run { set, .. } => *set,
+                        _ => 0,
+                    };
                     if taken < max && text.get(from + taken).is_some_and(|b| contains(set, *b)) {
                         stack.push(Frame::Longer {
                             pc,
                             from,
                             taken: taken + 1,
                             max,
-                            set,
+                            run,
                         });
                         (pc, from + taken + 1)
                     } else {
@@ -232,15 +243,16 @@ impl Backtracker {
                         pc += 1;
                     }
                     Inst::Run {
-                        set,
+                        table,
                         min,
                         max,
                         greedy,
+                        ..
                     } => {
                         let available = text[at..]
                             .iter()
                             .take(*max)
-                            .take_while(|b| contains(*set, **b))
+                            .take_while(|b| table[usize::from(**b)])
                             .count();
                         if available < *min {
                             break;
@@ -262,7 +274,7 @@ impl Backtracker {
                                     from: at,
                                     taken: *min,
                                     max: *max,
-                                    set: *set,
+                                    run: pc,
                                 });
                             }
                             at += *min;
@@ -469,6 +481,9 @@ impl Compiler {
                 if let Some(set) = single_byte(&repetition.sub) {
                     self.emit(Inst::Run {
                         set,
+                        table: Box::new(std::array::from_fn(|byte| {
+                            u8::try_from(byte).is_ok_and(|byte| contains(set, byte))
+                        })),
                         min,
                         max: max.unwrap_or(usize::MAX),
                         greedy: repetition.greedy,
