@@ -7,7 +7,7 @@
 use super::date_template::{DateTemplate, FoundTime, ISO_TEMPLATE, TemplateMatch};
 use super::strptime::complete;
 use chrono::{Datelike, FixedOffset, Local, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 /// The zone that log timestamps without an offset are read in.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -87,7 +87,7 @@ const DEFAULT_TEMPLATES: [&str; 17] = [
 /// What a filter's `datepattern` asks for: its templates, tried as fail2ban tries them.
 #[derive(Debug, Clone)]
 pub struct DateDetector {
-    templates: Vec<DateTemplate>,
+    templates: Vec<Slot>,
     zone: Zone,
     cache: ZoneCache,
 }
@@ -139,8 +139,8 @@ impl DateDetector {
             });
         }
         // One template (or set of them) per line, as fail2ban's `appendTemplate`.
-        let mut templates: Vec<DateTemplate> = Vec::new();
-        let add = |new: Vec<DateTemplate>, templates: &mut Vec<DateTemplate>| {
+        let mut templates: Vec<Slot> = Vec::new();
+        let add = |new: Vec<Slot>, templates: &mut Vec<Slot>| {
             for template in new {
                 if !templates.iter().any(|t| t.name == template.name) {
                     templates.push(template);
@@ -155,13 +155,13 @@ impl DateDetector {
                 "{^LN-BEG}" => add(
                     defaults(this_year)?
                         .into_iter()
-                        .filter(|t| t.anchored)
+                        .filter(Slot::anchored)
                         .collect(),
                     &mut templates,
                 ),
                 _ if upper.contains("{DATE}") && !line.contains('%') => {
                     let at = upper.find("{DATE}").unwrap_or(0);
-                    let wrapped = DEFAULT_TEMPLATES
+                    let wrapped: Vec<DateTemplate> = DEFAULT_TEMPLATES
                         .iter()
                         .filter(|t| t.contains('%'))
                         .map(|t| {
@@ -170,9 +170,15 @@ impl DateDetector {
                             DateTemplate::new(&pattern, this_year)
                         })
                         .collect::<Result<_, _>>()?;
-                    add(wrapped, &mut templates);
+                    add(
+                        wrapped.into_iter().map(Slot::built).collect(),
+                        &mut templates,
+                    );
                 }
-                _ => add(vec![DateTemplate::new(line, this_year)?], &mut templates),
+                _ => add(
+                    vec![Slot::built(DateTemplate::new(line, this_year)?)],
+                    &mut templates,
+                ),
             }
         }
         Ok(DateDetector {
@@ -225,7 +231,7 @@ impl DateDetector {
     /// the match nearest the line start. `now` fills in a missing year or date.
     pub fn find(&self, line: &str, now: f64) -> Option<DateMatch> {
         let mut best: Option<TemplateMatch> = None;
-        for template in &self.templates {
+        for template in self.templates.iter().filter_map(Slot::get) {
             let Some(found) = template.find(line) else {
                 continue;
             };
@@ -251,18 +257,67 @@ impl DateDetector {
 }
 
 /// The default templates as fail2ban caches them: the line-start variant of each unanchored
-/// one first, then all of them in order.
-fn defaults(this_year: i32) -> Result<Vec<DateTemplate>, String> {
-    let templates: Vec<DateTemplate> = DEFAULT_TEMPLATES
+/// one first, then all of them in order. Each is built the first time a line reaches it: the
+/// first one usually decides, and the others cost nothing.
+fn defaults(this_year: i32) -> Result<Vec<Slot>, String> {
+    let starts_at_line =
+        |pattern: &str| pattern.starts_with('^') || pattern.starts_with("{^LN-BEG}");
+    let mut all: Vec<Slot> = DEFAULT_TEMPLATES
         .iter()
-        .map(|pattern| DateTemplate::new(pattern, this_year))
-        .collect::<Result<_, _>>()?;
-    let mut all: Vec<DateTemplate> = templates
-        .iter()
-        .filter_map(|t| t.anchored_variant(this_year))
+        .filter(|pattern| !starts_at_line(pattern))
+        .map(|pattern| Slot::lazy(format!("{{^LN-BEG}}{pattern}"), true, this_year))
         .collect();
-    all.extend(templates);
+    all.extend(
+        DEFAULT_TEMPLATES
+            .iter()
+            .map(|pattern| Slot::lazy(pattern.to_string(), starts_at_line(pattern), this_year)),
+    );
     Ok(all)
+}
+
+/// A template in the detector's list: built already (the filter's own `datepattern` lines,
+/// whose errors are reported when the filter is read), or on first use (fail2ban's defaults).
+#[derive(Debug, Clone)]
+struct Slot {
+    /// The template's pattern (fail2ban's template name).
+    name: String,
+    /// Anchored at the line start.
+    anchored: bool,
+    this_year: i32,
+    template: OnceLock<Option<DateTemplate>>,
+}
+
+impl Slot {
+    fn built(template: DateTemplate) -> Self {
+        let slot = Slot {
+            name: template.name.clone(),
+            anchored: template.anchored,
+            this_year: 0,
+            template: OnceLock::new(),
+        };
+        slot.template.get_or_init(|| Some(template));
+        slot
+    }
+
+    fn lazy(name: String, anchored: bool, this_year: i32) -> Self {
+        Slot {
+            name,
+            anchored,
+            this_year,
+            template: OnceLock::new(),
+        }
+    }
+
+    fn anchored(&self) -> bool {
+        self.anchored
+    }
+
+    /// The template (`None` only if a default one failed to build, which a test rules out).
+    fn get(&self) -> Option<&DateTemplate> {
+        self.template
+            .get_or_init(|| DateTemplate::new(&self.name, self.this_year).ok())
+            .as_ref()
+    }
 }
 
 #[cfg(test)]
@@ -302,6 +357,22 @@ mod tests {
             december.map_or(0.0, |d| d.time) < now,
             "December is last year's"
         );
+    }
+
+    #[test]
+    fn every_default_template_builds_as_its_slot_says() {
+        let slots = defaults(2026).unwrap_or_default();
+        assert_eq!(slots.len(), 31);
+        for slot in &slots {
+            let template = slot.get();
+            assert!(template.is_some(), "{}", slot.name);
+            assert_eq!(
+                template.map(|t| t.anchored),
+                Some(slot.anchored),
+                "{}",
+                slot.name
+            );
+        }
     }
 
     #[test]

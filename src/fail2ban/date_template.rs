@@ -399,14 +399,6 @@ impl DateTemplate {
         })
     }
 
-    /// The same template anchored at the line start (fail2ban tries these first).
-    pub fn anchored_variant(&self, this_year: i32) -> Option<Self> {
-        if self.anchored {
-            return None;
-        }
-        Self::new(&format!("{{^LN-BEG}}{}", self.name), this_year).ok()
-    }
-
     /// The first match in `line`, read into a time.
     pub fn find(&self, line: &str) -> Option<TemplateMatch> {
         if let Some(max_year_prefix) = self.iso_line_start
