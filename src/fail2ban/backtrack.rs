@@ -139,11 +139,6 @@ impl Backtracker {
         })
     }
 
-    /// Capture slots a run fills (two per group, group 0 included).
-    pub fn slot_count(&self) -> usize {
-        self.slots
-    }
-
     /// Matches `text` (ASCII) from `start` only; on a match, `slots` holds each group's start
     /// and end (slot 0 and 1 the whole match).
     pub fn run(&self, text: &[u8], start: usize, slots: &mut Vec<Option<usize>>) -> Outcome {

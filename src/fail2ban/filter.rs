@@ -364,7 +364,11 @@ impl Filter {
         } else {
             1
         };
-        captures.extend(found.groups);
+        if captures.is_empty() {
+            captures = found.groups;
+        } else {
+            captures.extend(found.groups);
+        }
         fold_alternates(&mut captures);
         let mlfid = captures.get("mlfid").cloned();
         let (mut attempts, mut users) = (matched_lines, Vec::new());

@@ -76,7 +76,13 @@ impl Linear {
 
     /// The spans of the groups, by the back-tracker (an anchored pattern needs no automaton
     /// at all; another starts where the automaton's match starts). `Err` when it cannot tell.
-    fn backtracked(&self, text: Text) -> Result<Option<Spans>, ()> {
+    /// What `read` makes of the groups' slots (two per group, start and end). `Err` when the
+    /// back-tracker cannot tell.
+    fn backtracked<R>(
+        &self,
+        text: Text,
+        read: impl FnOnce(&[Option<usize>]) -> R,
+    ) -> Result<Option<R>, ()> {
         let backtracker = self.backtracker.as_ref().filter(|_| text.ascii).ok_or(())?;
         let start = if backtracker.anchored {
             0
@@ -86,16 +92,47 @@ impl Linear {
                 None => return Ok(None),
             }
         };
-        let mut slots = Vec::with_capacity(backtracker.slot_count());
-        match backtracker.run(text.text.as_bytes(), start, &mut slots) {
-            Outcome::Match(_) => Ok(Some(
-                slots.chunks(2).map(|pair| pair[0].zip(pair[1])).collect(),
-            )),
+        // The slots are kept from run to run on each thread.
+        let mut slots = SLOTS.take();
+        let found = match backtracker.run(text.text.as_bytes(), start, &mut slots) {
+            Outcome::Match(_) => Ok(Some(read(&slots))),
             Outcome::NoMatch if backtracker.anchored => Ok(None),
             Outcome::NoMatch | Outcome::GaveUp => Err(()),
-        }
+        };
+        SLOTS.set(slots);
+        found
+    }
+
+    /// A match from the back-tracker's slots, with the named groups that took part.
+    fn match_from_slots(&self, slots: &[Option<usize>], text: &str) -> Option<PatternMatch> {
+        let span = |index: usize| {
+            slots
+                .get(2 * index)
+                .copied()
+                .flatten()
+                .zip(slots.get(2 * index + 1).copied().flatten())
+        };
+        let (start, end) = span(0)?;
+        let groups = self
+            .unicode
+            .names
+            .iter()
+            .enumerate()
+            .filter_map(|(index, name)| {
+                let (from, to) = span(index)?;
+                Some((name.as_ref()?.clone(), text[from..to].to_string()))
+            })
+            .collect();
+        Some(PatternMatch { start, end, groups })
     }
 }
+
+thread_local! {
+    /// Capture slots for the back-tracker, kept from run to run.
+    static SLOTS: std::cell::Cell<Vec<Option<usize>>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+impl Linear {}
 
 /// The byte span of each group by index (group 0: the whole match), `None` where it took no
 /// part.
@@ -222,7 +259,13 @@ impl Pattern {
 
     /// [`Pattern::find`] on a text whose ASCII-ness is known.
     pub fn find_in(&self, text: Text) -> Option<PatternMatch> {
-        let spans = self.spans_in(text)?;
+        if let Pattern::Linear(linear) = self
+            && let Ok(found) =
+                linear.backtracked(text, |slots| linear.match_from_slots(slots, text.text))
+        {
+            return found.flatten();
+        }
+        let spans = self.spans_by_engine(text)?;
         let text = text.text;
         let (start, end) = spans.first().copied().flatten()?;
         let groups = match self {
@@ -268,11 +311,20 @@ impl Pattern {
     }
 
     fn spans_in(&self, text: Text) -> Option<Spans> {
+        if let Pattern::Linear(linear) = self
+            && let Ok(spans) = linear.backtracked(text, |slots| {
+                slots.chunks(2).map(|pair| pair[0].zip(pair[1])).collect()
+            })
+        {
+            return spans;
+        }
+        self.spans_by_engine(text)
+    }
+
+    /// The spans by the pattern's own engine (the automaton for a linear pattern).
+    fn spans_by_engine(&self, text: Text) -> Option<Spans> {
         match self {
             Pattern::Linear(linear) => {
-                if let Ok(spans) = linear.backtracked(text) {
-                    return spans;
-                }
                 let captures = linear.regex(text)?.captures(text.text)?;
                 Some(
                     captures
