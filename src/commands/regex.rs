@@ -6,7 +6,7 @@
 
 use crate::fail2ban::config::Section;
 use crate::fail2ban::date::Zone;
-use crate::fail2ban::filter::Filter;
+use crate::fail2ban::filter::{Filter, FilterMatch};
 use crate::fail2ban::filter_conf::FilterConf;
 use crate::fail2ban::log_scan;
 use serde_json::{Map, Value, json};
@@ -56,27 +56,21 @@ pub fn run(request: &RegexRequest, out: &mut dyn Write) -> anyhow::Result<u8> {
     let mut matched = 0u64;
     let mut hits = vec![0u64; conf.failregex.len()];
     let mut out = std::io::BufWriter::new(out);
-    let lines = log_scan::scan(file, &filter, now, jobs, &mut |lineno, found| {
+    let prepare = |found: FilterMatch| Prepared {
+        fid: found.fid,
+        json: request.json.then(|| json_around_lineno(found, now)),
+    };
+    let lines = log_scan::scan(file, &filter, now, jobs, &prepare, &mut |lineno, found| {
         matched += 1;
         if let Some(count) = hits.get_mut(found.fid) {
             *count += 1;
         }
-        if request.json {
-            let mut object: Map<String, Value> = found
-                .captures
-                .iter()
-                .map(|(k, v)| (k.clone(), json!(v)))
-                .collect();
-            object.insert("lineno".into(), json!(lineno));
-            object.insert("fid".into(), json!(found.fid));
-            object.insert("host".into(), json!(found.host));
-            object.insert("time".into(), json!(found.time.unwrap_or(now)));
-            object.insert("attempts".into(), json!(found.attempts));
-            if !found.users.is_empty() {
-                object.insert("users".into(), json!(found.users));
-            }
+        if let Some((before, after)) = found.json {
+            let lineno = format!("\"lineno\":{lineno}");
+            let fields = [before.as_str(), &lineno, after.as_str()];
+            let fields: Vec<&str> = fields.into_iter().filter(|f| !f.is_empty()).collect();
             // A closed pipe (`| head`) ends the run.
-            return writeln!(out, "{}", Value::Object(object)).is_ok();
+            return writeln!(out, "{{{}}}", fields.join(",")).is_ok();
         }
         true
     })
@@ -97,6 +91,44 @@ pub fn run(request: &RegexRequest, out: &mut dyn Write) -> anyhow::Result<u8> {
         out.flush().ok();
     }
     Ok(super::OK)
+}
+
+/// A failure as the output needs it, made on the thread that found it.
+struct Prepared {
+    fid: usize,
+    /// Its JSON object's members before and after `lineno` (in key order, as serde_json
+    /// writes an object), when `--json`.
+    json: Option<(String, String)>,
+}
+
+/// The failure's JSON members (captures under fail2ban's names, `fid`, `host`, `time`,
+/// `attempts`, `users`) in key order, split around where `lineno` goes.
+fn json_around_lineno(found: FilterMatch, now: f64) -> (String, String) {
+    let mut object: Map<String, Value> = found
+        .captures
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
+    object.remove("lineno");
+    object.insert("fid".into(), json!(found.fid));
+    object.insert("host".into(), json!(found.host));
+    object.insert("time".into(), json!(found.time.unwrap_or(now)));
+    object.insert("attempts".into(), json!(found.attempts));
+    if !found.users.is_empty() {
+        object.insert("users".into(), json!(found.users));
+    }
+    let member = |(key, value): (&String, &Value)| format!("{}:{value}", Value::from(key.as_str()));
+    let before: Vec<String> = object
+        .iter()
+        .filter(|(k, _)| k.as_str() < "lineno")
+        .map(member)
+        .collect();
+    let after: Vec<String> = object
+        .iter()
+        .filter(|(k, _)| k.as_str() > "lineno")
+        .map(member)
+        .collect();
+    (before.join(","), after.join(","))
 }
 
 fn write_summary(
@@ -127,4 +159,40 @@ fn write_summary(
         lines - matched
     )?;
     writeln!(out, "[processed in {seconds:.2} sec]")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_members_fall_on_either_side_of_lineno_in_key_order() {
+        let found = FilterMatch {
+            fid: 2,
+            host: "192.0.2.7".into(),
+            time: Some(5.5),
+            captures: [
+                ("user", "root"),
+                ("ip4", "192.0.2.7"),
+                ("lineno", "not this"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+            attempts: 1,
+            users: vec!["root".into(), "admin \"x\"".into()],
+        };
+        let (before, after) = json_around_lineno(found, 0.0);
+        assert_eq!(
+            before,
+            r#""attempts":1,"fid":2,"host":"192.0.2.7","ip4":"192.0.2.7""#
+        );
+        assert_eq!(
+            after,
+            r#""time":5.5,"user":"root","users":["root","admin \"x\""]"#
+        );
+        let line: Result<Value, _> =
+            serde_json::from_str(&format!("{{{before},\"lineno\":3,{after}}}"));
+        assert_eq!(line.ok().and_then(|v| v["lineno"].as_u64()), Some(3));
+    }
 }

@@ -91,16 +91,17 @@ fn plain_end(rest: &[u8]) -> bool {
 
 /// A whole run of `min..=max` ASCII digits at `at` (a longer run is no match of the field).
 fn field(bytes: &[u8], at: &mut usize, min: usize, max: usize) -> Option<u32> {
-    let run = bytes[*at..]
-        .iter()
-        .take_while(|b| b.is_ascii_digit())
-        .count();
-    if run < min || run > max {
+    let (mut run, mut value) = (0, 0u32);
+    while let Some(digit) = bytes.get(*at + run).filter(|b| b.is_ascii_digit()) {
+        if run == max {
+            return None;
+        }
+        value = value * 10 + u32::from(digit - b'0');
+        run += 1;
+    }
+    if run < min {
         return None;
     }
-    let value = bytes[*at..*at + run]
-        .iter()
-        .fold(0, |value, digit| value * 10 + u32::from(digit - b'0'));
     *at += run;
     Some(value)
 }

@@ -13,29 +13,32 @@ use std::sync::{Arc, mpsc};
 /// Bytes read at a time (a block holds whole lines; a longer line makes it grow).
 const BLOCK: usize = 1 << 20;
 
-/// Matches every line of `reader` with `filter` on up to `jobs` threads, and gives each failure
-/// to `each` with its 1-based line number, in order (`each` returns false to stop). Returns the
-/// number of lines read.
-pub fn scan(
+/// Matches every line of `reader` with `filter` on up to `jobs` threads. Each failure is made
+/// into what the caller needs by `prepare`, on the thread that found it (the failure itself
+/// never crosses threads), and given to `each` with its 1-based line number, in order (`each`
+/// returns false to stop). Returns the number of lines read.
+pub fn scan<T: Send>(
     reader: impl Read,
     filter: &Filter,
     now: f64,
     jobs: usize,
-    each: &mut dyn FnMut(u64, FilterMatch) -> bool,
+    prepare: &(dyn Fn(FilterMatch) -> T + Sync),
+    each: &mut dyn FnMut(u64, T) -> bool,
 ) -> std::io::Result<u64> {
-    scan_in_blocks(reader, filter, now, jobs, BLOCK, each)
+    scan_in_blocks(reader, filter, now, jobs, BLOCK, prepare, each)
 }
 
-fn scan_in_blocks(
+fn scan_in_blocks<T: Send>(
     mut reader: impl Read,
     filter: &Filter,
     now: f64,
     jobs: usize,
     block_size: usize,
-    each: &mut dyn FnMut(u64, FilterMatch) -> bool,
+    prepare: &(dyn Fn(FilterMatch) -> T + Sync),
+    each: &mut dyn FnMut(u64, T) -> bool,
 ) -> std::io::Result<u64> {
     if jobs <= 1 || !filter.lines_independent() {
-        return scan_alone(reader, filter.clone(), now, block_size, each);
+        return scan_alone(reader, filter.clone(), now, block_size, prepare, each);
     }
     std::thread::scope(|scope| {
         // Workers for the whole run, each with its own filter, fed parts of each block.
@@ -47,7 +50,7 @@ fn scan_in_blocks(
             let handle = scope.spawn(move || {
                 for part in parts {
                     filter.set_last_date(part.last_date);
-                    let found = match_part(&mut filter, &part.block[part.range], now);
+                    let found = match_part(&mut filter, &part.block[part.range], now, prepare);
                     // The block is let go before its failures are told, so that the reader
                     // gets it back for the next one.
                     drop(part.block);
@@ -149,17 +152,18 @@ struct Part {
 }
 
 /// One thread, one filter, every line in order (a multi-line filter, or `--jobs 1`).
-fn scan_alone(
+fn scan_alone<T>(
     mut reader: impl Read,
     mut filter: Filter,
     now: f64,
     block_size: usize,
-    each: &mut dyn FnMut(u64, FilterMatch) -> bool,
+    prepare: &(dyn Fn(FilterMatch) -> T + Sync),
+    each: &mut dyn FnMut(u64, T) -> bool,
 ) -> std::io::Result<u64> {
     let (mut lines_before, mut buffer) = (0u64, Vec::new());
     loop {
         let (whole, at_end) = next_block(&mut reader, &mut buffer, block_size)?;
-        let (lines, failures) = match_part(&mut filter, &buffer[..whole], now);
+        let (lines, failures) = match_part(&mut filter, &buffer[..whole], now, prepare);
         for (line, failure) in failures {
             if !each(lines_before + line, failure) {
                 return Ok(lines_before + line);
@@ -231,7 +235,12 @@ fn part_ends(block: &[u8], parts: usize) -> Vec<usize> {
 }
 
 /// The failures in one part, by line number within it, and its number of lines.
-fn match_part(filter: &mut Filter, part: &[u8], now: f64) -> (u64, Vec<(u64, FilterMatch)>) {
+fn match_part<T>(
+    filter: &mut Filter,
+    part: &[u8],
+    now: f64,
+    prepare: &dyn Fn(FilterMatch) -> T,
+) -> (u64, Vec<(u64, T)>) {
     let mut failures = Vec::new();
     let mut lines = 0u64;
     let body = part.strip_suffix(b"\n").unwrap_or(part);
@@ -250,7 +259,7 @@ fn match_part(filter: &mut Filter, part: &[u8], now: f64) -> (u64, Vec<(u64, Fil
             Err(_) => String::from_utf8_lossy(raw),
         };
         if let Some(found) = filter.match_line(&text, None, now) {
-            failures.push((lines, found));
+            failures.push((lines, prepare(found)));
         }
     }
     (lines, failures)
@@ -277,8 +286,9 @@ mod tests {
         let filter = filter(r"fail from <HOST>$");
         let mut found = Vec::new();
         let now = 1_768_842_600.0;
-        let lines = scan_in_blocks(log, &filter, now, jobs, block, &mut |line, m| {
-            found.push((line, m.host, m.time));
+        let prepare = |m: FilterMatch| (m.host, m.time);
+        let lines = scan_in_blocks(log, &filter, now, jobs, block, &prepare, &mut |line, m| {
+            found.push((line, m.0, m.1));
             true
         });
         (lines.unwrap_or_default(), found)
