@@ -2,8 +2,10 @@
 //! `re` (and the `regex` crate's leftmost-first rules) order the paths: alternatives left to
 //! right, greedy repetitions longest first, lazy ones shortest first; the first path that
 //! reaches the end is the match. A run of one character class (`[^"]*`, `\w+`) is taken in one
-//! step and given back one byte at a time, so fail2ban's patterns cost a pass over the line,
-//! not the full automaton the `regex` crate resolves captures with.
+//! step and given back one byte at a time, and a split only tries the branches the next byte
+//! can begin (each instruction knows the bytes its paths start with), so fail2ban's patterns
+//! cost about a pass over the line, not the full automaton the `regex` crate resolves captures
+//! with.
 //!
 //! It takes only patterns whose every path is finite (no repeated sub-pattern that can match
 //! nothing) and none that repeat a capture group; and it gives up after a step budget
