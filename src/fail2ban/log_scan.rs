@@ -76,6 +76,7 @@ fn scan_in_blocks<T: Send>(
                 Ok(read) => read,
                 Err(error) => break Err(error),
             };
+
             // The whole lines become the block; the part line left over starts the next buffer,
             // one the workers are done with when there is one (no fresh memory per block).
             let mut next = spare.pop().unwrap_or_default();
@@ -195,9 +196,11 @@ fn next_block(
 ) -> std::io::Result<(usize, bool)> {
     loop {
         let filled = buffer.len();
-        buffer.resize(filled + block_size, 0);
-        let read = read_full(reader, &mut buffer[filled..])?;
-        buffer.truncate(filled + read);
+        // Appended into the buffer's spare room, which is not zeroed first.
+        let read = reader
+            .by_ref()
+            .take(block_size as u64)
+            .read_to_end(buffer)?;
         if read == 0 {
             return Ok((buffer.len(), true));
         }
@@ -205,20 +208,6 @@ fn next_block(
             return Ok((filled + last + 1, false));
         }
     }
-}
-
-/// Reads until `buffer` is full or the input ends.
-fn read_full(reader: &mut impl Read, buffer: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buffer.len() {
-        match reader.read(&mut buffer[filled..]) {
-            Ok(0) => break,
-            Ok(read) => filled += read,
-            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(error) => return Err(error),
-        }
-    }
-    Ok(filled)
 }
 
 /// Where each of `parts` pieces of whole lines of about equal size ends (some may be empty).
