@@ -246,11 +246,12 @@ impl Backtracker {
                         greedy,
                         ..
                     } => {
-                        let available = text[at..]
-                            .iter()
-                            .take(*max)
-                            .take_while(|b| table[usize::from(**b)])
-                            .count();
+                        let limit = text.len().min(at.saturating_add(*max));
+                        let mut end = at;
+                        while end < limit && table[usize::from(text[end])] {
+                            end += 1;
+                        }
+                        let available = end - at;
                         if available < *min {
                             break;
                         }
