@@ -16,6 +16,11 @@ use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
 /// Steps allowed per byte of text before giving up.
 const STEPS_PER_BYTE: usize = 64;
+/// Steps allowed on any line: each step keeps at most one way back, so this also bounds the
+/// stack (about 48 MB) on a very long line.
+const MAX_STEPS: usize = 1 << 20;
+/// Room for ways back kept between runs (a line that needed more gives it back).
+const KEPT_FRAMES: usize = 1 << 12;
 /// The largest program built (a counted repetition is written out).
 const MAX_PROGRAM: usize = 20_000;
 
@@ -149,7 +154,14 @@ impl Backtracker {
             return Outcome::NoMatch;
         }
         STACK.with(|stack| match stack.try_borrow_mut() {
-            Ok(mut stack) => self.run_with(text, start, slots, &mut stack),
+            Ok(mut stack) => {
+                let outcome = self.run_with(text, start, slots, &mut stack);
+                if stack.capacity() > KEPT_FRAMES {
+                    stack.clear();
+                    stack.shrink_to(KEPT_FRAMES);
+                }
+                outcome
+            }
             Err(_) => self.run_with(text, start, slots, &mut Vec::new()),
         })
     }
@@ -165,7 +177,7 @@ impl Backtracker {
         slots.resize(self.slots, None);
         stack.clear();
         stack.push(Frame::Retry { pc: 0, at: start });
-        let mut budget = STEPS_PER_BYTE * (text.len() + 1);
+        let mut budget = (STEPS_PER_BYTE * (text.len() + 1)).min(MAX_STEPS);
         while let Some(frame) = stack.pop() {
             let (mut pc, mut at) = match frame {
                 Frame::Retry { pc, at } => (pc, at),
@@ -672,6 +684,27 @@ mod tests {
                 .and_then(|hir| Backtracker::new(&hir));
             assert!(taken.is_none(), "{pattern}");
         }
+    }
+
+    #[test]
+    fn a_long_line_does_not_grow_the_stack_without_bound() {
+        let hir = regex_syntax::parse(r"^(?:a|ab)*x").ok();
+        let backtracker = hir.as_ref().and_then(Backtracker::new);
+        let mut slots = Vec::new();
+        let short = "a".repeat(1000) + "x";
+        assert_eq!(
+            backtracker
+                .as_ref()
+                .map(|b| b.run(short.as_bytes(), 0, &mut slots)),
+            Some(Outcome::Match(1001))
+        );
+        let long = "a".repeat(MAX_STEPS + 10) + "x";
+        assert_eq!(
+            backtracker.map(|b| b.run(long.as_bytes(), 0, &mut slots)),
+            Some(Outcome::GaveUp)
+        );
+        let capacity = STACK.with(|stack| stack.borrow().capacity());
+        assert!(capacity <= KEPT_FRAMES, "{capacity} frames kept");
     }
 
     #[test]
