@@ -74,10 +74,9 @@ impl Linear {
             .map(|m| (m.start(), m.end()))
     }
 
-    /// The spans of the groups, by the back-tracker (an anchored pattern needs no automaton
-    /// at all; another starts where the automaton's match starts). `Err` when it cannot tell.
-    /// What `read` makes of the groups' slots (two per group, start and end). `Err` when the
-    /// back-tracker cannot tell.
+    /// What `read` makes of the groups' slots (two per group, start and end) after the
+    /// back-tracker matched: an anchored pattern needs no automaton at all, another starts
+    /// where the automaton's match starts. `Err` when the back-tracker cannot tell.
     fn backtracked<R>(
         &self,
         text: Text,
@@ -131,8 +130,6 @@ thread_local! {
     /// Capture slots for the back-tracker, kept from run to run.
     static SLOTS: std::cell::Cell<Vec<Option<usize>>> = const { std::cell::Cell::new(Vec::new()) };
 }
-
-impl Linear {}
 
 /// The byte span of each group by index (group 0: the whole match), `None` where it took no
 /// part.
