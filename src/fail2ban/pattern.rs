@@ -378,11 +378,15 @@ fn other_word(word: &[char], from: usize) -> String {
     let Some(c) = word.get(from) else {
         return r"\w+".to_string();
     };
-    let ends_here = if from > 0 { "|" } else { "" };
-    format!(
-        r"(?:[\w--{c}]\w*|{c}{}{ends_here})",
-        other_word(word, from + 1)
-    )
+    let rest = other_word(word, from + 1);
+    // The alternatives exclude each other (by the next character), so their order only decides
+    // what is tried first: past the first character a word that got this far is most likely
+    // WORD itself.
+    if from == 0 {
+        format!(r"(?:[\w--{c}]\w*|{c}{rest})")
+    } else {
+        format!(r"(?:{c}{rest}|[\w--{c}]\w*|)")
+    }
 }
 
 /// `source` with `\d`, `\w`, `\s` (and their negations) and `\b` in their ASCII forms. On a line
