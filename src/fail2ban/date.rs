@@ -246,7 +246,7 @@ impl DateDetector {
         let found = best?;
         let time = match found.time {
             FoundTime::Epoch(epoch) => epoch,
-            FoundTime::Wall(wall) => complete(wall, now, |w| self.epoch(w), self.now_wall(now)?)?,
+            FoundTime::Wall(wall) => complete(wall, now, |w| self.epoch(w), || self.now_wall(now))?,
         };
         Some(DateMatch {
             time,

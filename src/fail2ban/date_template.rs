@@ -652,7 +652,7 @@ mod tests {
         let read = |pattern: &str, line: &str| {
             let template = DateTemplate::new(pattern, 2026).ok()?;
             match template.find(line)?.time {
-                FoundTime::Wall(w) => complete(w, now, to_epoch, now_wall),
+                FoundTime::Wall(w) => complete(w, now, to_epoch, || Some(now_wall)),
                 FoundTime::Epoch(e) => Some(e),
             }
         };

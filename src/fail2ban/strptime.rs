@@ -209,12 +209,12 @@ fn zone_offset(text: &str) -> Option<i32> {
 /// The epoch of a wall time read by a template, filling a missing year or date from `now` as
 /// fail2ban does: no year = this year, or last year when that is more than a day ahead; no
 /// date = today, or yesterday when that is ahead. `to_epoch` reads a wall time in the default
-/// zone; `now_wall` is now in that zone.
+/// zone; `now_wall` gives now in that zone (asked only when the line lacks its year or date).
 pub fn complete(
     wall: WallTime,
     now: f64,
     to_epoch: impl Fn(NaiveDateTime) -> Option<f64>,
-    now_wall: NaiveDateTime,
+    now_wall: impl Fn() -> Option<NaiveDateTime>,
 ) -> Option<f64> {
     let epoch = |w: NaiveDateTime| match wall.zone_minutes {
         Some(offset) => Some(
@@ -225,7 +225,7 @@ pub fn complete(
         None => to_epoch(w),
     };
     let Some((month, day)) = wall.month_day else {
-        let today = now_wall.date().and_time(wall.time);
+        let today = now_wall()?.date().and_time(wall.time);
         let time = epoch(today)?;
         return if time > now {
             epoch(today - Duration::days(1))
@@ -237,9 +237,10 @@ pub fn complete(
     match wall.year {
         Some(year) => epoch(on(year)?),
         None => {
-            let time = epoch(on(now_wall.year())?)?;
+            let year = now_wall()?.year();
+            let time = epoch(on(year)?)?;
             if time > now + 86_400.0 {
-                epoch(on(now_wall.year() - 1)?)
+                epoch(on(year - 1)?)
             } else {
                 Some(time)
             }
