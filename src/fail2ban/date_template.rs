@@ -4,10 +4,9 @@
 //! `reGroupDictStrptime` makes it (the year and the day inferred from now, a zone from `%z`);
 //! `EPOCH`, `LEPOCH`, `{EPOCH}` and `TAI64N` templates read machine timestamps.
 
-use super::iso_line_start;
+use super::iso_date;
 use super::pattern::Pattern;
 use super::strptime::{CODES, WallTime, expand_codes, read_fields};
-use chrono::NaiveTime;
 
 /// The name of the group holding the date text (fail2ban's group 1), cut out of the line.
 const DATE_GROUP: &str = "bantopdate";
@@ -15,83 +14,6 @@ const DATE_GROUP: &str = "bantopdate";
 /// fail2ban's first default template (ISO 8601 and the like).
 pub const ISO_TEMPLATE: &str =
     r"%ExY(?P<_sep>[-/.])%m(?P=_sep)%d(?:T|  ?)%H:%M:%S(?:[.,]%f)?(?:\s*%z)?";
-
-/// Reads an ISO-like date (fail2ban's first default template) that the template's automaton
-/// matched at `start..end`: the fields by hand, taken only when they end exactly where the
-/// match ends (else the general reader decides).
-fn iso_date(line: &str, start: usize, end: usize) -> Option<TemplateMatch> {
-    let bytes = &line.as_bytes()[..end];
-    let mut at = start;
-    // The line-start variant lets up to two non-word characters come first.
-    while at < start + 2 && at < end && !(bytes[at].is_ascii_alphanumeric() || bytes[at] == b'_') {
-        at += 1;
-    }
-    let date_start = at;
-    let digits = |at: &mut usize, min: usize, max: usize| -> Option<u32> {
-        let from = *at;
-        while *at < bytes.len() && *at - from < max && bytes[*at].is_ascii_digit() {
-            *at += 1;
-        }
-        if *at - from < min {
-            return None;
-        }
-        line[from..*at].parse().ok()
-    };
-    let year = digits(&mut at, 4, 4)? as i32;
-    let separator = *bytes.get(at)?;
-    if !matches!(separator, b'-' | b'/' | b'.') {
-        return None;
-    }
-    at += 1;
-    let month = digits(&mut at, 1, 2)?;
-    if bytes.get(at) != Some(&separator) {
-        return None;
-    }
-    at += 1;
-    if bytes.get(at) == Some(&b' ') {
-        at += 1;
-    }
-    let day = digits(&mut at, 1, 2)?;
-    match bytes.get(at) {
-        Some(b'T') => at += 1,
-        Some(b' ') => {
-            at += 1;
-            if bytes.get(at) == Some(&b' ') {
-                at += 1;
-            }
-        }
-        _ => return None,
-    }
-    let hour = digits(&mut at, 1, 2)?;
-    (bytes.get(at) == Some(&b':')).then_some(())?;
-    at += 1;
-    let minute = digits(&mut at, 1, 2)?;
-    (bytes.get(at) == Some(&b':')).then_some(())?;
-    at += 1;
-    let second = digits(&mut at, 1, 2)?;
-    if matches!(bytes.get(at), Some(b'.' | b',')) {
-        let mut fraction = at + 1;
-        digits(&mut fraction, 1, 6)?;
-        at = fraction;
-    }
-    // A zone would need the general reader; so would anything else before the match end.
-    if at != end || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return None;
-    }
-    if hour > 23 || minute > 59 || second > 61 {
-        return None;
-    }
-    Some(TemplateMatch {
-        start: date_start,
-        end,
-        time: FoundTime::Wall(WallTime {
-            year: Some(year),
-            month_day: Some((month, day)),
-            time: NaiveTime::from_hms_opt(hour, minute, second.min(59))?,
-            zone_minutes: None,
-        }),
-    })
-}
 
 /// What a matched template found, before the time is made of it.
 #[derive(Debug, Clone, PartialEq)]
@@ -153,7 +75,7 @@ pub struct DateTemplate {
     /// fail2ban's ISO template (`%ExY-%m-%d %H:%M:%S`...), which has a fast reader.
     iso: bool,
     /// For that template at the line start: the highest first three digits of a year it takes,
-    /// for [`iso_line_start::read`], which needs no automaton.
+    /// for [`iso_date::at_line_start`], which needs no automaton.
     iso_line_start: Option<u32>,
 }
 
@@ -402,7 +324,7 @@ impl DateTemplate {
     /// The first match in `line`, read into a time.
     pub fn find(&self, line: &str) -> Option<TemplateMatch> {
         if let Some(max_year_prefix) = self.iso_line_start
-            && let Some(found) = iso_line_start::read(line, max_year_prefix)
+            && let Some(found) = iso_date::at_line_start(line, max_year_prefix)
         {
             return Some(found);
         }
@@ -413,7 +335,7 @@ impl DateTemplate {
         if self.iso {
             // fail2ban's first default template, read by hand within the automaton's match.
             let (start, end) = pattern.find_span(line)?;
-            if let Some(found) = iso_date(line, start, end) {
+            if let Some(found) = iso_date::within_match(line, start, end) {
                 return Some(found);
             }
         }
@@ -603,7 +525,7 @@ mod tests {
             let found = |t: &Option<DateTemplate>| t.as_ref().and_then(|t| t.find(&line));
             assert_eq!(found(&fast), found(&general), "{line:?}");
             agreed += 1;
-            read_by_hand += usize::from(super::iso_line_start::read(&line, 202).is_some());
+            read_by_hand += usize::from(super::iso_date::at_line_start(&line, 202).is_some());
         }
         assert_eq!(agreed, 20_000);
         assert!(

@@ -12,7 +12,7 @@ pub mod filter;
 pub mod filter_conf;
 pub mod host_tags;
 pub mod ini;
-pub mod iso_line_start;
+pub mod iso_date;
 pub mod jail_conf;
 pub mod log_scan;
 pub mod mlfid;

@@ -1,0 +1,165 @@
+//! fail2ban's first default date template
+//! (`%ExY(?P<_sep>[-/.])%m(?P=_sep)%d(?:T|  ?)%H:%M:%S(?:[.,]%f)?(?:\s*%z)?`) read by hand, for
+//! the lines where the answer is plain: [`at_line_start`] without any automaton (the line-start
+//! variant is tried first on every line), [`within_match`] inside what the automaton matched.
+//!
+//! Every field is a run of ASCII digits followed by a fixed delimiter (or, for the seconds and
+//! the fraction, by something that is no digit), so the whole run is the only split the regex
+//! can take; at the line start, the text after the date shows that no fraction, zone or longer
+//! word can follow. Whatever else (three leading symbols, a three-digit field, a possible zone,
+//! a word or a non-ASCII character next to the date) is left to the automaton: these readers
+//! only answer where their answer is the regex's.
+
+use super::date_template::{FoundTime, TemplateMatch};
+use super::strptime::WallTime;
+use chrono::NaiveTime;
+
+/// The date at the start of `line`, as the line-start template's regex finds it, when that is
+/// certain; `None` when the automaton must decide. `max_year_prefix` is the highest first three
+/// digits of a year `%ExY` accepts (it accepts `200` up to that).
+pub fn at_line_start(line: &str, max_year_prefix: u32) -> Option<TemplateMatch> {
+    let bytes = line.as_bytes();
+    let mut at = 0;
+    // `^(?:\W{0,2})?`: the date (a digit, a word character) starts after every leading symbol.
+    while at < bytes.len() && !is_word(bytes[at]) {
+        if !bytes[at].is_ascii() || at == 2 {
+            return None;
+        }
+        at += 1;
+    }
+    let (fields, end) = fields(bytes, at, false)?;
+    if !(200..=max_year_prefix).contains(&(fields.year / 10)) || !plain_end(&bytes[end..]) {
+        return None;
+    }
+    fields.matched(at, end)
+}
+
+/// The date the template's automaton matched at `start..end`: the fields by hand, taken only
+/// when they end exactly where the match ends (a zone, or anything else, is the general
+/// reader's).
+pub fn within_match(line: &str, start: usize, end: usize) -> Option<TemplateMatch> {
+    let bytes = &line.as_bytes()[..end];
+    let mut at = start;
+    // The line-start variant lets up to two non-word characters come first.
+    while at < start + 2 && at < end && !is_word(bytes[at]) {
+        at += 1;
+    }
+    // `%d` may be a space and a digit here: the automaton already took it as a day.
+    let (fields, after) = fields(bytes, at, true)?;
+    (after == end).then_some(())?;
+    fields.matched(at, end)
+}
+
+/// The fields of an ISO date, each in its range.
+struct Fields {
+    year: u32,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+}
+
+impl Fields {
+    /// The match of `start..end`, as a wall-clock time (leap seconds read as 59).
+    fn matched(self, start: usize, end: usize) -> Option<TemplateMatch> {
+        Some(TemplateMatch {
+            start,
+            end,
+            time: FoundTime::Wall(WallTime {
+                year: Some(i32::try_from(self.year).ok()?),
+                month_day: Some((self.month, self.day)),
+                time: NaiveTime::from_hms_opt(self.hour, self.minute, self.second.min(59))?,
+                zone_minutes: None,
+            }),
+        })
+    }
+}
+
+/// The fields of an ISO date from `at` (`YYYY`, `-`, `/` or `.`, month, the same separator,
+/// day, `T` or one or two spaces, `H:M:S`, an optional `.` or `,` fraction of up to 6 digits),
+/// and where they end. `space_day`: the day may be a space and one digit.
+fn fields(bytes: &[u8], mut at: usize, space_day: bool) -> Option<(Fields, usize)> {
+    let year = field(bytes, &mut at, 4, 4)?;
+    let separator = *bytes.get(at).filter(|b| matches!(b, b'-' | b'/' | b'.'))?;
+    at += 1;
+    let month = field(bytes, &mut at, 1, 2).filter(|m| (1..=12).contains(m))?;
+    expect(bytes, &mut at, separator)?;
+    if space_day && bytes.get(at) == Some(&b' ') {
+        at += 1;
+    }
+    let day = field(bytes, &mut at, 1, 2).filter(|d| (1..=31).contains(d))?;
+    match bytes.get(at) {
+        Some(b'T') => at += 1,
+        Some(b' ') => {
+            at += 1;
+            if bytes.get(at) == Some(&b' ') {
+                at += 1;
+            }
+        }
+        _ => return None,
+    }
+    let hour = field(bytes, &mut at, 1, 2).filter(|h| *h <= 23)?;
+    expect(bytes, &mut at, b':')?;
+    let minute = field(bytes, &mut at, 1, 2).filter(|m| *m <= 59)?;
+    expect(bytes, &mut at, b':')?;
+    let second = field(bytes, &mut at, 1, 2).filter(|s| *s <= 61)?;
+    if matches!(bytes.get(at), Some(b'.' | b','))
+        && bytes.get(at + 1).is_some_and(u8::is_ascii_digit)
+    {
+        let mut fraction = at + 1;
+        field(bytes, &mut fraction, 1, 6)?;
+        at = fraction;
+    }
+    let fields = Fields {
+        year,
+        month,
+        day,
+        hour,
+        minute,
+        second,
+    };
+    Some((fields, at))
+}
+
+/// Whether the text after the date can start no zone (`\s*%z`: `Z`, `UTC`, `GMT`, `+hh`, `-hh`)
+/// and is no word character (fail2ban's end of a date is outside a word).
+fn plain_end(rest: &[u8]) -> bool {
+    let spaces = rest
+        .iter()
+        .take_while(|b| matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' '))
+        .count();
+    let zone_start = |b: &u8| matches!(b, b'Z' | b'U' | b'G' | b'+' | b'-') || !b.is_ascii();
+    match (rest.first(), rest.get(spaces)) {
+        (None, _) => true,
+        (Some(first), _) if is_word(*first) || !first.is_ascii() => false,
+        (_, Some(after)) if zone_start(after) => false,
+        _ => true,
+    }
+}
+
+/// A whole run of `min..=max` ASCII digits at `at` (a longer run is no match of the field).
+fn field(bytes: &[u8], at: &mut usize, min: usize, max: usize) -> Option<u32> {
+    let (mut run, mut value) = (0, 0u32);
+    while let Some(digit) = bytes.get(*at + run).filter(|b| b.is_ascii_digit()) {
+        if run == max {
+            return None;
+        }
+        value = value * 10 + u32::from(digit - b'0');
+        run += 1;
+    }
+    if run < min {
+        return None;
+    }
+    *at += run;
+    Some(value)
+}
+
+fn expect(bytes: &[u8], at: &mut usize, wanted: u8) -> Option<()> {
+    (bytes.get(*at) == Some(&wanted)).then(|| *at += 1)
+}
+
+/// A word character for the regex (`\w`), among ASCII bytes.
+fn is_word(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_'
+}
