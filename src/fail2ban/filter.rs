@@ -364,11 +364,9 @@ impl Filter {
         } else {
             1
         };
-        if captures.is_empty() {
-            captures = found.groups;
-        } else {
-            captures.extend(found.groups);
-        }
+        // Moved, not copied, when the prefregex captured nothing.
+        let mut groups = found.groups;
+        captures.append(&mut groups);
         fold_alternates(&mut captures);
         let mlfid = captures.get("mlfid").cloned();
         let (mut attempts, mut users) = (matched_lines, Vec::new());
