@@ -43,6 +43,29 @@ fn json_lines_for_each_failure() {
 }
 
 #[test]
+fn threads_change_nothing_in_the_output() {
+    let run = |jobs: &str| {
+        let output = bantop(&[
+            "--json",
+            "--jobs",
+            jobs,
+            "logs/asterisk-fail2ban.log",
+            "asterisk-wazo",
+        ]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let alone = run("1");
+    assert_eq!(alone.lines().count(), 126);
+    // The log is one block: three threads each match a part of it.
+    assert_eq!(run("3"), alone);
+}
+
+#[test]
 fn a_summary_without_json_and_filters_by_path_with_options() {
     let output = bantop(&[
         "logs/wazo-provd-fail2ban.log",
