@@ -5,6 +5,7 @@
 //! (`reGroupDictStrptime` with `msec` off), text dates are read to the whole second.
 
 use super::date_template::{DateTemplate, FoundTime, ISO_TEMPLATE, TemplateMatch};
+use super::iso_date;
 use super::strptime::complete;
 use chrono::{Datelike, FixedOffset, Local, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike};
 use std::sync::{Mutex, OnceLock};
@@ -243,7 +244,31 @@ impl DateDetector {
                 best = Some(found);
             }
         }
-        let found = best?;
+        self.timed(best?, now)
+    }
+
+    /// [`DateDetector::find`], remembering in `memo` a date read by hand at the line start:
+    /// the next line that begins with the same text, and goes on as a date's end must, has the
+    /// same date without reading it (a busy log writes many lines within one second).
+    pub fn find_remembered(&self, line: &str, now: f64, memo: &mut DateMemo) -> Option<DateMatch> {
+        if let Some(found) = memo.recall(line, now) {
+            return Some(found);
+        }
+        memo.found = None;
+        // The first template's answer is taken at once when it is anchored (as in `find`).
+        if let Some(first) = self.templates.first().and_then(Slot::get)
+            && first.anchored
+            && let Some(found) = first.read_by_hand(line)
+        {
+            let date = self.timed(found, now)?;
+            memo.keep(&line[..date.end], date, now);
+            return Some(date);
+        }
+        self.find(line, now)
+    }
+
+    /// The time of what a template found, its year or date filled in from `now`.
+    fn timed(&self, found: TemplateMatch, now: f64) -> Option<DateMatch> {
         let time = match found.time {
             FoundTime::Epoch(epoch) => epoch,
             FoundTime::Wall(wall) => complete(wall, now, |w| self.epoch(w), || self.now_wall(now))?,
@@ -253,6 +278,28 @@ impl DateDetector {
             start: found.start,
             end: found.end,
         })
+    }
+}
+
+/// The last date [`DateDetector::find_remembered`] read by hand, with the text from the line
+/// start to the date's end and the `now` it was completed with. Kept per thread of matching.
+#[derive(Debug, Clone, Default)]
+pub struct DateMemo {
+    text: String,
+    found: Option<(DateMatch, f64)>,
+}
+
+impl DateMemo {
+    /// The remembered date, when `line` has it for certain.
+    fn recall(&self, line: &str, now: f64) -> Option<DateMatch> {
+        let (found, when) = self.found?;
+        (when == now && iso_date::continues_like(&self.text, line)).then_some(found)
+    }
+
+    fn keep(&mut self, text: &str, found: DateMatch, now: f64) {
+        self.text.clear();
+        self.text.push_str(text);
+        self.found = Some((found, now));
     }
 }
 
@@ -357,6 +404,63 @@ mod tests {
             december.map_or(0.0, |d| d.time) < now,
             "December is last year's"
         );
+    }
+
+    #[test]
+    fn a_remembered_date_is_the_date_found_afresh() {
+        // Lines that begin with the same date text and go on in every way that could change
+        // what is read (a longer field, a fraction, a zone, a word), in changing order.
+        let starts = [
+            "[2026-01-19 17:08:10",
+            "2026-01-19 17:08:10",
+            "[2026-01-19 17:08:10.25",
+        ];
+        let rests = [
+            "] NOTICE x",
+            " x",
+            "",
+            ".5] x",
+            ",25 x",
+            "1] x",
+            "Z x",
+            " +0100 x",
+            " UTC x",
+            "x",
+            "\u{e9} x",
+            "] 2026-01-19 17:08:11 x",
+            " - x",
+            "\t\tGMT",
+            "  y",
+        ];
+        for detector in [
+            Some(detector()),
+            DateDetector::new(Some("{^LN-BEG}"), Zone::utc()).ok(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let mut memo = DateMemo::default();
+            let (mut remembered, mut step) = (0, 0usize);
+            for round in 0..400 {
+                step = (step * 1_103_515_245 + 12_345) % (1 << 31);
+                let line = format!("{}{}", starts[round / 20 % 3], rests[(step >> 16) % 15]);
+                let now = if round % 50 == 49 {
+                    1.0
+                } else {
+                    1_768_842_478.0
+                };
+                remembered += usize::from(memo.recall(&line, now).is_some());
+                assert_eq!(
+                    detector.find_remembered(&line, now, &mut memo),
+                    detector.find(&line, now),
+                    "{line:?}"
+                );
+            }
+            assert!(
+                remembered > 30,
+                "{remembered} lines took the remembered date"
+            );
+        }
     }
 
     #[test]

@@ -321,11 +321,15 @@ impl DateTemplate {
         })
     }
 
+    /// The date at the start of `line` as [`iso_date::at_line_start`] reads it, for the ISO
+    /// template at the line start, where that reader's answer is certain.
+    pub fn read_by_hand(&self, line: &str) -> Option<TemplateMatch> {
+        iso_date::at_line_start(line, self.iso_line_start?)
+    }
+
     /// The first match in `line`, read into a time.
     pub fn find(&self, line: &str) -> Option<TemplateMatch> {
-        if let Some(max_year_prefix) = self.iso_line_start
-            && let Some(found) = iso_date::at_line_start(line, max_year_prefix)
-        {
+        if let Some(found) = self.read_by_hand(line) {
             return Some(found);
         }
         let pattern = match &self.ascii {

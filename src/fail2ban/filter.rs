@@ -4,7 +4,7 @@
 //! matches too, and report the host from `ip4`, `ip6`, `dns` or the failure id.
 
 use super::config::{ConfigError, Section};
-use super::date::{DateDetector, Zone};
+use super::date::{DateDetector, DateMemo, Zone};
 use super::filter_conf::FilterConf;
 use super::host_tags;
 use super::mlfid::MlfidCache;
@@ -90,6 +90,8 @@ pub struct Filter {
     content_prefix_groups: bool,
     /// Room for the line without its date, kept from line to line.
     cut: String,
+    /// The last date read by hand, for the lines that repeat it.
+    date_memo: DateMemo,
 }
 
 /// The end of most prefregexes: the content is the rest of the line.
@@ -193,6 +195,7 @@ impl Filter {
             content_prefix,
             content_prefix_groups,
             cut: String::new(),
+            date_memo: DateMemo::default(),
         })
     }
 
@@ -254,7 +257,7 @@ impl Filter {
         cut.clear();
         let (text, time) = match time {
             Some(time) => (line, Some(time)),
-            None => match self.dates.find(line, now) {
+            None => match self.dates.find_remembered(line, now, &mut self.date_memo) {
                 Some(date) => {
                     cut.push_str(&line[..date.start]);
                     cut.push_str(&line[date.end..]);

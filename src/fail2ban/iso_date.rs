@@ -34,6 +34,19 @@ pub fn at_line_start(line: &str, max_year_prefix: u32) -> Option<TemplateMatch> 
     fields.matched(at, end)
 }
 
+/// Whether [`at_line_start`] reads from `line` exactly the date it read from `date_text` (a line
+/// start up to the end of that date): `line` begins with that text, and what follows can neither
+/// lengthen the last field (a digit), start a fraction (`.` or `,`), nor start a zone or a word.
+pub fn continues_like(date_text: &str, line: &str) -> bool {
+    let bytes = line.as_bytes();
+    let rest = &bytes[date_text.len().min(bytes.len())..];
+    bytes.starts_with(date_text.as_bytes())
+        && !rest
+            .first()
+            .is_some_and(|b| b.is_ascii_digit() || matches!(b, b'.' | b','))
+        && plain_end(rest)
+}
+
 /// The date the template's automaton matched at `start..end`: the fields by hand, taken only
 /// when they end exactly where the match ends (a zone, or anything else, is the general
 /// reader's).

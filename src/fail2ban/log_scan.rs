@@ -236,17 +236,19 @@ fn match_part<T>(
     if part.is_empty() {
         return (0, failures);
     }
+    // A part that is valid UTF-8 (almost every one) is checked once, in one pass, and its lines
+    // are borrowed from it; otherwise each line is checked, and repaired where it must be.
+    let valid = std::str::from_utf8(body).ok();
     let mut start = 0;
     while start <= body.len() {
         let end = memchr::memchr(b'\n', &body[start..]).map_or(body.len(), |at| start + at);
         let raw = &body[start..end];
+        let text = match valid.and_then(|valid| valid.get(start..end)) {
+            Some(text) => std::borrow::Cow::Borrowed(text),
+            None => String::from_utf8_lossy(raw),
+        };
         start = end + 1;
         lines += 1;
-        // Valid UTF-8 (almost every line) is checked fast and borrowed; the rest is repaired.
-        let text = match std::str::from_utf8(raw) {
-            Ok(text) => std::borrow::Cow::Borrowed(text),
-            Err(_) => String::from_utf8_lossy(raw),
-        };
         if let Some(found) = filter.match_line(&text, None, now) {
             failures.push((lines, prepare(found)));
         }
