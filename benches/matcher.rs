@@ -70,7 +70,7 @@ fn captures(c: &mut Criterion) {
     let source = host_tags::python_to_rust(&host_tags::expand(failregex));
     let pattern = Pattern::compile(&source).unwrap_or_else(|e| panic!("{e}"));
     let linear = pattern::without_word_lookahead(&source)
-        .and_then(|s| pattern::ascii_variant(&s))
+        .and_then(|(s, _)| pattern::ascii_variant(&s))
         .and_then(|s| regex::Regex::new(&s).ok())
         .unwrap_or_else(|| panic!("no linear form"));
     assert_eq!(

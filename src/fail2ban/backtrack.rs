@@ -47,6 +47,9 @@ enum Inst {
         max: usize,
         greedy: bool,
     },
+    /// A whole run of word bytes (at least one) that is not this word: the trie of an
+    /// [`OtherWord`], where a non-word byte must follow.
+    OtherWord(Box<[u8]>),
     /// Try `first`, then `second`.
     Split(usize, usize),
     Jump(usize),
@@ -67,33 +70,36 @@ pub enum Outcome {
     GaveUp,
 }
 
-/// Ways back to try, latest first.
+/// Ways back to try, latest first. Positions and instructions are `u32` (a line of 4 GiB or
+/// more is left to the `regex` crate): a frame is 12 bytes, not 48.
+#[derive(Clone, Copy)]
 enum Frame {
     Retry {
-        pc: usize,
-        at: usize,
+        pc: u32,
+        at: u32,
     },
+    /// Put back a slot's value (`NONE` for none).
     Restore {
-        slot: usize,
-        old: Option<usize>,
+        slot: u32,
+        old: u32,
     },
-    /// A greedy run of `taken` bytes from `from`; shorter ones down to `min` are left.
+    /// A greedy run from `from`, of which `taken` bytes are left to try next, down to `min`.
     Shorter {
-        pc: usize,
-        from: usize,
-        taken: usize,
-        min: usize,
+        pc: u32,
+        from: u32,
+        taken: u32,
     },
-    /// A lazy run of `taken` bytes; longer ones up to `max` are left.
+    /// A lazy run of `taken` bytes from `from` tried; longer ones are left, as far as the run's
+    /// instruction (just before `pc`) allows.
     Longer {
-        pc: usize,
-        from: usize,
-        taken: usize,
-        max: usize,
-        /// The run's instruction (its set).
-        run: usize,
+        pc: u32,
+        from: u32,
+        taken: u32,
     },
 }
+
+/// A slot's "no position" in a [`Frame::Restore`].
+const NONE: u32 = u32::MAX;
 
 /// What a path from an instruction can begin with: a byte of `set`, or nothing at all (it can
 /// reach the match, or the text end, without reading).
@@ -115,6 +121,18 @@ impl Start {
     }
 }
 
+/// A sub-pattern that matches exactly the words (`\w+`) other than `word`, as a trie of
+/// alternatives one character at a time (see `pattern::without_word_lookahead`). Where a
+/// non-word byte must follow it, only the whole run of word bytes can lead to a match, so it is
+/// run as one step: the run, and a comparison with `word`.
+#[derive(Debug, Clone)]
+pub struct OtherWord {
+    /// The trie as parsed.
+    pub trie: Hir,
+    /// The word it leaves out.
+    pub word: Box<[u8]>,
+}
+
 /// A compiled program.
 #[derive(Debug, Clone)]
 pub struct Backtracker {
@@ -129,11 +147,12 @@ pub struct Backtracker {
 
 impl Backtracker {
     /// The program for `hir` (the pattern as parsed), or `None` when it is outside what this
-    /// matcher takes.
-    pub fn new(hir: &Hir) -> Option<Self> {
+    /// matcher takes. The sub-patterns in `other_words` are run as one step each.
+    pub fn new(hir: &Hir, other_words: &[OtherWord]) -> Option<Self> {
         let mut compiler = Compiler {
             program: Vec::new(),
             slots: 2,
+            other_words,
         };
         compiler.compile(hir)?;
         compiler.emit(Inst::Match)?;
@@ -173,54 +192,51 @@ impl Backtracker {
         slots: &mut Vec<Option<usize>>,
         stack: &mut Vec<Frame>,
     ) -> Outcome {
+        let (Ok(_), Ok(first)) = (u32::try_from(text.len()), u32::try_from(start)) else {
+            return Outcome::GaveUp;
+        };
         slots.clear();
         slots.resize(self.slots, None);
         stack.clear();
-        stack.push(Frame::Retry { pc: 0, at: start });
+        stack.push(Frame::Retry { pc: 0, at: first });
         let mut budget = (STEPS_PER_BYTE * (text.len() + 1)).min(MAX_STEPS);
+        // Positions fit in u32 (checked above), instructions too (`MAX_PROGRAM`).
+        let wide = |value: u32| value as usize;
+        let narrow = |value: usize| value as u32;
         while let Some(frame) = stack.pop() {
             let (mut pc, mut at) = match frame {
-                Frame::Retry { pc, at } => (pc, at),
+                Frame::Retry { pc, at } => (wide(pc), wide(at)),
                 Frame::Restore { slot, old } => {
-                    slots[slot] = old;
+                    slots[wide(slot)] = (old != NONE).then_some(wide(old));
                     continue;
                 }
-                Frame::Shorter {
-                    pc,
-                    from,
-                    taken,
-                    min,
-                } => {
-                    if taken > min {
+                Frame::Shorter { pc, from, taken } => {
+                    let min = match &self.program[wide(pc) - 1] {
+                        Inst::Run { min, .. } => *min,
+                        _ => usize::MAX,
+                    };
+                    if wide(taken) > min {
                         stack.push(Frame::Shorter {
                             pc,
                             from,
                             taken: taken - 1,
-                            min,
                         });
                     }
-                    (pc, from + taken)
+                    (wide(pc), wide(from) + wide(taken))
                 }
-                Frame::Longer {
-                    pc,
-                    from,
-                    taken,
-                    max,
-                    run,
-                } => {
-                    let set = match &self.program[run] {
-                        Inst::Run { set, .. } => *set,
-                        _ => 0,
+                Frame::Longer { pc, from, taken } => {
+                    let (table, max) = match &self.program[wide(pc) - 1] {
+                        Inst::Run { table, max, .. } => (table, *max),
+                        _ => continue,
                     };
-                    if taken < max && text.get(from + taken).is_some_and(|b| contains(set, *b)) {
+                    let next = wide(from) + wide(taken);
+                    if wide(taken) < max && text.get(next).is_some_and(|b| table[usize::from(*b)]) {
                         stack.push(Frame::Longer {
                             pc,
                             from,
                             taken: taken + 1,
-                            max,
-                            run,
                         });
-                        (pc, from + taken + 1)
+                        (wide(pc), next + 1)
                     } else {
                         continue;
                     }
@@ -259,36 +275,38 @@ impl Backtracker {
                         ..
                     } => {
                         let limit = text.len().min(at.saturating_add(*max));
-                        let mut end = at;
-                        while end < limit && table[usize::from(text[end])] {
-                            end += 1;
-                        }
-                        let available = end - at;
+                        let available = text[at..limit]
+                            .iter()
+                            .take_while(|byte| table[usize::from(**byte)])
+                            .count();
                         if available < *min {
                             break;
                         }
-                        if *greedy {
-                            if available > *min {
-                                stack.push(Frame::Shorter {
-                                    pc: pc + 1,
-                                    from: at,
-                                    taken: available - 1,
-                                    min: *min,
-                                });
-                            }
-                            at += available;
-                        } else {
-                            if available > *min {
-                                stack.push(Frame::Longer {
-                                    pc: pc + 1,
-                                    from: at,
-                                    taken: *min,
-                                    max: *max,
-                                    run: pc,
-                                });
-                            }
-                            at += *min;
+                        if available > *min {
+                            let (next, from) = (narrow(pc + 1), narrow(at));
+                            stack.push(if *greedy {
+                                Frame::Shorter {
+                                    pc: next,
+                                    from,
+                                    taken: narrow(available - 1),
+                                }
+                            } else {
+                                Frame::Longer {
+                                    pc: next,
+                                    from,
+                                    taken: narrow(*min),
+                                }
+                            });
                         }
+                        at += if *greedy { available } else { *min };
+                        pc += 1;
+                    }
+                    Inst::OtherWord(word) => {
+                        let run = text[at..].iter().take_while(|b| is_word(Some(b))).count();
+                        if run == 0 || text[at..at + run] == **word {
+                            break;
+                        }
+                        at += run;
                         pc += 1;
                     }
                     Inst::Split(first, second) => {
@@ -301,16 +319,22 @@ impl Backtracker {
                             continue;
                         }
                         if can_second {
-                            stack.push(Frame::Retry { pc: *second, at });
+                            stack.push(Frame::Retry {
+                                pc: narrow(*second),
+                                at: narrow(at),
+                            });
                         }
                         pc = *first;
                     }
                     Inst::Jump(target) => pc = *target,
                     Inst::Save(slot) => {
-                        stack.push(Frame::Restore {
-                            slot: *slot,
-                            old: slots[*slot],
-                        });
+                        // With no way back left, a failure ends the run: nothing to restore.
+                        if !stack.is_empty() {
+                            stack.push(Frame::Restore {
+                                slot: narrow(*slot),
+                                old: slots[*slot].map_or(NONE, narrow),
+                            });
+                        }
                         slots[*slot] = Some(at);
                         pc += 1;
                     }
@@ -365,6 +389,10 @@ fn start_of(program: &[Inst], pc: usize, memo: &mut Vec<Option<Start>>, depth: u
             set: *set,
             empty: false,
         },
+        Inst::OtherWord(_) => Start {
+            set: WORD_BYTES,
+            empty: false,
+        },
         Inst::Run { set, min, .. } => {
             if *min > 0 {
                 Start {
@@ -399,8 +427,26 @@ fn set_of(byte: u8) -> ByteSet {
 }
 
 fn contains(set: ByteSet, byte: u8) -> bool {
-    byte < 128 && set >> byte & 1 == 1
+    // One 64-bit half and one shift (a 128-bit shift by a variable is a branchy sequence).
+    let half = if byte < 64 {
+        set as u64
+    } else {
+        (set >> 64) as u64
+    };
+    byte < 128 && half >> (byte & 63) & 1 == 1
 }
+
+/// The ASCII word bytes (`\w` on ASCII text).
+const WORD_BYTES: ByteSet = {
+    let (mut set, mut byte) = (0u128, 0u8);
+    while byte < 128 {
+        if byte.is_ascii_alphanumeric() || byte == b'_' {
+            set |= 1 << byte;
+        }
+        byte += 1;
+    }
+    set
+};
 
 fn is_word(byte: Option<&u8>) -> bool {
     byte.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
@@ -427,12 +473,13 @@ fn holds(look: Look, text: &[u8], at: usize) -> bool {
     }
 }
 
-struct Compiler {
+struct Compiler<'a> {
     program: Vec<Inst>,
     slots: usize,
+    other_words: &'a [OtherWord],
 }
 
-impl Compiler {
+impl Compiler<'_> {
     fn emit(&mut self, inst: Inst) -> Option<usize> {
         if self.program.len() >= MAX_PROGRAM {
             return None;
@@ -464,8 +511,18 @@ impl Compiler {
                 self.emit(Inst::Save(2 * index + 1))?;
             }
             HirKind::Concat(subs) => {
-                for sub in subs {
-                    self.compile(sub)?;
+                for (index, sub) in subs.iter().enumerate() {
+                    let other_word = self
+                        .other_words
+                        .iter()
+                        .find(|other| other.trie == *sub)
+                        .filter(|_| subs.get(index + 1).is_some_and(starts_with_non_word));
+                    match other_word {
+                        Some(other) => {
+                            self.emit(Inst::OtherWord(other.word.clone()))?;
+                        }
+                        None => self.compile(sub)?,
+                    }
                 }
             }
             HirKind::Alternation(subs) => {
@@ -535,6 +592,15 @@ impl Compiler {
     }
 }
 
+/// Whether every match of `hir` begins with a byte that is no word byte (a literal's first).
+fn starts_with_non_word(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Literal(literal) => literal.0.first().is_some_and(|b| !is_word(Some(b))),
+        HirKind::Concat(subs) => subs.first().is_some_and(starts_with_non_word),
+        _ => false,
+    }
+}
+
 /// A split that prefers `more` when greedy, `done` when lazy.
 fn ordered(greedy: bool, more: usize, done: usize) -> Inst {
     if greedy {
@@ -587,7 +653,7 @@ mod tests {
     /// The backtracker's groups and the `regex` crate's, on the same text.
     fn compare(pattern: &str, text: &str) -> Result<(), String> {
         let hir = regex_syntax::parse(pattern).map_err(|e| e.to_string())?;
-        let Some(backtracker) = Backtracker::new(&hir) else {
+        let Some(backtracker) = Backtracker::new(&hir, &[]) else {
             return Err(format!("{pattern} not taken"));
         };
         let regex = regex::Regex::new(pattern).map_err(|e| e.to_string())?;
@@ -681,7 +747,7 @@ mod tests {
         for pattern in [r"(a*)*b", r"(?:(?P<g>a)b)+", r"(?mR)^x$"] {
             let taken = regex_syntax::parse(pattern)
                 .ok()
-                .and_then(|hir| Backtracker::new(&hir));
+                .and_then(|hir| Backtracker::new(&hir, &[]));
             assert!(taken.is_none(), "{pattern}");
         }
     }
@@ -689,7 +755,7 @@ mod tests {
     #[test]
     fn a_long_line_does_not_grow_the_stack_without_bound() {
         let hir = regex_syntax::parse(r"^(?:a|ab)*x").ok();
-        let backtracker = hir.as_ref().and_then(Backtracker::new);
+        let backtracker = hir.as_ref().and_then(|hir| Backtracker::new(hir, &[]));
         let mut slots = Vec::new();
         let short = "a".repeat(1000) + "x";
         assert_eq!(
@@ -710,7 +776,7 @@ mod tests {
     #[test]
     fn an_exponential_pattern_gives_up() {
         let hir = regex_syntax::parse(r"^(?:a|aa)+(?:a|aa)+(?:a|aa)+c$").ok();
-        let backtracker = hir.as_ref().and_then(Backtracker::new);
+        let backtracker = hir.as_ref().and_then(|hir| Backtracker::new(hir, &[]));
         let text = "a".repeat(60);
         let mut slots = Vec::new();
         assert_eq!(

@@ -84,6 +84,9 @@ pub struct Filter {
     last_date: Option<f64>,
     /// Literals one of which a line must hold for any failregex to match.
     prefilter: Option<Prefilter>,
+    /// For each failregex, literals one of which the text must hold for it to match, where
+    /// that is the cheaper way to reject it (see [`Prefilter::for_unmarked_start`]).
+    failregex_screens: Vec<Option<Prefilter>>,
     /// The prefregex without its trailing `<F-CONTENT>.+</F-CONTENT>$`, when it has that shape.
     content_prefix: Option<Pattern>,
     /// Whether that prefix has named groups of its own (read only then).
@@ -171,6 +174,10 @@ impl Filter {
             .map(|source| host_tags::python_to_rust(&host_tags::expand(source)))
             .collect();
         let prefilter = Prefilter::new(&translated);
+        let failregex_screens = translated
+            .iter()
+            .map(|regex| Prefilter::for_unmarked_start(regex))
+            .collect();
         if failregex.is_empty() {
             return Err(FilterError::Empty { path });
         }
@@ -192,6 +199,7 @@ impl Filter {
             buffer: VecDeque::new(),
             last_date: None,
             prefilter,
+            failregex_screens,
             content_prefix,
             content_prefix_groups,
             cut: String::new(),
@@ -335,10 +343,15 @@ impl Filter {
             }
         }
         let text = Text::new(content);
+        let screens = &self.failregex_screens;
         let (fid, found) = self
             .failregex
             .iter()
             .enumerate()
+            .filter(|(i, _)| match screens.get(*i) {
+                Some(Some(screen)) => screen.may_match(content),
+                _ => true,
+            })
             .find_map(|(i, regex)| regex.find_in(text).map(|m| (i, m)))?;
         if self
             .ignoreregex

@@ -4,7 +4,7 @@
 //! first time a line needs it: a filter (and the date detector's thirty-odd templates) costs
 //! nothing for the variants no line asks for, and `bantop regex` starts at once.
 
-use super::backtrack::{Backtracker, Outcome};
+use super::backtrack::{Backtracker, OtherWord, Outcome};
 use regex_syntax::hir::Hir;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -215,11 +215,11 @@ pub struct PatternMatch {
 impl Pattern {
     /// Compiles `source` (already in Rust syntax) with the cheapest engine that accepts it.
     pub fn compile(source: &str) -> Result<Self, String> {
-        match linear(source) {
+        match linear(source, &[]) {
             Ok(pattern) => Ok(pattern),
             Err(_)
                 if let Some(pattern) = without_word_lookahead(source)
-                    .and_then(|rewritten| linear(&rewritten).ok()) =>
+                    .and_then(|(rewritten, words)| linear(&rewritten, &words).ok()) =>
             {
                 Ok(pattern)
             }
@@ -353,24 +353,30 @@ impl Pattern {
 /// as a trie over WORD's characters (at each one: another character and any rest, or this
 /// character and the same again one further, or the end when some came before; past the end of
 /// WORD at least one more), which both engines run one character at a time. The same
-/// language, and no group inside it, so the same matches and captures. `None` when the
-/// pattern has no such look-ahead, or has flags that would change its meaning.
-pub fn without_word_lookahead(source: &str) -> Option<String> {
+/// language, and no group inside it, so the same matches and captures. With the pattern, the
+/// words left out. `None` when the pattern has no such look-ahead, or has flags that would
+/// change its meaning.
+pub fn without_word_lookahead(source: &str) -> Option<(String, Vec<String>)> {
     let shape = regex::Regex::new(r"\(\?!([0-9A-Za-z_]+)([=:])\)\\w\+([=:])").ok()?;
     if source.contains("(?i") || !shape.is_match(source) {
         return None;
     }
-    let mut failed = false;
+    let (mut failed, mut words) = (false, Vec::new());
     let rewritten = shape.replace_all(source, |caps: &regex::Captures| {
         let (word, before, after) = (&caps[1], &caps[2], &caps[3]);
         if before != after {
             failed = true;
             return caps[0].to_string();
         }
-        let chars: Vec<char> = word.chars().collect();
-        format!("{}{after}", other_word(&chars, 0))
+        words.push(word.to_string());
+        format!("{}{after}", other_word_trie(word))
     });
-    (!failed).then(|| rewritten.into_owned())
+    (!failed).then(|| (rewritten.into_owned(), words))
+}
+
+/// The trie of the words other than `word` (see [`without_word_lookahead`]).
+fn other_word_trie(word: &str) -> String {
+    other_word(&word.chars().collect::<Vec<_>>(), 0)
 }
 
 /// A word (`\w+`) whose first `from` characters are `word`'s and which is not `word`.
@@ -446,12 +452,28 @@ pub fn ascii_variant(source: &str) -> Option<String> {
     Some(out)
 }
 
-/// The linear engine, with the ASCII twin of `source` for ASCII lines.
-fn linear(source: &str) -> Result<Pattern, regex::Error> {
+/// The linear engine, with the ASCII twin of `source` for ASCII lines. `other_words`: the
+/// words whose tries [`without_word_lookahead`] wrote into `source`.
+fn linear(source: &str, other_words: &[String]) -> Result<Pattern, regex::Error> {
     let (unicode, hir) = Lazy::checked(source)?;
     let ascii = ascii_variant(source).and_then(|ascii| Lazy::checked(&ascii).ok());
+    // The tries as they appear in the pattern the back-tracker is built from.
+    let as_parsed = |trie: String| match &ascii {
+        Some(_) => ascii_variant(&trie),
+        None => Some(trie),
+    };
+    let other_words: Vec<OtherWord> = other_words
+        .iter()
+        .filter_map(|word| {
+            let trie = as_parsed(other_word_trie(word))?;
+            Some(OtherWord {
+                trie: regex_syntax::parse(&trie).ok()?,
+                word: word.as_bytes().into(),
+            })
+        })
+        .collect();
     // On ASCII text the twin and the pattern agree; the twin's classes are the smaller.
-    let backtracker = Backtracker::new(ascii.as_ref().map_or(&hir, |(_, hir)| hir));
+    let backtracker = Backtracker::new(ascii.as_ref().map_or(&hir, |(_, hir)| hir), &other_words);
     Ok(Pattern::Linear(Box::new(Linear {
         unicode,
         ascii: ascii.map(|(lazy, _)| lazy),
@@ -551,6 +573,43 @@ mod tests {
             None,
             "different characters"
         );
+    }
+
+    #[test]
+    fn a_word_trie_is_one_step_only_where_a_non_word_byte_follows() {
+        let trie = other_word_trie("Re");
+        for source in [
+            format!(r#"^{trie}="(?P<v>[^"]*)""#),
+            format!(r"^{trie}(?P<g>\w*)="),
+        ] {
+            let ours = linear(&source, &["Re".to_string()]).ok();
+            let regex = regex::Regex::new(&source).ok();
+            for text in [
+                "Re=\"1\"",
+                "R=\"2\"",
+                "Rex=\"3\"",
+                "Re=",
+                "Rx=",
+                "e=",
+                "=",
+                "Ree=",
+            ] {
+                let groups = |m: Option<PatternMatch>| m.map(|m| m.groups);
+                let expected = regex.as_ref().and_then(|r| {
+                    let captures = r.captures(text)?;
+                    Some(
+                        r.capture_names()
+                            .flatten()
+                            .filter_map(|name| {
+                                Some((name.to_string(), captures.name(name)?.as_str().to_string()))
+                            })
+                            .collect::<BTreeMap<_, _>>(),
+                    )
+                });
+                let found = groups(ours.as_ref().and_then(|p| p.find(text)));
+                assert_eq!(found, expected, "{source} on {text:?}");
+            }
+        }
     }
 
     #[test]

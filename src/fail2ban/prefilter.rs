@@ -24,8 +24,23 @@ impl Prefilter {
     pub fn new(failregexes: &[String]) -> Option<Self> {
         let mut literals: Vec<Vec<u8>> = Vec::new();
         for regex in failregexes {
-            literals.extend(required_literals(regex)?);
+            literals.extend(required_literals(regex)?.0);
         }
+        Self::of(literals)
+    }
+
+    /// A prefilter for one failregex anchored at the text start whose matches begin with no
+    /// literal (`^(?:Host )?<HOST> failed...`) but end with one: the back-tracker cannot reject
+    /// a text at its first bytes, and this rejects a text without any of those endings at
+    /// once. `None` for any other failregex.
+    pub fn for_unmarked_start(failregex: &str) -> Option<Self> {
+        match required_literals(failregex)? {
+            (literals, Side::End) if failregex.starts_with('^') => Self::of(literals),
+            _ => None,
+        }
+    }
+
+    fn of(mut literals: Vec<Vec<u8>>) -> Option<Self> {
         literals.sort();
         literals.dedup();
         let alternation: Vec<String> = literals
@@ -50,9 +65,16 @@ impl Prefilter {
     }
 }
 
-/// Literals one of which every match of `regex` starts or ends with; `None` when there are no
-/// usable ones.
-fn required_literals(regex: &str) -> Option<Vec<Vec<u8>>> {
+/// Which end of every match the literals are found at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Start,
+    End,
+}
+
+/// Literals one of which every match of `regex` starts or ends with, and which; `None` when
+/// there are no usable ones.
+fn required_literals(regex: &str) -> Option<(Vec<Vec<u8>>, Side)> {
     let relaxed = relaxed(regex)?;
     let hir = regex_syntax::ParserBuilder::new()
         .build()
@@ -75,7 +97,11 @@ fn required_literals(regex: &str) -> Option<Vec<Vec<u8>>> {
             && !literals.is_empty()
             && literals.iter().all(|l| l.as_bytes().len() >= MIN_LITERAL)
         {
-            return Some(literals.iter().map(|l| l.as_bytes().to_vec()).collect());
+            let side = if prefix { Side::Start } else { Side::End };
+            return Some((
+                literals.iter().map(|l| l.as_bytes().to_vec()).collect(),
+                side,
+            ));
         }
     }
     None
@@ -181,6 +207,24 @@ mod tests {
         assert!(may("192.0.2.1 failed to authenticate as 'x'"));
         assert!(may(r#"SecurityEvent="FailedACL",Service="SIP""#));
         assert!(!may("VERBOSE[123] pbx.c: Executing [s@default:1] Answer"));
+    }
+
+    #[test]
+    fn a_failregex_whose_start_no_literal_marks_is_screened_by_its_endings() {
+        let host = r"^(?:Host )?(?P<ip4>\d+\.\d+\.\d+\.\d+) (?:failed to authenticate\b|tried)";
+        let screen = Prefilter::for_unmarked_start(host);
+        let may = |line: &str| screen.as_ref().map(|p| p.may_match(line));
+        assert_eq!(may("192.0.2.1 failed to authenticate"), Some(true));
+        assert_eq!(
+            may("Request 'REGISTER' from 'x' failed for '192.0.2.1'"),
+            Some(false)
+        );
+        for marked in [
+            r"^Registration from '[^']*' failed for '(?P<ip4>\d+\.\d+\.\d+\.\d+)'",
+            r"(?P<ip4>\d+\.\d+\.\d+\.\d+) failed to authenticate",
+        ] {
+            assert!(Prefilter::for_unmarked_start(marked).is_none(), "{marked}");
+        }
     }
 
     #[test]
