@@ -7,8 +7,9 @@
 //! NUL bytes or a very long line are just text.
 
 use super::filter::{Filter, FilterMatch};
+use std::collections::VecDeque;
 use std::io::Read;
-use std::sync::{Arc, mpsc};
+use std::sync::{Arc, Mutex, mpsc};
 
 /// Bytes read at a time (a block holds whole lines; a longer line makes it grow).
 const BLOCK: usize = 1 << 20;
@@ -40,15 +41,25 @@ fn scan_in_blocks<T: Send>(
     if jobs <= 1 || !filter.lines_independent() {
         return scan_alone(reader, filter.clone(), now, block_size, prepare, each);
     }
+    // Workers for the whole run, each with its own filter, take parts from one queue as they
+    // get free (an uneven part holds up no other worker), and send each part's failures back
+    // on the part's own channel.
+    let (part_sender, parts) = mpsc::channel::<(Part, mpsc::Sender<Found<T>>)>();
+    let parts = Mutex::new(parts);
     std::thread::scope(|scope| {
-        // Workers for the whole run, each with its own filter, fed parts of each block.
         let mut workers = Vec::with_capacity(jobs);
         for _ in 0..jobs {
-            let (part_sender, parts) = mpsc::channel::<Part>();
-            let (found_sender, found) = mpsc::channel();
             let mut filter = filter.clone();
-            let handle = scope.spawn(move || {
-                for part in parts {
+            let parts = &parts;
+            workers.push(scope.spawn(move || {
+                loop {
+                    let next = match parts.lock() {
+                        Ok(parts) => parts.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((part, found_sender)) = next else {
+                        return;
+                    };
                     filter.set_last_date(part.last_date);
                     let found = match_part(&mut filter, &part.block[part.range], now, prepare);
                     // The block is let go before its failures are told, so that the reader
@@ -58,19 +69,17 @@ fn scan_in_blocks<T: Send>(
                         return;
                     }
                 }
-            });
-            workers.push((part_sender, found, handle));
+            }));
         }
         let mut lines_before = 0u64;
         // The last date of all the lines before the block being read.
         let mut carried_date = None;
         let mut buffer = Vec::new();
-        // A block is handed out as soon as it is read, and its failures collected after the
-        // next one is: the workers never wait for the reading.
-        let mut handed_out = false;
-        // The block handed out before (its failures are collected after this one is read),
-        // and buffers to read into again.
-        let (mut previous, mut spare): (Option<Arc<Vec<u8>>>, Vec<Vec<u8>>) = (None, Vec::new());
+        // Blocks handed out and not yet collected (with their parts' channels, in order), and
+        // buffers to read into again. Blocks are collected only while more than
+        // `IN_FLIGHT - 1` are out: the workers never wait for the reading.
+        let mut in_flight: VecDeque<HandedOut<T>> = VecDeque::new();
+        let mut spare: Vec<Vec<u8>> = Vec::new();
         let outcome = 'blocks: loop {
             let (whole, at_end) = match next_block(&mut reader, &mut buffer, block_size) {
                 Ok(read) => read,
@@ -88,7 +97,8 @@ fn scan_in_blocks<T: Send>(
             if this_one {
                 // Each part starts with the last date of the lines before it.
                 let mut start = 0;
-                for (end, (part_sender, ..)) in part_ends(&block, jobs).into_iter().zip(&workers) {
+                let mut receivers = Vec::new();
+                for end in part_ends(&block, jobs * PARTS_PER_JOB) {
                     let last_date = last_date_in(filter, &block[..start], now).or(carried_date);
                     let part = Part {
                         block: Arc::clone(&block),
@@ -96,16 +106,23 @@ fn scan_in_blocks<T: Send>(
                         last_date,
                     };
                     start = end;
-                    if part_sender.send(part).is_err() {
-                        break;
+                    let (found_sender, found) = mpsc::channel();
+                    if part_sender.send((part, found_sender)).is_err() {
+                        break 'blocks Err(std::io::Error::other("a matching thread failed"));
                     }
+                    receivers.push(found);
                 }
                 carried_date = last_date_in(filter, &block, now).or(carried_date);
+                in_flight.push_back((block, receivers));
             }
-            // Then the failures of the block before, and, at the end, of this one.
-            let rounds = usize::from(handed_out) + usize::from(this_one && at_end);
-            for _ in 0..rounds {
-                for (_, found, _) in &workers {
+            // Then the failures of the oldest blocks, and, at the end, of all of them.
+            let finished = at_end || !this_one;
+            let keep = if finished { 0 } else { IN_FLIGHT - 1 };
+            while in_flight.len() > keep {
+                let Some((done, receivers)) = in_flight.pop_front() else {
+                    break;
+                };
+                for found in receivers {
                     let Ok((lines, failures)) = found.recv() else {
                         break 'blocks Err(std::io::Error::other("a matching thread failed"));
                     };
@@ -116,33 +133,35 @@ fn scan_in_blocks<T: Send>(
                     }
                     lines_before += lines;
                 }
+                if let Ok(done) = Arc::try_unwrap(done) {
+                    spare.push(done);
+                }
             }
-            if let Some(done) = previous
-                .take()
-                .and_then(|block| Arc::try_unwrap(block).ok())
-            {
-                spare.push(done);
-            }
-            previous = Some(block);
-            handed_out = this_one;
-            if at_end || !this_one {
+            if finished {
                 break Ok(lines_before);
             }
         };
         // Every worker is joined (a panic is an error here, not a second panic).
-        let joined: Vec<_> = workers
-            .into_iter()
-            .map(|(part_sender, _, handle)| {
-                drop(part_sender);
-                handle.join()
-            })
-            .collect();
+        drop(part_sender);
+        let joined: Vec<_> = workers.into_iter().map(|handle| handle.join()).collect();
         if joined.iter().any(Result::is_err) {
             return Err(std::io::Error::other("a matching thread failed"));
         }
         outcome
     })
 }
+
+/// Blocks read ahead of the one whose failures are being collected, at most.
+const IN_FLIGHT: usize = 3;
+
+/// Parts each block is cut into, per thread: small enough that threads finish a block together.
+const PARTS_PER_JOB: usize = 4;
+
+/// What a part gives back: its number of lines, and its failures by line number within it.
+type Found<T> = (u64, Vec<(u64, T)>);
+
+/// A block handed out to the workers, and the channels of its parts' failures, in order.
+type HandedOut<T> = (Arc<Vec<u8>>, Vec<mpsc::Receiver<Found<T>>>);
 
 /// A part of a block for a worker: the lines in `range`, after lines whose last date is
 /// `last_date`.
@@ -229,7 +248,7 @@ fn match_part<T>(
     part: &[u8],
     now: f64,
     prepare: &dyn Fn(FilterMatch) -> T,
-) -> (u64, Vec<(u64, T)>) {
+) -> Found<T> {
     let mut failures = Vec::new();
     let mut lines = 0u64;
     let body = part.strip_suffix(b"\n").unwrap_or(part);

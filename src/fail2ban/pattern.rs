@@ -112,16 +112,13 @@ impl Linear {
                 .zip(slots.get(2 * index + 1).copied().flatten())
         };
         let (start, end) = span(0)?;
-        let groups = self
-            .unicode
-            .names
-            .iter()
-            .enumerate()
-            .filter_map(|(index, name)| {
-                let (from, to) = span(index)?;
-                Some((name.as_ref()?.clone(), text[from..to].to_string()))
-            })
-            .collect();
+        // Inserted one by one: a match has few groups, and collecting would sort a vector.
+        let mut groups = BTreeMap::new();
+        for (index, name) in self.unicode.names.iter().enumerate() {
+            if let (Some(name), Some((from, to))) = (name, span(index)) {
+                groups.insert(name.clone(), text[from..to].to_string());
+            }
+        }
         Some(PatternMatch { start, end, groups })
     }
 }
