@@ -85,7 +85,7 @@ pub struct Filter {
     /// Literals one of which a line must hold for any failregex to match.
     prefilter: Option<Prefilter>,
     /// For each failregex, literals one of which the text must hold for it to match, where
-    /// that is the cheaper way to reject it (see [`Prefilter::for_unmarked_start`]).
+    /// that is the cheaper way to reject it (see [`Screens`](super::prefilter::Screens)).
     failregex_screens: Vec<Option<Prefilter>>,
     /// The prefregex without its trailing `<F-CONTENT>.+</F-CONTENT>$`, when it has that shape.
     content_prefix: Option<Pattern>,
@@ -173,11 +173,7 @@ impl Filter {
             .iter()
             .map(|source| host_tags::python_to_rust(&host_tags::expand(source)))
             .collect();
-        let prefilter = Prefilter::new(&translated);
-        let failregex_screens = translated
-            .iter()
-            .map(|regex| Prefilter::for_unmarked_start(regex))
-            .collect();
+        let screens = Prefilter::screens(&translated);
         if failregex.is_empty() {
             return Err(FilterError::Empty { path });
         }
@@ -198,8 +194,8 @@ impl Filter {
             maxlines: conf.maxlines.max(1),
             buffer: VecDeque::new(),
             last_date: None,
-            prefilter,
-            failregex_screens,
+            prefilter: screens.line,
+            failregex_screens: screens.each,
             content_prefix,
             content_prefix_groups,
             cut: String::new(),

@@ -18,26 +18,36 @@ pub struct Prefilter {
     literals: regex::bytes::Regex,
 }
 
-impl Prefilter {
-    /// A prefilter for failregexes (in Rust syntax), or `None` when one of them has no
-    /// literal that every match holds.
-    pub fn new(failregexes: &[String]) -> Option<Self> {
-        let mut literals: Vec<Vec<u8>> = Vec::new();
-        for regex in failregexes {
-            literals.extend(required_literals(regex)?.0);
-        }
-        Self::of(literals)
-    }
+/// A filter's literal screens: one for any failregex, and one for each failregex anchored at
+/// the text start whose matches begin with no literal (`^(?:Host )?<HOST> failed...`) but end
+/// with one: the back-tracker cannot reject a text at its first bytes, and its screen rejects
+/// a text without any of those endings at once.
+#[derive(Debug, Clone)]
+pub struct Screens {
+    /// For a line: `None` when one of the failregexes has no literal that every match holds.
+    pub line: Option<Prefilter>,
+    /// For each failregex, in order (`None` for the others).
+    pub each: Vec<Option<Prefilter>>,
+}
 
-    /// A prefilter for one failregex anchored at the text start whose matches begin with no
-    /// literal (`^(?:Host )?<HOST> failed...`) but end with one: the back-tracker cannot reject
-    /// a text at its first bytes, and this rejects a text without any of those endings at
-    /// once. `None` for any other failregex.
-    pub fn for_unmarked_start(failregex: &str) -> Option<Self> {
-        match required_literals(failregex)? {
-            (literals, Side::End) if failregex.starts_with('^') => Self::of(literals),
-            _ => None,
-        }
+impl Prefilter {
+    /// The screens of failregexes (in Rust syntax).
+    pub fn screens(failregexes: &[String]) -> Screens {
+        let found: Vec<_> = failregexes.iter().map(|r| required_literals(r)).collect();
+        let line = found
+            .iter()
+            .map(|found| found.as_ref().map(|(literals, _)| literals.clone()))
+            .collect::<Option<Vec<_>>>()
+            .and_then(|all| Self::of(all.concat()));
+        let each = failregexes
+            .iter()
+            .zip(found)
+            .map(|(regex, found)| match found {
+                Some((literals, Side::End)) if regex.starts_with('^') => Self::of(literals),
+                _ => None,
+            })
+            .collect();
+        Screens { line, each }
     }
 
     fn of(mut literals: Vec<Vec<u8>>) -> Option<Self> {
@@ -196,12 +206,13 @@ mod tests {
 
     #[test]
     fn literals_from_the_start_or_the_end_of_each_failregex() {
-        let prefilter = Prefilter::new(&[
+        let prefilter = Prefilter::screens(&[
             r"^Registration from '[^']*' failed for '(?P<ip4>\d+\.\d+\.\d+\.\d+)'".to_string(),
             r"^(?:Host )?(?P<ip4>\d+\.\d+\.\d+\.\d+) (?:failed to authenticate\b|tried)"
                 .to_string(),
             r#"^SecurityEvent="(?:FailedACL)"(?:,(?!RemoteAddress=)\w+="[^"]*")*$"#.to_string(),
-        ]);
+        ])
+        .line;
         let may = |line: &str| prefilter.as_ref().is_some_and(|p| p.may_match(line));
         assert!(may("Registration from 'x' failed for '192.0.2.1'"));
         assert!(may("192.0.2.1 failed to authenticate as 'x'"));
@@ -212,7 +223,7 @@ mod tests {
     #[test]
     fn a_failregex_whose_start_no_literal_marks_is_screened_by_its_endings() {
         let host = r"^(?:Host )?(?P<ip4>\d+\.\d+\.\d+\.\d+) (?:failed to authenticate\b|tried)";
-        let screen = Prefilter::for_unmarked_start(host);
+        let screen = Prefilter::screens(&[host.to_string()]).each.pop().flatten();
         let may = |line: &str| screen.as_ref().map(|p| p.may_match(line));
         assert_eq!(may("192.0.2.1 failed to authenticate"), Some(true));
         assert_eq!(
@@ -223,17 +234,22 @@ mod tests {
             r"^Registration from '[^']*' failed for '(?P<ip4>\d+\.\d+\.\d+\.\d+)'",
             r"(?P<ip4>\d+\.\d+\.\d+\.\d+) failed to authenticate",
         ] {
-            assert!(Prefilter::for_unmarked_start(marked).is_none(), "{marked}");
+            let screens = Prefilter::screens(&[marked.to_string()]);
+            assert!(
+                screens.line.is_some() && screens.each[0].is_none(),
+                "{marked}"
+            );
         }
     }
 
     #[test]
     fn a_failregex_without_literals_means_no_prefilter() {
-        assert!(Prefilter::new(&[r"^(?P<ip4>\d+\.\d+\.\d+\.\d+)$".to_string()]).is_none());
+        let none = |regex: &str| Prefilter::screens(&[regex.to_string()]).line.is_none();
+        assert!(none(r"^(?P<ip4>\d+\.\d+\.\d+\.\d+)$"));
         assert_eq!(
             relaxed(r"^(?P<x>a)?(?(<x>)bb|cc)d(?(<x>)e)").as_deref(),
             Some(r"^(?P<x>a)?(?:bb|cc)d(?:e|)")
         );
-        assert!(Prefilter::new(&[r"(?P<x>a)?(?(<x>)b|c)(?P<ip4>\d+)".to_string()]).is_none());
+        assert!(none(r"(?P<x>a)?(?(<x>)b|c)(?P<ip4>\d+)"));
     }
 }
