@@ -11,6 +11,7 @@ use super::mlfid::MlfidCache;
 use super::pattern::{Pattern, Text};
 use super::prefilter::Prefilter;
 use std::collections::{BTreeMap, VecDeque};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 /// A filter could not be read or compiled.
@@ -255,29 +256,97 @@ impl Filter {
     /// found in the line and cut out first. `now` is used for year inference. Matching is stateful
     /// for filters with `<F-MLFID>`: lines of one connection are merged as fail2ban merges them.
     pub fn match_line(&mut self, line: &str, time: Option<f64>, now: f64) -> Option<FilterMatch> {
+        self.match_line_holding(line, time, now, None)
+    }
+
+    /// [`Filter::match_line`]; `literal`: where the line holds one of the prefilter's literals,
+    /// when known (the prefilter need not search the line again where its date is not cut
+    /// out across it).
+    fn match_line_holding(
+        &mut self,
+        line: &str,
+        time: Option<f64>,
+        now: f64,
+        literal: Option<Range<usize>>,
+    ) -> Option<FilterMatch> {
         let line = line.trim_end_matches(['\n', '\r']);
+        let holds = |start: usize, end: usize| {
+            literal
+                .as_ref()
+                .is_some_and(|at| at.end <= line.len() && (at.end <= start || at.start >= end))
+        };
         // The line without its date is built in a buffer kept from line to line.
         let mut cut = std::mem::take(&mut self.cut);
         cut.clear();
-        let (text, time) = match time {
-            Some(time) => (line, Some(time)),
+        let (text, time, prefiltered) = match time {
+            Some(time) => (line, Some(time), holds(0, 0)),
             None => match self.dates.find_remembered(line, now, &mut self.date_memo) {
                 Some(date) => {
                     cut.push_str(&line[..date.start]);
                     cut.push_str(&line[date.end..]);
-                    (cut.as_str(), Some(date.time))
+                    (cut.as_str(), Some(date.time), holds(date.start, date.end))
                 }
                 // No date: the last one found, when it is recent (fail2ban's `__lastDate`).
-                None => (line, self.last_date.filter(|last| *last > now - 60.0)),
+                None => (
+                    line,
+                    self.last_date.filter(|last| *last > now - 60.0),
+                    holds(0, 0),
+                ),
             },
         };
-        let found = self.match_text(text, time, now);
+        let found = self.match_text(text, time, now, prefiltered);
         self.cut = cut;
         found
     }
 
+    /// Whether [`Filter::next_literal`] may screen the lines of a block for
+    /// [`Filter::match_screened_line`]: lines are matched one by one, and the prefilter's
+    /// literals hold no newline.
+    pub fn screens_blocks(&self) -> bool {
+        self.maxlines == 1 && self.prefilter.as_ref().is_some_and(Prefilter::within_lines)
+    }
+
+    /// Where the first of the prefilter's literals stands in `lines` from `from` (one scan over
+    /// many lines costs far less than one per line).
+    pub fn next_literal(&self, lines: &[u8], from: usize) -> Option<Range<usize>> {
+        self.prefilter.as_ref()?.find_at(lines, from)
+    }
+
+    /// [`Filter::match_line`] (without a source time) on a line screened by
+    /// [`Filter::next_literal`]: `literal` is where it holds the first literal, `None` when it
+    /// holds none. Such a line cannot fail unless cutting its date out makes a literal, so it
+    /// only gives its time to the lines after it.
+    pub fn match_screened_line(
+        &mut self,
+        line: &str,
+        now: f64,
+        literal: Option<Range<usize>>,
+    ) -> Option<FilterMatch> {
+        if literal.is_some() {
+            return self.match_line_holding(line, None, now, literal);
+        }
+        let line = line.trim_end_matches(['\n', '\r']);
+        let date = self.dates.find_remembered(line, now, &mut self.date_memo)?;
+        if self
+            .prefilter
+            .as_ref()
+            .is_some_and(|prefilter| prefilter.may_span_cut(line, date.start, date.end))
+        {
+            return self.match_line(line, None, now);
+        }
+        self.last_date = Some(date.time);
+        None
+    }
+
     /// Matches a line whose date is cut out (`time` is its time).
-    fn match_text(&mut self, text: &str, time: Option<f64>, now: f64) -> Option<FilterMatch> {
+    /// `prefiltered`: the text is known to hold one of the prefilter's literals.
+    fn match_text(
+        &mut self,
+        text: &str,
+        time: Option<f64>,
+        now: f64,
+        prefiltered: bool,
+    ) -> Option<FilterMatch> {
         if time.is_some() {
             self.last_date = time;
         }
@@ -296,6 +365,7 @@ impl Filter {
             text
         };
         if let Some(prefilter) = &self.prefilter
+            && !prefiltered
             && !prefilter.may_match(searched)
         {
             return None;

@@ -258,6 +258,10 @@ fn match_part<T>(
     // A part that is valid UTF-8 (almost every one) is checked once, in one pass, and its lines
     // are borrowed from it; otherwise each line is checked, and repaired where it must be.
     let valid = std::str::from_utf8(body).ok();
+    // In such a part, the lines that hold none of the prefilter's literals are passed over in
+    // one scan (from each line that holds one, the scan goes on at the next line).
+    let screened = valid.is_some() && filter.screens_blocks();
+    let mut literal = screened.then(|| filter.next_literal(body, 0)).flatten();
     let mut start = 0;
     while start <= body.len() {
         let end = memchr::memchr(b'\n', &body[start..]).map_or(body.len(), |at| start + at);
@@ -266,9 +270,20 @@ fn match_part<T>(
             Some(text) => std::borrow::Cow::Borrowed(text),
             None => String::from_utf8_lossy(raw),
         };
+        let line_start = start;
         start = end + 1;
         lines += 1;
-        if let Some(found) = filter.match_line(&text, None, now) {
+        let found = if screened {
+            let here = literal.take_if(|at| at.start < end);
+            if here.is_some() {
+                literal = filter.next_literal(body, start.min(body.len()));
+            }
+            let here = here.map(|at| at.start - line_start..at.end - line_start);
+            filter.match_screened_line(&text, now, here)
+        } else {
+            filter.match_line(&text, None, now)
+        };
+        if let Some(found) = found {
             failures.push((lines, prepare(found)));
         }
     }
@@ -342,6 +357,87 @@ mod tests {
                 one,
                 "{jobs} jobs, blocks of {block}"
             );
+        }
+    }
+
+    #[test]
+    fn lines_screened_in_one_scan_are_matched_as_one_by_one() {
+        // Literals that the date's cut makes ("[] fail from "), that stand in the date and
+        // again after it ("-19 17:"), and lines with none, undated lines and `\r` endings.
+        let conf = FilterConf {
+            path: PathBuf::from("test.conf"),
+            failregex: vec![
+                r"^\[\] fail from <HOST>$".to_string(),
+                r"^\S*x <HOST> -19 17:$".to_string(),
+                r"^ ?again from <HOST>$".to_string(),
+            ],
+            maxlines: 1,
+            ..FilterConf::default()
+        };
+        let filter = Filter::compile(&conf, Zone::utc()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(filter.screens_blocks());
+        let mut log = String::new();
+        for i in 0..400 {
+            let line = match i % 8 {
+                0 => format!(
+                    "[2026-01-19 17:{:02}:00] fail from 192.0.2.{}",
+                    i % 60,
+                    i % 250
+                ),
+                1 => format!(
+                    "[2026-01-19 17:{:02}:01]x 198.51.100.{} -19 17:",
+                    i % 60,
+                    i % 250
+                ),
+                2 => format!("again from 203.0.113.{}", i % 250),
+                3 => format!("[2026-01-19 17:{:02}:02] nothing to see", i % 60),
+                4 => format!(
+                    "[2026-01-19 17:{:02}:03] fail from 192.0.2.{}\r",
+                    i % 60,
+                    i % 9
+                ),
+                5 => "no date and no literal".to_string(),
+                6 => format!(
+                    "2026-01-19 17:{:02}:04 again from 203.0.113.{}",
+                    i % 60,
+                    i % 7
+                ),
+                _ => format!("[2026-01-19 17:{:02}:05]] fail from 192.0.2.1", i % 60),
+            };
+            log.push_str(&line);
+            log.push('\n');
+        }
+        let now = 1_768_842_600.0;
+        let mut alone = filter.clone();
+        let expected: Vec<(u64, String, Option<f64>)> = log
+            .lines()
+            .zip(1..)
+            .filter_map(|(line, n)| {
+                alone
+                    .match_line(line, None, now)
+                    .map(|m| (n, m.host, m.time))
+            })
+            .collect();
+        let kinds: std::collections::BTreeSet<u64> =
+            expected.iter().map(|(n, ..)| (n - 1) % 8).collect();
+        assert_eq!(kinds, [0, 1, 2, 4, 6].into(), "the kinds of line that fail");
+        for jobs in [1, 3] {
+            let mut found = Vec::new();
+            let prepare = |m: FilterMatch| (m.host, m.time);
+            let lines = scan_in_blocks(
+                log.as_bytes(),
+                &filter,
+                now,
+                jobs,
+                700,
+                &prepare,
+                &mut |line, m| {
+                    found.push((line, m.0, m.1));
+                    true
+                },
+            );
+            assert_eq!(lines.ok(), Some(400));
+            assert_eq!(found, expected, "{jobs} jobs");
         }
     }
 

@@ -15,7 +15,17 @@ const MIN_LITERAL: usize = 2;
 pub struct Prefilter {
     /// The literals as one alternation: the regex crate searches it with SIMD (Teddy) or
     /// Aho-Corasick, whichever suits the set.
-    literals: regex::bytes::Regex,
+    regex_literals: regex::bytes::Regex,
+    /// The literals for [`Prefilter::find_at`]: the SIMD searcher alone, without the regex
+    /// crate's set-up per search (which costs more than the search on a line or two), where
+    /// the machine and the literals suit it.
+    packed: Option<aho_corasick::packed::Searcher>,
+    /// The longest literal's length.
+    longest: usize,
+    /// Every pair of adjacent bytes in a literal, bit `256 * first + second`.
+    pairs: Box<[u64; 1024]>,
+    /// Whether some literal holds a newline (and may stand across two lines).
+    newline: bool,
 }
 
 /// A filter's literal screens: one for any failregex, and one for each failregex anchored at
@@ -62,16 +72,68 @@ impl Prefilter {
                     .collect::<String>()
             })
             .collect();
+        let mut pairs = Box::new([0u64; 1024]);
+        for pair in literals.iter().flat_map(|literal| literal.windows(2)) {
+            let bit = 256 * usize::from(pair[0]) + usize::from(pair[1]);
+            pairs[bit / 64] |= 1 << (bit % 64);
+        }
         regex::bytes::RegexBuilder::new(&alternation.join("|"))
             .unicode(false)
             .build()
             .ok()
-            .map(|literals| Prefilter { literals })
+            .map(|regex| Prefilter {
+                regex_literals: regex,
+                packed: aho_corasick::packed::Config::new()
+                    .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+                    .builder()
+                    .extend(&literals)
+                    .build(),
+                longest: literals.iter().map(Vec::len).max().unwrap_or(0),
+                pairs,
+                newline: literals.iter().any(|literal| literal.contains(&b'\n')),
+            })
+    }
+
+    /// Whether no literal holds a newline (each stands within a line).
+    pub fn within_lines(&self) -> bool {
+        !self.newline
+    }
+
+    /// Where the first literal in `text` from `from` stands.
+    pub fn find_at(&self, text: &[u8], from: usize) -> Option<std::ops::Range<usize>> {
+        match &self.packed {
+            Some(packed) => packed
+                .find_in(text, aho_corasick::Span::from(from..text.len()))
+                .map(|found| found.range()),
+            None => self
+                .regex_literals
+                .find_at(text, from)
+                .map(|found| found.range()),
+        }
+    }
+
+    /// Whether `line` with `line[start..end]` cut out (the text before and after it joined)
+    /// may hold a literal that stands across the cut, when neither part holds one: only when
+    /// the two bytes that meet there are next to each other in some literal is the text
+    /// around the cut searched.
+    pub fn may_span_cut(&self, line: &str, start: usize, end: usize) -> bool {
+        let bytes = line.as_bytes();
+        let (Some(before), Some(after)) = (start.checked_sub(1), bytes.get(end)) else {
+            return false;
+        };
+        let bit = 256 * usize::from(bytes[before]) + usize::from(*after);
+        if self.pairs[bit / 64] >> (bit % 64) & 1 == 0 {
+            return false;
+        }
+        let reach = self.longest.saturating_sub(1);
+        let mut around = bytes[start.saturating_sub(reach)..start].to_vec();
+        around.extend_from_slice(&bytes[end..(end + reach).min(bytes.len())]);
+        self.regex_literals.is_match(&around)
     }
 
     /// Whether `text` holds a literal some failregex needs (otherwise no failregex can match).
     pub fn may_match(&self, text: &str) -> bool {
-        self.literals.is_match(text.as_bytes())
+        self.regex_literals.is_match(text.as_bytes())
     }
 }
 
