@@ -98,7 +98,7 @@ fn scan_in_blocks<T: Send>(
                 // Each part starts with the last date of the lines before it.
                 let mut start = 0;
                 let mut receivers = Vec::new();
-                for end in part_ends(&block, jobs * PARTS_PER_JOB) {
+                for end in part_ends(&block, jobs) {
                     let last_date = last_date_in(filter, &block[..start], now).or(carried_date);
                     let part = Part {
                         block: Arc::clone(&block),
@@ -153,9 +153,6 @@ fn scan_in_blocks<T: Send>(
 
 /// Blocks read ahead of the one whose failures are being collected, at most.
 const IN_FLIGHT: usize = 3;
-
-/// Parts each block is cut into, per thread: small enough that threads finish a block together.
-const PARTS_PER_JOB: usize = 4;
 
 /// What a part gives back: its number of lines, and its failures by line number within it.
 type Found<T> = (u64, Vec<(u64, T)>);
