@@ -222,6 +222,8 @@ fn local_epoch(text: &str) -> Option<f64> {
 }
 
 /// Runs one option set's lines through `bantop regex --json`; the failures by line index.
+/// The summary (`bantop regex` without `--json`, which only counts) must count as many
+/// failures for each failregex.
 fn run_variant(
     name: &str,
     variant: &Variant,
@@ -246,28 +248,51 @@ fn run_variant(
         .collect();
     let log = dir.join(format!("{name}.log"));
     std::fs::write(&log, text).map_err(|e| e.to_string())?;
-    let mut command = Command::new(env!("CARGO_BIN_EXE_bantop"));
-    command
-        .args(["regex", "--json", "--now", &TEST_NOW.to_string()])
-        .arg("--fail2ban-dir")
-        .arg(FILTERS)
-        .env("TZ", TEST_TZ);
-    if journal {
-        command.args(["--datepattern", "{NONE}"]);
-    }
-    let output = command
-        .arg(&log)
-        .arg(filter_spec(name, &variant.options))
-        .output()
-        .map_err(|e| e.to_string())?;
-    if !output.status.success() {
-        return Err(String::from_utf8_lossy(&output.stderr).trim().to_string());
-    }
+    let run = |json: bool| -> Result<String, String> {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_bantop"));
+        command
+            .args(["regex", "--now", &TEST_NOW.to_string()])
+            .arg("--fail2ban-dir")
+            .arg(FILTERS)
+            .env("TZ", TEST_TZ);
+        if json {
+            command.arg("--json");
+        }
+        if journal {
+            command.args(["--datepattern", "{NONE}"]);
+        }
+        let output = command
+            .arg(&log)
+            .arg(filter_spec(name, &variant.options))
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !output.status.success() {
+            return Err(String::from_utf8_lossy(&output.stderr).trim().to_string());
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    };
     let mut found = BTreeMap::new();
-    for line in String::from_utf8_lossy(&output.stdout).lines() {
+    let mut by_fid: BTreeMap<u64, u64> = BTreeMap::new();
+    for line in run(true)?.lines() {
         let value: Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
         let lineno = value["lineno"].as_u64().unwrap_or(0) as usize;
+        *by_fid
+            .entry(value["fid"].as_u64().unwrap_or(u64::MAX))
+            .or_default() += 1;
         found.insert(lineno.saturating_sub(1), value);
+    }
+    // Summary lines `|   3) [12] regex`: failregex 3 (from 1) matched 12 lines.
+    let counted: BTreeMap<u64, u64> = run(false)?
+        .lines()
+        .filter_map(|line| {
+            let (index, rest) = line.strip_prefix("|   ")?.split_once(") [")?;
+            let (count, _) = rest.split_once(']')?;
+            let (index, count) = (index.parse::<u64>().ok()?, count.parse::<u64>().ok()?);
+            (count > 0).then(|| (index - 1, count))
+        })
+        .collect();
+    if counted != by_fid {
+        return Err(format!("summary counts {counted:?}, JSON lines {by_fid:?}"));
     }
     Ok(found)
 }

@@ -55,11 +55,13 @@ pub enum FilterError {
 pub struct FilterMatch {
     /// 0-based index of the failregex that matched.
     pub fid: usize,
-    /// The host (address or name) the failure is counted against.
+    /// The host (address or name) the failure is counted against (empty from a
+    /// [`Filter::counting`] filter).
     pub host: String,
     /// Epoch seconds from the line (or the time given with it).
     pub time: Option<f64>,
-    /// Named captures merged from prefregex and failregex, `alt_` values folded in.
+    /// Named captures merged from prefregex and failregex, `alt_` values folded in (none from
+    /// a [`Filter::counting`] filter).
     pub captures: BTreeMap<String, String>,
     /// The log lines the failure stands for (fail2ban's `matches`; a multi-line id gathers
     /// those of its connection).
@@ -96,7 +98,12 @@ pub struct Filter {
     cut: String,
     /// The last date read by hand, for the lines that repeat it.
     date_memo: DateMemo,
+    /// Failures are only counted (see [`Filter::counting`]).
+    counting: bool,
 }
+
+/// The groups whose value is a failure's host, in fail2ban's order of preference.
+const HOST_GROUPS: [&str; 4] = ["ip4", "ip6", "dns", "fid"];
 
 /// The end of most prefregexes: the content is the rest of the line.
 const CONTENT_TO_END: &str = "<F-CONTENT>.+</F-CONTENT>$";
@@ -201,12 +208,29 @@ impl Filter {
             content_prefix_groups,
             cut: String::new(),
             date_memo: DateMemo::default(),
+            counting: false,
         })
     }
 
     /// The filter file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// This filter for counting failures (`bantop regex` without `--json`): the same failures
+    /// with the same failregex and time, but neither host nor captures copied out of the line,
+    /// where the failregex's groups alone decide whether there is a host (one line at a time,
+    /// no multi-line id, no `alt_` group).
+    pub fn counting(mut self) -> Self {
+        let plain = |pattern: &Pattern| {
+            pattern
+                .group_names()
+                .iter()
+                .flatten()
+                .all(|name| name != "mlfid" && name != "nofail" && !name.starts_with("alt_"))
+        };
+        self.counting = self.maxlines == 1 && self.failregex.iter().all(plain);
+        self
     }
 
     /// The time of a log line by this filter's date settings, if it has one.
@@ -410,15 +434,35 @@ impl Filter {
         }
         let text = Text::new(content);
         let screens = &self.failregex_screens;
-        let (fid, found) = self
-            .failregex
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| match screens.get(*i) {
-                Some(Some(screen)) => screen.may_match(content),
-                _ => true,
-            })
-            .find_map(|(i, regex)| regex.find_in(text).map(|m| (i, m)))?;
+        let mut failregexes =
+            self.failregex
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| match screens.get(*i) {
+                    Some(Some(screen)) => screen.may_match(content),
+                    _ => true,
+                });
+        // Counting, when the prefregex captured nothing: the first failregex that matches,
+        // if one of its host groups took part.
+        if self.counting && captures.is_empty() {
+            let is_host = |name: &str| HOST_GROUPS.contains(&name);
+            let (fid, host) = failregexes
+                .find_map(|(i, regex)| regex.has_group_in(text, &is_host).map(|h| (i, h)))?;
+            let ignored = self
+                .ignoreregex
+                .iter()
+                .any(|regex| regex.find_in(text).is_some());
+            return (host && !ignored).then(|| FilterMatch {
+                fid,
+                host: String::new(),
+                time,
+                captures,
+                attempts: 1,
+                users: Vec::new(),
+            });
+        }
+        let (fid, found) =
+            failregexes.find_map(|(i, regex)| regex.find_in(text).map(|m| (i, m)))?;
         if self
             .ignoreregex
             .iter()
@@ -464,7 +508,7 @@ impl Filter {
                 return None;
             }
         }
-        let Some(host) = ["ip4", "ip6", "dns", "fid"]
+        let Some(host) = HOST_GROUPS
             .iter()
             .find_map(|key| captures.get(*key).cloned())
         else {
@@ -546,6 +590,45 @@ mod tests {
         match Filter::compile(&conf, Zone::utc()) {
             Ok(filter) => filter,
             Err(error) => panic!("{error}"),
+        }
+    }
+
+    #[test]
+    fn a_counting_filter_finds_the_failures_the_full_one_finds() {
+        let failregex = [
+            r"^\s*fail from <HOST>(?: .*)?$",
+            r"^\s*maybe(?: from <HOST>)? end$",
+            r"^\s*(?:user (?P<user>\S+) )?denied(?: <F-ID>\S+</F-ID>)?$",
+        ];
+        let lines = [
+            "2026-01-19 17:00:00 fail from 192.0.2.1",
+            "2026-01-19 17:00:01 fail from 192.0.2.2 ignore me",
+            "2026-01-19 17:00:02 maybe end",
+            "2026-01-19 17:00:03 maybe from 192.0.2.3 end",
+            "2026-01-19 17:00:04 user root denied",
+            "2026-01-19 17:00:05 user root denied k3y",
+            "2026-01-19 17:00:06 denied",
+            "fail from 2001:db8::1",
+            "2026-01-19 17:00:07 nothing",
+        ];
+        for prefregex in [None, Some(r"^\s*<F-CONTENT>.+</F-CONTENT>$")] {
+            let (mut full, mut counting) = (
+                filter(&failregex, prefregex),
+                filter(&failregex, prefregex).counting(),
+            );
+            let now = 1_768_842_100.0;
+            let mut found = 0;
+            for line in lines {
+                let expected = full.match_line(line, None, now);
+                let counted = counting.match_line(line, None, now);
+                found += usize::from(expected.is_some());
+                assert_eq!(
+                    counted.map(|m| (m.fid, m.time, m.host, m.captures.len())),
+                    expected.map(|m| (m.fid, m.time, String::new(), 0)),
+                    "{line}"
+                );
+            }
+            assert_eq!(found, 4, "{prefregex:?}");
         }
     }
 

@@ -273,6 +273,38 @@ impl Pattern {
         Some(PatternMatch { start, end, groups })
     }
 
+    /// Whether the first match in `text` has a group that took part whose name `wanted`
+    /// takes (`None`: no match), without copying any text.
+    pub fn has_group_in(&self, text: Text, wanted: &dyn Fn(&str) -> bool) -> Option<bool> {
+        match self {
+            Pattern::Linear(linear) => {
+                let took_part = |part: &dyn Fn(usize) -> bool| {
+                    let mut names = linear.unicode.names.iter().enumerate();
+                    names.any(|(index, name)| name.as_deref().is_some_and(wanted) && part(index))
+                };
+                if let Ok(found) = linear.backtracked(text, |slots| {
+                    took_part(&|index| {
+                        slots.get(2 * index).is_some_and(Option::is_some)
+                            && slots.get(2 * index + 1).is_some_and(Option::is_some)
+                    })
+                }) {
+                    return found;
+                }
+                let spans = self.spans_by_engine(text)?;
+                Some(took_part(&|index| {
+                    spans.get(index).is_some_and(Option::is_some)
+                }))
+            }
+            Pattern::Backtracking(regex, _) => {
+                let spans = self.spans_by_engine(text)?;
+                let mut names = regex.capture_names().enumerate();
+                Some(names.any(|(index, name)| {
+                    name.is_some_and(wanted) && spans.get(index).is_some_and(Option::is_some)
+                }))
+            }
+        }
+    }
+
     /// Where the first match is, without resolving groups (the fast automaton only, for the
     /// linear engine).
     pub fn find_span(&self, text: &str) -> Option<(usize, usize)> {
