@@ -294,27 +294,33 @@ impl Filter {
         literal: Option<Range<usize>>,
     ) -> Option<FilterMatch> {
         let line = line.trim_end_matches(['\n', '\r']);
-        let holds = |start: usize, end: usize| {
-            literal
-                .as_ref()
-                .is_some_and(|at| at.end <= line.len() && (at.end <= start || at.start >= end))
+        // Whether the text searched holds the literal: it stands clear of the date cut out.
+        let holds = |cut: Option<Range<usize>>| {
+            literal.as_ref().is_some_and(|at| {
+                at.end <= line.len()
+                    && cut.is_none_or(|cut| at.end <= cut.start || at.start >= cut.end)
+            })
         };
         // The line without its date is built in a buffer kept from line to line.
         let mut cut = std::mem::take(&mut self.cut);
         cut.clear();
         let (text, time, prefiltered) = match time {
-            Some(time) => (line, Some(time), holds(0, 0)),
+            Some(time) => (line, Some(time), holds(None)),
             None => match self.dates.find_remembered(line, now, &mut self.date_memo) {
                 Some(date) => {
                     cut.push_str(&line[..date.start]);
                     cut.push_str(&line[date.end..]);
-                    (cut.as_str(), Some(date.time), holds(date.start, date.end))
+                    (
+                        cut.as_str(),
+                        Some(date.time),
+                        holds(Some(date.start..date.end)),
+                    )
                 }
                 // No date: the last one found, when it is recent (fail2ban's `__lastDate`).
                 None => (
                     line,
                     self.last_date.filter(|last| *last > now - 60.0),
-                    holds(0, 0),
+                    holds(None),
                 ),
             },
         };
