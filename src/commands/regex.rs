@@ -9,7 +9,6 @@ use crate::fail2ban::date::Zone;
 use crate::fail2ban::filter::{Filter, FilterMatch};
 use crate::fail2ban::filter_conf::FilterConf;
 use crate::fail2ban::log_scan;
-use serde_json::{Map, Value, json};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -108,33 +107,63 @@ struct Prepared {
 }
 
 /// The failure's JSON members (captures under fail2ban's names, `fid`, `host`, `time`,
-/// `attempts`, `users`) in key order, split around where `lineno` goes.
+/// `attempts`, `users`) in key order, split around where `lineno` goes. Written straight into
+/// the two strings (a failure is far more often written than anything else here).
 fn json_around_lineno(found: FilterMatch, now: f64) -> (String, String) {
-    let mut object: Map<String, Value> = found
-        .captures
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
-    object.remove("lineno");
-    object.insert("fid".into(), json!(found.fid));
-    object.insert("host".into(), json!(found.host));
-    object.insert("time".into(), json!(found.time.unwrap_or(now)));
-    object.insert("attempts".into(), json!(found.attempts));
+    let mut members: Vec<(&str, Member)> = vec![
+        ("attempts", Member::Count(found.attempts)),
+        ("fid", Member::Count(found.fid)),
+        ("host", Member::Text(&found.host)),
+        ("time", Member::Time(found.time.unwrap_or(now))),
+    ];
     if !found.users.is_empty() {
-        object.insert("users".into(), json!(found.users));
+        members.push(("users", Member::Users(&found.users)));
     }
-    let member = |(key, value): (&String, &Value)| format!("{}:{value}", Value::from(key.as_str()));
-    let before: Vec<String> = object
-        .iter()
-        .filter(|(k, _)| k.as_str() < "lineno")
-        .map(member)
-        .collect();
-    let after: Vec<String> = object
-        .iter()
-        .filter(|(k, _)| k.as_str() > "lineno")
-        .map(member)
-        .collect();
-    (before.join(","), after.join(","))
+    // fail2ban's own members take the place of captures of the same name.
+    let own = members.len();
+    for (name, value) in &found.captures {
+        if name != "lineno" && !members[..own].iter().any(|(key, _)| key == name) {
+            members.push((name, Member::Text(value)));
+        }
+    }
+    members.sort_by(|a, b| a.0.cmp(b.0));
+    let (mut before, mut after) = (Vec::new(), Vec::new());
+    for (key, value) in &members {
+        let out = if *key < "lineno" {
+            &mut before
+        } else {
+            &mut after
+        };
+        if !out.is_empty() {
+            out.push(b',');
+        }
+        value.write_key(key, out);
+    }
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap_or_default();
+    (text(before), text(after))
+}
+
+/// A JSON member's value, borrowed from the failure.
+enum Member<'a> {
+    Text(&'a str),
+    Count(usize),
+    Time(f64),
+    Users(&'a [String]),
+}
+
+impl Member<'_> {
+    /// `"key":value` as serde_json writes them (into memory, which cannot fail: strings,
+    /// numbers and a list of strings always serialize).
+    fn write_key(&self, key: &str, out: &mut Vec<u8>) {
+        let _ = serde_json::to_writer(&mut *out, key);
+        out.push(b':');
+        let _ = match self {
+            Member::Text(text) => serde_json::to_writer(&mut *out, text),
+            Member::Count(count) => serde_json::to_writer(&mut *out, count),
+            Member::Time(time) => serde_json::to_writer(&mut *out, time),
+            Member::Users(users) => serde_json::to_writer(&mut *out, users),
+        };
+    }
 }
 
 fn write_summary(
@@ -197,8 +226,30 @@ mod tests {
             after,
             r#""time":5.5,"user":"root","users":["root","admin \"x\""]"#
         );
-        let line: Result<Value, _> =
+        let line: Result<serde_json::Value, _> =
             serde_json::from_str(&format!("{{{before},\"lineno\":3,{after}}}"));
         assert_eq!(line.ok().and_then(|v| v["lineno"].as_u64()), Some(3));
+    }
+
+    #[test]
+    fn fail2bans_own_members_take_the_place_of_captures_of_their_name() {
+        let found = FilterMatch {
+            fid: 0,
+            host: "192.0.2.7".into(),
+            time: None,
+            captures: [("host", "captured"), ("time", "noon"), ("users", "kept")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            attempts: 2,
+            users: Vec::new(),
+        };
+        assert_eq!(
+            json_around_lineno(found, 7.0),
+            (
+                r#""attempts":2,"fid":0,"host":"192.0.2.7""#.to_string(),
+                r#""time":7.0,"users":"kept""#.to_string()
+            )
+        );
     }
 }
