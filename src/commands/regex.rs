@@ -71,11 +71,8 @@ pub fn run(request: &RegexRequest, out: &mut dyn Write) -> anyhow::Result<u8> {
             *count += 1;
         }
         if let Some((before, after)) = found.json {
-            let lineno = format!("\"lineno\":{lineno}");
-            let fields = [before.as_str(), &lineno, after.as_str()];
-            let fields: Vec<&str> = fields.into_iter().filter(|f| !f.is_empty()).collect();
             // A closed pipe (`| head`) ends the run.
-            return writeln!(out, "{{{}}}", fields.join(",")).is_ok();
+            return write_object(&mut out, &before, lineno, &after).is_ok();
         }
         true
     })
@@ -96,6 +93,24 @@ pub fn run(request: &RegexRequest, out: &mut dyn Write) -> anyhow::Result<u8> {
         out.flush().ok();
     }
     Ok(super::OK)
+}
+
+/// One failure's JSON line: its members before `lineno`, `lineno`, those after.
+fn write_object(
+    out: &mut impl Write,
+    before: &str,
+    lineno: u64,
+    after: &str,
+) -> std::io::Result<()> {
+    out.write_all(b"{")?;
+    if !before.is_empty() {
+        write!(out, "{before},")?;
+    }
+    write!(out, "\"lineno\":{lineno}")?;
+    if !after.is_empty() {
+        write!(out, ",{after}")?;
+    }
+    out.write_all(b"}\n")
 }
 
 /// A failure as the output needs it, made on the thread that found it.
