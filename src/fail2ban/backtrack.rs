@@ -71,7 +71,7 @@ pub enum Outcome {
 }
 
 /// Ways back to try, latest first. Positions and instructions are `u32` (a line of 4 GiB or
-/// more is left to the `regex` crate): a frame is 12 bytes, not 48.
+/// more is left to the `regex` crate): a frame is 16 bytes, not 48.
 #[derive(Clone, Copy)]
 enum Frame {
     Retry {
@@ -192,7 +192,9 @@ impl Backtracker {
         slots: &mut Vec<Option<usize>>,
         stack: &mut Vec<Frame>,
     ) -> Outcome {
-        let (Ok(_), Ok(first)) = (u32::try_from(text.len()), u32::try_from(start)) else {
+        // Every position, the text's end included, is below `NONE`.
+        let fits = u32::try_from(text.len()).is_ok_and(|len| len < NONE);
+        let (true, Ok(first)) = (fits, u32::try_from(start)) else {
             return Outcome::GaveUp;
         };
         slots.clear();
