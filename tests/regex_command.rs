@@ -204,3 +204,54 @@ fn an_unknown_tag_is_an_error_naming_the_filter() {
         "{stderr}"
     );
 }
+
+/// `Lines: ...` of a summary.
+fn lines_line(text: &str) -> String {
+    text.lines()
+        .find(|line| line.starts_with("Lines: "))
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn ignoreregexes_ignore_as_fail2ban_regex_does() {
+    // With fewer ignoreregexes than failregexes less two, fail2ban tries them on the whole line
+    // before the prefregex cuts the content out: `^host1` ignores host1's lines here, though
+    // the content never starts with it. fail2ban-regex is the reference.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let filter = dir.path().join("ignoring.conf");
+    let log = dir.path().join("ignoring.log");
+    for failregexes in [4, 3] {
+        let mut conf =
+            "[Definition]\nprefregex = ^\\S+ <F-CONTENT>.+</F-CONTENT>$\nfailregex = ".to_string();
+        for word in ["fail", "bad", "worse", "worst"].iter().take(failregexes) {
+            conf.push_str(&format!("^{word} from <HOST>$\n            "));
+        }
+        conf.push_str("\nignoreregex = ^host1 |from 192\\.0\\.2\\.9$\ndatepattern = {NONE}\n");
+        std::fs::write(&filter, conf).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            &log,
+            "host1 fail from 192.0.2.1\nhost2 fail from 192.0.2.2\nhost1 bad from 192.0.2.3\n\
+             host2 bad from 192.0.2.9\nhost2 nothing\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let paths = [log.to_string_lossy(), filter.to_string_lossy()];
+        let reference = Command::new("fail2ban-regex")
+            .args(["--no-check-all", &paths[0], &paths[1]])
+            .output()
+            .unwrap_or_else(|e| panic!("fail2ban-regex (the test command installs fail2ban): {e}"));
+        let expected = lines_line(&String::from_utf8_lossy(&reference.stdout));
+        let summary = bantop(&[&paths[0], &paths[1]]);
+        assert_eq!(
+            lines_line(&String::from_utf8_lossy(&summary.stdout)),
+            expected,
+            "{failregexes} failregexes"
+        );
+        let json = bantop(&["--json", &paths[0], &paths[1]]);
+        let matched = String::from_utf8_lossy(&json.stdout).lines().count();
+        assert!(
+            expected.contains(&format!(" {matched} matched")),
+            "{failregexes} failregexes: {matched} JSON lines, fail2ban-regex {expected}"
+        );
+    }
+}

@@ -8,7 +8,7 @@ use crate::fail2ban::config::Section;
 use crate::fail2ban::date::Zone;
 use crate::fail2ban::filter::{Filter, FilterMatch};
 use crate::fail2ban::filter_conf::FilterConf;
-use crate::fail2ban::log_scan;
+use crate::fail2ban::log_scan::{self, Totals};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -65,7 +65,7 @@ pub fn run(request: &RegexRequest, out: &mut dyn Write) -> anyhow::Result<u8> {
         fid: found.fid,
         json: request.json.then(|| json_around_lineno(found, now)),
     };
-    let lines = log_scan::scan(file, &filter, now, jobs, &prepare, &mut |lineno, found| {
+    let totals = log_scan::scan(file, &filter, now, jobs, &prepare, &mut |lineno, found| {
         matched += 1;
         if let Some(count) = hits.get_mut(found.fid) {
             *count += 1;
@@ -82,7 +82,7 @@ pub fn run(request: &RegexRequest, out: &mut dyn Write) -> anyhow::Result<u8> {
             &mut out,
             &conf,
             &hits,
-            lines,
+            totals,
             matched,
             start.elapsed().as_secs_f64(),
             &request.log,
@@ -185,7 +185,7 @@ fn write_summary(
     out: &mut dyn Write,
     conf: &FilterConf,
     hits: &[u64],
-    lines: u64,
+    totals: Totals,
     matched: u64,
     seconds: f64,
     log: &Path,
@@ -203,10 +203,11 @@ fn write_summary(
     for (index, (regex, count)) in conf.failregex.iter().zip(hits).enumerate() {
         writeln!(out, "|   {}) [{count}] {regex}", index + 1)?;
     }
+    let Totals { lines, ignored } = totals;
     writeln!(
         out,
-        "`-\n\nLines: {lines} lines, 0 ignored, {matched} matched, {} missed",
-        lines - matched
+        "`-\n\nLines: {lines} lines, {ignored} ignored, {matched} matched, {} missed",
+        lines.saturating_sub(matched + ignored)
     )?;
     writeln!(out, "[processed in {seconds:.2} sec]")
 }

@@ -100,6 +100,8 @@ pub struct Filter {
     date_memo: DateMemo,
     /// Failures are only counted (see [`Filter::counting`]).
     counting: bool,
+    /// Lines ignored since [`Filter::take_ignored`] was last asked.
+    ignored: u64,
 }
 
 /// The groups whose value is a failure's host, in fail2ban's order of preference.
@@ -209,6 +211,7 @@ impl Filter {
             cut: String::new(),
             date_memo: DateMemo::default(),
             counting: false,
+            ignored: 0,
         })
     }
 
@@ -231,6 +234,12 @@ impl Filter {
         };
         self.counting = self.maxlines == 1 && self.failregex.iter().all(plain);
         self
+    }
+
+    /// How many lines were ignored since this was last asked, as fail2ban-regex counts them:
+    /// an ignoreregex matched (the whole text, or what a failregex matched in).
+    pub fn take_ignored(&mut self) -> u64 {
+        std::mem::take(&mut self.ignored)
     }
 
     /// The time of a log line by this filter's date settings, if it has one.
@@ -400,6 +409,17 @@ impl Filter {
         {
             return None;
         }
+        // fail2ban's `findFailure` first tries the ignoreregexes on the whole text, before the
+        // prefregex cuts out the content, when they are fewer than the failregexes less two.
+        if self.ignoreregex.len() + 2 < self.failregex.len()
+            && self
+                .ignoreregex
+                .iter()
+                .any(|regex| regex.find(searched).is_some())
+        {
+            self.ignored += 1;
+            return None;
+        }
         let mut captures = BTreeMap::new();
         let mut content: &str = searched;
         let prefix_groups;
@@ -458,6 +478,7 @@ impl Filter {
                 .ignoreregex
                 .iter()
                 .any(|regex| regex.find_in(text).is_some());
+            self.ignored += u64::from(ignored);
             return (host && !ignored).then(|| FilterMatch {
                 fid,
                 host: String::new(),
@@ -474,6 +495,7 @@ impl Filter {
             .iter()
             .any(|regex| regex.find_in(text).is_some())
         {
+            self.ignored += 1;
             return None;
         }
         // The lines the match spans leave the buffer; those before and after stay.

@@ -14,10 +14,19 @@ use std::sync::{Arc, Mutex, mpsc};
 /// Bytes read at a time (a block holds whole lines; a longer line makes it grow).
 const BLOCK: usize = 1 << 20;
 
+/// What a scan read: its lines, and those the filter ignored (see [`Filter::take_ignored`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Lines read.
+    pub lines: u64,
+    /// Lines an ignoreregex kept from failing.
+    pub ignored: u64,
+}
+
 /// Matches every line of `reader` with `filter` on up to `jobs` threads. Each failure is made
 /// into what the caller needs by `prepare`, on the thread that found it (the failure itself
 /// never crosses threads), and given to `each` with its 1-based line number, in order (`each`
-/// returns false to stop). Returns the number of lines read.
+/// returns false to stop). Returns the lines read and ignored.
 pub fn scan<T: Send>(
     reader: impl Read,
     filter: &Filter,
@@ -25,7 +34,7 @@ pub fn scan<T: Send>(
     jobs: usize,
     prepare: &(dyn Fn(FilterMatch) -> T + Sync),
     each: &mut dyn FnMut(u64, T) -> bool,
-) -> std::io::Result<u64> {
+) -> std::io::Result<Totals> {
     scan_in_blocks(reader, filter, now, jobs, BLOCK, prepare, each)
 }
 
@@ -37,7 +46,7 @@ fn scan_in_blocks<T: Send>(
     block_size: usize,
     prepare: &(dyn Fn(FilterMatch) -> T + Sync),
     each: &mut dyn FnMut(u64, T) -> bool,
-) -> std::io::Result<u64> {
+) -> std::io::Result<Totals> {
     if jobs <= 1 || !filter.lines_independent() {
         return scan_alone(reader, filter.clone(), now, block_size, prepare, each);
     }
@@ -71,7 +80,7 @@ fn scan_in_blocks<T: Send>(
                 }
             }));
         }
-        let mut lines_before = 0u64;
+        let (mut lines_before, mut ignored) = (0u64, 0u64);
         // The last date of all the lines before the block being read.
         let mut carried_date = None;
         let mut buffer = Vec::new();
@@ -123,12 +132,14 @@ fn scan_in_blocks<T: Send>(
                     break;
                 };
                 for found in receivers {
-                    let Ok((lines, failures)) = found.recv() else {
+                    let Ok((lines, part_ignored, failures)) = found.recv() else {
                         break 'blocks Err(std::io::Error::other("a matching thread failed"));
                     };
+                    ignored += part_ignored;
                     for (line, failure) in failures {
                         if !each(lines_before + line, failure) {
-                            break 'blocks Ok(lines_before + line);
+                            let lines = lines_before + line;
+                            break 'blocks Ok(Totals { lines, ignored });
                         }
                     }
                     lines_before += lines;
@@ -138,7 +149,10 @@ fn scan_in_blocks<T: Send>(
                 }
             }
             if finished {
-                break Ok(lines_before);
+                break Ok(Totals {
+                    lines: lines_before,
+                    ignored,
+                });
             }
         };
         // Every worker is joined (a panic is an error here, not a second panic).
@@ -154,8 +168,9 @@ fn scan_in_blocks<T: Send>(
 /// Blocks read ahead of the one whose failures are being collected, at most.
 const IN_FLIGHT: usize = 3;
 
-/// What a part gives back: its number of lines, and its failures by line number within it.
-type Found<T> = (u64, Vec<(u64, T)>);
+/// What a part gives back: its number of lines, of them ignored, and its failures by line
+/// number within it.
+type Found<T> = (u64, u64, Vec<(u64, T)>);
 
 /// A block handed out to the workers, and the channels of its parts' failures, in order.
 type HandedOut<T> = (Arc<Vec<u8>>, Vec<mpsc::Receiver<Found<T>>>);
@@ -176,19 +191,25 @@ fn scan_alone<T>(
     block_size: usize,
     prepare: &(dyn Fn(FilterMatch) -> T + Sync),
     each: &mut dyn FnMut(u64, T) -> bool,
-) -> std::io::Result<u64> {
-    let (mut lines_before, mut buffer) = (0u64, Vec::new());
+) -> std::io::Result<Totals> {
+    let (mut lines_before, mut ignored, mut buffer) = (0u64, 0u64, Vec::new());
     loop {
         let (whole, at_end) = next_block(&mut reader, &mut buffer, block_size)?;
-        let (lines, failures) = match_part(&mut filter, &buffer[..whole], now, prepare);
+        let (lines, part_ignored, failures) =
+            match_part(&mut filter, &buffer[..whole], now, prepare);
+        ignored += part_ignored;
         for (line, failure) in failures {
             if !each(lines_before + line, failure) {
-                return Ok(lines_before + line);
+                let lines = lines_before + line;
+                return Ok(Totals { lines, ignored });
             }
         }
         lines_before += lines;
         if at_end {
-            return Ok(lines_before);
+            return Ok(Totals {
+                lines: lines_before,
+                ignored,
+            });
         }
         buffer.drain(..whole);
     }
@@ -239,7 +260,8 @@ fn part_ends(block: &[u8], parts: usize) -> Vec<usize> {
     ends
 }
 
-/// The failures in one part, by line number within it, and its number of lines.
+/// The failures in one part, by line number within it, its number of lines, and of them
+/// ignored.
 fn match_part<T>(
     filter: &mut Filter,
     part: &[u8],
@@ -250,7 +272,7 @@ fn match_part<T>(
     let mut lines = 0u64;
     let body = part.strip_suffix(b"\n").unwrap_or(part);
     if part.is_empty() {
-        return (0, failures);
+        return (0, 0, failures);
     }
     // A part that is valid UTF-8 (almost every one) is checked once, in one pass, and its lines
     // are borrowed from it; otherwise each line is checked, and repaired where it must be.
@@ -284,7 +306,7 @@ fn match_part<T>(
             failures.push((lines, prepare(found)));
         }
     }
-    (lines, failures)
+    (lines, filter.take_ignored(), failures)
 }
 
 #[cfg(test)]
@@ -313,7 +335,7 @@ mod tests {
             found.push((line, m.0, m.1));
             true
         });
-        (lines.unwrap_or_default(), found)
+        (lines.map(|totals| totals.lines).unwrap_or_default(), found)
     }
 
     #[test]
@@ -433,7 +455,7 @@ mod tests {
                     true
                 },
             );
-            assert_eq!(lines.ok(), Some(400));
+            assert_eq!(lines.ok().map(|totals| totals.lines), Some(400));
             assert_eq!(found, expected, "{jobs} jobs");
         }
     }
