@@ -255,3 +255,48 @@ fn ignoreregexes_ignore_as_fail2ban_regex_does() {
         );
     }
 }
+
+/// The `|  [hits] format` lines of a summary's date template hits, sorted.
+fn date_template_hits(text: &str) -> Vec<String> {
+    let mut hits: Vec<String> = text
+        .lines()
+        .skip_while(|line| !line.starts_with("Date template hits:"))
+        .take_while(|line| !line.starts_with('`'))
+        .filter(|line| line.starts_with("|  ["))
+        .map(|line| line.trim_end().to_string())
+        .collect();
+    hits.sort();
+    hits
+}
+
+#[test]
+fn date_template_hits_are_fail2ban_regexs() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let filter = dir.path().join("dated.conf");
+    let log = dir.path().join("dated.log");
+    std::fs::write(&filter, "[Definition]\nfailregex = fail from <HOST>$\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut text = String::new();
+    for i in 0..12 {
+        text.push_str(&match i % 4 {
+            0 => format!("2026-01-19 17:00:{i:02} fail from 192.0.2.{i}\n"),
+            1 => format!("Jan 19 17:00:{i:02} pbx daemon: fail from 192.0.2.{i}\n"),
+            2 => format!("17688420{i:02} fail from 192.0.2.{i}\n"),
+            _ => format!("[19/Jan/2026:17:00:{i:02} +0000] fail from 192.0.2.{i}\n"),
+        });
+    }
+    std::fs::write(&log, text).unwrap_or_else(|e| panic!("{e}"));
+    let paths = [log.to_string_lossy(), filter.to_string_lossy()];
+    let reference = Command::new("fail2ban-regex")
+        .env("TZ", "UTC")
+        .args(["--no-check-all", &paths[0], &paths[1]])
+        .output()
+        .unwrap_or_else(|e| panic!("fail2ban-regex (the test command installs fail2ban): {e}"));
+    let expected = date_template_hits(&String::from_utf8_lossy(&reference.stdout));
+    assert_eq!(expected.len(), 4, "{expected:?}");
+    let summary = bantop(&[&paths[0], &paths[1]]);
+    assert_eq!(
+        date_template_hits(&String::from_utf8_lossy(&summary.stdout)),
+        expected
+    );
+}

@@ -9,6 +9,7 @@ use crate::fail2ban::date::Zone;
 use crate::fail2ban::filter::{Filter, FilterMatch};
 use crate::fail2ban::filter_conf::FilterConf;
 use crate::fail2ban::log_scan::{self, Totals};
+use crate::fail2ban::strptime;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -65,6 +66,7 @@ pub fn run(request: &RegexRequest, out: &mut dyn Write) -> anyhow::Result<u8> {
         fid: found.fid,
         json: request.json.then(|| json_around_lineno(found, now)),
     };
+    let templates = filter.date_templates();
     let totals = log_scan::scan(file, &filter, now, jobs, &prepare, &mut |lineno, found| {
         matched += 1;
         if let Some(count) = hits.get_mut(found.fid) {
@@ -78,15 +80,16 @@ pub fn run(request: &RegexRequest, out: &mut dyn Write) -> anyhow::Result<u8> {
     })
     .map_err(|e| anyhow::anyhow!("{}: {e}", request.log.display()))?;
     if !request.json {
-        write_summary(
-            &mut out,
-            &conf,
-            &hits,
+        let summary = Summary {
+            conf: &conf,
+            hits: &hits,
+            templates: &templates,
             totals,
             matched,
-            start.elapsed().as_secs_f64(),
-            &request.log,
-        )?;
+            seconds: start.elapsed().as_secs_f64(),
+            log: &request.log,
+        };
+        write_summary(&mut out, summary)?;
         out.flush()?;
     } else {
         // JSON lines end quietly when the reader has gone (`| head`).
@@ -181,15 +184,29 @@ impl Member<'_> {
     }
 }
 
-fn write_summary(
-    out: &mut dyn Write,
-    conf: &FilterConf,
-    hits: &[u64],
+/// What the summary says, as fail2ban-regex says it.
+struct Summary<'a> {
+    conf: &'a FilterConf,
+    /// Failures by failregex.
+    hits: &'a [u64],
+    /// The date templates' names, in the order of the totals' date hits.
+    templates: &'a [String],
     totals: Totals,
     matched: u64,
     seconds: f64,
-    log: &Path,
-) -> std::io::Result<()> {
+    log: &'a Path,
+}
+
+fn write_summary(out: &mut dyn Write, summary: Summary) -> std::io::Result<()> {
+    let Summary {
+        conf,
+        hits,
+        templates,
+        totals,
+        matched,
+        seconds,
+        log,
+    } = summary;
     writeln!(
         out,
         "Running tests\n=============\n\nUse   failregex filter file : {}\nUse         log file : {}\n",
@@ -203,7 +220,18 @@ fn write_summary(
     for (index, (regex, count)) in conf.failregex.iter().zip(hits).enumerate() {
         writeln!(out, "|   {}) [{count}] {regex}", index + 1)?;
     }
-    let Totals { lines, ignored } = totals;
+    // The templates that found dates, most first (fail2ban's detector reorders them so).
+    writeln!(out, "`-\n\nDate template hits:\n|- [# of hits] date format")?;
+    let mut used: Vec<(&String, u64)> = templates
+        .iter()
+        .zip(totals.date_hits.iter().copied())
+        .filter(|(_, hits)| *hits > 0)
+        .collect();
+    used.sort_by_key(|(_, hits)| std::cmp::Reverse(*hits));
+    for (name, hits) in used {
+        writeln!(out, "|  [{hits}] {}", strptime::display_name(name))?;
+    }
+    let Totals { lines, ignored, .. } = totals;
     writeln!(
         out,
         "`-\n\nLines: {lines} lines, {ignored} ignored, {matched} matched, {} missed",

@@ -62,6 +62,8 @@ pub struct DateMatch {
     pub start: usize,
     /// End of that range.
     pub end: usize,
+    /// Which of the detector's templates found it (see [`DateDetector::template_names`]).
+    pub template: usize,
 }
 
 /// fail2ban's default templates (datedetector.py), in its order.
@@ -231,20 +233,30 @@ impl DateDetector {
     /// template's match at once, an unanchored one at the line start (or one character in), else
     /// the match nearest the line start. `now` fills in a missing year or date.
     pub fn find(&self, line: &str, now: f64) -> Option<DateMatch> {
-        let mut best: Option<TemplateMatch> = None;
-        for template in self.templates.iter().filter_map(Slot::get) {
+        let mut best: Option<(usize, TemplateMatch)> = None;
+        let built = self.templates.iter().enumerate();
+        for (index, template) in built.filter_map(|(index, slot)| Some((index, slot.get()?))) {
             let Some(found) = template.find(line) else {
                 continue;
             };
             if template.anchored || found.start <= 1 {
-                best = Some(found);
+                best = Some((index, found));
                 break;
             }
-            if best.as_ref().is_none_or(|b| found.start < b.start) {
-                best = Some(found);
+            if best.as_ref().is_none_or(|(_, b)| found.start < b.start) {
+                best = Some((index, found));
             }
         }
-        self.timed(best?, now)
+        let (index, found) = best?;
+        self.timed(found, index, now)
+    }
+
+    /// The templates' names (fail2ban's date formats), in the order they are tried.
+    pub fn template_names(&self) -> Vec<String> {
+        self.templates
+            .iter()
+            .map(|slot| slot.name.clone())
+            .collect()
     }
 
     /// [`DateDetector::find`], remembering in `memo` a date read by hand at the line start:
@@ -260,15 +272,15 @@ impl DateDetector {
             && first.anchored
             && let Some(found) = first.read_by_hand(line)
         {
-            let date = self.timed(found, now)?;
+            let date = self.timed(found, 0, now)?;
             memo.keep(&line[..date.end], date, now);
             return Some(date);
         }
         self.find(line, now)
     }
 
-    /// The time of what a template found, its year or date filled in from `now`.
-    fn timed(&self, found: TemplateMatch, now: f64) -> Option<DateMatch> {
+    /// The time of what template `template` found, its year or date filled in from `now`.
+    fn timed(&self, found: TemplateMatch, template: usize, now: f64) -> Option<DateMatch> {
         let time = match found.time {
             FoundTime::Epoch(epoch) => epoch,
             FoundTime::Wall(wall) => complete(wall, now, |w| self.epoch(w), || self.now_wall(now))?,
@@ -277,6 +289,7 @@ impl DateDetector {
             time,
             start: found.start,
             end: found.end,
+            template,
         })
     }
 }

@@ -4,7 +4,7 @@
 //! matches too, and report the host from `ip4`, `ip6`, `dns` or the failure id.
 
 use super::config::{ConfigError, Section};
-use super::date::{DateDetector, DateMemo, Zone};
+use super::date::{DateDetector, DateMatch, DateMemo, Zone};
 use super::filter_conf::FilterConf;
 use super::host_tags;
 use super::mlfid::MlfidCache;
@@ -102,6 +102,8 @@ pub struct Filter {
     counting: bool,
     /// Lines ignored since [`Filter::take_ignored`] was last asked.
     ignored: u64,
+    /// Dates found by each date template since [`Filter::take_date_hits`] was last asked.
+    date_hits: Vec<u64>,
 }
 
 /// The groups whose value is a failure's host, in fail2ban's order of preference.
@@ -212,6 +214,7 @@ impl Filter {
             date_memo: DateMemo::default(),
             counting: false,
             ignored: 0,
+            date_hits: Vec::new(),
         })
     }
 
@@ -240,6 +243,30 @@ impl Filter {
     /// an ignoreregex matched (the whole text, or what a failregex matched in).
     pub fn take_ignored(&mut self) -> u64 {
         std::mem::take(&mut self.ignored)
+    }
+
+    /// How many dates each date template found since this was last asked, in the order of
+    /// [`Filter::date_templates`] (fail2ban-regex's "date template hits").
+    pub fn take_date_hits(&mut self) -> Vec<u64> {
+        std::mem::take(&mut self.date_hits)
+    }
+
+    /// The names of the date templates (fail2ban's date formats), in the order they are tried.
+    pub fn date_templates(&self) -> Vec<String> {
+        self.dates.template_names()
+    }
+
+    /// The date in a line.
+    fn find_date(&mut self, line: &str, now: f64) -> Option<DateMatch> {
+        self.dates.find_remembered(line, now, &mut self.date_memo)
+    }
+
+    /// Counts a line's date for its template.
+    fn count_date(&mut self, date: &DateMatch) {
+        if self.date_hits.len() <= date.template {
+            self.date_hits.resize(date.template + 1, 0);
+        }
+        self.date_hits[date.template] += 1;
     }
 
     /// The time of a log line by this filter's date settings, if it has one.
@@ -315,8 +342,9 @@ impl Filter {
         cut.clear();
         let (text, time, prefiltered) = match time {
             Some(time) => (line, Some(time), holds(None)),
-            None => match self.dates.find_remembered(line, now, &mut self.date_memo) {
+            None => match self.find_date(line, now) {
                 Some(date) => {
+                    self.count_date(&date);
                     cut.push_str(&line[..date.start]);
                     cut.push_str(&line[date.end..]);
                     (
@@ -365,7 +393,7 @@ impl Filter {
             return self.match_line_holding(line, None, now, literal);
         }
         let line = line.trim_end_matches(['\n', '\r']);
-        let date = self.dates.find_remembered(line, now, &mut self.date_memo)?;
+        let date = self.find_date(line, now)?;
         if self
             .prefilter
             .as_ref()
@@ -373,6 +401,7 @@ impl Filter {
         {
             return self.match_line(line, None, now);
         }
+        self.count_date(&date);
         self.last_date = Some(date.time);
         None
     }

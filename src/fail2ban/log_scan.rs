@@ -14,19 +14,42 @@ use std::sync::{Arc, Mutex, mpsc};
 /// Bytes read at a time (a block holds whole lines; a longer line makes it grow).
 const BLOCK: usize = 1 << 20;
 
-/// What a scan read: its lines, and those the filter ignored (see [`Filter::take_ignored`]).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// What a scan read: its lines, those the filter ignored (see [`Filter::take_ignored`]), and
+/// the dates each date template found (see [`Filter::take_date_hits`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Totals {
     /// Lines read.
     pub lines: u64,
     /// Lines an ignoreregex kept from failing.
     pub ignored: u64,
+    /// Dates found, by template, in the order of [`Filter::date_templates`].
+    pub date_hits: Vec<u64>,
+}
+
+impl Totals {
+    /// These totals with those of the lines after them.
+    fn add(&mut self, after: Totals) {
+        self.lines += after.lines;
+        self.ignored += after.ignored;
+        if self.date_hits.len() < after.date_hits.len() {
+            self.date_hits.resize(after.date_hits.len(), 0);
+        }
+        for (hits, more) in self.date_hits.iter_mut().zip(after.date_hits) {
+            *hits += more;
+        }
+    }
+
+    /// These totals stopped after `line` of the lines after them.
+    fn stopped_at(mut self, line: u64) -> Totals {
+        self.lines += line;
+        self
+    }
 }
 
 /// Matches every line of `reader` with `filter` on up to `jobs` threads. Each failure is made
 /// into what the caller needs by `prepare`, on the thread that found it (the failure itself
 /// never crosses threads), and given to `each` with its 1-based line number, in order (`each`
-/// returns false to stop). Returns the lines read and ignored.
+/// returns false to stop). Returns what the lines read add up to.
 pub fn scan<T: Send>(
     reader: impl Read,
     filter: &Filter,
@@ -80,7 +103,7 @@ fn scan_in_blocks<T: Send>(
                 }
             }));
         }
-        let (mut lines_before, mut ignored) = (0u64, 0u64);
+        let mut before = Totals::default();
         // The last date of all the lines before the block being read.
         let mut carried_date = None;
         let mut buffer = Vec::new();
@@ -132,27 +155,22 @@ fn scan_in_blocks<T: Send>(
                     break;
                 };
                 for found in receivers {
-                    let Ok((lines, part_ignored, failures)) = found.recv() else {
+                    let Ok((part, failures)) = found.recv() else {
                         break 'blocks Err(std::io::Error::other("a matching thread failed"));
                     };
-                    ignored += part_ignored;
                     for (line, failure) in failures {
-                        if !each(lines_before + line, failure) {
-                            let lines = lines_before + line;
-                            break 'blocks Ok(Totals { lines, ignored });
+                        if !each(before.lines + line, failure) {
+                            break 'blocks Ok(std::mem::take(&mut before).stopped_at(line));
                         }
                     }
-                    lines_before += lines;
+                    before.add(part);
                 }
                 if let Ok(done) = Arc::try_unwrap(done) {
                     spare.push(done);
                 }
             }
             if finished {
-                break Ok(Totals {
-                    lines: lines_before,
-                    ignored,
-                });
+                break Ok(std::mem::take(&mut before));
             }
         };
         // Every worker is joined (a panic is an error here, not a second panic).
@@ -168,9 +186,9 @@ fn scan_in_blocks<T: Send>(
 /// Blocks read ahead of the one whose failures are being collected, at most.
 const IN_FLIGHT: usize = 3;
 
-/// What a part gives back: its number of lines, of them ignored, and its failures by line
-/// number within it.
-type Found<T> = (u64, u64, Vec<(u64, T)>);
+/// What a part gives back: what its lines add up to, and its failures by line number within
+/// it.
+type Found<T> = (Totals, Vec<(u64, T)>);
 
 /// A block handed out to the workers, and the channels of its parts' failures, in order.
 type HandedOut<T> = (Arc<Vec<u8>>, Vec<mpsc::Receiver<Found<T>>>);
@@ -192,24 +210,18 @@ fn scan_alone<T>(
     prepare: &(dyn Fn(FilterMatch) -> T + Sync),
     each: &mut dyn FnMut(u64, T) -> bool,
 ) -> std::io::Result<Totals> {
-    let (mut lines_before, mut ignored, mut buffer) = (0u64, 0u64, Vec::new());
+    let (mut before, mut buffer) = (Totals::default(), Vec::new());
     loop {
         let (whole, at_end) = next_block(&mut reader, &mut buffer, block_size)?;
-        let (lines, part_ignored, failures) =
-            match_part(&mut filter, &buffer[..whole], now, prepare);
-        ignored += part_ignored;
+        let (part, failures) = match_part(&mut filter, &buffer[..whole], now, prepare);
         for (line, failure) in failures {
-            if !each(lines_before + line, failure) {
-                let lines = lines_before + line;
-                return Ok(Totals { lines, ignored });
+            if !each(before.lines + line, failure) {
+                return Ok(before.stopped_at(line));
             }
         }
-        lines_before += lines;
+        before.add(part);
         if at_end {
-            return Ok(Totals {
-                lines: lines_before,
-                ignored,
-            });
+            return Ok(before);
         }
         buffer.drain(..whole);
     }
@@ -260,8 +272,7 @@ fn part_ends(block: &[u8], parts: usize) -> Vec<usize> {
     ends
 }
 
-/// The failures in one part, by line number within it, its number of lines, and of them
-/// ignored.
+/// What the lines of one part add up to, and its failures by line number within it.
 fn match_part<T>(
     filter: &mut Filter,
     part: &[u8],
@@ -272,7 +283,7 @@ fn match_part<T>(
     let mut lines = 0u64;
     let body = part.strip_suffix(b"\n").unwrap_or(part);
     if part.is_empty() {
-        return (0, 0, failures);
+        return (Totals::default(), failures);
     }
     // A part that is valid UTF-8 (almost every one) is checked once, in one pass, and its lines
     // are borrowed from it; otherwise each line is checked, and repaired where it must be.
@@ -306,7 +317,12 @@ fn match_part<T>(
             failures.push((lines, prepare(found)));
         }
     }
-    (lines, filter.take_ignored(), failures)
+    let totals = Totals {
+        lines,
+        ignored: filter.take_ignored(),
+        date_hits: filter.take_date_hits(),
+    };
+    (totals, failures)
 }
 
 #[cfg(test)]

@@ -97,6 +97,66 @@ pub fn expand_codes(pattern: &str, this_year: i32, counter: &mut usize) -> Resul
     Ok(out)
 }
 
+/// A datepattern as fail2ban names it (its `getTimePatternRE` names): each `%`-code by the
+/// field's name (`%ExY` `ExYear`, `%m` `Month`, `%z` `Zone offset`, ...), a code without one
+/// as it is.
+pub fn display_name(pattern: &str) -> String {
+    let name = |code: &str| -> Option<&'static str> {
+        Some(match code {
+            "a" => "DAY",
+            "A" => "DAYNAME",
+            "b" => "MON",
+            "B" => "MONTH",
+            "d" => "Day",
+            "H" => "24hour",
+            "I" => "12hour",
+            "j" => "Yearday",
+            "m" => "Month",
+            "M" => "Minute",
+            "p" => "AMPM",
+            "S" => "Second",
+            "U" | "W" => "Yearweek",
+            "w" => "Weekday",
+            "y" => "Year2",
+            "Y" => "Year",
+            "%" => "%",
+            "z" => "Zone offset",
+            "f" => "Microseconds",
+            "Z" => "Zone name",
+            _ => return None,
+        })
+    };
+    // The machine-timestamp templates have names of their own.
+    let (start, body) = match pattern.strip_prefix("{^LN-BEG}") {
+        Some(body) => ("{^LN-BEG}", body),
+        None => ("", pattern),
+    };
+    match body {
+        "EPOCH" => return format!("{start}Epoch"),
+        "LEPOCH" => return format!("{start}LongEpoch"),
+        _ => {}
+    }
+    let mut out = String::new();
+    let mut rest = pattern;
+    while let Some(at) = rest.find('%') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let Some(code) = CODES.iter().find(|c| after.starts_with(**c)) else {
+            out.push('%');
+            rest = after;
+            continue;
+        };
+        match (name(code), code.strip_prefix("Ex").and_then(name)) {
+            (Some(field), _) => out.push_str(field),
+            (None, Some(field)) => out.push_str(&format!("Ex{field}")),
+            (None, None) => out.push_str(&format!("%{code}")),
+        }
+        rest = &after[code.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A date and time as the fields of a line give it; what is missing comes from now
 /// ([`complete`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
