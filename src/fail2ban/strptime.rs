@@ -72,26 +72,35 @@ pub const CODES: [&str; 41] = [
 /// Replaces `%`-codes by their field regexes; each group gets a unique name
 /// (`<code>__<n>`) so that alternatives may repeat a field.
 pub fn expand_codes(pattern: &str, this_year: i32, counter: &mut usize) -> Result<String, String> {
+    map_codes(pattern, |code, after| match code {
+        None => Err(format!(
+            "unknown field %{} in datepattern",
+            after.chars().next().unwrap_or(' ')
+        )),
+        Some("%") => Ok("%".to_string()),
+        Some(code) => {
+            let regex = field_regex(code, this_year)
+                .ok_or_else(|| format!("field %{code} of datepattern is not supported"))?;
+            *counter += 1;
+            Ok(regex.replace("(?P<", &format!("(?P<f{counter}_")))
+        }
+    })
+}
+
+/// `pattern` with each `%`-code replaced by what `replace` makes of it, given the code (`None`
+/// for a `%` that starts none) and the text after the `%`; the text between codes is kept.
+fn map_codes<E>(
+    pattern: &str,
+    mut replace: impl FnMut(Option<&'static str>, &str) -> Result<String, E>,
+) -> Result<String, E> {
     let mut out = String::new();
     let mut rest = pattern;
     while let Some(at) = rest.find('%') {
         out.push_str(&rest[..at]);
         let after = &rest[at + 1..];
-        let Some(code) = CODES.iter().find(|c| after.starts_with(**c)) else {
-            return Err(format!(
-                "unknown field %{} in datepattern",
-                after.chars().next().unwrap_or(' ')
-            ));
-        };
-        if *code == "%" {
-            out.push('%');
-        } else {
-            let regex = field_regex(code, this_year)
-                .ok_or_else(|| format!("field %{code} of datepattern is not supported"))?;
-            *counter += 1;
-            out.push_str(&regex.replace("(?P<", &format!("(?P<f{counter}_")));
-        }
-        rest = &after[code.len()..];
+        let code = CODES.iter().copied().find(|code| after.starts_with(code));
+        out.push_str(&replace(code, after)?);
+        rest = &after[code.map_or(0, str::len)..];
     }
     out.push_str(rest);
     Ok(out)
@@ -136,25 +145,17 @@ pub fn display_name(pattern: &str) -> String {
         "LEPOCH" => return format!("{start}LongEpoch"),
         _ => {}
     }
-    let mut out = String::new();
-    let mut rest = pattern;
-    while let Some(at) = rest.find('%') {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 1..];
-        let Some(code) = CODES.iter().find(|c| after.starts_with(**c)) else {
-            out.push('%');
-            rest = after;
-            continue;
-        };
-        match (name(code), code.strip_prefix("Ex").and_then(name)) {
-            (Some(field), _) => out.push_str(field),
-            (None, Some(field)) => out.push_str(&format!("Ex{field}")),
-            (None, None) => out.push_str(&format!("%{code}")),
-        }
-        rest = &after[code.len()..];
-    }
-    out.push_str(rest);
-    out
+    let named = map_codes(pattern, |code, _| {
+        Ok::<_, std::convert::Infallible>(match code {
+            None => "%".to_string(),
+            Some(code) => match (name(code), code.strip_prefix("Ex").and_then(name)) {
+                (Some(field), _) => field.to_string(),
+                (None, Some(field)) => format!("Ex{field}"),
+                (None, None) => format!("%{code}"),
+            },
+        })
+    });
+    named.unwrap_or_else(|never| match never {})
 }
 
 /// A date and time as the fields of a line give it; what is missing comes from now
