@@ -256,6 +256,16 @@ impl Filter {
         self.dates.template_names()
     }
 
+    /// Whether an ignoreregex matches `text` (counted as an ignored line).
+    fn ignores(&mut self, text: Text) -> bool {
+        let ignored = self
+            .ignoreregex
+            .iter()
+            .any(|regex| regex.find_in(text).is_some());
+        self.ignored += u64::from(ignored);
+        ignored
+    }
+
     /// The date in a line.
     fn find_date(&mut self, line: &str, now: f64) -> Option<DateMatch> {
         self.dates.find_remembered(line, now, &mut self.date_memo)
@@ -440,13 +450,10 @@ impl Filter {
         }
         // fail2ban's `findFailure` first tries the ignoreregexes on the whole text, before the
         // prefregex cuts out the content, when they are fewer than the failregexes less two.
-        if self.ignoreregex.len() + 2 < self.failregex.len()
-            && self
-                .ignoreregex
-                .iter()
-                .any(|regex| regex.find(searched).is_some())
+        if !self.ignoreregex.is_empty()
+            && self.ignoreregex.len() + 2 < self.failregex.len()
+            && self.ignores(Text::new(searched))
         {
-            self.ignored += 1;
             return None;
         }
         let mut captures = BTreeMap::new();
@@ -503,11 +510,7 @@ impl Filter {
             let is_host = |name: &str| HOST_GROUPS.contains(&name);
             let (fid, host) = failregexes
                 .find_map(|(i, regex)| regex.has_group_in(text, &is_host).map(|h| (i, h)))?;
-            let ignored = self
-                .ignoreregex
-                .iter()
-                .any(|regex| regex.find_in(text).is_some());
-            self.ignored += u64::from(ignored);
+            let ignored = self.ignores(text);
             return (host && !ignored).then(|| FilterMatch {
                 fid,
                 host: String::new(),
@@ -519,12 +522,7 @@ impl Filter {
         }
         let (fid, found) =
             failregexes.find_map(|(i, regex)| regex.find_in(text).map(|m| (i, m)))?;
-        if self
-            .ignoreregex
-            .iter()
-            .any(|regex| regex.find_in(text).is_some())
-        {
-            self.ignored += 1;
+        if self.ignores(text) {
             return None;
         }
         // The lines the match spans leave the buffer; those before and after stay.

@@ -19,8 +19,12 @@ pub enum Pattern {
     Linear(Box<Linear>),
     /// Back-tracking, bounded by [`BACKTRACK_LIMIT`], behind the same pattern without its
     /// look-arounds in the linear engine: where that does not match, neither does this, and
-    /// the slow engine is not run.
-    Backtracking(fancy_regex::Regex, Option<regex::Regex>),
+    /// the slow engine is not run. With the group names by index.
+    Backtracking(
+        fancy_regex::Regex,
+        Option<regex::Regex>,
+        Vec<Option<String>>,
+    ),
 }
 
 /// A pattern for the linear engine: the pattern, its ASCII twin for ASCII lines (see
@@ -101,26 +105,6 @@ impl Linear {
         SLOTS.set(slots);
         found
     }
-
-    /// A match from the back-tracker's slots, with the named groups that took part.
-    fn match_from_slots(&self, slots: &[Option<usize>], text: &str) -> Option<PatternMatch> {
-        let span = |index: usize| {
-            slots
-                .get(2 * index)
-                .copied()
-                .flatten()
-                .zip(slots.get(2 * index + 1).copied().flatten())
-        };
-        let (start, end) = span(0)?;
-        // Inserted one by one: a match has few groups, and collecting would sort a vector.
-        let mut groups = BTreeMap::new();
-        for (index, name) in self.unicode.names.iter().enumerate() {
-            if let (Some(name), Some((from, to))) = (name, span(index)) {
-                groups.insert(name.clone(), text[from..to].to_string());
-            }
-        }
-        Some(PatternMatch { start, end, groups })
-    }
 }
 
 thread_local! {
@@ -131,6 +115,27 @@ thread_local! {
 /// The byte span of each group by index (group 0: the whole match), `None` where it took no
 /// part.
 pub type Spans = Vec<Option<(usize, usize)>>;
+
+/// A match's group spans as an engine left them.
+enum GroupSpans<'a> {
+    /// The back-tracker's slots: start and end of each group in turn.
+    Slots(&'a [Option<usize>]),
+    /// The engine's spans.
+    Spans(&'a Spans),
+}
+
+impl GroupSpans<'_> {
+    /// The span of group `index` (0: the whole match), `None` where it took no part.
+    fn get(&self, index: usize) -> Option<(usize, usize)> {
+        match self {
+            GroupSpans::Slots(slots) => {
+                let slot = |at: usize| slots.get(at).copied().flatten();
+                slot(2 * index).zip(slot(2 * index + 1))
+            }
+            GroupSpans::Spans(spans) => spans.get(index).copied().flatten(),
+        }
+    }
+}
 
 /// A checked regex, compiled on first use.
 #[derive(Debug, Clone)]
@@ -226,7 +231,11 @@ impl Pattern {
                 .map(|fancy| {
                     let screen = super::prefilter::relaxed(source)
                         .and_then(|relaxed| regex::Regex::new(&relaxed).ok());
-                    Pattern::Backtracking(fancy, screen)
+                    let names = fancy
+                        .capture_names()
+                        .map(|n| n.map(str::to_string))
+                        .collect();
+                    Pattern::Backtracking(fancy, screen, names)
                 })
                 .map_err(|fancy_error| {
                     format!(
@@ -253,56 +262,52 @@ impl Pattern {
 
     /// [`Pattern::find`] on a text whose ASCII-ness is known.
     pub fn find_in(&self, text: Text) -> Option<PatternMatch> {
-        if let Pattern::Linear(linear) = self
-            && let Ok(found) =
-                linear.backtracked(text, |slots| linear.match_from_slots(slots, text.text))
-        {
-            return found.flatten();
-        }
-        let spans = self.spans_by_engine(text)?;
-        let text = text.text;
-        let (start, end) = spans.first().copied().flatten()?;
-        let groups = match self {
-            Pattern::Linear(linear) => named_groups(
-                linear.unicode.names.iter().map(Option::as_deref),
-                &spans,
-                text,
-            ),
-            Pattern::Backtracking(regex, _) => named_groups(regex.capture_names(), &spans, text),
-        };
-        Some(PatternMatch { start, end, groups })
+        self.read_match(text, |spans| {
+            let (start, end) = spans.get(0)?;
+            // Inserted one by one: a match has few groups, and collecting would sort a vector.
+            let mut groups = BTreeMap::new();
+            for (index, name) in self.named_groups() {
+                if let Some((from, to)) = spans.get(index) {
+                    groups.insert(name.to_string(), text.text[from..to].to_string());
+                }
+            }
+            Some(PatternMatch { start, end, groups })
+        })
+        .flatten()
     }
 
     /// Whether the first match in `text` has a group that took part whose name `wanted`
     /// takes (`None`: no match), without copying any text.
     pub fn has_group_in(&self, text: Text, wanted: &dyn Fn(&str) -> bool) -> Option<bool> {
-        match self {
-            Pattern::Linear(linear) => {
-                let took_part = |part: &dyn Fn(usize) -> bool| {
-                    let mut names = linear.unicode.names.iter().enumerate();
-                    names.any(|(index, name)| name.as_deref().is_some_and(wanted) && part(index))
-                };
-                if let Ok(found) = linear.backtracked(text, |slots| {
-                    took_part(&|index| {
-                        slots.get(2 * index).is_some_and(Option::is_some)
-                            && slots.get(2 * index + 1).is_some_and(Option::is_some)
-                    })
-                }) {
-                    return found;
-                }
-                let spans = self.spans_by_engine(text)?;
-                Some(took_part(&|index| {
-                    spans.get(index).is_some_and(Option::is_some)
-                }))
-            }
-            Pattern::Backtracking(regex, _) => {
-                let spans = self.spans_by_engine(text)?;
-                let mut names = regex.capture_names().enumerate();
-                Some(names.any(|(index, name)| {
-                    name.is_some_and(wanted) && spans.get(index).is_some_and(Option::is_some)
-                }))
-            }
+        self.read_match(text, |spans| {
+            self.named_groups()
+                .any(|(index, name)| wanted(name) && spans.get(index).is_some())
+        })
+    }
+
+    /// What `read` makes of the first match in `text` (`None`: no match), given its groups'
+    /// spans: from the back-tracker's slots where it can tell, else from the pattern's own
+    /// engine.
+    fn read_match<R>(&self, text: Text, read: impl Fn(GroupSpans) -> R) -> Option<R> {
+        if let Pattern::Linear(linear) = self
+            && let Ok(found) = linear.backtracked(text, |slots| read(GroupSpans::Slots(slots)))
+        {
+            return found;
         }
+        let spans = self.spans_by_engine(text)?;
+        Some(read(GroupSpans::Spans(&spans)))
+    }
+
+    /// Each named group, with its index.
+    fn named_groups(&self) -> impl Iterator<Item = (usize, &str)> {
+        let names = match self {
+            Pattern::Linear(linear) => &linear.unicode.names,
+            Pattern::Backtracking(_, _, names) => names,
+        };
+        names
+            .iter()
+            .enumerate()
+            .filter_map(|(index, name)| Some((index, name.as_deref()?)))
     }
 
     /// Where the first match is, without resolving groups (the fast automaton only, for the
@@ -310,7 +315,7 @@ impl Pattern {
     pub fn find_span(&self, text: &str) -> Option<(usize, usize)> {
         match self {
             Pattern::Linear(linear) => linear.find_span(Text::new(text)),
-            Pattern::Backtracking(regex, screen) => {
+            Pattern::Backtracking(regex, screen, _) => {
                 if screen.as_ref().is_some_and(|screen| !screen.is_match(text)) {
                     return None;
                 }
@@ -323,10 +328,7 @@ impl Pattern {
     pub fn group_names(&self) -> Vec<Option<String>> {
         match self {
             Pattern::Linear(linear) => linear.unicode.names.clone(),
-            Pattern::Backtracking(regex, _) => regex
-                .capture_names()
-                .map(|n| n.map(str::to_string))
-                .collect(),
+            Pattern::Backtracking(_, _, names) => names.clone(),
         }
     }
 
@@ -359,7 +361,7 @@ impl Pattern {
                         .collect(),
                 )
             }
-            Pattern::Backtracking(regex, screen) => {
+            Pattern::Backtracking(regex, screen, _) => {
                 let text = text.text;
                 if screen.as_ref().is_some_and(|screen| !screen.is_match(text)) {
                     return None;
@@ -508,21 +510,6 @@ fn linear(source: &str, other_words: &[String]) -> Result<Pattern, regex::Error>
         ascii: ascii.map(|(lazy, _)| lazy),
         backtracker,
     })))
-}
-
-/// The named groups that took part in a match, by name, whichever engine found it.
-fn named_groups<'a>(
-    names: impl Iterator<Item = Option<&'a str>>,
-    spans: &[Option<(usize, usize)>],
-    text: &str,
-) -> BTreeMap<String, String> {
-    names
-        .zip(spans)
-        .filter_map(|(name, span)| {
-            let (start, end) = (*span)?;
-            Some((name?.to_string(), text[start..end].to_string()))
-        })
-        .collect()
 }
 
 fn first_line(text: &str) -> &str {
