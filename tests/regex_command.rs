@@ -205,6 +205,16 @@ fn an_unknown_tag_is_an_error_naming_the_filter() {
     );
 }
 
+/// fail2ban-regex's summary of `log` through `filter` (in UTC, as `bantop` runs here).
+fn fail2ban_regex(log: &str, filter: &str) -> String {
+    let output = Command::new("fail2ban-regex")
+        .env("TZ", "UTC")
+        .args(["--no-check-all", log, filter])
+        .output()
+        .unwrap_or_else(|e| panic!("fail2ban-regex (the test command installs fail2ban): {e}"));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 /// `Lines: ...` of a summary.
 fn lines_line(text: &str) -> String {
     text.lines()
@@ -236,11 +246,7 @@ fn ignoreregexes_ignore_as_fail2ban_regex_does() {
         )
         .unwrap_or_else(|e| panic!("{e}"));
         let paths = [log.to_string_lossy(), filter.to_string_lossy()];
-        let reference = Command::new("fail2ban-regex")
-            .args(["--no-check-all", &paths[0], &paths[1]])
-            .output()
-            .unwrap_or_else(|e| panic!("fail2ban-regex (the test command installs fail2ban): {e}"));
-        let expected = lines_line(&String::from_utf8_lossy(&reference.stdout));
+        let expected = lines_line(&fail2ban_regex(&paths[0], &paths[1]));
         let summary = bantop(&[&paths[0], &paths[1]]);
         assert_eq!(
             lines_line(&String::from_utf8_lossy(&summary.stdout)),
@@ -287,12 +293,7 @@ fn date_template_hits_are_fail2ban_regexs() {
     }
     std::fs::write(&log, text).unwrap_or_else(|e| panic!("{e}"));
     let paths = [log.to_string_lossy(), filter.to_string_lossy()];
-    let reference = Command::new("fail2ban-regex")
-        .env("TZ", "UTC")
-        .args(["--no-check-all", &paths[0], &paths[1]])
-        .output()
-        .unwrap_or_else(|e| panic!("fail2ban-regex (the test command installs fail2ban): {e}"));
-    let expected = date_template_hits(&String::from_utf8_lossy(&reference.stdout));
+    let expected = date_template_hits(&fail2ban_regex(&paths[0], &paths[1]));
     assert_eq!(expected.len(), 4, "{expected:?}");
     let summary = bantop(&[&paths[0], &paths[1]]);
     assert_eq!(
