@@ -14,4 +14,5 @@ pub mod ports;
 pub mod posture;
 pub mod settings;
 pub mod source;
+pub mod state_file;
 pub mod tui;

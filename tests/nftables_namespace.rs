@@ -508,7 +508,7 @@ fn rescue_and_unban_in_the_manual_jail_lift_bantop_s_own_set() {
     succeeds(run(&["ban", "198.51.100.0/24"]));
     let rescue = succeeds(run(&["rescue", "203.0.113.50"]));
     assert!(
-        rescue.contains("2. bantop's own set: unbanned 203.0.113.50"),
+        rescue.contains("2. bantop's set: unbanned 203.0.113.50"),
         "{rescue}"
     );
     assert_eq!(
@@ -521,4 +521,43 @@ fn rescue_and_unban_in_the_manual_jail_lift_bantop_s_own_set() {
         "{unban}"
     );
     assert!(values(&ns, "ban4").is_empty());
+}
+
+#[test]
+fn unbanning_one_of_two_adjacent_bans_lifts_it_in_the_kernel() {
+    // Found as a hostile user: the second of two neighbours could not be read back, so its
+    // unban said "unbanned" and left it dropped.
+    let ns = Namespace::new();
+    for target in ["198.51.103.3", "198.51.103.4", "2001:db8::1", "2001:db8::2"] {
+        succeeds(ns.bantop(&["ban", target]));
+    }
+    succeeds(ns.bantop(&["ban", "203.0.113.0/24"]));
+    succeeds(ns.bantop(&["ban", "203.0.114.0"]));
+    for target in ["198.51.103.4", "2001:db8::2", "203.0.114.0"] {
+        let unban = text(&ns.bantop(&["unban", target]));
+        assert!(
+            unban.contains(&format!("bantop's set: unbanned {target}")),
+            "{unban}"
+        );
+    }
+    let left: Vec<String> = values(&ns, "ban4").into_iter().map(|(v, _)| v).collect();
+    assert_eq!(left, ["198.51.103.3", "203.0.113.0/24"]);
+    let left: Vec<String> = values(&ns, "ban6").into_iter().map(|(v, _)| v).collect();
+    assert_eq!(left, ["2001:db8::1"]);
+    let again = text(&ns.bantop(&["unban", "198.51.103.4"]));
+    assert!(
+        again.contains("198.51.103.4 was not banned there"),
+        "{again}"
+    );
+
+    // One address inside a banned network: the network is split around it, and says so.
+    let split = text(&ns.bantop(&["unban", "203.0.113.77"]));
+    assert!(
+        split.contains("the rest stays banned, in 8 piece(s)"),
+        "{split}"
+    );
+    let pieces: Vec<String> = values(&ns, "ban4").into_iter().map(|(v, _)| v).collect();
+    assert_eq!(pieces.len(), 9, "{pieces:?}");
+    assert!(!pieces.iter().any(|p| p == "203.0.113.77"), "{pieces:?}");
+    assert!(pieces.iter().any(|p| p == "203.0.113.76"), "{pieces:?}");
 }

@@ -260,12 +260,14 @@ pub async fn rescue(
         }
     }
     match super::firewall::unban(places, IpNet::from(ip)) {
-        Ok(lifted) if lifted.is_empty() => {
+        Ok(done) if done.is_empty() => {
             writeln!(out, "2. bantop's own set: {ip} was not banned there")?
         }
-        Ok(lifted) => {
-            for net in lifted {
-                writeln!(out, "2. bantop's own set: unbanned {}", target_text(net))?;
+        Ok(done) => {
+            let mut lines = Vec::new();
+            super::firewall::write_unban(IpNet::from(ip), &done, &mut lines)?;
+            for line in String::from_utf8_lossy(&lines).lines() {
+                writeln!(out, "2. {line}")?;
             }
         }
         Err(error) => {

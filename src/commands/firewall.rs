@@ -6,7 +6,7 @@ use super::actions::{Places, audit, result_text, target_text};
 use super::refusal::ban_danger;
 use crate::engine::audit::entry_now;
 use crate::engine::command::MANUAL_JAIL;
-use crate::engine::manual_bans::{ManualBanError, ManualBans};
+use crate::engine::manual_bans::{ManualBanError, ManualBans, ManualUnban};
 use crate::fail2ban::duration::format_seconds;
 use crate::fail2ban::jail_conf::{parse_ignoreip, read_jails};
 use crate::fail2ban::server::Fail2ban;
@@ -96,22 +96,38 @@ pub async fn ban(
     Ok(super::OK)
 }
 
-/// Lifts manual bans of `target` from bantop's set (and its saved copy).
-pub fn unban(places: Places<'_>, target: IpNet) -> Result<Vec<IpNet>, ManualBanError> {
+/// Lifts `target` from bantop's set (and its saved copy).
+pub fn unban(places: Places<'_>, target: IpNet) -> Result<ManualUnban, ManualBanError> {
     ManualBans::new(places.state_dir).unban(target)
 }
 
-/// Says what [`unban`] lifted.
-pub fn write_unban(target: IpNet, lifted: &[IpNet], out: &mut dyn Write) -> std::io::Result<()> {
-    if lifted.is_empty() {
+/// Says what [`unban`] changed, as the kernel read back shows it.
+pub fn write_unban(target: IpNet, done: &ManualUnban, out: &mut dyn Write) -> std::io::Result<()> {
+    if done.is_empty() {
         writeln!(
             out,
             "bantop's set: {} was not banned there",
             target_text(target)
         )?;
     }
-    for net in lifted {
+    for net in &done.kernel.lifted {
         writeln!(out, "bantop's set: unbanned {}", target_text(*net))?;
+    }
+    if !done.kernel.kept.is_empty() {
+        let kept: Vec<String> = done.kernel.kept.iter().map(|n| target_text(*n)).collect();
+        writeln!(
+            out,
+            "bantop's set: the rest stays banned, in {} piece(s): {}",
+            kept.len(),
+            kept.join(", ")
+        )?;
+    }
+    for net in &done.forgotten {
+        writeln!(
+            out,
+            "bantop's set: {} was saved but not in the kernel: forgotten",
+            target_text(*net)
+        )?;
     }
     Ok(())
 }

@@ -287,6 +287,14 @@ impl LiveEngine {
                     Ok(lifted) if lifted.is_empty() => {
                         vec![result(false, format!("{ip} was not in bantop's set"))]
                     }
+                    Ok(done) if !done.kernel.kept.is_empty() => vec![result(
+                        true,
+                        format!(
+                            "unbanned {ip} in bantop's set: {} split, {} piece(s) stay banned",
+                            done.kernel.lifted.len(),
+                            done.kernel.kept.len()
+                        ),
+                    )],
                     Ok(_) => vec![result(true, format!("unbanned {ip} in bantop's set"))],
                     Err(error) => vec![result(false, error.to_string())],
                 }
@@ -385,7 +393,10 @@ impl LiveEngine {
                     Ok(lifted) if lifted.is_empty() => Vec::new(),
                     Ok(lifted) => vec![result(
                         true,
-                        format!("lifted {} ban(s) in bantop's set", lifted.len()),
+                        format!(
+                            "lifted {} ban(s) in bantop's set",
+                            lifted.kernel.lifted.len() + lifted.forgotten.len()
+                        ),
                     )],
                     Err(error) => vec![result(false, error.to_string())],
                 };

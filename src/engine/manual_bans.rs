@@ -1,18 +1,38 @@
 //! Manual bans: bantop's own nftables set, and its saved copy in `<state-dir>/manual-bans.json`
 //! (written atomically) from which they are restored with their remaining time after a reboot
 //! or a flushed ruleset. The kernel is changed first; the file follows what the kernel took.
+//! Every change holds the file's exclusive lock from reading it to writing it, so two operators
+//! banning at once both keep their bans.
 
 use super::command::MANUAL_JAIL;
-use crate::fail2ban::dropin::write_file_atomically;
-use crate::firewall::OwnSet;
 use crate::firewall::nftables::{BanOutcome, Element, Nftables, NftablesError};
+use crate::firewall::{OwnSet, UnbanOutcome, around};
 use crate::model::JailSettings;
+use crate::state_file::{self, PreparedWrite, StateLock};
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// The saved copy's file name in the state directory.
 pub const FILE_NAME: &str = "manual-bans.json";
+/// The largest saved copy read (about 100,000 bans).
+const MAX_FILE: u64 = 32 << 20;
+
+/// What an unban of bantop's set did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ManualUnban {
+    /// What the kernel shows changed.
+    pub kernel: UnbanOutcome,
+    /// Saved bans that were not in the kernel (a flushed ruleset), dropped from the saved copy.
+    pub forgotten: Vec<IpNet>,
+}
+
+impl ManualUnban {
+    /// Whether anything was lifted, in the kernel or the saved copy.
+    pub fn is_empty(&self) -> bool {
+        self.kernel.lifted.is_empty() && self.forgotten.is_empty()
+    }
+}
 
 /// bantop's own set, shown as a jail: bans only by hand, never by counting.
 pub fn jail_settings() -> JailSettings {
@@ -108,24 +128,36 @@ impl ManualBans {
 
     /// The saved bans; none when the file does not exist yet.
     pub fn load(&self) -> Result<Vec<ManualBan>, ManualBanError> {
-        match std::fs::read_to_string(&self.path) {
-            Ok(text) => serde_json::from_str(&text)
+        match state_file::read_bounded(&self.path, MAX_FILE) {
+            Ok(Some(text)) => serde_json::from_str(&text)
                 .map_err(|e| self.file_error(format!("not a list of manual bans: {e}"))),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Ok(None) => Ok(Vec::new()),
             Err(error) => Err(self.file_error(error)),
         }
     }
 
-    fn save(&self, bans: &[ManualBan]) -> Result<(), ManualBanError> {
+    /// The file's exclusive lock (creating the state directory).
+    fn lock(&self) -> Result<StateLock, ManualBanError> {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| self.file_error(e))?;
         }
+        StateLock::exclusive(&self.path).map_err(|e| self.file_error(e))
+    }
+
+    fn save(&self, bans: &[ManualBan]) -> Result<(), ManualBanError> {
+        self.prepare(bans)?.commit().map_err(|e| self.file_error(e))
+    }
+
+    /// The saved copy written beside its place, to be renamed in once the kernel took it.
+    fn prepare(&self, bans: &[ManualBan]) -> Result<PreparedWrite, ManualBanError> {
         let text = serde_json::to_string_pretty(bans).map_err(|e| self.file_error(e))?;
-        write_file_atomically(&self.path, format!("{text}\n").as_bytes())
+        PreparedWrite::new(&self.path, format!("{text}\n").as_bytes())
             .map_err(|e| self.file_error(e))
     }
 
-    /// Bans `net` for `seconds` (`None`: permanently) in the kernel, then saves it.
+    /// Bans `net` for `seconds` (`None`: permanently) in the kernel and saves it. The saved
+    /// copy is written first and renamed in once the kernel took the ban, so a full disk leaves
+    /// neither changed.
     pub fn ban(
         &self,
         net: IpNet,
@@ -133,14 +165,8 @@ impl ManualBans {
         reason: &str,
         now: f64,
     ) -> Result<BanOutcome, ManualBanError> {
+        let _lock = self.lock()?;
         let mut saved = self.load()?;
-        let outcome = Nftables.ban(
-            &[Element {
-                net,
-                timeout: seconds,
-            }],
-            now,
-        )?;
         saved.retain(|ban| !net.contains(&ban.net));
         saved.push(ManualBan {
             net,
@@ -148,34 +174,63 @@ impl ManualBans {
             until: seconds.map(|s| now + s as f64),
             reason: reason.to_string(),
         });
-        self.save(&saved)?;
+        let prepared = self.prepare(&saved)?;
+        let outcome = Nftables.ban(
+            &[Element {
+                net,
+                timeout: seconds,
+            }],
+            now,
+        )?;
+        prepared.commit().map_err(|e| self.file_error(e))?;
         Ok(outcome)
     }
 
-    /// Lifts every manual ban holding `target`'s address or inside `target`, in the kernel and
-    /// in the saved copy; returns what was lifted.
-    pub fn unban(&self, target: IpNet) -> Result<Vec<IpNet>, ManualBanError> {
-        let mut saved = self.load()?;
-        let mut lifted = Nftables.unban(target, 0.0)?;
-        let hit = |net: &IpNet| net.contains(&target.addr()) || target.contains(net);
-        for ban in saved.iter().filter(|ban| hit(&ban.net)) {
-            if !lifted.contains(&ban.net) {
-                lifted.push(ban.net);
+    /// Lifts `target` in the kernel (deleting what is inside it, splitting a wider ban around
+    /// it) and in the saved copy the same way; says what the kernel shows changed and what was
+    /// only in the saved copy.
+    pub fn unban(&self, target: IpNet) -> Result<ManualUnban, ManualBanError> {
+        let _lock = self.lock()?;
+        let saved = self.load()?;
+        let kernel = Nftables.unban(target, 0.0)?;
+        let target = target.trunc();
+        let mut kept = Vec::new();
+        let mut forgotten = Vec::new();
+        for ban in saved.iter() {
+            if target.contains(&ban.net) {
+                if !kernel.lifted.contains(&ban.net) {
+                    forgotten.push(ban.net);
+                }
+            } else if ban.net.contains(&target) {
+                if !kernel.lifted.contains(&ban.net) {
+                    forgotten.push(ban.net);
+                }
+                kept.extend(
+                    around(ban.net, target)
+                        .into_iter()
+                        .map(|net| ManualBan { net, ..ban.clone() }),
+                );
+            } else {
+                kept.push(ban.clone());
             }
         }
-        let before = saved.len();
-        saved.retain(|ban| !hit(&ban.net));
-        if saved.len() != before {
-            self.save(&saved)?;
+        if kept != saved {
+            self.save(&kept)?;
         }
-        Ok(lifted)
+        Ok(ManualUnban { kernel, forgotten })
     }
 
     /// Puts saved bans missing from the kernel back with their remaining time, in one batch,
     /// and forgets those that ran out.
     pub fn restore(&self, now: f64) -> Result<Restored, ManualBanError> {
+        let _lock = self.lock()?;
         let saved = self.load()?;
         let present = Nftables.ensured_elements()?;
+        let saved_nets: Vec<IpNet> = saved
+            .iter()
+            .filter(|ban| ban.remaining(now) != Some(0))
+            .map(|ban| ban.net)
+            .collect();
         let mut report = Restored::default();
         let mut kept = Vec::new();
         let mut missing = Vec::new();
@@ -185,7 +240,10 @@ impl ManualBans {
                     report.expired.push(ban.net);
                     continue;
                 }
-            } else if present.contains(&ban.net) {
+            } else if present.iter().any(|p| p.contains(&ban.net))
+                || saved_wider(&saved_nets, ban.net)
+            {
+                // In force already, or inside a wider saved ban restored with it.
                 report.present += 1;
             } else {
                 missing.push(Element {
@@ -204,4 +262,11 @@ impl ManualBans {
         }
         Ok(report)
     }
+}
+
+/// Whether a saved ban still in time holds `net` and is wider (the two would overlap in the set).
+fn saved_wider(saved: &[IpNet], net: IpNet) -> bool {
+    saved
+        .iter()
+        .any(|wider| wider.prefix_len() < net.prefix_len() && wider.contains(&net))
 }

@@ -7,7 +7,6 @@
 use super::ini;
 use crate::model::WhitelistEntry;
 use ipnet::IpNet;
-use std::io::Write;
 use std::path::Path;
 
 /// First line of a drop-in bantop creates.
@@ -180,32 +179,7 @@ pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
             format!("bantop would write an unreadable file: {e}"),
         )
     })?;
-    write_file_atomically(path, text.as_bytes())
-}
-
-/// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync, rename,
-/// fsync of the directory. A reader sees the old file or the new one, never half of one.
-pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let temporary = dir.join(format!(".{name}.bantop-{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temporary)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, path)?;
-        std::fs::File::open(dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    result
+    crate::state_file::write_atomically(path, text.as_bytes())
 }
 
 #[cfg(test)]

@@ -122,7 +122,9 @@ pub fn decode_elements(set: &RawSet, raw: &[RawElement]) -> Vec<KernelElement> {
             .collect();
     }
     let mut sorted: Vec<&RawElement> = raw.iter().filter(|e| address(&e.key).is_some()).collect();
-    sorted.sort_by(|a, b| a.key.cmp(&b.key));
+    // Where one interval ends the next may start at the same key (two adjacent bans): the end
+    // sorts first, or the second interval would look empty and vanish from the reading.
+    sorted.sort_by(|a, b| a.key.cmp(&b.key).then(b.interval_end.cmp(&a.interval_end)));
     let mut elements = Vec::new();
     for (index, start) in sorted.iter().enumerate() {
         if start.interval_end {
@@ -293,6 +295,42 @@ mod tests {
         );
         let plain = decode_elements(&set(0), &[element(&[192, 0, 2, 1], false, None)]);
         assert_eq!(plain[0].net.to_string(), "192.0.2.1/32");
+    }
+
+    #[test]
+    fn adjacent_intervals_are_both_read_whichever_order_the_kernel_dumps_them() {
+        // 198.51.103.3 and .4 banned one after the other: the end of the first and the start
+        // of the second share the key .4.
+        let three = element(&[198, 51, 103, 3], false, None);
+        let four_end = element(&[198, 51, 103, 4], true, None);
+        let four = element(&[198, 51, 103, 4], false, None);
+        let five_end = element(&[198, 51, 103, 5], true, None);
+        for raw in [
+            [
+                five_end.clone(),
+                four.clone(),
+                four_end.clone(),
+                three.clone(),
+            ],
+            [
+                three.clone(),
+                four.clone(),
+                four_end.clone(),
+                five_end.clone(),
+            ],
+            [
+                four.clone(),
+                three.clone(),
+                five_end.clone(),
+                four_end.clone(),
+            ],
+        ] {
+            let nets: Vec<String> = decode_elements(&set(SET_INTERVAL | 0x10), &raw)
+                .into_iter()
+                .map(|e| e.net.to_string())
+                .collect();
+            assert_eq!(nets, ["198.51.103.3/32", "198.51.103.4/32"], "{raw:?}");
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! per-element timeouts) and an `input` chain, hooked before fail2ban's chains, that drops their
 //! sources. Every change is one atomic netlink batch.
 
+use super::UnbanOutcome;
 use super::kernel::decode_elements;
 use super::netlink::{self, ElementWrite, RawSet, SetWrites, TableLayout};
 use crate::model::firewall::KernelElement;
@@ -123,7 +124,8 @@ impl Nftables {
     }
 
     /// Adds `new` to a set that holds `present` (as [`super::OwnSet::ban`], without reading
-    /// the set again).
+    /// the set first), then reads the set back: an element the kernel does not show is an
+    /// error, whatever the write said.
     pub fn ban_into(
         &self,
         present: &[IpNet],
@@ -134,7 +136,22 @@ impl Nftables {
             super::replaced_by(present, new).map_err(|why| NftablesError::refused(action, why))?;
         let (v4, v6) = writes(&as_deletions(&replaced), new);
         netlink::write_elements(LAYOUT, &v4, &v6).map_err(|e| NftablesError::new(action, &e))?;
+        let after = self.read_nets()?;
+        if let Some(missing) = new.iter().find(|e| !after.contains(&e.net)) {
+            return Err(NftablesError::refused(
+                action,
+                format!(
+                    "the kernel took the batch, but bantop's set does not hold {} when read back",
+                    missing.net
+                ),
+            ));
+        }
         Ok(BanOutcome { replaced })
+    }
+
+    /// The networks in bantop's two sets.
+    fn read_nets(&self) -> Result<Vec<IpNet>, NftablesError> {
+        Ok(self.read_elements()?.into_iter().map(|e| e.net).collect())
     }
 }
 
@@ -156,15 +173,26 @@ impl super::OwnSet for Nftables {
         self.ban_into(&present, new)
     }
 
-    fn unban(&mut self, target: IpNet, _now: f64) -> Result<Vec<IpNet>, NftablesError> {
-        let present: Vec<IpNet> = self.read_elements()?.into_iter().map(|e| e.net).collect();
-        let removed = super::lifted_by(&present, target);
-        if !removed.is_empty() {
-            let (v4, v6) = writes(&as_deletions(&removed), &[]);
-            netlink::write_elements(LAYOUT, &v4, &v6)
-                .map_err(|e| NftablesError::new("delete element", &e))?;
+    /// Deletes and adds back in one batch, then reads the set again: what is reported is the
+    /// difference the kernel shows, and a target the kernel still drops is an error.
+    fn unban(&mut self, target: IpNet, _now: f64) -> Result<UnbanOutcome, NftablesError> {
+        let present = self.read_elements()?;
+        let before: Vec<IpNet> = present.iter().map(|e| e.net).collect();
+        let (delete, add_back) = super::unban_changes(&present, target);
+        if delete.is_empty() {
+            return Ok(UnbanOutcome::default());
         }
-        Ok(removed)
+        let (v4, v6) = writes(&as_deletions(&delete), &add_back);
+        netlink::write_elements(LAYOUT, &v4, &v6)
+            .map_err(|e| NftablesError::new("delete element", &e))?;
+        let after = self.read_nets()?;
+        if let Some(held) = super::still_dropped(&after, target) {
+            return Err(NftablesError::refused(
+                "delete element",
+                format!("the kernel still holds {held} in bantop's set after the delete"),
+            ));
+        }
+        Ok(UnbanOutcome::between(&before, &after))
     }
 
     fn elements(&self, _now: f64) -> Result<Vec<KernelElement>, NftablesError> {

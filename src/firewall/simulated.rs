@@ -2,7 +2,7 @@
 //! real firewall would have been sent, and the kernel view a server running fail2ban's nftables
 //! action would show. Nothing touches the machine.
 
-use super::{BanOutcome, Element, NftablesError};
+use super::{BanOutcome, Element, NftablesError, UnbanOutcome};
 use crate::fail2ban::duration::format_seconds;
 use crate::model::firewall::{KernelElement, KernelFirewall, KernelSet};
 use ipnet::IpNet;
@@ -115,14 +115,19 @@ impl super::OwnSet for SimulatedFirewall {
         Ok(BanOutcome { replaced })
     }
 
-    fn unban(&mut self, target: IpNet, now: f64) -> Result<Vec<IpNet>, NftablesError> {
+    fn unban(&mut self, target: IpNet, now: f64) -> Result<UnbanOutcome, NftablesError> {
         self.expire(now);
-        let present: Vec<IpNet> = self.elements.keys().copied().collect();
-        let lifted = super::lifted_by(&present, target);
-        for net in &lifted {
+        let present = self.elements(now)?;
+        let before: Vec<IpNet> = self.elements.keys().copied().collect();
+        let (delete, add_back) = super::unban_changes(&present, target);
+        for net in &delete {
             self.delete(*net);
         }
-        Ok(lifted)
+        if !add_back.is_empty() {
+            self.ban(&add_back, now)?;
+        }
+        let after: Vec<IpNet> = self.elements.keys().copied().collect();
+        Ok(UnbanOutcome::between(&before, &after))
     }
 
     fn elements(&self, now: f64) -> Result<Vec<KernelElement>, NftablesError> {
@@ -173,9 +178,15 @@ mod tests {
         );
         let inside = firewall.ban(&[element("203.0.113.9/32", None)], 100.0);
         assert!(inside.is_err_and(|e| e.to_string().contains("already inside 203.0.113.0/24")));
+        let split = firewall.unban(host, 101.0).unwrap_or_default();
+        assert_eq!(split.lifted, vec![net("203.0.113.0/24")]);
+        assert_eq!(split.kept.len(), 8, "the rest of the /24 stays banned");
         assert_eq!(
-            firewall.unban(host, 101.0).ok(),
-            Some(vec![net("203.0.113.0/24")])
+            firewall
+                .unban(net("203.0.113.0/24"), 101.0)
+                .map(|o| o.lifted.len())
+                .ok(),
+            Some(8)
         );
         assert!(
             firewall
@@ -184,15 +195,28 @@ mod tests {
         );
         firewall.expire(160.0);
         assert_eq!(firewall.elements(160.0).map(|e| e.len()).ok(), Some(0));
+        let journal = firewall.journal();
         assert_eq!(
-            firewall.journal(),
+            journal[..4],
             [
                 "add element inet bantop ban4 { 203.0.113.5/32 timeout 1m }",
                 "delete element inet bantop ban4 { 203.0.113.5/32 }",
                 "add element inet bantop ban4 { 203.0.113.0/24 }",
                 "delete element inet bantop ban4 { 203.0.113.0/24 }",
-                "add element inet bantop ban4 { 198.51.100.1/32 timeout 1m }",
             ]
+        );
+        assert_eq!(
+            journal[4],
+            "add element inet bantop ban4 { 203.0.113.128/25 }"
+        );
+        assert_eq!(
+            journal.len(),
+            4 + 8 + 8 + 1,
+            "8 pieces added back, then deleted"
+        );
+        assert_eq!(
+            journal.last().map(String::as_str),
+            Some("add element inet bantop ban4 { 198.51.100.1/32 timeout 1m }")
         );
     }
 }
