@@ -152,6 +152,7 @@ pub enum CliCommand {
     /// each step. Meant for the console.
     Rescue {
         /// The address to let back in.
+        #[arg(value_parser = parse_address)]
         address: IpAddr,
         /// Why, written in the drop-in's comment.
         #[arg(long)]
@@ -169,38 +170,31 @@ pub enum CliCommand {
         /// Take the entry out instead.
         #[arg(long)]
         remove: bool,
+        /// Whitelist even a range wider than /16 (IPv4) or /48 (IPv6).
+        #[arg(long)]
+        force: bool,
         /// Why, written in the drop-in's comment.
         #[arg(long)]
         reason: Option<String>,
     },
 }
 
-/// An address or a network without host bits.
+/// An address or a network without host bits, in canonical form (`::ffff:` forms as IPv4).
 fn parse_target(text: &str) -> Result<IpNet, String> {
-    let net = match text.parse::<IpNet>() {
-        Ok(net) => net,
-        Err(_) => text
-            .parse::<IpAddr>()
-            .map(IpNet::from)
-            .map_err(|_| format!("{text:?} is not an IP address or network"))?,
-    };
-    if net.trunc() != net {
-        return Err(format!(
-            "{text} has host bits set: did you mean {}?",
-            net.trunc()
-        ));
-    }
-    Ok(net)
+    crate::model::address::canonical_target(text)
 }
 
-/// A positive duration in seconds (`600`, `10m`, `1h30m`, `1d`, `1w`).
-fn parse_duration(text: &str) -> Result<u64, String> {
-    match crate::fail2ban::duration::parse_seconds(text)? {
-        seconds if seconds > 0 => Ok(seconds as u64),
-        _ => Err(format!(
-            "{text}: a ban lasts a positive time (leave --for out for a permanent ban)"
-        )),
+/// One address, in canonical form.
+fn parse_address(text: &str) -> Result<IpAddr, String> {
+    match parse_target(text)? {
+        net if net.prefix_len() == net.max_prefix_len() => Ok(net.addr()),
+        net => Err(format!("{net} is a network: give one address")),
     }
+}
+
+/// How long a ban lasts: fail2ban's units in lower case (`600`, `10m`, `1h30m`, `1d`, `1w`).
+fn parse_duration(text: &str) -> Result<u64, String> {
+    crate::fail2ban::duration::parse_ban_duration(text)
 }
 
 /// An address or a network without host bits; `/0` would switch the jails off.

@@ -189,12 +189,14 @@ async fn main() -> ExitCode {
             entry,
             jails,
             remove,
+            force,
             reason,
         } => {
             let request = WhitelistRequest {
                 entry: *entry,
                 jails: jails.clone(),
                 remove: *remove,
+                force: *force,
                 reason: reason.as_deref(),
             };
             actions::whitelist(places, request, &mut stdout).await

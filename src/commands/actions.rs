@@ -3,11 +3,11 @@
 //! the audit log. A whitelist goes to the drop-in first (it must survive a restart), then live.
 //! Banning the operator's own address, loopback or a whitelisted one needs `--force`.
 
-use super::refusal::ban_danger;
 use crate::engine::audit::{AuditLog, entry_now};
 use crate::engine::command::MANUAL_JAIL;
+use crate::engine::refusal::{Whitelists, ban_danger, too_wide};
 use crate::engine::whitelist;
-use crate::fail2ban::jail_conf::{parse_ignoreip, read_jails};
+use crate::fail2ban::jail_conf::read_jails;
 use crate::fail2ban::server::Fail2ban;
 use crate::fail2ban::socket_client::ClientError;
 use crate::model::AuditEntry;
@@ -47,14 +47,7 @@ pub(super) fn result_text<T, E: std::fmt::Display>(result: &Result<T, E>) -> Str
     }
 }
 
-/// An address as itself, a network in CIDR notation.
-pub(super) fn target_text(net: IpNet) -> String {
-    if net.prefix_len() == net.max_prefix_len() {
-        net.addr().to_string()
-    } else {
-        net.to_string()
-    }
-}
+pub(super) use crate::model::address::text_of as target_text;
 
 /// Unbans `target` in `jail` (`manual`: bantop's set), or everywhere: bantop's set, every jail
 /// and fail2ban's database. fail2ban takes single addresses only.
@@ -140,12 +133,14 @@ pub async fn ban(
 ) -> anyhow::Result<u8> {
     let mut server = Fail2ban::new(places.socket);
     server.require_jail(jail).await?;
-    let ignored = server.ignore_list(jail).await.unwrap_or_default();
-    let whitelisted: Vec<(String, IpNet)> = parse_ignoreip(&ignored.join(" "))
-        .unwrap_or_default()
-        .into_iter()
-        .map(|net| (jail.to_string(), net))
-        .collect();
+    let mut whitelisted = Whitelists::default();
+    match server.ignore_list(jail).await {
+        Ok(list) => whitelisted.add_list(jail, &list),
+        Err(error) => whitelisted.unreadable.push((
+            jail.to_string(),
+            format!("fail2ban did not give it: {error}"),
+        )),
+    }
     if let Some(danger) = ban_danger(IpNet::from(ip), operators, &whitelisted)
         && !force
     {
@@ -179,6 +174,8 @@ pub struct WhitelistRequest<'a> {
     pub jails: Vec<String>,
     /// Take it out instead of adding it.
     pub remove: bool,
+    /// Whitelist even a range wider than the refusal policy allows.
+    pub force: bool,
     /// Why, for the comment.
     pub reason: Option<&'a str>,
 }
@@ -209,6 +206,12 @@ pub async fn whitelist(
     request: WhitelistRequest<'_>,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
+    if let Some(wide) = too_wide(request.entry)
+        && !request.remove
+        && !request.force
+    {
+        anyhow::bail!("refused: {wide}; add --force to whitelist it anyway");
+    }
     let jails = choose_jails(places.fail2ban_dir, &request.jails)?;
     let mut server = Fail2ban::new(places.socket);
     let comment = whitelist::comment(request.reason);

@@ -3,14 +3,15 @@
 //! kernel, with the drift between fail2ban's bans and what the kernel drops.
 
 use super::actions::{Places, audit, result_text, target_text};
-use super::refusal::ban_danger;
 use crate::engine::audit::entry_now;
 use crate::engine::command::MANUAL_JAIL;
 use crate::engine::manual_bans::{ManualBanError, ManualBans, ManualUnban};
+use crate::engine::refusal::{Whitelists, ban_danger};
 use crate::fail2ban::duration::format_seconds;
-use crate::fail2ban::jail_conf::{parse_ignoreip, read_jails};
+use crate::fail2ban::jail_conf::read_jails;
 use crate::fail2ban::server::Fail2ban;
 use crate::firewall::kernel;
+use crate::model::address::read_held;
 use crate::model::firewall::{Drift, KernelFirewall, drift};
 use ipnet::IpNet;
 use serde::Serialize;
@@ -18,30 +19,41 @@ use std::io::Write;
 use std::net::IpAddr;
 
 /// Every whitelisted entry per jail: fail2ban's live ignore lists when its socket answers,
-/// else the configuration files.
-async fn whitelisted(places: Places<'_>) -> Vec<(String, IpNet)> {
+/// else the configuration files. What cannot be read is kept as unreadable, so the refusal
+/// fails closed.
+async fn whitelisted(places: Places<'_>) -> Whitelists {
+    let mut whitelists = Whitelists::default();
     let mut server = Fail2ban::new(places.socket);
     if let Ok(jails) = server.jails().await {
-        let mut entries = Vec::new();
         for jail in jails {
-            let list = server.ignore_list(&jail).await.unwrap_or_default();
-            for net in parse_ignoreip(&list.join(" ")).unwrap_or_default() {
-                entries.push((jail.clone(), net));
+            match server.ignore_list(&jail).await {
+                Ok(list) => whitelists.add_list(&jail, &list),
+                Err(error) => whitelists
+                    .unreadable
+                    .push((jail.clone(), format!("fail2ban did not give it: {error}"))),
             }
         }
-        return entries;
+        return whitelists;
     }
-    read_jails(places.fail2ban_dir)
-        .unwrap_or_default()
-        .into_iter()
-        .flat_map(|jail| {
-            let name = jail.settings.name.clone();
-            jail.settings
-                .ignoreip
-                .into_iter()
-                .map(move |net| (name.clone(), net))
-        })
-        .collect()
+    match read_jails(places.fail2ban_dir) {
+        Ok(jails) => {
+            for jail in jails {
+                let name = jail.settings.name.clone();
+                whitelists.entries.extend(
+                    jail.settings
+                        .ignoreip
+                        .into_iter()
+                        .map(|net| (name.clone(), net)),
+                );
+            }
+        }
+        // No fail2ban and no configuration (a firewall-only host): nothing is whitelisted.
+        Err(_) if !places.fail2ban_dir.exists() => {}
+        Err(error) => whitelists
+            .unreadable
+            .push(("the configuration".to_string(), error.to_string())),
+    }
+    whitelists
 }
 
 /// What to ban by hand.
@@ -173,13 +185,18 @@ pub async fn show(places: Places<'_>, json: bool, out: &mut dyn Write) -> anyhow
         anyhow::anyhow!("nftables: read the ruleset: {}", kernel::describe_error(&e))
     })?;
     let mut server = Fail2ban::new(places.socket);
+    let mut unreadable = Vec::new();
     let (bans, fail2ban) = match server.jails().await {
         Ok(jails) => {
             let mut bans = Vec::new();
             for jail in jails {
                 for ban in server.bans(&jail).await.unwrap_or_default() {
-                    if let Ok(ip) = ban.ip.parse::<IpAddr>() {
-                        bans.push((jail.clone(), ip));
+                    match read_held(&ban.ip) {
+                        Some(ip) => bans.push((jail.clone(), ip)),
+                        None => unreadable.push(Drift::Unreadable {
+                            jail: jail.clone(),
+                            held: ban.ip.clone(),
+                        }),
                     }
                 }
             }
@@ -192,7 +209,9 @@ pub async fn show(places: Places<'_>, json: bool, out: &mut dyn Write) -> anyhow
     };
     // Without fail2ban's list, every address in its sets would look unknown to it.
     let drift = if fail2ban.is_none() {
-        drift(&bans, &kernel)
+        let mut found = unreadable;
+        found.extend(drift(&bans, &kernel));
+        found
     } else {
         Vec::new()
     };
@@ -258,6 +277,10 @@ fn write_text(
             Drift::NotEnforced { jail, ip } => writeln!(
                 out,
                 "drift: fail2ban has {ip} banned in {jail}, but the kernel does not drop it"
+            )?,
+            Drift::Unreadable { jail, held } => writeln!(
+                out,
+                "drift: fail2ban has {held:?} banned in {jail}, which does not read as an address: whether the kernel drops it cannot be told"
             )?,
             Drift::UnknownToFail2ban { net, place } => writeln!(
                 out,

@@ -7,7 +7,6 @@ pub mod check;
 pub mod events;
 pub mod firewall;
 pub mod ports;
-pub mod refusal;
 pub mod regex;
 pub mod status;
 

@@ -12,6 +12,7 @@ pub mod live;
 pub mod manual_bans;
 pub mod operator;
 pub mod pipeline;
+pub mod refusal;
 pub mod runner;
 pub mod whitelist;
 

@@ -51,6 +51,39 @@ pub fn parse_seconds(text: &str) -> Result<i64, String> {
     Ok((sign * total).round() as i64)
 }
 
+/// The longest ban bantop writes with a timeout (ten years): every kernel takes it, where
+/// some refuse a hundred years with "Numerical result out of range".
+pub const LONGEST_BAN: u64 = 3650 * 86_400;
+
+/// A ban's duration as the operator types it: fail2ban's units for seconds to weeks, in lower
+/// case only (`10M` could be minutes or months), positive and at most [`LONGEST_BAN`].
+pub fn parse_ban_duration(text: &str) -> Result<u64, String> {
+    if text.chars().any(|c| c.is_ascii_uppercase()) {
+        return Err(format!(
+            "{text}: units are lower case (s, m, h, d, w): is 'M' minutes or months?"
+        ));
+    }
+    let units_ok = text
+        .split(|c: char| c.is_ascii_digit() || c == '.' || c.is_whitespace() || c == '+')
+        .filter(|unit| !unit.is_empty())
+        .all(|unit| UNITS[..5].iter().any(|(names, _)| names.contains(&unit)));
+    if !units_ok {
+        return Err(format!(
+            "{text}: use s, m, h, d or w (months and years: write days, e.g. 30d)"
+        ));
+    }
+    match parse_seconds(text)? {
+        seconds if seconds <= 0 => Err(format!(
+            "{text}: a ban lasts a positive time (leave --for out for a permanent ban)"
+        )),
+        seconds if seconds as u64 > LONGEST_BAN => Err(format!(
+            "{text}: longer than {}, the longest timed ban (leave --for out for a permanent ban)",
+            format_seconds(LONGEST_BAN as i64)
+        )),
+        seconds => Ok(seconds as u64),
+    }
+}
+
 /// Seconds as a short text: `45s`, `10m`, `1h30m`, `2d`, `permanent` for negative values.
 pub fn format_seconds(seconds: i64) -> String {
     if seconds < 0 {
@@ -97,5 +130,29 @@ mod tests {
         assert_eq!(format_seconds(5430), "1h30m");
         assert_eq!(format_seconds(59), "59s");
         assert_eq!(format_seconds(-1), "permanent");
+    }
+
+    #[test]
+    fn a_ban_duration_has_one_grammar_and_a_ceiling() {
+        assert_eq!(parse_ban_duration("90"), Ok(90));
+        assert_eq!(parse_ban_duration("10m"), Ok(600));
+        assert_eq!(parse_ban_duration("1h30m"), Ok(5400));
+        assert_eq!(parse_ban_duration("1w"), Ok(604_800));
+        assert_eq!(parse_ban_duration("3650d"), Ok(LONGEST_BAN));
+        for refused in [
+            "10M",
+            "1H",
+            "2mo",
+            "1y",
+            "0",
+            "-5m",
+            "3651d",
+            "99999999999999d",
+            "5x",
+        ] {
+            assert!(parse_ban_duration(refused).is_err(), "{refused}");
+        }
+        assert!(parse_ban_duration("10M").is_err_and(|e| e.contains("lower case")));
+        assert!(parse_ban_duration("3651d").is_err_and(|e| e.contains("longest")));
     }
 }

@@ -158,6 +158,14 @@ pub enum Drift {
         /// The address.
         ip: IpAddr,
     },
+    /// fail2ban lists a ban that does not read as an address (`198.051.097.002`): whether the
+    /// kernel drops it cannot be told, so it is shown as fail2ban holds it.
+    Unreadable {
+        /// The jail.
+        jail: String,
+        /// The ban as fail2ban holds it.
+        held: String,
+    },
     /// The kernel drops the address in a fail2ban set or chain, but no jail lists it.
     UnknownToFail2ban {
         /// The address or network.

@@ -1,6 +1,7 @@
 //! Plain data shared by every layer: failures, bans, jail settings, engine events.
 //! Nothing here does I/O or knows about the terminal.
 
+pub mod address;
 pub mod audit;
 pub mod ban;
 pub mod check;

@@ -399,16 +399,24 @@ impl App {
         self.open_confirm(format!("Whitelist {ip} in every jail"), command, None);
     }
 
-    /// Why banning `ip` needs a separate confirmation, if it does.
+    /// Why banning `ip` needs a separate confirmation, if it does: the one refusal policy of
+    /// every path, on the whitelists the TUI shows.
     fn ban_danger(&self, ip: IpAddr) -> Option<String> {
-        if self.is_operator(ip) {
-            return Some(format!(
-                "{ip} is YOUR OWN address: banning it locks you out."
-            ));
-        }
-        let whitelisted = self.whitelisted_in(ip);
-        (!whitelisted.is_empty())
-            .then(|| format!("{ip} is whitelisted in {}.", whitelisted.join(", ")))
+        let entries = self
+            .jails
+            .iter()
+            .flat_map(|j| {
+                j.settings
+                    .ignoreip
+                    .iter()
+                    .map(|net| (j.settings.name.clone(), *net))
+            })
+            .collect();
+        crate::engine::refusal::ban_danger(
+            IpNet::from(ip),
+            &self.operators,
+            &crate::engine::refusal::Whitelists::known(entries),
+        )
     }
 
     fn open_confirm(&mut self, title: String, command: Command, danger: Option<String>) {
@@ -451,7 +459,7 @@ mod tests {
             maxretry: 5,
             findtime: 600,
             bantime: 600,
-            ignoreip: parse_ignoreip("127.0.0.1/8").unwrap_or_default(),
+            ignoreip: parse_ignoreip("127.0.0.1/8 192.0.2.0/24").unwrap_or_default(),
             logpath: vec![],
             backend: "auto".into(),
             action: String::new(),
@@ -660,11 +668,23 @@ mod tests {
     #[test]
     fn banning_a_whitelisted_address_is_dangerous_too() {
         let mut app = app();
-        app.apply(failure("127.0.0.2", 1));
+        app.apply(failure("192.0.2.77", 1));
         app.handle_key(key('b'));
         app.handle_key(key('y'));
         assert!(
             matches!(&app.popup, Some(Popup::Confirm(Confirm { danger: Some(d), .. })) if d.contains("whitelisted in sshd"))
+        );
+    }
+
+    #[test]
+    fn the_tui_refuses_what_the_commands_refuse() {
+        // The one refusal policy: loopback was refused by `bantop ban` but not by the TUI.
+        let mut app = app();
+        app.apply(failure("127.0.0.2", 1));
+        app.handle_key(key('b'));
+        app.handle_key(key('y'));
+        assert!(
+            matches!(&app.popup, Some(Popup::Confirm(Confirm { danger: Some(d), .. })) if d.contains("this machine itself"))
         );
     }
 
