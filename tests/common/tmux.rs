@@ -97,6 +97,11 @@ impl Tmux {
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
+    /// Any other tmux command against this server (e.g. `list-buffers`); its standard output.
+    pub fn command(&self, args: &[&str]) -> String {
+        self.run(args)
+    }
+
     pub fn screen(&self) -> String {
         self.run(&["capture-pane", "-p", "-t", "t"])
     }
