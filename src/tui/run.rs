@@ -8,7 +8,7 @@ use super::theme::Theme;
 use super::views;
 use crate::engine::Command;
 use crate::model::EngineEvent;
-use ratatui::crossterm::event::{self, Event, KeyEventKind};
+use ratatui::crossterm::event::{self, Event};
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
@@ -42,13 +42,9 @@ pub async fn run(
     while !app.should_quit {
         tokio::select! {
             Some(input) = keys.recv() => {
-                if let Event::Key(key) = input
-                    && key.kind == KeyEventKind::Press
-                {
-                    for command in app.handle_key(key) {
-                        if commands.send(command).await.is_err() {
-                            app.status = Some((false, "the engine has stopped: nothing can be changed".to_string()));
-                        }
+                for command in app.handle_event(input) {
+                    if commands.send(command).await.is_err() {
+                        app.status = Some((false, "the engine has stopped: nothing can be changed".to_string()));
                     }
                 }
                 dirty = true;

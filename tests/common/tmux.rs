@@ -118,6 +118,14 @@ impl Tmux {
         self.run(&args);
     }
 
+    /// Pastes `text` as a terminal would: bracketed (`ESC [ 200 ~ ... ESC [ 201 ~`) when the
+    /// application asked for bracketed paste, as plain typing otherwise; newlines become CRs.
+    /// (`send-keys` cannot bracket.)
+    pub fn paste(&self, text: &str) {
+        self.run(&["set-buffer", "-b", "paste", "--", text]);
+        self.run(&["paste-buffer", "-p", "-d", "-b", "paste", "-t", "t"]);
+    }
+
     /// Waits until `check` holds for the screen, or fails with the last screen.
     pub fn wait_for(
         &self,
@@ -168,6 +176,16 @@ impl Tmux {
             self.screen()
         );
         assert_eq!(self.display("#{cursor_flag}"), "1", "cursor still hidden");
+        // tmux shows no bracketed-paste flag: paste, and see whether the terminal's echo of it
+        // (the shell after bantop does not read it) carries the bracket `ESC [ 200 ~` as `^[[200~`.
+        self.paste("PASTED");
+        let screen = self.wait_for("the echo of a paste", Duration::from_secs(5), |s| {
+            s.contains("PASTED")
+        });
+        assert!(
+            !screen.contains("[200~"),
+            "bracketed paste still on:\n{screen}"
+        );
     }
 }
 
