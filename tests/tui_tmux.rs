@@ -1,8 +1,9 @@
 //! The demo in a real terminal: tmux (its own server socket) runs `bantop demo`, keys go in with
 //! `send-keys`, the screen comes back with `capture-pane`. Checks that events of all three jails
 //! and bans appear, that an unban through `u` + confirm removes the ban, and that the terminal
-//! is restored (alternate screen left, cursor shown) after `q`, SIGTERM and SIGHUP, and that
-//! pasted text is never taken for key presses.
+//! is restored (alternate screen left, cursor shown, tty no longer raw, bracketed paste off)
+//! after `q`, SIGTERM, SIGHUP, SIGINT and SIGQUIT, and that pasted text is never taken for key
+//! presses.
 
 mod common;
 
@@ -167,6 +168,18 @@ fn sigterm_restores_the_terminal() {
 #[test]
 fn sighup_restores_the_terminal() {
     killed_by("HUP");
+}
+
+/// Raw mode turns Ctrl-C into a key, but `kill -INT` from elsewhere used to end bantop with
+/// the tty raw and the alternate screen on.
+#[test]
+fn sigint_restores_the_terminal() {
+    killed_by("INT");
+}
+
+#[test]
+fn sigquit_restores_the_terminal() {
+    killed_by("QUIT");
 }
 
 #[test]

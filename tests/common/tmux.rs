@@ -10,9 +10,10 @@ pub struct Tmux {
 }
 
 impl Tmux {
-    /// Runs `bantop ARGS` in a `width`x`height` pane; a shell waits after bantop exits, so the
-    /// terminal state it left can be read while the pane is alive (tmux reports a dead pane's
-    /// cursor as hidden whatever happened).
+    /// Runs `bantop ARGS` in a `width`x`height` pane; a shell prints the exit status and the
+    /// tty's modes (`stty -a`) and waits after bantop exits, so the terminal state it left can
+    /// be read while the pane is alive (tmux reports a dead pane's cursor as hidden whatever
+    /// happened).
     pub fn start(name: &str, width: u16, height: u16, args: &[&str]) -> Tmux {
         Self::start_with_env(name, width, height, &[], args)
     }
@@ -44,7 +45,7 @@ impl Tmux {
         let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
         let assignments: Vec<String> = env.iter().map(|(k, v)| format!("{k}='{v}'")).collect();
         let script = format!(
-            "env {} '{bin}' {}; echo EXIT=$?; sleep 60",
+            "env {} '{bin}' {}; echo EXIT=$?; stty -a; sleep 60",
             assignments.join(" "),
             quoted.join(" ")
         );
@@ -168,7 +169,21 @@ impl Tmux {
             .to_string()
     }
 
+    /// Checks what bantop left: the main screen, the cursor shown, the tty back in canonical
+    /// mode with echo (no longer raw), and bracketed paste off. Call after [`Tmux::wait_exit`].
     pub fn assert_terminal_restored(&self) {
+        let screen = self.wait_for("stty's report", Duration::from_secs(5), |s| {
+            s.contains("icanon")
+        });
+        let modes: Vec<&str> = screen
+            .split(|c: char| c.is_whitespace() || c == ';')
+            .collect();
+        for mode in ["icanon", "echo", "isig"] {
+            assert!(
+                modes.contains(&mode),
+                "the tty is left without {mode} (raw):\n{screen}"
+            );
+        }
         assert_eq!(
             self.display("#{alternate_on}"),
             "0",
