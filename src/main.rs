@@ -5,6 +5,7 @@ use bantop::cli::{AclCommand, Cli, CliCommand};
 use bantop::commands::actions::{self, Places, WhitelistRequest};
 use bantop::commands::firewall;
 use bantop::fail2ban::server::socket_path;
+use bantop::model::sanitize::sanitize;
 use bantop::posture::PostureInputs;
 use bantop::tui::UiOptions;
 use clap::Parser;
@@ -223,8 +224,11 @@ fn exit(result: anyhow::Result<u8>) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(error) => {
-            // One line with its causes, no backtrace: this is read by an operator.
-            eprintln!("bantop: {error:#}");
+            // One line with its causes, no backtrace: this is read by an operator. A cause may
+            // quote fail2ban's reply or a log, so each line of it is defused.
+            let message = format!("{error:#}");
+            let lines: Vec<String> = message.lines().map(sanitize).collect();
+            eprintln!("bantop: {}", lines.join("\n"));
             ExitCode::from(2)
         }
     }

@@ -1,7 +1,9 @@
 //! The demo in a real terminal: tmux (its own server socket) runs `bantop demo`, keys go in with
 //! `send-keys`, the screen comes back with `capture-pane`. Checks that events of all three jails
 //! and bans appear, that an unban through `u` + confirm removes the ban, and that the terminal
-//! is restored (alternate screen left, cursor shown) after `q`, SIGTERM and SIGHUP.
+//! is restored (alternate screen left, cursor shown, tty no longer raw, bracketed paste off)
+//! after `q`, SIGTERM, SIGHUP, SIGINT and SIGQUIT, and that pasted text is never taken for key
+//! presses.
 
 mod common;
 
@@ -78,6 +80,66 @@ fn demo_shows_all_jails_bans_and_unbans_through_keys() {
     tmux.assert_terminal_restored();
 }
 
+/// The demo in an 80x24 pane, once events are listed (so `w` has an address to act on).
+fn demo_with_events(name: &str) -> Tmux {
+    let tmux = Tmux::start(
+        name,
+        80,
+        24,
+        &["demo", "--speed", "60", "--dir", &demo_dir()],
+    );
+    tmux.wait_for("events", Duration::from_secs(10), |s| {
+        event_rows(s).len() > 3
+    });
+    tmux
+}
+
+/// A paste of "wy" used to be the keys `w` (whitelist the selected address in every jail) and
+/// `y` (confirm).
+#[test]
+fn pasting_wy_whitelists_nothing() {
+    let tmux = demo_with_events("paste-wy");
+    tmux.paste("wy");
+    // Nothing to wait for when nothing happens: watch the screen for a while instead.
+    let until = Instant::now() + Duration::from_millis(1500);
+    while Instant::now() < until {
+        let screen = tmux.screen();
+        assert!(
+            !["Whitelist ", "sent: ", "whitelisted "]
+                .iter()
+                .any(|text| screen.contains(text)),
+            "the paste was taken for keys:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), "0");
+    tmux.assert_terminal_restored();
+}
+
+/// A newline in a paste into the `/` prompt used to end the prompt and run the rest as keys
+/// (here `q`: quit).
+#[test]
+fn a_paste_into_the_filter_prompt_stays_in_the_prompt() {
+    let tmux = demo_with_events("paste-filter");
+    tmux.keys(&["/"]);
+    tmux.wait_for("the filter prompt", Duration::from_secs(5), |s| {
+        s.contains("filter: ")
+    });
+    tmux.paste("203.0.113\nq");
+    let screen = tmux.wait_for("the pasted filter", Duration::from_secs(5), |s| {
+        s.contains("filter: 203.0.113q") || s.contains("EXIT=")
+    });
+    assert!(!screen.contains("EXIT="), "the paste ran keys:\n{screen}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the prompt closed", Duration::from_secs(5), |s| {
+        !s.contains("filter: ")
+    });
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), "0");
+    tmux.assert_terminal_restored();
+}
+
 fn killed_by(signal: &str) {
     let tmux = Tmux::start(
         signal,
@@ -106,6 +168,18 @@ fn sigterm_restores_the_terminal() {
 #[test]
 fn sighup_restores_the_terminal() {
     killed_by("HUP");
+}
+
+/// Raw mode turns Ctrl-C into a key, but `kill -INT` from elsewhere used to end bantop with
+/// the tty raw and the alternate screen on.
+#[test]
+fn sigint_restores_the_terminal() {
+    killed_by("INT");
+}
+
+#[test]
+fn sigquit_restores_the_terminal() {
+    killed_by("QUIT");
 }
 
 #[test]

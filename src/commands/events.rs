@@ -80,7 +80,8 @@ fn emit(out: &mut dyn Write, json: bool, value: &Value, text: &str) -> bool {
     let written = if json {
         writeln!(out, "{value}")
     } else {
-        writeln!(out, "{text}")
+        // Log text is the attacker's: no escape sequence of theirs may reach the terminal.
+        writeln!(out, "{}", crate::model::sanitize::sanitize(text))
     };
     written.is_ok()
 }

@@ -6,6 +6,7 @@ use crate::fail2ban::database::{BanRecord, Database};
 use crate::fail2ban::date::Zone;
 use crate::fail2ban::server::{Fail2ban, JailStatus, ServerBan};
 use crate::fail2ban::socket_client::ClientError;
+use crate::model::sanitize::sanitize;
 use serde::Serialize;
 use std::io::Write;
 use std::path::Path;
@@ -117,7 +118,19 @@ async fn collect(
     Ok(reports)
 }
 
+/// The report as text, each line defused: jail names, paths, addresses, errors and evidence
+/// all come from fail2ban or the logs it read, so the whole text goes through the sanitizer
+/// rather than field by field, where one could be forgotten.
 fn write_text(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut text = Vec::new();
+    render_text(report, &mut text)?;
+    for line in String::from_utf8_lossy(&text).lines() {
+        writeln!(out, "{}", sanitize(line))?;
+    }
+    Ok(())
+}
+
+fn render_text(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     if let Some(error) = &report.error {
         return writeln!(out, "fail2ban: {error}");
     }
@@ -153,4 +166,81 @@ fn write_text(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A SIP user name in fail2ban's evidence that would set the clipboard (OSC 52) and clear
+    /// the screen (CSI 2 J) if written as it is.
+    const HOSTILE: &str = "Request 'REGISTER' from '<sip:\u{1b}]52;c;cHduZWQ=\u{7}\u{1b}[2J@203.0.113.50>' failed \u{202e}";
+
+    #[test]
+    fn text_output_defuses_escape_sequences_in_evidence_and_names() {
+        let ban = ServerBan {
+            jail: "asterisk-wazo\u{1b}[31m".into(),
+            ip: "203.0.113.50\u{1b}[2J".into(),
+            since: 0.0,
+            bantime: 600,
+            until: Some(600.0),
+        };
+        let report = Report {
+            socket: "/run/fail2ban/fail2ban.sock".into(),
+            answered: true,
+            error: None,
+            database: None,
+            database_error: None,
+            jails: vec![JailReport {
+                status: JailStatus {
+                    name: "asterisk-wazo\u{1b}[31m".into(),
+                    currently_failed: 0,
+                    total_failed: 15,
+                    currently_banned: 1,
+                    total_banned: 1,
+                    files: vec!["/var/log/\u{1b}]0;title\u{7}asterisk".into()],
+                },
+                bans: vec![BanReport {
+                    ban,
+                    bancount: Some(1),
+                    failures: Some(15),
+                    matches: vec![HOSTILE.into()],
+                }],
+                ignoreip: vec!["127.0.0.1/8\u{1b}[H".into()],
+            }],
+            history: Vec::new(),
+        };
+        let mut out = Vec::new();
+        write_text(&report, &mut out).unwrap_or_else(|e| panic!("{e}"));
+        let text = String::from_utf8_lossy(&out);
+        assert!(
+            !text.contains(['\u{1b}', '\u{7}', '\u{202e}']),
+            "control characters reach the terminal: {text:?}"
+        );
+        assert!(
+            text.contains(
+                "      Request 'REGISTER' from '<sip:?]52;c;cHduZWQ=??[2J@203.0.113.50>' failed ?\n"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_error_from_fail2ban_is_defused_too() {
+        let report = Report {
+            socket: String::new(),
+            answered: false,
+            error: Some("unexpected reply to `status`: \u{1b}[2J".into()),
+            database: None,
+            database_error: None,
+            jails: Vec::new(),
+            history: Vec::new(),
+        };
+        let mut out = Vec::new();
+        write_text(&report, &mut out).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "fail2ban: unexpected reply to `status`: ?[2J\n"
+        );
+    }
 }

@@ -10,6 +10,7 @@ pub mod firewall;
 pub mod history;
 pub mod jail;
 pub mod port;
+pub mod sanitize;
 pub mod summary;
 pub mod whitelist;
 

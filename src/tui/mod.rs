@@ -5,7 +5,6 @@ pub mod action;
 pub mod app;
 pub mod keymap;
 pub mod run;
-pub mod sanitize;
 pub mod terminal;
 pub mod theme;
 mod update;

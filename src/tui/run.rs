@@ -1,6 +1,7 @@
-//! The UI task: one `tokio::select!` over key presses, engine event batches, signals and a
-//! render tick; events are drained in batches and the screen is redrawn only when something
-//! changed, at most ~30 times a second.
+//! The UI task: one `tokio::select!` over terminal input, engine event batches, signals (TERM,
+//! HUP, INT, QUIT: each ends the UI with the terminal restored) and a render tick; events are
+//! drained in batches and the screen is redrawn only when something changed, at most ~30 times
+//! a second.
 
 use super::app::App;
 use super::terminal::TerminalGuard;
@@ -8,7 +9,7 @@ use super::theme::Theme;
 use super::views;
 use crate::engine::Command;
 use crate::model::EngineEvent;
-use ratatui::crossterm::event::{self, Event, KeyEventKind};
+use ratatui::crossterm::event::{self, Event};
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
@@ -23,8 +24,13 @@ pub async fn run(
     mut events: mpsc::Receiver<Vec<EngineEvent>>,
     commands: mpsc::Sender<Command>,
 ) -> anyhow::Result<()> {
+    // Each of these would end the process with the tty raw and the alternate screen on; the
+    // loop ends instead and the guard restores the terminal. Raw mode makes Ctrl-C and Ctrl-\
+    // keys, but INT and QUIT still come from `kill` and from whatever stops a session.
     let mut terminate = signal(SignalKind::terminate())?;
     let mut hangup = signal(SignalKind::hangup())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut quit = signal(SignalKind::quit())?;
     let mut guard = TerminalGuard::enter()?;
     let (key_tx, mut keys) = mpsc::channel::<Event>(64);
     // crossterm's reader blocks; it lives on its own thread and ends with the process.
@@ -42,13 +48,9 @@ pub async fn run(
     while !app.should_quit {
         tokio::select! {
             Some(input) = keys.recv() => {
-                if let Event::Key(key) = input
-                    && key.kind == KeyEventKind::Press
-                {
-                    for command in app.handle_key(key) {
-                        if commands.send(command).await.is_err() {
-                            app.status = Some((false, "the engine has stopped: nothing can be changed".to_string()));
-                        }
+                for command in app.handle_event(input) {
+                    if commands.send(command).await.is_err() {
+                        app.status = Some((false, "the engine has stopped: nothing can be changed".to_string()));
                     }
                 }
                 dirty = true;
@@ -69,6 +71,8 @@ pub async fn run(
             },
             _ = terminate.recv() => break,
             _ = hangup.recv() => break,
+            _ = interrupt.recv() => break,
+            _ = quit.recv() => break,
             _ = frame_tick.tick() => {
                 if dirty {
                     guard.terminal.draw(|frame| views::render(frame, &app, &theme))?;

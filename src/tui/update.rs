@@ -9,7 +9,7 @@ use crate::engine::command::MANUAL_JAIL;
 use crate::engine::{Command, PlanContext};
 use crate::fail2ban::duration::format_seconds;
 use ipnet::IpNet;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::net::IpAddr;
 
 /// Rows moved by page up / page down.
@@ -32,6 +32,30 @@ impl App {
         }
         contexts.push(Context::Global);
         contexts
+    }
+
+    /// Handles one terminal input: key presses through [`App::handle_key`], a paste only as
+    /// text for the filter prompt. Returns commands for the engine.
+    pub fn handle_event(&mut self, event: Event) -> Vec<Command> {
+        match event {
+            Event::Key(key) if key.kind == KeyEventKind::Press => self.handle_key(key),
+            Event::Paste(text) => {
+                self.paste(&text);
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Pasted text is never keystrokes: a paste of "wy" must not whitelist, and a newline in
+    /// it must not end the prompt and run the rest. In the filter prompt it is typed without
+    /// its newlines and control characters; anywhere else it is ignored.
+    fn paste(&mut self, text: &str) {
+        if !self.editing_filter {
+            return;
+        }
+        text.chars().for_each(|c| self.type_filter_char(c));
+        self.selected_event = None;
     }
 
     /// Handles a key press: filter typing first, then the keymap. Returns commands for the engine.
@@ -62,16 +86,19 @@ impl App {
             KeyCode::Backspace => {
                 self.filter.pop();
             }
-            KeyCode::Char(c)
-                if !key.modifiers.contains(KeyModifiers::CONTROL)
-                    && !c.is_control()
-                    && self.filter.len() < 64 =>
-            {
-                self.filter.push(c)
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                self.type_filter_char(c)
             }
             _ => {}
         }
         self.selected_event = None;
+    }
+
+    /// One character into the filter, typed or pasted: no control characters, 64 bytes at most.
+    fn type_filter_char(&mut self, c: char) {
+        if !c.is_control() && self.filter.len() < 64 {
+            self.filter.push(c);
+        }
     }
 
     /// Applies one action; returns the commands to send to the engine.
@@ -828,6 +855,44 @@ mod tests {
             _ => None,
         };
         assert_eq!(entry, Some(IpNet::from(ip("192.0.2.10"))));
+    }
+
+    #[test]
+    fn a_paste_of_wy_outside_a_prompt_is_ignored() {
+        let mut app = app();
+        app.apply(failure("198.51.100.7", 1));
+        assert!(app.handle_event(Event::Paste("wy".into())).is_empty());
+        assert_eq!((&app.popup, &app.status), (&None, &None));
+        app.handle_key(key('w'));
+        assert!(
+            app.handle_event(Event::Paste("y".into())).is_empty(),
+            "a paste does not confirm either"
+        );
+        assert!(matches!(app.popup, Some(Popup::Confirm(_))));
+    }
+
+    #[test]
+    fn a_paste_into_the_filter_prompt_is_text_without_newlines_or_controls() {
+        let mut app = app();
+        app.handle_key(key('/'));
+        let sent = app.handle_event(Event::Paste("203.0\r\n.113\u{1b}[2J\tq".into()));
+        assert!(sent.is_empty());
+        assert!(app.editing_filter, "the prompt is still open");
+        assert_eq!(app.filter, "203.0.113[2Jq");
+        assert!(!app.should_quit);
+        app.handle_event(Event::Paste("x".repeat(100)));
+        assert_eq!(app.filter.len(), 64, "as long as a typed filter at most");
+    }
+
+    #[test]
+    fn key_releases_are_not_presses() {
+        let mut app = app();
+        let mut release = key('q');
+        release.kind = KeyEventKind::Release;
+        app.handle_event(Event::Key(release));
+        assert!(!app.should_quit);
+        app.handle_event(Event::Key(key('q')));
+        assert!(app.should_quit);
     }
 
     #[test]

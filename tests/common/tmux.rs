@@ -10,9 +10,10 @@ pub struct Tmux {
 }
 
 impl Tmux {
-    /// Runs `bantop ARGS` in a `width`x`height` pane; a shell waits after bantop exits, so the
-    /// terminal state it left can be read while the pane is alive (tmux reports a dead pane's
-    /// cursor as hidden whatever happened).
+    /// Runs `bantop ARGS` in a `width`x`height` pane; a shell prints the exit status and the
+    /// tty's modes (`stty -a`) and waits after bantop exits, so the terminal state it left can
+    /// be read while the pane is alive (tmux reports a dead pane's cursor as hidden whatever
+    /// happened).
     pub fn start(name: &str, width: u16, height: u16, args: &[&str]) -> Tmux {
         Self::start_with_env(name, width, height, &[], args)
     }
@@ -44,7 +45,7 @@ impl Tmux {
         let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
         let assignments: Vec<String> = env.iter().map(|(k, v)| format!("{k}='{v}'")).collect();
         let script = format!(
-            "env {} '{bin}' {}; echo EXIT=$?; sleep 60",
+            "env {} '{bin}' {}; echo EXIT=$?; stty -a; sleep 60",
             assignments.join(" "),
             quoted.join(" ")
         );
@@ -97,6 +98,11 @@ impl Tmux {
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
+    /// Any other tmux command against this server (e.g. `list-buffers`); its standard output.
+    pub fn command(&self, args: &[&str]) -> String {
+        self.run(args)
+    }
+
     pub fn screen(&self) -> String {
         self.run(&["capture-pane", "-p", "-t", "t"])
     }
@@ -111,6 +117,14 @@ impl Tmux {
         let mut args = vec!["send-keys", "-t", "t"];
         args.extend_from_slice(keys);
         self.run(&args);
+    }
+
+    /// Pastes `text` as a terminal would: bracketed (`ESC [ 200 ~ ... ESC [ 201 ~`) when the
+    /// application asked for bracketed paste, as plain typing otherwise; newlines become CRs.
+    /// (`send-keys` cannot bracket.)
+    pub fn paste(&self, text: &str) {
+        self.run(&["set-buffer", "-b", "paste", "--", text]);
+        self.run(&["paste-buffer", "-p", "-d", "-b", "paste", "-t", "t"]);
     }
 
     /// Waits until `check` holds for the screen, or fails with the last screen.
@@ -155,7 +169,21 @@ impl Tmux {
             .to_string()
     }
 
+    /// Checks what bantop left: the main screen, the cursor shown, the tty back in canonical
+    /// mode with echo (no longer raw), and bracketed paste off. Call after [`Tmux::wait_exit`].
     pub fn assert_terminal_restored(&self) {
+        let screen = self.wait_for("stty's report", Duration::from_secs(5), |s| {
+            s.contains("icanon")
+        });
+        let modes: Vec<&str> = screen
+            .split(|c: char| c.is_whitespace() || c == ';')
+            .collect();
+        for mode in ["icanon", "echo", "isig"] {
+            assert!(
+                modes.contains(&mode),
+                "the tty is left without {mode} (raw):\n{screen}"
+            );
+        }
         assert_eq!(
             self.display("#{alternate_on}"),
             "0",
@@ -163,6 +191,16 @@ impl Tmux {
             self.screen()
         );
         assert_eq!(self.display("#{cursor_flag}"), "1", "cursor still hidden");
+        // tmux shows no bracketed-paste flag: paste, and see whether the terminal's echo of it
+        // (the shell after bantop does not read it) carries the bracket `ESC [ 200 ~` as `^[[200~`.
+        self.paste("PASTED");
+        let screen = self.wait_for("the echo of a paste", Duration::from_secs(5), |s| {
+            s.contains("PASTED")
+        });
+        assert!(
+            !screen.contains("[200~"),
+            "bracketed paste still on:\n{screen}"
+        );
     }
 }
 

@@ -3,8 +3,8 @@
 
 use super::{fit, format_clock};
 use crate::fail2ban::duration::format_seconds;
+use crate::model::sanitize::sanitize;
 use crate::tui::app::App;
-use crate::tui::sanitize::sanitize;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

@@ -1,6 +1,8 @@
-//! Untrusted text (log lines, user names from attackers) made safe to draw: control characters
-//! and bidirectional overrides are replaced, so a line cannot move the cursor, change colours or
-//! reorder what the operator reads.
+//! Untrusted text (log lines, user names from attackers, fail2ban's evidence) made safe to show
+//! on a terminal: control characters and bidirectional overrides are replaced, so a line cannot
+//! move the cursor, clear the screen, set the clipboard (OSC 52), change colours or reorder what
+//! the operator reads. The one sanitizer for every layer: the TUI draws through it and the
+//! commands' text output is written through it.
 
 /// `text` with control and bidi-control characters replaced by `?` and tabs by a space.
 pub fn sanitize(text: &str) -> String {
