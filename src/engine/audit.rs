@@ -4,8 +4,17 @@
 
 use super::command::{Command, MANUAL_JAIL};
 use crate::model::{AuditEntry, EngineEvent};
+use crate::state_file::{self, StateLock};
+use nftnl::nftnl_sys::libc;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+/// The size at which the log is rotated.
+pub const ROTATE_AT: u64 = 16 << 20;
+/// Rotated logs kept beside the current one.
+const KEEP: usize = 5;
+/// How much of the log's end is read for the recent actions.
+const RECENT_WINDOW: u64 = 256 << 10;
 
 /// Where the state lives when not told otherwise.
 pub const DEFAULT_STATE_DIR: &str = "/var/lib/bantop";
@@ -81,7 +90,9 @@ impl AuditLog {
         }
     }
 
-    /// Appends `entry` (creating the directory, readable by its owner only).
+    /// Appends `entry` (creating the directory, readable by its owner only), under the log's
+    /// lock; a log past [`ROTATE_AT`] bytes is rotated first (`audit.jsonl.1` ... `.KEEP`). A
+    /// symlink, FIFO or device at the log's path is refused, never followed or waited on.
     pub fn record(&self, entry: &AuditEntry) -> Result<(), String> {
         let error = |e: std::io::Error| format!("audit log {}: {e}", self.path.display());
         if let Some(dir) = self.path.parent()
@@ -93,22 +104,62 @@ impl AuditLog {
         }
         let mut line = serde_json::to_string(entry).map_err(|e| format!("audit log: {e}"))?;
         line.push('\n');
+        let _lock = StateLock::exclusive(&self.path).map_err(error)?;
+        if let Ok(metadata) = std::fs::symlink_metadata(&self.path) {
+            state_file::refuse_special(&self.path, &metadata).map_err(error)?;
+            if metadata.len() >= ROTATE_AT {
+                self.rotate().map_err(error)?;
+            }
+        }
+        use std::os::unix::fs::OpenOptionsExt;
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
             .open(&self.path)
             .map_err(error)?;
+        state_file::refuse_special(&self.path, &file.metadata().map_err(error)?).map_err(error)?;
         file.write_all(line.as_bytes()).map_err(error)?;
         file.sync_data().map_err(error)
     }
 
-    /// The last `count` entries, oldest first (unreadable lines are skipped).
+    /// `audit.jsonl` -> `.1` -> `.2` ... the oldest beyond [`KEEP`] is dropped.
+    fn rotate(&self) -> std::io::Result<()> {
+        let numbered = |n: usize| PathBuf::from(format!("{}.{n}", self.path.display()));
+        for n in (1..KEEP).rev() {
+            match std::fs::rename(numbered(n), numbered(n + 1)) {
+                Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(error),
+                _ => {}
+            }
+        }
+        std::fs::rename(&self.path, numbered(1))
+    }
+
+    /// The last `count` entries, oldest first (unreadable lines are skipped). Only the log's
+    /// last [`RECENT_WINDOW`] bytes are read, however large it grew.
     pub fn recent(&self, count: usize) -> Vec<AuditEntry> {
-        let text = std::fs::read_to_string(&self.path).unwrap_or_default();
-        let entries: Vec<AuditEntry> = text
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect();
+        let Ok(metadata) = std::fs::symlink_metadata(&self.path) else {
+            return Vec::new();
+        };
+        if !metadata.is_file() {
+            return Vec::new();
+        }
+        let Ok(mut file) = std::fs::File::open(&self.path) else {
+            return Vec::new();
+        };
+        use std::io::{Read, Seek, SeekFrom};
+        let start = metadata.len().saturating_sub(RECENT_WINDOW);
+        let mut bytes = Vec::new();
+        if file.seek(SeekFrom::Start(start)).is_err()
+            || file.take(RECENT_WINDOW).read_to_end(&mut bytes).is_err()
+        {
+            return Vec::new();
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        // Past the start of the file, the first line read is likely a part of one.
+        let lines = text.lines().skip(usize::from(start > 0));
+        let entries: Vec<AuditEntry> = lines.filter_map(|l| serde_json::from_str(l).ok()).collect();
         entries[entries.len().saturating_sub(count)..].to_vec()
     }
 }
@@ -137,5 +188,44 @@ mod tests {
         );
         assert_eq!(recent[0].action, "unban");
         assert!(recent[0].uid != u32::MAX);
+    }
+
+    #[test]
+    fn a_symlink_or_fifo_log_is_refused_and_a_big_one_rotated_and_read_from_its_end() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let entry = entry_now("ban", "203.0.113.1", &[], "ok");
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, "keep").unwrap_or_else(|e| panic!("{e}"));
+        std::os::unix::fs::symlink(&secret, dir.path().join("audit.jsonl"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let log = AuditLog::new(dir.path());
+        assert!(
+            log.record(&entry)
+                .is_err_and(|e| e.contains("symbolic link"))
+        );
+        assert_eq!(std::fs::read_to_string(&secret).unwrap_or_default(), "keep");
+
+        let fifo_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let made = std::process::Command::new("mkfifo")
+            .arg(fifo_dir.path().join("audit.jsonl"))
+            .status();
+        assert!(made.is_ok_and(|s| s.success()));
+        let log = AuditLog::new(fifo_dir.path());
+        assert!(log.record(&entry).is_err_and(|e| e.contains("FIFO")));
+        assert!(log.recent(5).is_empty());
+
+        let big_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = big_dir.path().join("audit.jsonl");
+        let line = serde_json::to_string(&entry).unwrap_or_default() + "\n";
+        let copies = (ROTATE_AT as usize / line.len()) + 1;
+        std::fs::write(&path, line.repeat(copies)).unwrap_or_else(|e| panic!("{e}"));
+        let log = AuditLog::new(big_dir.path());
+        assert_eq!(log.recent(3).len(), 3);
+        log.record(&entry_now("unban", "203.0.113.2", &[], "ok"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(big_dir.path().join("audit.jsonl.1").exists(), "rotated");
+        let recent = log.recent(5);
+        assert_eq!(recent.len(), 1);
+        assert_eq!(recent[0].target, "203.0.113.2");
     }
 }

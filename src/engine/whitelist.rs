@@ -6,8 +6,12 @@ use super::command::WHITELIST_DROPIN;
 use crate::fail2ban::date::Zone;
 use crate::fail2ban::dropin;
 use crate::fail2ban::server::Fail2ban;
+use crate::state_file::{self, StateLock};
 use ipnet::IpNet;
 use std::path::Path;
+
+/// The largest drop-in read (a whitelist of some 10,000 commented entries).
+const MAX_DROPIN: u64 = 4 << 20;
 
 /// One step and how it went.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,11 +39,14 @@ pub async fn whitelist(
 ) -> Result<Vec<Step>, String> {
     let text_entry = dropin::entry_text(entry);
     let path = fail2ban_dir.join(WHITELIST_DROPIN);
-    let old = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(error) => return Err(format!("cannot read {}: {error}", path.display())),
-    };
+    // Held from reading the drop-in to renaming the new one in: a second operator's entry
+    // is read, not overwritten.
+    let lock =
+        StateLock::exclusive(&path).map_err(|e| format!("cannot lock {}: {e}", path.display()))?;
+    let original = state_file::read_bounded(&path, MAX_DROPIN)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?
+        .unwrap_or_default();
+    let old = original.replace("\r\n", "\n");
     let mut text = old.clone();
     for jail in jails {
         text = if remove {
@@ -55,13 +62,14 @@ pub async fn whitelist(
             ok: true,
         });
     } else {
-        dropin::write_atomically(&path, &text)
+        dropin::write_atomically(&path, &state_file::keep_line_endings(&original, &text))
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         steps.push(Step {
             text: format!("wrote {}", path.display()),
             ok: true,
         });
     }
+    drop(lock);
     let verb = if remove { "delignoreip" } else { "addignoreip" };
     for jail in jails {
         let live = if remove {

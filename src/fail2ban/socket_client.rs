@@ -139,7 +139,7 @@ impl Client {
             },
         };
         if self.stream.is_none() {
-            self.stream = Some(UnixStream::connect(&self.path).await.map_err(io_error)?);
+            self.stream = Some(connect(&self.path).await.map_err(io_error)?);
         }
         let Some(stream) = self.stream.as_mut() else {
             return Err(ClientError::NotRunning { path });
@@ -267,6 +267,26 @@ pub fn dict_entries(value: &Value) -> Vec<(String, &Value)> {
             })
             .collect(),
         _ => Vec::new(),
+    }
+}
+
+/// Connects to the socket, waiting while its backlog is full: fail2ban accepts one client at a
+/// time from a short queue, and a connect to a full queue fails at once with `EAGAIN`. Tens of
+/// operators' commands at once wait their turn instead of failing.
+async fn connect(path: &std::path::Path) -> std::io::Result<UnixStream> {
+    let mut delay = std::time::Duration::from_millis(5);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match UnixStream::connect(path).await {
+            Err(error)
+                if error.kind() == std::io::ErrorKind::WouldBlock
+                    && tokio::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(std::time::Duration::from_millis(200));
+            }
+            result => return result,
+        }
     }
 }
 
