@@ -95,8 +95,9 @@ pub enum CliCommand {
         #[arg(long)]
         datepattern: Option<String>,
         /// Threads that match parts of the log at once (default: one per core, at most 8;
-        /// a multi-line filter always uses one). The result is the same for any number.
-        #[arg(long)]
+        /// a multi-line filter always uses one). The result is the same for any number, from 1
+        /// to 64.
+        #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
         jobs: Option<usize>,
     },
     /// fail2ban's jails, bans with their expiry, ignore lists, and whether its socket answered.

@@ -52,7 +52,7 @@ pub fn load(files: &[PathBuf]) -> Result<(SettingsFile, Vec<String>), String> {
     let mut merged = SettingsFile::default();
     let mut warnings = Vec::new();
     for path in files {
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::state_file::read_named(path, 1 << 20) {
             Ok(text) => text,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
             Err(error) => {

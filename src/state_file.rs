@@ -76,18 +76,29 @@ pub fn refuse_special(path: &Path, metadata: &std::fs::Metadata) -> io::Result<(
     ))
 }
 
-/// The text of `path`, refused when it is not a regular file or is larger than `max` bytes;
-/// `Ok(None)` when it does not exist.
+/// The text of a state file at `path`, refused when it is a symlink, not a regular file, or
+/// larger than `max` bytes; `Ok(None)` when it does not exist.
 pub fn read_bounded(path: &Path, max: u64) -> io::Result<Option<String>> {
     match std::fs::symlink_metadata(path) {
         Ok(metadata) => refuse_special(path, &metadata)?,
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(error) => return Err(with_path(path, error)),
     }
-    // No follow and no blocking: a file swapped for a symlink or a FIFO since is refused too.
+    // No follow: a file swapped for a symlink since is refused too.
+    read_open(path, max, libc::O_NOFOLLOW).map(Some)
+}
+
+/// The text of a file the operator named (theme, keymap, settings): a symlink is followed, but
+/// what it reaches must be a regular file of at most `max` bytes (never `/dev/zero` or a FIFO).
+pub fn read_named(path: &Path, max: u64) -> io::Result<String> {
+    read_open(path, max, 0)
+}
+
+fn read_open(path: &Path, max: u64, flags: i32) -> io::Result<String> {
+    // Non-blocking: opening a FIFO does not wait for a writer before it is refused.
     let file = OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .custom_flags(flags | libc::O_NONBLOCK | libc::O_CLOEXEC)
         .open(path)
         .map_err(|e| with_path(path, e))?;
     let metadata = file.metadata()?;
@@ -104,7 +115,7 @@ pub fn read_bounded(path: &Path, max: u64) -> io::Result<Option<String>> {
     }
     let mut bytes = Vec::new();
     file.take(max + 1).read_to_end(&mut bytes)?;
-    String::from_utf8(bytes).map(Some).map_err(|_| {
+    String::from_utf8(bytes).map_err(|_| {
         io::Error::new(
             io::ErrorKind::InvalidData,
             format!("{}: not UTF-8", path.display()),

@@ -79,3 +79,32 @@ fn a_bad_theme_or_keymap_stops_the_tui_before_it_starts() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_device_or_fifo_given_as_theme_or_keymap_is_refused_not_read_forever() {
+    // `--theme /dev/zero` grew to gigabytes; a FIFO would hang the start.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let fifo = dir.path().join("keys.toml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.is_ok_and(|s| s.success()));
+    let fifo = fifo.display().to_string();
+    for (flag, path, why) in [
+        ("--theme", "/dev/zero", "a device"),
+        ("--keymap", "/dev/zero", "a device"),
+        ("--keymap", fifo.as_str(), "a FIFO"),
+    ] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_bantop"))
+            .args([flag, path, "demo"])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(output.status.code(), Some(2), "{flag} {path}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(why), "{flag} {path}: {stderr}");
+    }
+    let jobs = std::process::Command::new(env!("CARGO_BIN_EXE_bantop"))
+        .args(["regex", "--jobs", "100000", "/dev/null", "asterisk"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(jobs.status.code(), Some(2), "refused, not a panic");
+    assert!(String::from_utf8_lossy(&jobs.stderr).contains("not in 1..=64"));
+}

@@ -44,8 +44,7 @@ pub fn choose_theme(asked: Option<&str>) -> anyhow::Result<theme::Theme> {
 pub fn choose_keymap(file: Option<&Path>) -> anyhow::Result<keymap::Keymap> {
     let keymap = match file {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            let text = crate::state_file::read_named(path, 1 << 20)?;
             keymap::Keymap::with_user_file(&text, &path.display().to_string())
         }
         None => keymap::Keymap::default_keys(),

@@ -8,6 +8,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
 
+/// The largest theme file read.
+const MAX_FILE: u64 = 1 << 20;
+
 /// The built-in themes, by name.
 const BUILT_IN: [(&str, &str); 5] = [
     ("default", include_str!("../../themes/default.toml")),
@@ -118,11 +121,11 @@ impl Theme {
         Self::parse(text, &format!("themes/{name}.toml"))
     }
 
-    /// A built-in theme by name, or a theme file by path.
+    /// A built-in theme by name, or a theme file by path (at most [`MAX_FILE`] bytes).
     pub fn load(name_or_path: &str) -> Result<Self, String> {
         if name_or_path.ends_with(".toml") || name_or_path.contains('/') {
-            let text = std::fs::read_to_string(Path::new(name_or_path))
-                .map_err(|e| format!("{name_or_path}: {e}"))?;
+            let text = crate::state_file::read_named(Path::new(name_or_path), MAX_FILE)
+                .map_err(|e| e.to_string())?;
             return Self::parse(&text, name_or_path);
         }
         Self::built_in(name_or_path)
