@@ -91,7 +91,8 @@ async fn main() -> ExitCode {
                 asterisk_dir.clone(),
                 operator,
                 ports,
-            );
+            )
+            .await;
             bantop::commands::check::run(&inputs, *json, &mut stdout)
         }
         CliCommand::Acl(AclCommand::Check {

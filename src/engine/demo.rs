@@ -185,6 +185,7 @@ impl DemoEngine {
                     .map(|r| (r.jail.clone(), r.path.clone()))
                     .collect(),
             ),
+            fail2ban_answer: None,
         };
         run_checks(&inputs)
     }

@@ -126,6 +126,7 @@ impl LiveEngine {
                 .map_err(kernel::describe_error),
             jails: Ok(self.jails.clone()),
             demo_recordings: None,
+            fail2ban_answer: Some(crate::posture::ask_fail2ban(self.server.socket()).await),
         };
         events.push(EngineEvent::Posture(run_checks(&inputs)));
         events.extend(

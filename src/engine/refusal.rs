@@ -72,7 +72,9 @@ pub fn ban_danger(target: IpNet, operators: &[IpAddr], whitelists: &Whitelists) 
         } else {
             format!("{text} holds {own}, your own address")
         };
-        return Some(format!("{what} (your SSH session or a logged-in user)"));
+        return Some(format!(
+            "{what}: banning it locks you out (your SSH session or a logged-in user)"
+        ));
     }
     let this_machine = [
         IpAddr::from([127, 0, 0, 1]),

@@ -5,15 +5,15 @@
 
 use crate::asterisk::endpoints;
 use crate::fail2ban::jail_conf::read_jails;
-use crate::fail2ban::server;
+use crate::fail2ban::server::{self, Fail2ban};
+use crate::fail2ban::socket_client::ClientError;
 use crate::firewall::kernel;
 use crate::model::JailSettings;
 use crate::model::check::{CheckItem, Status};
 use crate::model::firewall::KernelFirewall;
 use crate::model::port::{Port, Severity};
 use std::net::IpAddr;
-use std::os::unix::fs::FileTypeExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 /// The jails a Wazo server should have.
@@ -40,11 +40,13 @@ pub struct PostureInputs {
     pub firewall: Result<KernelFirewall, String>,
     /// The demo: fail2ban is simulated and each jail reads a recording instead of its logpath.
     pub demo_recordings: Option<Vec<(String, PathBuf)>>,
+    /// How fail2ban answered a ping ([`ask_fail2ban`]); `None`: not asked.
+    pub fail2ban_answer: Option<Result<(), String>>,
 }
 
 impl PostureInputs {
-    /// Inputs for a real server: jails read from `fail2ban_dir`.
-    pub fn from_server(
+    /// Inputs for a real server: jails read from `fail2ban_dir`, fail2ban asked for a ping.
+    pub async fn from_server(
         fail2ban_dir: PathBuf,
         socket: Option<PathBuf>,
         asterisk_dir: PathBuf,
@@ -54,7 +56,14 @@ impl PostureInputs {
         let jails = read_jails(&fail2ban_dir)
             .map(|jails| jails.into_iter().map(|j| j.settings).collect())
             .map_err(|e| e.to_string());
+        let fail2ban_answer = if fail2ban_dir.is_dir() {
+            let path = server::socket_path(socket.as_deref(), &fail2ban_dir);
+            Some(ask_fail2ban(&path).await)
+        } else {
+            None
+        };
         PostureInputs {
+            fail2ban_answer,
             fail2ban_dir,
             socket,
             asterisk_dir,
@@ -144,31 +153,49 @@ fn fail2ban_running(inputs: &PostureInputs) -> CheckItem {
         return CheckItem::new(NAME, Status::Fail, reason, "apt-get install fail2ban");
     }
     let socket = server::socket_path(inputs.socket.as_deref(), &inputs.fail2ban_dir);
-    match std::fs::metadata(&socket) {
-        Ok(meta) if meta.file_type().is_socket() => CheckItem::new(
+    match &inputs.fail2ban_answer {
+        Some(Ok(())) => CheckItem::new(
             NAME,
             Status::Pass,
-            format!("its socket is at {}", socket.display()),
+            format!("answers a ping on {}", socket.display()),
             "",
         ),
-        Ok(_) => CheckItem::new(
-            NAME,
-            Status::Fail,
-            format!("{} is not a socket", socket.display()),
-            "systemctl restart fail2ban",
-        ),
-        Err(error) if error.kind() == std::io::ErrorKind::PermissionDenied => CheckItem::new(
+        Some(Err(reason)) => {
+            let fix = if reason.contains("permission") {
+                "run bantop as root"
+            } else if reason.contains("not running") {
+                "systemctl start fail2ban"
+            } else {
+                "systemctl restart fail2ban"
+            };
+            CheckItem::new(NAME, Status::Fail, reason.clone(), fix)
+        }
+        None => CheckItem::new(
             NAME,
             Status::Warn,
-            format!("cannot look at {}: permission denied", socket.display()),
-            "run bantop as root",
+            format!("not asked: {} was not pinged", socket.display()),
+            "",
         ),
-        Err(_) => CheckItem::new(
-            NAME,
-            Status::Fail,
-            format!("not running: no socket at {}", socket.display()),
-            "systemctl start fail2ban",
-        ),
+    }
+}
+
+/// Pings fail2ban's socket: `Ok` when it answers as fail2ban does, else why not, in words (no
+/// socket, a stale one nobody listens on, no permission, no answer in time, garbage).
+pub async fn ask_fail2ban(socket: &Path) -> Result<(), String> {
+    let there = std::fs::symlink_metadata(socket).is_ok();
+    let shown = socket.display();
+    match Fail2ban::new(socket).ping().await {
+        Ok(()) => Ok(()),
+        Err(ClientError::NotRunning { .. }) if there => Err(format!(
+            "stale socket: {shown} is there, but nothing listens on it (connection refused)"
+        )),
+        Err(ClientError::NotRunning { .. }) => Err(format!("not running: no socket at {shown}")),
+        Err(ClientError::NotPermitted { .. }) => Err(format!("no permission to use {shown}")),
+        Err(error @ ClientError::Timeout { .. }) => Err(format!("{shown}: {error}")),
+        Err(error @ ClientError::Protocol { .. }) => Err(format!(
+            "{shown} answered, but not as fail2ban does (garbage): {error}"
+        )),
+        Err(error) => Err(error.to_string()),
     }
 }
 
