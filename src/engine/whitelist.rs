@@ -41,8 +41,8 @@ pub async fn whitelist(
     let path = fail2ban_dir.join(WHITELIST_DROPIN);
     // Held from reading the drop-in to renaming the new one in: a second operator's entry
     // is read, not overwritten.
-    let lock =
-        StateLock::exclusive(&path).map_err(|e| format!("cannot lock {}: {e}", path.display()))?;
+    let lock = StateLock::exclusive(&path)
+        .map_err(|e| format!("cannot write {} (its lock): {e}", path.display()))?;
     let original = state_file::read_bounded(&path, MAX_DROPIN)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?
         .unwrap_or_default();

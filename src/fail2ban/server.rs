@@ -162,31 +162,63 @@ impl Fail2ban {
         ))
     }
 
-    /// Bans `ip` in `jail` through fail2ban, so its actions run.
+    /// Bans `ip` in `jail` through fail2ban, so its actions run; then asks fail2ban whether it
+    /// holds the ban, and says so when it does not.
     pub async fn ban(&mut self, jail: &str, ip: IpAddr) -> Result<(), ClientError> {
         self.require_jail(jail).await?;
         self.client
             .send(&["set", jail, "banip", &ip.to_string()])
-            .await
-            .map(|_| ())
+            .await?;
+        if self.banned_in(ip).await?.iter().any(|j| j == jail) {
+            Ok(())
+        } else {
+            Err(ClientError::Unconfirmed {
+                what: format!("it does not list {ip} as banned in {jail} afterwards"),
+            })
+        }
     }
 
-    /// Unbans `ip` in `jail`; whether it was banned there.
+    /// Unbans `ip` in `jail`; whether it was banned there. fail2ban is asked afterwards, and
+    /// a ban it still lists is an error.
     pub async fn unban(&mut self, jail: &str, ip: IpAddr) -> Result<bool, ClientError> {
         self.require_jail(jail).await?;
         let count = self
             .client
             .send(&["set", jail, "unbanip", &ip.to_string()])
             .await?;
+        if self.banned_in(ip).await?.iter().any(|j| j == jail) {
+            return Err(ClientError::Unconfirmed {
+                what: format!("it still lists {ip} as banned in {jail}"),
+            });
+        }
         Ok(count != serde_pickle::Value::I64(0))
     }
 
-    /// Unbans `ip` in every jail and the database; how many bans were lifted.
+    /// Unbans `ip` in every jail and the database; how many bans were lifted. fail2ban is asked
+    /// afterwards, and a jail that still lists the ban is an error.
     pub async fn unban_everywhere(&mut self, ip: IpAddr) -> Result<i64, ClientError> {
-        match self.client.send(&["unban", &ip.to_string()]).await? {
-            serde_pickle::Value::I64(count) => Ok(count),
-            _ => Ok(0),
+        let count = match self.client.send(&["unban", &ip.to_string()]).await? {
+            serde_pickle::Value::I64(count) => count,
+            _ => 0,
+        };
+        let still = self.banned_in(ip).await?;
+        if !still.is_empty() {
+            return Err(ClientError::Unconfirmed {
+                what: format!("it still lists {ip} as banned in {}", still.join(", ")),
+            });
         }
+        Ok(count)
+    }
+
+    /// The jails where fail2ban holds a ban of `ip` now (`banned IP`).
+    pub async fn banned_in(&mut self, ip: IpAddr) -> Result<Vec<String>, ClientError> {
+        let reply = self.client.send(&["banned", &ip.to_string()]).await?;
+        Ok(match &reply {
+            serde_pickle::Value::List(items) | serde_pickle::Value::Tuple(items) => {
+                items.first().map(strings).unwrap_or_default()
+            }
+            _ => Vec::new(),
+        })
     }
 
     /// Adds `entry` to `jail`'s ignore list until the next reload.

@@ -53,6 +53,12 @@ pub enum ClientError {
         /// What is wrong with it.
         message: String,
     },
+    /// fail2ban took the command, but its state afterwards is not what was asked.
+    #[error("fail2ban took the command, but {what}")]
+    Unconfirmed {
+        /// What fail2ban shows instead.
+        what: String,
+    },
     /// fail2ban refused the command.
     #[error("fail2ban refused `{command}`: {message}")]
     Refused {
