@@ -6,7 +6,7 @@ mod stream;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
-use stream::{Stream, configuration};
+use stream::{Stream, append, configuration, numbers, provd_line};
 
 /// The CPU time (user + system) `pid` has used so far.
 fn cpu_time(pid: u32) -> Duration {
@@ -94,4 +94,52 @@ fn idle_events_do_not_spin_on_their_own_inotify_events() {
         used.as_secs_f64(),
         wall.as_secs_f64()
     );
+}
+
+/// sshd and pam-generic both on auth.log is common: only the first jail saw the log.
+#[test]
+fn two_jails_on_one_log_both_count_every_line() {
+    const LINES: usize = 50;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let log = dir.path().join("shared.log");
+    let before: String = (0..LINES / 2).map(provd_line).collect();
+    std::fs::write(&log, before).unwrap_or_else(|e| panic!("{e}"));
+    let jails = [
+        ("first".to_string(), log.clone()),
+        ("second".to_string(), log.clone()),
+    ];
+    let conf = configuration(dir.path(), &provd_jails(&jails));
+    let stream = Stream::start(&conf, &["--from-start"]);
+    let per_jail = |events: &[serde_json::Value], jail: &str| {
+        let mut seen: Vec<usize> = numbers(
+            &events
+                .iter()
+                .filter(|e| e["jail"] == jail)
+                .cloned()
+                .collect::<Vec<_>>(),
+        );
+        seen.sort();
+        seen
+    };
+    let mut events = stream.collect(Duration::from_secs(10), |events| {
+        numbers(events).len() >= LINES
+    });
+    for n in LINES / 2..LINES {
+        append(&log, &provd_line(n));
+    }
+    events.extend(stream.collect(Duration::from_secs(10), |later| {
+        numbers(later).len() >= LINES
+    }));
+    // Anything counted twice would come shortly after.
+    events.extend(stream.collect(Duration::from_secs(1), |_| false));
+    let all: Vec<usize> = (0..LINES).collect();
+    for jail in ["first", "second"] {
+        assert_eq!(per_jail(&events, jail), all, "{jail}");
+        assert!(
+            events
+                .iter()
+                .any(|e| e["jail"] == jail && e["status"] == "opened"),
+            "{jail} has its source status"
+        );
+    }
 }

@@ -1,5 +1,7 @@
 //! Following the log files of jails: `logpath` globs expanded (and looked at again, so a file
-//! that appears later is picked up), one [`FileTailer`] per file, woken by inotify on the
+//! that appears later is picked up), one [`FileTailer`] per file whatever the number of jails
+//! that read it (each of them gets every line: sshd and pam-generic on one auth.log), woken
+//! by inotify on the
 //! directories and by a timer as a safety net. Only changes that can mean new lines wake a
 //! tailer (a write, a create, a rename, a delete of its file or of a name beside it), never an
 //! open or a read: our own reads raise those. Lines and source status changes go out in
@@ -67,8 +69,9 @@ pub struct FileJail {
     pub start: Start,
 }
 
+/// One file and the jails that read it.
 struct Followed {
-    jail: String,
+    jails: Vec<String>,
     tailer: FileTailer,
 }
 
@@ -131,6 +134,18 @@ fn expand(pattern: &str) -> Vec<PathBuf> {
         .unwrap_or_default();
     paths.sort();
     paths
+}
+
+/// The start that reads more of a file: a file shared by jails starts where the first needs.
+fn earliest(a: StartAt, b: StartAt) -> StartAt {
+    match (a, b) {
+        (StartAt::Beginning, _) | (_, StartAt::Beginning) => StartAt::Beginning,
+        (StartAt::Offset(a), StartAt::Offset(b)) => StartAt::Offset(a.min(b)),
+        (StartAt::Offset(a), StartAt::End) | (StartAt::End, StartAt::Offset(a)) => {
+            StartAt::Offset(a)
+        }
+        (StartAt::End, StartAt::End) => StartAt::End,
+    }
 }
 
 fn start_of(start: &Start, path: &Path) -> StartAt {
@@ -207,24 +222,45 @@ pub async fn follow_files(jails: Vec<FileJail>, events: mpsc::Sender<Vec<SourceE
             }
         }
         if expand_now {
+            // Files not followed yet, with the jails that read them and where they start.
+            let mut new: Vec<(PathBuf, Vec<String>, StartAt)> = Vec::new();
             for jail in &jails {
                 for pattern in &jail.patterns {
                     for path in expand(pattern) {
-                        if followed.iter().any(|f| f.tailer.path() == path) {
-                            continue;
+                        let start = start_of(&jail.start, &path);
+                        let (jails, at) =
+                            match followed.iter_mut().find(|f| f.tailer.path() == path) {
+                                // Followed for another jail: this one reads it too, from now on.
+                                Some(known) => (&mut known.jails, None),
+                                None => match new.iter_mut().position(|(p, _, _)| *p == path) {
+                                    Some(i) => (&mut new[i].1, Some(i)),
+                                    None => {
+                                        new.push((path, Vec::new(), start));
+                                        let i = new.len() - 1;
+                                        (&mut new[i].1, Some(i))
+                                    }
+                                },
+                            };
+                        if !jails.contains(&jail.jail) {
+                            jails.push(jail.jail.clone());
                         }
-                        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-                        if let Some(watcher) = watcher.as_mut()
-                            && watched_dirs.insert(dir.clone())
-                        {
-                            let _ = watcher.watch(&dir, RecursiveMode::NonRecursive);
+                        if let Some(i) = at {
+                            new[i].2 = earliest(new[i].2, start);
                         }
-                        followed.push(Followed {
-                            jail: jail.jail.clone(),
-                            tailer: FileTailer::new(&path, start_of(&jail.start, &path)),
-                        });
                     }
                 }
+            }
+            for (path, jails, start) in new {
+                let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                if let Some(watcher) = watcher.as_mut()
+                    && watched_dirs.insert(dir.clone())
+                {
+                    let _ = watcher.watch(&dir, RecursiveMode::NonRecursive);
+                }
+                followed.push(Followed {
+                    jails,
+                    tailer: FileTailer::new(&path, start),
+                });
             }
         }
         more = false;
@@ -238,19 +274,24 @@ pub async fn follow_files(jails: Vec<FileJail>, events: mpsc::Sender<Vec<SourceE
             let out = followed.tailer.poll();
             more |= out.more;
             let path = followed.tailer.path().display().to_string();
-            batch.extend(out.statuses.into_iter().map(|status| SourceEvent::Status {
-                jail: followed.jail.clone(),
-                path: path.clone(),
-                status,
-            }));
-            batch.extend(out.lines.into_iter().map(|text| {
-                SourceEvent::Line(SourceLine {
-                    jail: followed.jail.clone(),
-                    text,
-                    time: now(),
-                    time_from_source: false,
-                })
-            }));
+            for status in out.statuses {
+                batch.extend(followed.jails.iter().map(|jail| SourceEvent::Status {
+                    jail: jail.clone(),
+                    path: path.clone(),
+                    status: status.clone(),
+                }));
+            }
+            let time = now();
+            for text in out.lines {
+                batch.extend(followed.jails.iter().map(|jail| {
+                    SourceEvent::Line(SourceLine {
+                        jail: jail.clone(),
+                        text: text.clone(),
+                        time,
+                        time_from_source: false,
+                    })
+                }));
+            }
         }
         if !batch.is_empty() && events.send(batch).await.is_err() {
             return;
@@ -273,6 +314,15 @@ mod tests {
         assert!(concerns(log, Path::new("/var/log/auth.log.1")));
         assert!(!concerns(log, Path::new("/var/log/syslog")));
         assert!(!concerns(log, Path::new("/var/log/other/auth.log")));
+    }
+
+    #[test]
+    fn a_shared_file_starts_where_the_first_jail_needs() {
+        use StartAt::{Beginning, End, Offset};
+        assert_eq!(earliest(End, Offset(7)), Offset(7));
+        assert_eq!(earliest(Offset(9), Offset(7)), Offset(7));
+        assert_eq!(earliest(Offset(9), Beginning), Beginning);
+        assert_eq!(earliest(End, End), End);
     }
 
     #[test]
