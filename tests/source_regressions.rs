@@ -4,7 +4,7 @@
 
 mod stream;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use stream::{Stream, append, configuration, numbers, provd_line};
 
@@ -142,4 +142,57 @@ fn two_jails_on_one_log_both_count_every_line() {
             "{jail} has its source status"
         );
     }
+}
+
+/// How many failures `fail2ban-regex` finds in `log` with `filter`.
+fn fail2ban_regex_failures(log: &Path, filter: &Path) -> usize {
+    let output = std::process::Command::new("fail2ban-regex")
+        .arg(log)
+        .arg(filter)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("fail2ban-regex cannot run (the test command installs fail2ban): {e}")
+        });
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.lines()
+        .find_map(|l| l.strip_prefix("Failregex: "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no Failregex count in: {text}"))
+}
+
+/// Lines over 64 KiB were dropped without a word while fail2ban counts them: a SIP user name
+/// padded to 1 MB made an attacker invisible.
+#[test]
+fn a_1mb_failure_line_is_counted_as_fail2ban_counts_it() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let log = dir.path().join("asterisk.log");
+    let now = chrono::Local::now().format("%Y-%m-%d %H:%M:%S%.3f");
+    let padded = "a".repeat(1 << 20);
+    let failure = |user: &str, ip: &str| {
+        format!(
+            "[{now}] NOTICE[2411] res_pjsip/pjsip_distributor.c: Request 'REGISTER' from '\"{user}\" <sip:1001@{ip}>' failed for '{ip}:5070' (callid: 990de61b3d5d@pc33) - Failed to authenticate\n"
+        )
+    };
+    let text = failure(&padded, "203.0.113.5") + &failure("1001", "198.51.100.9");
+    std::fs::write(&log, text).unwrap_or_else(|e| panic!("{e}"));
+    let conf = configuration(
+        dir.path(),
+        &format!(
+            "[sshd]\nenabled = false\n[wazo-provd]\nenabled = false\n[asterisk-wazo]\nenabled = true\nlogpath = {}\nbackend = polling\n",
+            log.display()
+        ),
+    );
+    let expected = fail2ban_regex_failures(&log, &conf.join("filter.d/asterisk-wazo.conf"));
+    assert_eq!(expected, 2, "fail2ban counts the long line");
+    let stream = Stream::start(&conf, &["--from-start"]);
+    let events = stream.collect(Duration::from_secs(15), |events| {
+        events.iter().filter(|e| e["type"] == "failure").count() >= expected
+    });
+    let ips: Vec<&str> = events
+        .iter()
+        .filter(|e| e["type"] == "failure")
+        .filter_map(|e| e["ip"].as_str())
+        .collect();
+    assert_eq!(ips, ["203.0.113.5", "198.51.100.9"]);
 }

@@ -3,7 +3,8 @@
 //! shrunk file or a changed first line means copytruncate (and the copy beside it is read from
 //! where we were), a file that is missing or not readable is reported and tried again.
 //! Partial lines wait for their newline; invalid UTF-8 is kept (replaced); a line over
-//! [`MAX_LINE`] bytes is cut there and the next line is read as usual.
+//! [`MAX_LINE`] bytes is cut there, matched on what was kept, reported
+//! ([`SourceStatus::LongLines`]), and the next line is read as usual.
 
 use std::collections::hash_map::DefaultHasher;
 use std::fs::File;
@@ -12,8 +13,15 @@ use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-/// The longest line kept, in bytes; the rest of a longer line is dropped.
-pub const MAX_LINE: usize = 64 * 1024;
+/// The longest line kept whole, in bytes. fail2ban reads whole lines whatever their length, and
+/// an attacker can pad a field before the address (a SIP user name) so that a line cut short
+/// loses its address: 4 MiB is 64 times the largest SIP message (64 KiB). A longer line is
+/// matched on its first 4 MiB and reported, never dropped in silence; the bound keeps one
+/// file's memory flat under a line that never ends.
+pub const MAX_LINE: usize = 4 * 1024 * 1024;
+/// The most bytes one poll reads; the rest waits for the next poll (a batch stays small, and
+/// a file of one endless line does not hold the task).
+pub const MAX_POLL_BYTES: u64 = 8 * 1024 * 1024;
 /// How much of a file is read at once.
 const CHUNK: usize = 64 * 1024;
 /// The most lines one poll hands out; the rest waits for the next poll (memory stays flat).
@@ -32,6 +40,8 @@ pub enum SourceStatus {
     Missing,
     /// It cannot be read.
     PermissionDenied,
+    /// Lines longer than [`MAX_LINE`] were cut to it: how many so far.
+    LongLines(u64),
     /// Another error, in words.
     Error(String),
 }
@@ -45,6 +55,7 @@ impl SourceStatus {
             SourceStatus::Truncated => "truncated",
             SourceStatus::Missing => "missing",
             SourceStatus::PermissionDenied => "permission denied",
+            SourceStatus::LongLines(_) => "long lines",
             SourceStatus::Error(_) => "error",
         }
     }
@@ -55,6 +66,11 @@ impl SourceStatus {
     pub fn describe(&self) -> String {
         match self {
             SourceStatus::Error(message) => format!("error: {message}"),
+            SourceStatus::LongLines(count) => format!(
+                "long lines: {count} line(s) over {} MiB so far, matched on their first {} MiB",
+                MAX_LINE >> 20,
+                MAX_LINE >> 20
+            ),
             other => other.name().to_string(),
         }
     }
@@ -90,6 +106,9 @@ pub struct FileTailer {
     partial: Vec<u8>,
     discarding: bool,
     reported: Option<SourceStatus>,
+    /// Lines cut to [`MAX_LINE`] so far, and whether that is news to report.
+    long_lines: u64,
+    long_lines_news: bool,
 }
 
 /// What one poll found.
@@ -113,6 +132,8 @@ impl FileTailer {
             partial: Vec::new(),
             discarding: false,
             reported: None,
+            long_lines: 0,
+            long_lines_news: false,
         }
     }
 
@@ -121,8 +142,17 @@ impl FileTailer {
         &self.path
     }
 
-    /// Reads everything new since the last poll.
+    /// Reads everything new since the last poll (up to [`MAX_BATCH`] lines or
+    /// [`MAX_POLL_BYTES`] bytes, then `more` is set).
     pub fn poll(&mut self) -> TailOutput {
+        let mut out = self.poll_lines();
+        if std::mem::take(&mut self.long_lines_news) {
+            out.statuses.push(SourceStatus::LongLines(self.long_lines));
+        }
+        out
+    }
+
+    fn poll_lines(&mut self) -> TailOutput {
         let mut out = TailOutput::default();
         // The open file first: a rotation is only looked at once it has been read to its end.
         if self.drain(&mut out) {
@@ -274,8 +304,9 @@ impl FileTailer {
     /// [`MAX_BATCH`] lines with more to read.
     fn drain(&mut self, out: &mut TailOutput) -> bool {
         let mut chunk = vec![0u8; CHUNK];
+        let mut polled = 0u64;
         loop {
-            if out.lines.len() >= MAX_BATCH {
+            if out.lines.len() >= MAX_BATCH || polled >= MAX_POLL_BYTES {
                 return true;
             }
             let Some(open) = self.open.as_mut() else {
@@ -289,6 +320,7 @@ impl FileTailer {
                 Ok(read) => read,
             };
             open.offset += read as u64;
+            polled += read as u64;
             if open.first_line.is_none() {
                 open.first_line = first_line_hash(&self.path);
             }
@@ -306,7 +338,7 @@ impl FileTailer {
             if line.last() == Some(&b'\r') {
                 line.pop();
             }
-            self.discarding = false;
+            self.count_cut();
             out.lines.push(String::from_utf8_lossy(&line).into_owned());
             rest = &rest[newline + 1..];
         }
@@ -325,13 +357,21 @@ impl FileTailer {
         }
     }
 
+    /// A line is complete: if it was cut, that is counted for the operator.
+    fn count_cut(&mut self) {
+        if std::mem::take(&mut self.discarding) {
+            self.long_lines += 1;
+            self.long_lines_news = true;
+        }
+    }
+
     /// A rotated file's last line without a newline is a line all the same.
     fn flush_partial(&mut self, out: &mut TailOutput) {
         if !self.partial.is_empty() {
             out.lines
                 .push(String::from_utf8_lossy(&std::mem::take(&mut self.partial)).into_owned());
         }
-        self.discarding = false;
+        self.count_cut();
     }
 }
 
@@ -406,17 +446,34 @@ mod tests {
     }
 
     #[test]
-    fn long_lines_are_cut_without_losing_the_next_and_bad_utf8_is_kept() {
+    fn long_lines_are_cut_and_reported_without_losing_the_next_and_bad_utf8_is_kept() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join("x.log");
         let mut bytes = vec![b'x'; 1024 * 1024];
+        bytes.extend_from_slice(b"\n");
+        bytes.extend(std::iter::repeat_n(b'y', MAX_LINE + 1024 * 1024));
         bytes.extend_from_slice(b"\nafter \xff\x00 it\n");
         std::fs::write(&path, &bytes).unwrap_or_else(|e| panic!("{e}"));
         let mut tailer = FileTailer::new(&path, StartAt::Beginning);
-        let out = tailer.poll();
-        assert_eq!(out.lines.len(), 2);
-        assert_eq!(out.lines[0].len(), MAX_LINE);
-        assert_eq!(out.lines[1], "after \u{fffd}\u{0} it");
+        let mut lines = Vec::new();
+        let mut statuses = Vec::new();
+        loop {
+            let out = tailer.poll();
+            lines.extend(out.lines);
+            statuses.extend(out.statuses);
+            if !out.more {
+                break;
+            }
+        }
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[0].len(), 1024 * 1024, "a 1 MiB line is kept whole");
+        assert_eq!(lines[1].len(), MAX_LINE, "a longer one is cut");
+        assert_eq!(lines[2], "after \u{fffd}\u{0} it");
+        assert_eq!(
+            statuses,
+            [SourceStatus::Opened, SourceStatus::LongLines(1)],
+            "and the cut is reported"
+        );
     }
 
     #[test]
