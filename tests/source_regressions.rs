@@ -196,3 +196,152 @@ fn a_1mb_failure_line_is_counted_as_fail2ban_counts_it() {
         .collect();
     assert_eq!(ips, ["203.0.113.5", "198.51.100.9"]);
 }
+
+/// Makes a FIFO at `path` (mkfifo, so that the test needs no FFI).
+fn mkfifo(path: &Path) {
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .is_ok_and(|s| s.success()),
+        "mkfifo {}",
+        path.display()
+    );
+}
+
+/// A FIFO as logpath blocked the source task on its open for ever, /dev/zero was read for ever,
+/// a directory was reported "opened": each is now named, said what it is, and skipped.
+#[test]
+fn a_fifo_a_device_and_a_directory_are_reported_and_skipped() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let fifo = dir.path().join("fifo.log");
+    mkfifo(&fifo);
+    let directory = dir.path().join("dir.log");
+    std::fs::create_dir(&directory).unwrap_or_else(|e| panic!("{e}"));
+    let good = dir.path().join("good.log");
+    std::fs::write(&good, "").unwrap_or_else(|e| panic!("{e}"));
+    let jails = [
+        ("fifo".to_string(), fifo.clone()),
+        ("device".to_string(), PathBuf::from("/dev/zero")),
+        ("directory".to_string(), directory.clone()),
+        ("good".to_string(), good.clone()),
+    ];
+    let conf = configuration(dir.path(), &provd_jails(&jails));
+    let stream = Stream::start(&conf, &[]);
+    let skipped = |events: &[serde_json::Value], jail: &str| {
+        events
+            .iter()
+            .find(|e| e["type"] == "source" && e["jail"] == jail)
+            .and_then(|e| e["status"].as_str())
+            .map(str::to_string)
+    };
+    let mut events = stream.collect(Duration::from_secs(10), |events| {
+        ["fifo", "device", "directory", "good"]
+            .iter()
+            .all(|jail| skipped(events, jail).is_some())
+    });
+    for (jail, what) in [
+        ("fifo", "FIFO"),
+        ("device", "character device"),
+        ("directory", "directory"),
+    ] {
+        let status = skipped(&events, jail).unwrap_or_default();
+        assert!(
+            status.starts_with("not a regular file") && status.contains(what),
+            "{jail}: {status:?} in {events:?}"
+        );
+    }
+    assert_eq!(skipped(&events, "good").as_deref(), Some("opened"));
+    append(&good, &provd_line(3));
+    events.extend(stream.collect(Duration::from_secs(10), |events| {
+        !numbers(events).is_empty()
+    }));
+    assert_eq!(numbers(&events), [3], "the good log is still followed");
+    assert!(
+        !events
+            .iter()
+            .any(|e| e["type"] == "source" && e["jail"] != "good" && e["status"] == "opened"),
+        "{events:?}"
+    );
+}
+
+/// Sends `signal` to `child`; whether it ended, cleanly, within a second, and how fast.
+fn ends_within_a_second(
+    mut child: std::process::Child,
+    signal: &str,
+    case: &str,
+) -> Result<String, String> {
+    let pid = child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .is_ok_and(|s| s.success())
+    );
+    let sent = Instant::now();
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            let took = format!(
+                "{case}: ended {:.0} ms after {signal}, {status}",
+                sent.elapsed().as_secs_f64() * 1e3
+            );
+            return if status.code() == Some(0) {
+                Ok(took)
+            } else {
+                Err(took)
+            };
+        }
+        if sent.elapsed() > Duration::from_secs(1) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("{case}: still running 1 s after {signal}"));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// SIGTERM and SIGINT end `bantop events` within a second whatever it is blocked on: a FIFO
+/// or /dev/zero as logpath, or a stdout nobody reads (a full pipe).
+#[test]
+fn signals_end_events_whatever_it_is_blocked_on() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let fifo = dir.path().join("fifo.log");
+    mkfifo(&fifo);
+    let busy = dir.path().join("busy.log");
+    let lines: String = (0..100_000).map(provd_line).collect();
+    std::fs::write(&busy, lines).unwrap_or_else(|e| panic!("{e}"));
+    let mut failed = Vec::new();
+    let dev_zero = PathBuf::from("/dev/zero");
+    let from_start: &[&str] = &["--from-start"];
+    for (case, log, signal, extra) in [
+        ("a FIFO", &fifo, "-TERM", from_start),
+        ("a FIFO, backfill", &fifo, "-INT", &[]),
+        ("/dev/zero", &dev_zero, "-INT", from_start),
+        ("/dev/zero, backfill", &dev_zero, "-TERM", &[]),
+        ("a full stdout pipe", &busy, "-TERM", from_start),
+        ("a full stdout pipe", &busy, "-INT", from_start),
+    ] {
+        let case_dir = dir
+            .path()
+            .join(format!("{case}{signal}").replace([' ', '/', ','], "_"));
+        std::fs::create_dir(&case_dir).unwrap_or_else(|e| panic!("{e}"));
+        let conf = configuration(&case_dir, &provd_jails(&[("odd".to_string(), log.clone())]));
+        // stdout is a pipe that nobody reads: once full, every write blocks.
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_bantop"))
+            .arg("--fail2ban-dir")
+            .arg(&conf)
+            .args(["events", "--json"])
+            .args(extra)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        // Long enough to be blocked: the pipe holds 64 KiB, the log is 8 MB of failures.
+        std::thread::sleep(Duration::from_secs(2));
+        match ends_within_a_second(child, signal, case) {
+            Ok(took) => eprintln!("{took}"),
+            Err(problem) => failed.push(problem),
+        }
+    }
+    assert!(failed.is_empty(), "{failed:#?}");
+}

@@ -1,11 +1,13 @@
 //! Following one log file the way fail2ban does, without losing or repeating a line: the open
 //! file is read to its end before a new one is taken (rename + create, delete + recreate), a
 //! shrunk file or a changed first line means copytruncate (and the copy beside it is read from
-//! where we were), a file that is missing or not readable is reported and tried again.
+//! where we were), a file that is missing or not readable is reported and tried again, and a
+//! path that is not a regular file (a FIFO, a device, a directory) is reported and never read.
 //! Partial lines wait for their newline; invalid UTF-8 is kept (replaced); a line over
 //! [`MAX_LINE`] bytes is cut there, matched on what was kept, reported
 //! ([`SourceStatus::LongLines`]), and the next line is read as usual.
 
+use super::regular::{OpenError, kind_of, open_regular};
 use std::collections::hash_map::DefaultHasher;
 use std::fs::File;
 use std::hash::{Hash, Hasher};
@@ -40,6 +42,8 @@ pub enum SourceStatus {
     Missing,
     /// It cannot be read.
     PermissionDenied,
+    /// It is not a regular file: what it is (a FIFO, a device, a directory). It is not read.
+    NotRegular(&'static str),
     /// Lines longer than [`MAX_LINE`] were cut to it: how many so far.
     LongLines(u64),
     /// Another error, in words.
@@ -55,6 +59,7 @@ impl SourceStatus {
             SourceStatus::Truncated => "truncated",
             SourceStatus::Missing => "missing",
             SourceStatus::PermissionDenied => "permission denied",
+            SourceStatus::NotRegular(_) => "not a regular file",
             SourceStatus::LongLines(_) => "long lines",
             SourceStatus::Error(_) => "error",
         }
@@ -66,6 +71,7 @@ impl SourceStatus {
     pub fn describe(&self) -> String {
         match self {
             SourceStatus::Error(message) => format!("error: {message}"),
+            SourceStatus::NotRegular(what) => format!("not a regular file: {what}, not read"),
             SourceStatus::LongLines(count) => format!(
                 "long lines: {count} line(s) over {} MiB so far, matched on their first {} MiB",
                 MAX_LINE >> 20,
@@ -169,6 +175,21 @@ impl FileTailer {
                 self.report(SourceStatus::PermissionDenied, &mut out)
             }
             Err(error) => self.report(SourceStatus::Error(error.to_string()), &mut out),
+            Ok(meta) if !meta.is_file() => {
+                // What took the name is never read; the file we had is finished first.
+                if self.open.is_some() {
+                    if self.drain(&mut out) {
+                        out.more = true;
+                        return out;
+                    }
+                    self.flush_partial(&mut out);
+                    self.open = None;
+                }
+                self.report(
+                    SourceStatus::NotRegular(kind_of(&meta.file_type())),
+                    &mut out,
+                );
+            }
             Ok(meta) => {
                 let same = self
                     .open
@@ -209,12 +230,17 @@ impl FileTailer {
     }
 
     fn open_file(&mut self, rotated: bool, out: &mut TailOutput) {
-        let file = match File::open(&self.path) {
+        let file = match open_regular(&self.path) {
             Ok(file) => file,
-            Err(error) if error.kind() == std::io::ErrorKind::PermissionDenied => {
+            Err(OpenError::NotRegular(what)) => {
+                return self.report(SourceStatus::NotRegular(what), out);
+            }
+            Err(OpenError::Io(error)) if error.kind() == std::io::ErrorKind::PermissionDenied => {
                 return self.report(SourceStatus::PermissionDenied, out);
             }
-            Err(error) => return self.report(SourceStatus::Error(error.to_string()), out),
+            Err(OpenError::Io(error)) => {
+                return self.report(SourceStatus::Error(error.to_string()), out);
+            }
         };
         let Ok(meta) = file.metadata() else { return };
         // Only the file there at start-up starts where asked; any later file is new: all of it.
@@ -290,7 +316,7 @@ impl FileTailer {
                 && first_line_hash(candidate) == Some(first_line)
         });
         let Some(copy) = copy else { return };
-        if let Ok(mut file) = File::open(&copy)
+        if let Ok(mut file) = open_regular(&copy)
             && file.seek(SeekFrom::Start(offset)).is_ok()
         {
             let mut rest = Vec::new();
@@ -375,9 +401,9 @@ impl FileTailer {
     }
 }
 
-/// A hash of the file's first line (up to 4 KiB), when it has one.
+/// A hash of the file's first line (up to 4 KiB), when it is a regular file with one.
 fn first_line_hash(path: &Path) -> Option<u64> {
-    let mut file = File::open(path).ok()?;
+    let mut file = open_regular(path).ok()?;
     let mut head = vec![0u8; 4096];
     let read = file.read(&mut head).ok()?;
     let line = &head[..read];
@@ -494,6 +520,38 @@ mod tests {
         }
         assert_eq!(lines.len(), 25_000);
         assert_eq!(lines.last().map(String::as_str), Some("24999"));
+    }
+
+    #[test]
+    fn a_fifo_in_the_logs_place_is_reported_and_never_read() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("x.log");
+        append(&path, "1\n");
+        let mut tailer = FileTailer::new(&path, StartAt::Beginning);
+        assert_eq!(tailer.poll().lines, ["1"]);
+        append(&path, "2\n");
+        std::fs::remove_file(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&path)
+                .status()
+                .is_ok_and(|s| s.success())
+        );
+        let out = tailer.poll();
+        assert_eq!(
+            (out.lines, out.statuses),
+            (
+                vec!["2".to_string()],
+                vec![SourceStatus::NotRegular("a FIFO (named pipe)")]
+            ),
+            "the old file is finished, the FIFO is not opened"
+        );
+        assert_eq!(tailer.poll(), TailOutput::default(), "reported once");
+        let mut directory = FileTailer::new(dir.path(), StartAt::Beginning);
+        assert_eq!(
+            directory.poll().statuses,
+            [SourceStatus::NotRegular("a directory")]
+        );
     }
 
     #[test]
