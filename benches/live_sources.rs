@@ -1,8 +1,9 @@
 //! Issue 4's measurements, against the real `bantop` binary: latency from a line appended to a
 //! followed log to its JSON event on stdout (p50 and p99), peak memory under a flood of lines
 //! from distinct addresses, and start-up to the first frame of the TUI with a large log
-//! configured (next to the same with an empty log, as a ratio). `cargo bench --bench
-//! live_sources` runs the full sizes (1,000 lines; 10M lines from 1M addresses; 1 GB); under
+//! configured (next to the same with an empty log, as a ratio), and the CPU time `bantop
+//! events` and the TUI use with ten idle logs (issue 15). `cargo bench --bench live_sources`
+//! runs the full sizes (1,000 lines; 10M lines from 1M addresses; 1 GB; 10 s idle); under
 //! `cargo test` a small run checks that the measurements work.
 
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -14,12 +15,18 @@ const BIN: &str = env!("CARGO_BIN_EXE_bantop");
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
-    let (latency_lines, flood_lines, flood_addresses, big_log) = if full {
-        (1000, 10_000_000, 1_000_000, 1 << 30)
+    let (latency_lines, flood_lines, flood_addresses, big_log, idle_time) = if full {
+        (
+            1000,
+            10_000_000,
+            1_000_000,
+            1 << 30,
+            Duration::from_secs(10),
+        )
     } else {
-        (20, 20_000, 2_000, 8 << 20)
+        (20, 20_000, 2_000, 8 << 20, Duration::from_secs(2))
     };
-    // BANTOP_BENCH=flood (or latency, startup) runs one measurement only.
+    // BANTOP_BENCH=flood (or latency, startup, idle) runs one measurement only.
     let only = std::env::var("BANTOP_BENCH").unwrap_or_default();
     let run = |name: &str| only.is_empty() || only == name;
     if run("latency") {
@@ -30,6 +37,9 @@ fn main() {
     }
     if run("startup") {
         startup(big_log);
+    }
+    if run("idle") {
+        idle(idle_time);
     }
 }
 
@@ -259,5 +269,119 @@ fn startup(bytes: u64) {
         size / 1_000_000,
         baseline.as_secs_f64() * 1e3,
         with_big.as_secs_f64() / baseline.as_secs_f64().max(1e-9)
+    );
+}
+
+/// The CPU time (user + system) `pid` has used so far, from /proc/PID/stat.
+fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // After the command name (in parentheses), utime and stime are the 12th and 13th fields.
+    let ticks: u64 = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| {
+            rest.split_whitespace()
+                .skip(11)
+                .take(2)
+                .filter_map(|f| f.parse::<u64>().ok())
+                .sum()
+        })
+        .unwrap_or(0);
+    let per_second = Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .unwrap_or(100);
+    Duration::from_secs_f64(ticks as f64 / per_second as f64)
+}
+
+/// A configuration whose jails are ten wazo-provd jails, each on its own idle log in `dir`.
+fn ten_idle_logs(dir: &Path) -> PathBuf {
+    let conf = configuration(dir, &dir.join("unused.log"), 10);
+    let mut local = "[sshd]\nenabled = false\n[asterisk-wazo]\nenabled = false\n[wazo-provd]\nenabled = false\n".to_string();
+    for n in 0..10 {
+        let log = dir.join(format!("idle-{n}.log"));
+        std::fs::write(&log, line(n, n, &stamp())).unwrap_or_else(|e| panic!("{e}"));
+        local.push_str(&format!(
+            "[idle-{n}]\nenabled = true\nfilter = wazo-provd\nlogpath = {}\nbackend = polling\n",
+            log.display()
+        ));
+    }
+    std::fs::write(conf.join("jail.local"), local).unwrap_or_else(|e| panic!("{e}"));
+    conf
+}
+
+/// CPU seconds used over `time` by `bantop events` and by the TUI, each following ten logs
+/// that nobody writes to.
+fn idle(time: Duration) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let conf = ten_idle_logs(dir.path());
+    let (mut child, mut stdout) = events(&conf, false);
+    let mut buffer = String::new();
+    let mut opened = 0;
+    while opened < 10 {
+        buffer.clear();
+        if stdout.read_line(&mut buffer).unwrap_or(0) == 0 {
+            break;
+        }
+        opened += usize::from(buffer.contains("\"opened\""));
+    }
+    let before = cpu_time(child.id());
+    std::thread::sleep(time);
+    let events_cpu = cpu_time(child.id()) - before;
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let socket = format!("bantop-bench-{}-idle", std::process::id());
+    let tmux = |args: &[&str]| {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&socket)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("tmux: {e}"))
+    };
+    let conf_text = conf.to_string_lossy();
+    tmux(&[
+        "-f",
+        "/dev/null",
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        BIN,
+        "--fail2ban-dir",
+        &conf_text,
+        "--socket",
+        "/nonexistent",
+    ]);
+    let pane = tmux(&["list-panes", "-t", "t", "-F", "#{pane_pid}"]);
+    let pid: u32 = String::from_utf8_lossy(&pane.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0);
+    // Let it start and read its logs before measuring.
+    std::thread::sleep(Duration::from_secs(2));
+    let before = cpu_time(pid);
+    std::thread::sleep(time);
+    let tui_cpu = cpu_time(pid) - before;
+    tmux(&["kill-server"]);
+    let percent = |cpu: Duration| 100.0 * cpu.as_secs_f64() / time.as_secs_f64();
+    println!(
+        "idle, ten followed logs nobody writes to, {:.0} s: `bantop events` {:.3} s CPU ({:.2}% of a core), TUI {:.3} s CPU ({:.2}% of a core) (target < 0.5%)",
+        time.as_secs_f64(),
+        events_cpu.as_secs_f64(),
+        percent(events_cpu),
+        tui_cpu.as_secs_f64(),
+        percent(tui_cpu)
     );
 }

@@ -1,7 +1,8 @@
 //! `bantop events [--json] [--from-start] [--journal-file FILE]`: what the TUI shows, as a
 //! stream: every failure the jails' filters find in their logs, the bans and unbans their
 //! counting makes, and the state of each source. One JSON object per line with `--json`. It
-//! ends on SIGINT or SIGTERM, and when its reader goes away.
+//! ends on SIGINT or SIGTERM (within [`EXIT_GRACE`], even when stuck writing to a reader that
+//! stopped reading), and when its reader goes away.
 
 use crate::engine::pipeline::Pipeline;
 use crate::fail2ban::date::Zone;
@@ -12,7 +13,32 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
+
+/// How long after SIGINT or SIGTERM the stream may take to end by itself before the process
+/// is ended.
+pub const EXIT_GRACE: Duration = Duration::from_millis(300);
+
+/// Waits for SIGINT or SIGTERM, then says so on `stop`. A write to a full pipe blocks the
+/// stream's thread and no signal interrupts it (handlers restart the call): if the stream has
+/// not ended [`EXIT_GRACE`] later, the process is ended from a thread of its own, which does
+/// not need the runtime (its threads may be the stuck ones).
+async fn stop_on_signal(stop: oneshot::Sender<()>) -> std::io::Result<()> {
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = interrupt.recv() => {}
+        }
+        let _ = stop.send(());
+        std::thread::spawn(|| {
+            std::thread::sleep(EXIT_GRACE);
+            std::process::exit(i32::from(super::OK));
+        });
+    });
+    Ok(())
+}
 
 /// What to stream.
 #[derive(Debug, Clone)]
@@ -29,8 +55,8 @@ pub struct EventsRequest {
 
 /// Streams events to `out` until a signal, or until `out` is closed.
 pub async fn run(request: EventsRequest, out: &mut dyn Write) -> anyhow::Result<u8> {
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut interrupt = signal(SignalKind::interrupt())?;
+    let (stop_tx, mut stop) = oneshot::channel();
+    stop_on_signal(stop_tx).await?;
     let mut pipeline = Pipeline::load(&request.fail2ban_dir, Zone::Local)?;
     for (jail, problem) in &pipeline.problems {
         let event = json!({"type": "source", "jail": jail, "path": "filter", "status": "error", "message": problem});
@@ -51,8 +77,7 @@ pub async fn run(request: EventsRequest, out: &mut dyn Write) -> anyhow::Result<
     let mut expiry = tokio::time::interval(Duration::from_secs(1));
     loop {
         let events: Vec<EngineEvent> = tokio::select! {
-            _ = terminate.recv() => return Ok(super::OK),
-            _ = interrupt.recv() => return Ok(super::OK),
+            _ = &mut stop => return Ok(super::OK),
             _ = expiry.tick() => pipeline.expire(self::now()),
             batch = rx.recv() => match batch {
                 Some(batch) => batch.into_iter().flat_map(|event| match event {

@@ -1,7 +1,9 @@
 //! Where to start reading a log so the last `findtime` is counted at start-up: the file is read
 //! backwards, a chunk at a time, until a line older than the cut-off is found. Only the tail is
 //! ever read, so a 1 GB log costs no more than its recent lines (at most [`MAX_BACKFILL`]).
+//! Only a regular file is read: a FIFO or a device as logpath is an error here.
 
+use super::regular::{OpenError, open_regular};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
@@ -18,7 +20,10 @@ pub fn start_offset(
     cutoff: f64,
     time_of: &dyn Fn(&str) -> Option<f64>,
 ) -> std::io::Result<u64> {
-    let mut file = File::open(path)?;
+    let mut file = open_regular(path).map_err(|error| match error {
+        OpenError::Io(error) => error,
+        other => std::io::Error::other(other),
+    })?;
     let len = file.metadata()?.len();
     let floor = len.saturating_sub(MAX_BACKFILL);
     let mut end = len;

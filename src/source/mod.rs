@@ -4,6 +4,7 @@
 pub mod backfill;
 pub mod journal;
 pub mod journal_json;
+pub mod regular;
 pub mod replay;
 pub mod scenario;
 pub mod tail;

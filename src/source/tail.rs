@@ -1,10 +1,13 @@
 //! Following one log file the way fail2ban does, without losing or repeating a line: the open
 //! file is read to its end before a new one is taken (rename + create, delete + recreate), a
 //! shrunk file or a changed first line means copytruncate (and the copy beside it is read from
-//! where we were), a file that is missing or not readable is reported and tried again.
+//! where we were), a file that is missing or not readable is reported and tried again, and a
+//! path that is not a regular file (a FIFO, a device, a directory) is reported and never read.
 //! Partial lines wait for their newline; invalid UTF-8 is kept (replaced); a line over
-//! [`MAX_LINE`] bytes is cut there and the next line is read as usual.
+//! [`MAX_LINE`] bytes is cut there, matched on what was kept, reported
+//! ([`SourceStatus::LongLines`]), and the next line is read as usual.
 
+use super::regular::{OpenError, kind_of, open_regular};
 use std::collections::hash_map::DefaultHasher;
 use std::fs::File;
 use std::hash::{Hash, Hasher};
@@ -12,8 +15,15 @@ use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-/// The longest line kept, in bytes; the rest of a longer line is dropped.
-pub const MAX_LINE: usize = 64 * 1024;
+/// The longest line kept whole, in bytes. fail2ban reads whole lines whatever their length, and
+/// an attacker can pad a field before the address (a SIP user name) so that a line cut short
+/// loses its address: 4 MiB is 64 times the largest SIP message (64 KiB). A longer line is
+/// matched on its first 4 MiB and reported, never dropped in silence; the bound keeps one
+/// file's memory flat under a line that never ends.
+pub const MAX_LINE: usize = 4 * 1024 * 1024;
+/// The most bytes one poll reads; the rest waits for the next poll (a batch stays small, and
+/// a file of one endless line does not hold the task).
+pub const MAX_POLL_BYTES: u64 = 8 * 1024 * 1024;
 /// How much of a file is read at once.
 const CHUNK: usize = 64 * 1024;
 /// The most lines one poll hands out; the rest waits for the next poll (memory stays flat).
@@ -32,6 +42,10 @@ pub enum SourceStatus {
     Missing,
     /// It cannot be read.
     PermissionDenied,
+    /// It is not a regular file: what it is (a FIFO, a device, a directory). It is not read.
+    NotRegular(&'static str),
+    /// Lines longer than [`MAX_LINE`] were cut to it: how many so far.
+    LongLines(u64),
     /// Another error, in words.
     Error(String),
 }
@@ -45,6 +59,8 @@ impl SourceStatus {
             SourceStatus::Truncated => "truncated",
             SourceStatus::Missing => "missing",
             SourceStatus::PermissionDenied => "permission denied",
+            SourceStatus::NotRegular(_) => "not a regular file",
+            SourceStatus::LongLines(_) => "long lines",
             SourceStatus::Error(_) => "error",
         }
     }
@@ -55,6 +71,12 @@ impl SourceStatus {
     pub fn describe(&self) -> String {
         match self {
             SourceStatus::Error(message) => format!("error: {message}"),
+            SourceStatus::NotRegular(what) => format!("not a regular file: {what}, not read"),
+            SourceStatus::LongLines(count) => format!(
+                "long lines: {count} line(s) over {} MiB so far, matched on their first {} MiB",
+                MAX_LINE >> 20,
+                MAX_LINE >> 20
+            ),
             other => other.name().to_string(),
         }
     }
@@ -90,6 +112,9 @@ pub struct FileTailer {
     partial: Vec<u8>,
     discarding: bool,
     reported: Option<SourceStatus>,
+    /// Lines cut to [`MAX_LINE`] so far, and whether that is news to report.
+    long_lines: u64,
+    long_lines_news: bool,
 }
 
 /// What one poll found.
@@ -113,6 +138,8 @@ impl FileTailer {
             partial: Vec::new(),
             discarding: false,
             reported: None,
+            long_lines: 0,
+            long_lines_news: false,
         }
     }
 
@@ -121,8 +148,17 @@ impl FileTailer {
         &self.path
     }
 
-    /// Reads everything new since the last poll.
+    /// Reads everything new since the last poll (up to [`MAX_BATCH`] lines or
+    /// [`MAX_POLL_BYTES`] bytes, then `more` is set).
     pub fn poll(&mut self) -> TailOutput {
+        let mut out = self.poll_lines();
+        if std::mem::take(&mut self.long_lines_news) {
+            out.statuses.push(SourceStatus::LongLines(self.long_lines));
+        }
+        out
+    }
+
+    fn poll_lines(&mut self) -> TailOutput {
         let mut out = TailOutput::default();
         // The open file first: a rotation is only looked at once it has been read to its end.
         if self.drain(&mut out) {
@@ -139,6 +175,21 @@ impl FileTailer {
                 self.report(SourceStatus::PermissionDenied, &mut out)
             }
             Err(error) => self.report(SourceStatus::Error(error.to_string()), &mut out),
+            Ok(meta) if !meta.is_file() => {
+                // What took the name is never read; the file we had is finished first.
+                if self.open.is_some() {
+                    if self.drain(&mut out) {
+                        out.more = true;
+                        return out;
+                    }
+                    self.flush_partial(&mut out);
+                    self.open = None;
+                }
+                self.report(
+                    SourceStatus::NotRegular(kind_of(&meta.file_type())),
+                    &mut out,
+                );
+            }
             Ok(meta) => {
                 let same = self
                     .open
@@ -179,12 +230,17 @@ impl FileTailer {
     }
 
     fn open_file(&mut self, rotated: bool, out: &mut TailOutput) {
-        let file = match File::open(&self.path) {
+        let file = match open_regular(&self.path) {
             Ok(file) => file,
-            Err(error) if error.kind() == std::io::ErrorKind::PermissionDenied => {
+            Err(OpenError::NotRegular(what)) => {
+                return self.report(SourceStatus::NotRegular(what), out);
+            }
+            Err(OpenError::Io(error)) if error.kind() == std::io::ErrorKind::PermissionDenied => {
                 return self.report(SourceStatus::PermissionDenied, out);
             }
-            Err(error) => return self.report(SourceStatus::Error(error.to_string()), out),
+            Err(OpenError::Io(error)) => {
+                return self.report(SourceStatus::Error(error.to_string()), out);
+            }
         };
         let Ok(meta) = file.metadata() else { return };
         // Only the file there at start-up starts where asked; any later file is new: all of it.
@@ -260,7 +316,7 @@ impl FileTailer {
                 && first_line_hash(candidate) == Some(first_line)
         });
         let Some(copy) = copy else { return };
-        if let Ok(mut file) = File::open(&copy)
+        if let Ok(mut file) = open_regular(&copy)
             && file.seek(SeekFrom::Start(offset)).is_ok()
         {
             let mut rest = Vec::new();
@@ -274,8 +330,9 @@ impl FileTailer {
     /// [`MAX_BATCH`] lines with more to read.
     fn drain(&mut self, out: &mut TailOutput) -> bool {
         let mut chunk = vec![0u8; CHUNK];
+        let mut polled = 0u64;
         loop {
-            if out.lines.len() >= MAX_BATCH {
+            if out.lines.len() >= MAX_BATCH || polled >= MAX_POLL_BYTES {
                 return true;
             }
             let Some(open) = self.open.as_mut() else {
@@ -289,6 +346,7 @@ impl FileTailer {
                 Ok(read) => read,
             };
             open.offset += read as u64;
+            polled += read as u64;
             if open.first_line.is_none() {
                 open.first_line = first_line_hash(&self.path);
             }
@@ -306,7 +364,7 @@ impl FileTailer {
             if line.last() == Some(&b'\r') {
                 line.pop();
             }
-            self.discarding = false;
+            self.count_cut();
             out.lines.push(String::from_utf8_lossy(&line).into_owned());
             rest = &rest[newline + 1..];
         }
@@ -325,19 +383,27 @@ impl FileTailer {
         }
     }
 
+    /// A line is complete: if it was cut, that is counted for the operator.
+    fn count_cut(&mut self) {
+        if std::mem::take(&mut self.discarding) {
+            self.long_lines += 1;
+            self.long_lines_news = true;
+        }
+    }
+
     /// A rotated file's last line without a newline is a line all the same.
     fn flush_partial(&mut self, out: &mut TailOutput) {
         if !self.partial.is_empty() {
             out.lines
                 .push(String::from_utf8_lossy(&std::mem::take(&mut self.partial)).into_owned());
         }
-        self.discarding = false;
+        self.count_cut();
     }
 }
 
-/// A hash of the file's first line (up to 4 KiB), when it has one.
+/// A hash of the file's first line (up to 4 KiB), when it is a regular file with one.
 fn first_line_hash(path: &Path) -> Option<u64> {
-    let mut file = File::open(path).ok()?;
+    let mut file = open_regular(path).ok()?;
     let mut head = vec![0u8; 4096];
     let read = file.read(&mut head).ok()?;
     let line = &head[..read];
@@ -406,17 +472,34 @@ mod tests {
     }
 
     #[test]
-    fn long_lines_are_cut_without_losing_the_next_and_bad_utf8_is_kept() {
+    fn long_lines_are_cut_and_reported_without_losing_the_next_and_bad_utf8_is_kept() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join("x.log");
         let mut bytes = vec![b'x'; 1024 * 1024];
+        bytes.extend_from_slice(b"\n");
+        bytes.extend(std::iter::repeat_n(b'y', MAX_LINE + 1024 * 1024));
         bytes.extend_from_slice(b"\nafter \xff\x00 it\n");
         std::fs::write(&path, &bytes).unwrap_or_else(|e| panic!("{e}"));
         let mut tailer = FileTailer::new(&path, StartAt::Beginning);
-        let out = tailer.poll();
-        assert_eq!(out.lines.len(), 2);
-        assert_eq!(out.lines[0].len(), MAX_LINE);
-        assert_eq!(out.lines[1], "after \u{fffd}\u{0} it");
+        let mut lines = Vec::new();
+        let mut statuses = Vec::new();
+        loop {
+            let out = tailer.poll();
+            lines.extend(out.lines);
+            statuses.extend(out.statuses);
+            if !out.more {
+                break;
+            }
+        }
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[0].len(), 1024 * 1024, "a 1 MiB line is kept whole");
+        assert_eq!(lines[1].len(), MAX_LINE, "a longer one is cut");
+        assert_eq!(lines[2], "after \u{fffd}\u{0} it");
+        assert_eq!(
+            statuses,
+            [SourceStatus::Opened, SourceStatus::LongLines(1)],
+            "and the cut is reported"
+        );
     }
 
     #[test]
@@ -437,6 +520,38 @@ mod tests {
         }
         assert_eq!(lines.len(), 25_000);
         assert_eq!(lines.last().map(String::as_str), Some("24999"));
+    }
+
+    #[test]
+    fn a_fifo_in_the_logs_place_is_reported_and_never_read() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("x.log");
+        append(&path, "1\n");
+        let mut tailer = FileTailer::new(&path, StartAt::Beginning);
+        assert_eq!(tailer.poll().lines, ["1"]);
+        append(&path, "2\n");
+        std::fs::remove_file(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&path)
+                .status()
+                .is_ok_and(|s| s.success())
+        );
+        let out = tailer.poll();
+        assert_eq!(
+            (out.lines, out.statuses),
+            (
+                vec!["2".to_string()],
+                vec![SourceStatus::NotRegular("a FIFO (named pipe)")]
+            ),
+            "the old file is finished, the FIFO is not opened"
+        );
+        assert_eq!(tailer.poll(), TailOutput::default(), "reported once");
+        let mut directory = FileTailer::new(dir.path(), StartAt::Beginning);
+        assert_eq!(
+            directory.poll().statuses,
+            [SourceStatus::NotRegular("a directory")]
+        );
     }
 
     #[test]
