@@ -113,9 +113,13 @@ pub enum CliCommand {
         /// The address (or a network banned in bantop's set).
         #[arg(value_parser = parse_target)]
         address: IpNet,
-        /// Only in this jail (`manual`: only bantop's set).
-        #[arg(long)]
+        /// Only in this fail2ban jail.
+        #[arg(long, conflicts_with = "own_set")]
         jail: Option<String>,
+        /// Only in bantop's own nftables set (an address, or a network banned there; an
+        /// address inside a banned network splits it around the address).
+        #[arg(long)]
+        own_set: bool,
     },
     /// Ban by hand in bantop's own nftables set (table inet bantop), for a while or for good;
     /// saved in the state directory and restored after a reboot. With --jail: ban through

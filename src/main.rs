@@ -143,9 +143,11 @@ async fn main() -> ExitCode {
             let database = bantop::fail2ban::database::database_path(&fail2ban_dir);
             bantop::commands::status::run(&socket, database.as_deref(), *json, &mut stdout).await
         }
-        CliCommand::Unban { address, jail } => {
-            actions::unban(places, *address, jail.as_deref(), &mut stdout).await
-        }
+        CliCommand::Unban {
+            address,
+            jail,
+            own_set,
+        } => actions::unban(places, *address, jail.as_deref(), *own_set, &mut stdout).await,
         CliCommand::Ban {
             address,
             duration,

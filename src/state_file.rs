@@ -4,7 +4,6 @@
 //! symlink, keeping the old file's mode, owner and line endings; read with a bound, never from a
 //! FIFO or a device. Every layer may use it.
 
-use nftnl::nftnl_sys::libc;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};

@@ -103,14 +103,12 @@ fn fifty_parallel_bans_then_unbans_are_all_saved_and_in_force() {
     };
     assert_eq!(saved().len(), 50, "{:?}", saved());
     assert_eq!(ns.elements("inet", "bantop", "ban4").len(), 50);
-    // Unbans that find fail2ban missing still exit 2: only the set matters here.
     let children: Vec<Child> = (1..=25)
         .map(|n| {
             bantop(vec![
                 "unban".into(),
                 format!("203.0.113.{n}"),
-                "--jail".into(),
-                "manual".into(),
+                "--own-set".into(),
             ])
         })
         .collect();

@@ -3,7 +3,7 @@
 //! the operator's commands change the state.
 
 use bantop::engine::{Command, DemoEngine};
-use bantop::model::{EngineEvent, EventKind};
+use bantop::model::{BanPlace, EngineEvent, EventKind};
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::path::Path;
@@ -129,8 +129,8 @@ fn unban_whitelist_and_manual_ban_change_the_state() {
     engine.advance_to(start + 3.0 * 60.0);
     let attacker: IpAddr = "203.0.113.5".parse().unwrap_or(engine.operator());
     let unban = engine.execute(Command::Unban {
-        jail: "asterisk-wazo".into(),
-        ip: attacker,
+        place: BanPlace::Jail("asterisk-wazo".into()),
+        target: attacker.into(),
     });
     assert!(
         unban
@@ -139,8 +139,8 @@ fn unban_whitelist_and_manual_ban_change_the_state() {
         "{unban:?}"
     );
     let again = engine.execute(Command::Unban {
-        jail: "asterisk-wazo".into(),
-        ip: attacker,
+        place: BanPlace::Jail("asterisk-wazo".into()),
+        target: attacker.into(),
     });
     assert!(
         matches!(
@@ -179,7 +179,7 @@ fn unban_whitelist_and_manual_ban_change_the_state() {
     );
 
     let ban = engine.execute(Command::Ban {
-        ip: attacker,
+        target: attacker.into(),
         seconds: Some(60),
     });
     assert!(

@@ -10,7 +10,6 @@
 
 use bantop::engine::manual_bans::ManualBans;
 use ipnet::IpNet;
-use nftnl::nftnl_sys::libc;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use std::collections::BTreeSet;

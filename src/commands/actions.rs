@@ -1,16 +1,19 @@
 //! `bantop unban`, `bantop ban --jail`, `bantop whitelist` and `bantop rescue`: the operator's
-//! actions against a real fail2ban. Each prints every step and its result, and is written to
-//! the audit log. A whitelist goes to the drop-in first (it must survive a restart), then live.
-//! Banning the operator's own address, loopback or a whitelisted one needs `--force`.
+//! actions against a real fail2ban and bantop's own set, carried out by the one executor
+//! (`engine::execute`) that the TUI uses too. Each prints every step as the backends read it
+//! back, and is written to the audit log. Banning the operator's own address, loopback, a
+//! whitelisted or a too-wide one needs `--force` (the one refusal policy).
 
 use crate::engine::audit::{AuditLog, entry_now};
-use crate::engine::command::MANUAL_JAIL;
+use crate::engine::command::Command;
+use crate::engine::execute::{Step, all_ok, execute, summary};
+use crate::engine::manual_bans::ManualBans;
 use crate::engine::refusal::{Whitelists, ban_danger, too_wide};
+use crate::engine::server_sides::{KernelSet, ServerFail2ban};
 use crate::engine::whitelist;
 use crate::fail2ban::jail_conf::read_jails;
 use crate::fail2ban::server::Fail2ban;
-use crate::fail2ban::socket_client::ClientError;
-use crate::model::AuditEntry;
+use crate::model::{AuditEntry, BanPlace};
 use ipnet::IpNet;
 use std::io::Write;
 use std::net::IpAddr;
@@ -39,86 +42,105 @@ pub(super) fn audit(
     }
 }
 
-/// The outcome of a fallible step as the audit log's `result`.
-pub(super) fn result_text<T, E: std::fmt::Display>(result: &Result<T, E>) -> String {
-    match result {
-        Ok(_) => "ok".to_string(),
-        Err(error) => error.to_string(),
-    }
-}
-
 pub(super) use crate::model::address::text_of as target_text;
 
-/// Unbans `target` in `jail` (`manual`: bantop's set), or everywhere: bantop's set, every jail
-/// and fail2ban's database. fail2ban takes single addresses only.
+/// Carries out `command` against the real server and bantop's set, audits it as `action` on
+/// `target`, and prints its steps (numbered for a rescue). Exit status: OK when every step
+/// worked, ATTENTION when some failed after others changed something; an error (status 2)
+/// when a step failed and nothing changed.
+pub(super) async fn run_command(
+    places: Places<'_>,
+    command: &Command,
+    reason: &str,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let mut server = Fail2ban::new(places.socket);
+    let bans = ManualBans::new(places.state_dir);
+    let mut fail2ban = ServerFail2ban {
+        server: &mut server,
+        fail2ban_dir: places.fail2ban_dir,
+    };
+    let mut own_set = KernelSet {
+        bans: &bans,
+        reason,
+    };
+    let steps = execute(command, &mut fail2ban, &mut own_set).await;
+    let (ok, message) = summary(command, &steps);
+    let mut entry = crate::engine::audit::entry_for(
+        command,
+        &[crate::model::EngineEvent::ActionResult { ok, message }],
+    )
+    .unwrap_or_else(|| entry_now("?", "", &[], ""));
+    if !all_ok(&steps) {
+        entry.result = steps
+            .iter()
+            .find(|s| !s.ok)
+            .map(|s| s.text.clone())
+            .unwrap_or_default();
+    }
+    audit(places, entry, out)?;
+    write_steps(command, &steps, out)
+}
+
+fn write_steps(command: &Command, steps: &[Step], out: &mut dyn Write) -> anyhow::Result<u8> {
+    // Nothing changed and something failed: an error, with every step's word.
+    if !all_ok(steps) && !steps.iter().any(|s| s.changed) {
+        let texts: Vec<&str> = steps.iter().map(|s| s.text.as_str()).collect();
+        anyhow::bail!("{}", texts.join("; "));
+    }
+    let numbered = matches!(command, Command::Rescue { .. });
+    for (index, step) in steps.iter().enumerate() {
+        for line in step.text.lines() {
+            if numbered {
+                writeln!(out, "{}. {line}", index + 1)?;
+            } else {
+                writeln!(out, "{line}")?;
+            }
+        }
+    }
+    if let Command::Rescue { ip, jails, .. } = command {
+        writeln!(
+            out,
+            "{}",
+            if all_ok(steps) {
+                format!("{ip} is unbanned and whitelisted in {}", jails.join(", "))
+            } else {
+                "not every step worked: see above".to_string()
+            }
+        )?;
+    }
+    Ok(if all_ok(steps) {
+        super::OK
+    } else {
+        super::ATTENTION
+    })
+}
+
+/// Unbans `target` in `jail`, in bantop's own set (`own_set`), or everywhere: bantop's set,
+/// every jail and fail2ban's database. fail2ban takes single addresses only.
 pub async fn unban(
     places: Places<'_>,
     target: IpNet,
     jail: Option<&str>,
+    own_set: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     let single = (target.prefix_len() == target.max_prefix_len()).then_some(target.addr());
-    let jails: Vec<String> = jail.map(str::to_string).into_iter().collect();
-    let text = target_text(target);
-    if jail == Some(MANUAL_JAIL) {
-        let lifted = super::firewall::unban(places, target);
-        audit(
-            places,
-            entry_now("unban", &text, &jails, &result_text(&lifted)),
-            out,
-        )?;
-        super::firewall::write_unban(target, &lifted?, out)?;
-        return Ok(super::OK);
-    }
-    let mut server = Fail2ban::new(places.socket);
-    match (jail, single) {
-        (_, None) => {
-            anyhow::bail!(
-                "fail2ban bans single addresses, not {target}: use --jail manual for bantop's set"
-            )
-        }
-        (Some(jail), Some(ip)) => {
-            let done = server.unban(jail, ip).await;
-            audit(
-                places,
-                entry_now("unban", &text, &jails, &result_text(&done)),
-                out,
-            )?;
-            if done? {
-                writeln!(out, "unbanned {ip} in {jail}")?;
-            } else {
-                writeln!(out, "{ip} was not banned in {jail}")?;
-            }
-        }
-        (None, Some(ip)) => {
-            let lifted = super::firewall::unban(places, target);
-            let done = server.unban_everywhere(ip).await;
-            let result = match (&lifted, &done) {
-                (Err(error), _) => error.to_string(),
-                (_, Err(error)) => error.to_string(),
-                _ => "ok".to_string(),
-            };
-            audit(places, entry_now("unban", &text, &jails, &result), out)?;
-            let lifted_any = match lifted {
-                Ok(lifted) => {
-                    super::firewall::write_unban(target, &lifted, out)?;
-                    !lifted.is_empty()
-                }
-                Err(error) => {
-                    writeln!(out, "bantop's set: {error}")?;
-                    false
-                }
-            };
-            match done {
-                Ok(count) => writeln!(out, "unbanned {ip} everywhere ({count} ban(s) lifted)")?,
-                Err(error @ ClientError::NotRunning { .. }) if lifted_any => {
-                    writeln!(out, "{error}: no ban to lift there")?
-                }
-                Err(error) => return Err(error.into()),
-            }
-        }
-    }
-    Ok(super::OK)
+    let command = match (own_set, jail, single) {
+        (true, _, _) => Command::Unban {
+            place: BanPlace::OwnSet,
+            target,
+        },
+        (false, _, None) => anyhow::bail!(
+            "fail2ban bans single addresses, not {target}: use --own-set for bantop's set"
+        ),
+        (false, Some(jail), Some(ip)) => Command::Unban {
+            place: BanPlace::Jail(jail.to_string()),
+            target: IpNet::from(ip),
+        },
+        (false, None, Some(ip)) => Command::UnbanEverywhere { ip },
+    };
+    run_command(places, &command, "", out).await
 }
 
 /// Bans `ip` in `jail` through fail2ban, so the jail's own actions run. Refused for the
@@ -146,23 +168,11 @@ pub async fn ban(
     {
         anyhow::bail!("refused: {danger}; add --force to ban it anyway");
     }
-    let done = server.ban(jail, ip).await;
-    audit(
-        places,
-        entry_now(
-            "ban",
-            &ip.to_string(),
-            &[jail.to_string()],
-            &result_text(&done),
-        ),
-        out,
-    )?;
-    done?;
-    writeln!(
-        out,
-        "banned {ip} in {jail} (fail2ban: set {jail} banip {ip})"
-    )?;
-    Ok(super::OK)
+    let command = Command::JailBan {
+        jail: jail.to_string(),
+        ip,
+    };
+    run_command(places, &command, "", out).await
 }
 
 /// What to whitelist and where.
@@ -213,107 +223,33 @@ pub async fn whitelist(
         anyhow::bail!("refused: {wide}; add --force to whitelist it anyway");
     }
     let jails = choose_jails(places.fail2ban_dir, &request.jails)?;
-    let mut server = Fail2ban::new(places.socket);
-    let comment = whitelist::comment(request.reason);
-    let steps = whitelist::whitelist(
-        places.fail2ban_dir,
-        &mut server,
-        request.entry,
-        &jails,
-        request.remove,
-        &comment,
-    )
-    .await;
-    let action = if request.remove {
-        "unwhitelist"
+    let command = if request.remove {
+        Command::Unwhitelist {
+            entry: request.entry,
+            jails,
+        }
     } else {
-        "whitelist"
+        Command::Whitelist {
+            entry: request.entry,
+            jails,
+            comment: whitelist::comment(request.reason),
+        }
     };
-    let ok = steps.as_ref().is_ok_and(|steps| steps.iter().all(|s| s.ok));
-    let result = match &steps {
-        Ok(steps) => whitelist::first_failure(steps).unwrap_or_else(|| "ok".to_string()),
-        Err(error) => error.clone(),
-    };
-    audit(
-        places,
-        entry_now(action, &request.entry.to_string(), &jails, &result),
-        out,
-    )?;
-    for step in steps.map_err(anyhow::Error::msg)? {
-        writeln!(out, "{}", step.text)?;
-    }
-    Ok(if ok { super::OK } else { super::ATTENTION })
+    run_command(places, &command, "", out).await
 }
 
-/// Locked out: unbans `ip` everywhere and whitelists it in every jail, step by step.
+/// Locked out: lifts `ip` from bantop's set, unbans it in every jail and whitelists it in
+/// every jail, step by step (the same sequence as the TUI's rescue).
 pub async fn rescue(
     places: Places<'_>,
     ip: IpAddr,
     reason: Option<&str>,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
-    let jails = choose_jails(places.fail2ban_dir, &[])?;
-    let mut server = Fail2ban::new(places.socket);
-    let mut ok = true;
-    match server.unban_everywhere(ip).await {
-        Ok(count) => writeln!(out, "1. fail2ban: unban {ip}: {count} ban(s) lifted")?,
-        Err(error) => {
-            ok = false;
-            writeln!(out, "1. fail2ban: unban {ip}: {error}")?;
-        }
-    }
-    match super::firewall::unban(places, IpNet::from(ip)) {
-        Ok(done) if done.is_empty() => {
-            writeln!(out, "2. bantop's own set: {ip} was not banned there")?
-        }
-        Ok(done) => {
-            let mut lines = Vec::new();
-            super::firewall::write_unban(IpNet::from(ip), &done, &mut lines)?;
-            for line in String::from_utf8_lossy(&lines).lines() {
-                writeln!(out, "2. {line}")?;
-            }
-        }
-        Err(error) => {
-            ok = false;
-            writeln!(out, "2. bantop's own set: {error}")?;
-        }
-    }
-    let comment = whitelist::comment(Some(reason.unwrap_or("rescue")));
-    match whitelist::whitelist(
-        places.fail2ban_dir,
-        &mut server,
-        IpNet::from(ip),
-        &jails,
-        false,
-        &comment,
-    )
-    .await
-    {
-        Ok(steps) => {
-            for step in &steps {
-                ok &= step.ok;
-                writeln!(out, "3. {}", step.text)?;
-            }
-        }
-        Err(error) => {
-            ok = false;
-            writeln!(out, "3. whitelist: {error}")?;
-        }
-    }
-    let result = if ok { "ok" } else { "some steps failed" };
-    audit(
-        places,
-        entry_now("rescue", &ip.to_string(), &jails, result),
-        out,
-    )?;
-    writeln!(
-        out,
-        "{}",
-        if ok {
-            format!("{ip} is unbanned and whitelisted in {}", jails.join(", "))
-        } else {
-            "not every step worked: see above".to_string()
-        }
-    )?;
-    Ok(if ok { super::OK } else { super::ATTENTION })
+    let command = Command::Rescue {
+        ip,
+        jails: choose_jails(places.fail2ban_dir, &[])?,
+        comment: whitelist::comment(Some(reason.unwrap_or("rescue"))),
+    };
+    run_command(places, &command, "rescue", out).await
 }

@@ -2,10 +2,9 @@
 //! `bantop unban`, `bantop restore`) and `bantop firewall`: every set and drop rule in the
 //! kernel, with the drift between fail2ban's bans and what the kernel drops.
 
-use super::actions::{Places, audit, result_text, target_text};
-use crate::engine::audit::entry_now;
-use crate::engine::command::MANUAL_JAIL;
-use crate::engine::manual_bans::{ManualBanError, ManualBans, ManualUnban};
+use super::actions::{Places, run_command, target_text};
+use crate::engine::command::Command;
+use crate::engine::manual_bans::ManualBans;
 use crate::engine::refusal::{Whitelists, ban_danger};
 use crate::fail2ban::duration::format_seconds;
 use crate::fail2ban::jail_conf::read_jails;
@@ -77,71 +76,23 @@ pub async fn ban(
     operators: &[IpAddr],
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
-    let net = request.net;
     let whitelist = whitelisted(places).await;
-    if let Some(danger) = ban_danger(net, operators, &whitelist)
+    if let Some(danger) = ban_danger(request.net, operators, &whitelist)
         && !request.force
     {
         anyhow::bail!("refused: {danger}; add --force to ban it anyway");
     }
-    let bans = ManualBans::new(places.state_dir);
-    let done = bans.ban(net, request.seconds, request.reason.unwrap_or(""), now());
-    let jails = [MANUAL_JAIL.to_string()];
-    audit(
-        places,
-        entry_now("ban", &target_text(net), &jails, &result_text(&done)),
-        out,
-    )?;
-    let outcome = done?;
-    for old in outcome.replaced {
-        writeln!(out, "replaced {old} in bantop's set")?;
-    }
-    let how_long = request.seconds.map_or("permanently".to_string(), |s| {
-        format!("for {}", format_seconds(s as i64))
-    });
+    let command = Command::Ban {
+        target: request.net,
+        seconds: request.seconds.map(|s| s as i64),
+    };
+    let status = run_command(places, &command, request.reason.unwrap_or(""), out).await?;
     writeln!(
         out,
-        "banned {} {how_long} in nftables table inet bantop (saved in {})",
-        target_text(net),
-        bans.path().display()
+        "(saved in {}, restored after a reboot)",
+        ManualBans::new(places.state_dir).path().display()
     )?;
-    Ok(super::OK)
-}
-
-/// Lifts `target` from bantop's set (and its saved copy).
-pub fn unban(places: Places<'_>, target: IpNet) -> Result<ManualUnban, ManualBanError> {
-    ManualBans::new(places.state_dir).unban(target)
-}
-
-/// Says what [`unban`] changed, as the kernel read back shows it.
-pub fn write_unban(target: IpNet, done: &ManualUnban, out: &mut dyn Write) -> std::io::Result<()> {
-    if done.is_empty() {
-        writeln!(
-            out,
-            "bantop's set: {} was not banned there",
-            target_text(target)
-        )?;
-    }
-    for net in &done.kernel.lifted {
-        writeln!(out, "bantop's set: unbanned {}", target_text(*net))?;
-    }
-    if !done.kernel.kept.is_empty() {
-        let kept: Vec<String> = done.kernel.kept.iter().map(|n| target_text(*n)).collect();
-        writeln!(
-            out,
-            "bantop's set: the rest stays banned, in {} piece(s): {}",
-            kept.len(),
-            kept.join(", ")
-        )?;
-    }
-    for net in &done.forgotten {
-        writeln!(
-            out,
-            "bantop's set: {} was saved but not in the kernel: forgotten",
-            target_text(*net)
-        )?;
-    }
-    Ok(())
+    Ok(status)
 }
 
 /// Puts saved manual bans back into the kernel with their remaining time.

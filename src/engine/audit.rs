@@ -2,10 +2,11 @@
 //! `<state-dir>/audit.jsonl` with when, who (uid, `SUDO_USER`, tty, SSH address), what, on what,
 //! and how it went.
 
-use super::command::{Command, MANUAL_JAIL};
+use super::command::Command;
+use crate::model::address::text_of;
+use crate::model::ban::OWN_SET_NAME;
 use crate::model::{AuditEntry, EngineEvent};
 use crate::state_file::{self, StateLock};
-use nftnl::nftnl_sys::libc;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -52,9 +53,12 @@ pub fn entry_now(action: &str, target: &str, jails: &[String], result: &str) -> 
 /// The audit entry of a write command, from the result among the events it produced.
 pub fn entry_for(command: &Command, events: &[EngineEvent]) -> Option<AuditEntry> {
     let (action, target, jails) = match command {
-        Command::Unban { jail, ip } => ("unban", ip.to_string(), vec![jail.clone()]),
+        Command::Unban { place, target } => {
+            ("unban", text_of(*target), vec![place.name().to_string()])
+        }
+        Command::UnbanEverywhere { ip } => ("unban", ip.to_string(), Vec::new()),
         Command::JailBan { jail, ip } => ("ban", ip.to_string(), vec![jail.clone()]),
-        Command::Ban { ip, .. } => ("ban", ip.to_string(), vec![MANUAL_JAIL.to_string()]),
+        Command::Ban { target, .. } => ("ban", text_of(*target), vec![OWN_SET_NAME.to_string()]),
         Command::Whitelist { entry, jails, .. } => ("whitelist", entry.to_string(), jails.clone()),
         Command::Unwhitelist { entry, jails } => ("unwhitelist", entry.to_string(), jails.clone()),
         Command::Rescue { ip, jails, .. } => ("rescue", ip.to_string(), jails.clone()),

@@ -3,11 +3,10 @@
 
 use crate::fail2ban::dropin;
 use crate::fail2ban::duration::format_seconds;
+use crate::model::BanPlace;
+use crate::model::address::text_of;
 use ipnet::IpNet;
 use std::net::IpAddr;
-
-/// The pseudo-jail name of bantop's own firewall set (manual bans).
-pub const MANUAL_JAIL: &str = "manual";
 
 /// Where the whitelist drop-in goes, relative to the fail2ban directory. A `.local` file is read
 /// after every `.conf` in `jail.d/`, so its `ignoreip` wins, and package upgrades leave it alone.
@@ -16,10 +15,15 @@ pub const WHITELIST_DROPIN: &str = "jail.d/bantop-whitelist.local";
 /// Something the operator asked the engine to do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
-    /// Lift a ban: in a jail (through fail2ban), or from bantop's set (`manual`).
+    /// Lift a ban: in a jail (through fail2ban), or from bantop's set.
     Unban {
-        /// The jail, or [`MANUAL_JAIL`].
-        jail: String,
+        /// Where.
+        place: BanPlace,
+        /// The address (a network only in bantop's set).
+        target: IpNet,
+    },
+    /// Lift every ban of an address: bantop's set, every jail and fail2ban's database.
+    UnbanEverywhere {
         /// The address.
         ip: IpAddr,
     },
@@ -32,8 +36,8 @@ pub enum Command {
     },
     /// Ban by hand in bantop's own firewall set.
     Ban {
-        /// The address.
-        ip: IpAddr,
+        /// The address or network.
+        target: IpNet,
         /// Seconds, or `None` for a permanent ban.
         seconds: Option<i64>,
     },
@@ -90,17 +94,20 @@ impl Command {
     /// cannot be undone (its duration is gone), nor can a rescue (it is what lets you back in).
     pub fn undo(&self) -> Option<Command> {
         match self {
-            Command::Unban { jail, ip } if jail != MANUAL_JAIL => Some(Command::JailBan {
+            Command::Unban {
+                place: BanPlace::Jail(jail),
+                target,
+            } => Some(Command::JailBan {
                 jail: jail.clone(),
-                ip: *ip,
+                ip: target.addr(),
             }),
             Command::JailBan { jail, ip } => Some(Command::Unban {
-                jail: jail.clone(),
-                ip: *ip,
+                place: BanPlace::Jail(jail.clone()),
+                target: IpNet::from(*ip),
             }),
-            Command::Ban { ip, .. } => Some(Command::Unban {
-                jail: MANUAL_JAIL.to_string(),
-                ip: *ip,
+            Command::Ban { target, .. } => Some(Command::Unban {
+                place: BanPlace::OwnSet,
+                target: *target,
             }),
             Command::Whitelist { entry, jails, .. } => Some(Command::Unwhitelist {
                 entry: *entry,
@@ -118,17 +125,32 @@ impl Command {
     /// The exact steps this command will carry out, one per line.
     pub fn plan(&self, context: PlanContext<'_>) -> Vec<String> {
         let mut steps = match self {
-            Command::Unban { jail, ip } if jail == MANUAL_JAIL => {
+            Command::Unban {
+                place: BanPlace::OwnSet,
+                target,
+            } => {
                 vec![format!(
-                    "nftables: delete element inet bantop {} {{ {ip} }}",
-                    set_name(*ip)
+                    "nftables: delete element inet bantop {} {{ {} }}  (a wider network holding it is split around it)",
+                    set_name(target.addr()),
+                    text_of(*target)
                 )]
             }
-            Command::Unban { jail, ip } => vec![format!("fail2ban: set {jail} unbanip {ip}")],
+            Command::Unban {
+                place: BanPlace::Jail(jail),
+                target,
+            } => vec![format!("fail2ban: set {jail} unbanip {}", text_of(*target))],
+            Command::UnbanEverywhere { ip } => vec![
+                format!(
+                    "nftables: delete element inet bantop {} {{ {ip} }}  (if there)",
+                    set_name(*ip)
+                ),
+                format!("fail2ban: unban {ip}  (every jail and its database)"),
+            ],
             Command::JailBan { jail, ip } => vec![format!(
                 "fail2ban: set {jail} banip {ip}  (the jail's bantime and actions)"
             )],
-            Command::Ban { ip, seconds } => {
+            Command::Ban { target, seconds } => {
+                let ip = text_of(*target);
                 let timeout = seconds
                     .map(|s| format!(" timeout {}", format_seconds(s)))
                     .unwrap_or_default();
@@ -137,7 +159,7 @@ impl Command {
                 });
                 vec![format!(
                     "nftables: add element inet bantop {} {{ {ip}{timeout} }}  ({how_long})",
-                    set_name(*ip)
+                    set_name(target.addr())
                 )]
             }
             Command::Whitelist {
@@ -230,8 +252,8 @@ mod tests {
     fn unban_and_ban_plans_name_the_exact_commands() {
         let ip: IpAddr = [203, 0, 113, 5].into();
         let unban = Command::Unban {
-            jail: "asterisk-wazo".into(),
-            ip,
+            place: BanPlace::Jail("asterisk-wazo".into()),
+            target: ip.into(),
         }
         .plan(context("", &[]));
         assert_eq!(
@@ -239,7 +261,7 @@ mod tests {
             vec!["fail2ban: set asterisk-wazo unbanip 203.0.113.5"]
         );
         let ban = Command::Ban {
-            ip,
+            target: ip.into(),
             seconds: Some(3600),
         }
         .plan(context("", &[]));
@@ -259,8 +281,8 @@ mod tests {
         let v6: IpAddr = "2001:db8::5".parse().unwrap_or(ip);
         assert!(
             Command::Unban {
-                jail: MANUAL_JAIL.into(),
-                ip: v6
+                place: BanPlace::OwnSet,
+                target: v6.into()
             }
             .plan(context("", &[]))[0]
                 .contains("ban6 { 2001:db8::5 }")
@@ -272,8 +294,8 @@ mod tests {
         let ip: IpAddr = [203, 0, 113, 5].into();
         let jails = vec!["sshd".to_string()];
         let unban = Command::Unban {
-            jail: "sshd".into(),
-            ip,
+            place: BanPlace::Jail("sshd".into()),
+            target: ip.into(),
         };
         assert_eq!(
             unban.undo(),
@@ -306,8 +328,8 @@ mod tests {
         );
         assert_eq!(
             Command::Unban {
-                jail: MANUAL_JAIL.into(),
-                ip
+                place: BanPlace::OwnSet,
+                target: ip.into()
             }
             .undo(),
             None

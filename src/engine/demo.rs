@@ -3,23 +3,24 @@
 //! carried out against a simulated firewall and drop-in. No root, no fail2ban, no firewall.
 
 use super::clock::ReplayClock;
-use super::command::{Command, MANUAL_JAIL, WHITELIST_DROPIN};
+use super::command::Command;
+use super::demo_sides::{SimulatedFail2ban, SimulatedSet};
+use super::execute::{execute, run_ready, summary};
 use super::jail_state::JailState;
 use super::pipeline::{PipelineJail, count_line};
 use crate::fail2ban::date::Zone;
 use crate::fail2ban::jail_conf::{JailConfError, read_jails};
 use crate::fail2ban::{Filter, FilterError};
-use crate::firewall::{Element, OwnSet, SimulatedFirewall};
+use crate::firewall::SimulatedFirewall;
 use crate::model::WhitelistEntry;
 use crate::model::check::CheckItem;
 use crate::model::port::Port;
-use crate::model::{AuditEntry, BanOrigin, EngineEvent, JailSettings};
+use crate::model::{AuditEntry, EngineEvent, JailSettings};
 use crate::ports::catalogue::{self, Owner};
 use crate::posture::{PostureInputs, run_checks};
 use crate::source::SourceLine;
 use crate::source::replay::{Replay, ReplayError};
 use crate::source::scenario::{Scenario, ScenarioError};
-use ipnet::IpNet;
 use std::net::IpAddr;
 use std::path::Path;
 
@@ -326,234 +327,48 @@ impl DemoEngine {
     }
 
     fn carry_out(&mut self, command: Command) -> Vec<EngineEvent> {
-        let now = self.clock.now;
         match command {
-            Command::Unban { jail, ip } => self.unban(&jail, ip),
-            Command::JailBan { jail, ip } => {
-                let Some(state) = self.jail_mut(&jail) else {
-                    return vec![EngineEvent::ActionResult {
-                        ok: false,
-                        message: format!("no jail named {jail:?}"),
-                    }];
-                };
-                let ban = state.ban(
-                    ip,
-                    now,
-                    state.settings.bantime,
-                    Vec::new(),
-                    0,
-                    BanOrigin::Manual,
-                );
-                let message =
-                    format!("banned {ip} in {jail} (simulated: fail2ban: set {jail} banip {ip})");
-                vec![
-                    EngineEvent::Banned(ban),
-                    EngineEvent::ActionResult { ok: true, message },
-                ]
-            }
-            Command::Ban { ip, seconds } => {
-                let element = Element {
-                    net: IpNet::from(ip),
-                    timeout: seconds.map(|s| s.max(1) as u64),
-                };
-                if let Err(error) = self.firewall.ban(&[element], now) {
-                    return vec![EngineEvent::ActionResult {
-                        ok: false,
-                        message: error.to_string(),
-                    }];
-                }
-                let ban = self.manual.ban(
-                    ip,
-                    now,
-                    seconds.unwrap_or(-1),
-                    Vec::new(),
-                    0,
-                    BanOrigin::Manual,
-                );
-                let message = format!(
-                    "banned {ip} in bantop's set (simulated: {})",
-                    self.last_firewall_op()
-                );
-                vec![
-                    EngineEvent::Banned(ban),
-                    EngineEvent::ActionResult { ok: true, message },
-                ]
-            }
-            Command::Whitelist {
-                entry,
-                jails,
-                comment,
-            } => {
-                let mut events = self.whitelist(entry, jails, comment);
-                // Whitelisting is the fix of a checklist item: show its effect.
-                events.push(EngineEvent::Posture(self.posture()));
-                events
-            }
-            Command::Unwhitelist { entry, jails } => {
-                for state in self
-                    .jails
-                    .iter_mut()
-                    .map(|j| &mut j.state)
-                    .filter(|s| jails.contains(&s.settings.name))
-                {
-                    state.settings.ignoreip.retain(|net| *net != entry);
-                }
-                let text = crate::fail2ban::dropin::entry_text(entry);
-                self.whitelist
-                    .retain(|w| !(jails.contains(&w.jail) && w.entry == text));
-                vec![
-                    EngineEvent::Unwhitelisted {
-                        entry: text.clone(),
-                        jails: jails.clone(),
-                    },
-                    EngineEvent::Dropin(crate::fail2ban::dropin::render(&self.whitelist)),
-                    EngineEvent::ActionResult {
-                        ok: true,
-                        message: format!(
-                            "took {text} out of the whitelist of {} (simulated)",
-                            jails.join(", ")
-                        ),
-                    },
-                    EngineEvent::Posture(self.posture()),
-                ]
-            }
-            Command::Rescue { ip, jails, comment } => {
-                let mut events = Vec::new();
-                let all: Vec<String> = self
-                    .jails
-                    .iter()
-                    .map(|j| j.state.settings.name.clone())
-                    .chain(std::iter::once(MANUAL_JAIL.to_string()))
-                    .collect();
-                for jail in all {
-                    if let Some(state) = self.state_mut(&jail)
-                        && let Some(ban) = state.unban(ip)
-                    {
-                        events.push(EngineEvent::Unbanned {
-                            ban,
-                            reason: "rescue".to_string(),
-                        });
-                    }
-                }
-                // The simulated set does not fail; what it lifted shows as the manual unban.
-                let _lifted = self.firewall.unban(IpNet::from(ip), now);
-                events.extend(self.whitelist(IpNet::from(ip), jails, comment));
-                events.push(EngineEvent::ActionResult {
-                    ok: true,
-                    message: format!(
-                        "rescued {ip}: unbanned everywhere and whitelisted (simulated)"
-                    ),
-                });
-                events.push(EngineEvent::Posture(self.posture()));
-                events
-            }
             Command::TogglePause => {
                 self.clock.paused = !self.clock.paused;
-                vec![self.replay_event()]
+                return vec![self.replay_event()];
             }
             Command::Faster => {
                 self.clock.faster();
-                vec![self.replay_event()]
+                return vec![self.replay_event()];
             }
             Command::Slower => {
                 self.clock.slower();
-                vec![self.replay_event()]
+                return vec![self.replay_event()];
             }
+            _ => {}
         }
-    }
-
-    fn last_firewall_op(&self) -> String {
-        self.firewall.journal().last().cloned().unwrap_or_default()
-    }
-
-    /// A jail fail2ban would run (not bantop's manual set), by name.
-    fn jail_mut(&mut self, jail: &str) -> Option<&mut JailState> {
-        self.jails
-            .iter_mut()
-            .map(|j| &mut j.state)
-            .find(|s| s.settings.name == jail)
-    }
-
-    /// A jail by name, bantop's manual set included.
-    fn state_mut(&mut self, jail: &str) -> Option<&mut JailState> {
-        if jail == MANUAL_JAIL {
-            return Some(&mut self.manual);
-        }
-        self.jail_mut(jail)
-    }
-
-    fn unban(&mut self, jail: &str, ip: IpAddr) -> Vec<EngineEvent> {
-        let Some(state) = self.state_mut(jail) else {
-            return vec![EngineEvent::ActionResult {
-                ok: false,
-                message: format!("no jail named {jail:?}"),
-            }];
+        let now = self.clock.now;
+        let mut fail2ban = SimulatedFail2ban::new(
+            self.jails.iter_mut().map(|j| &mut j.state).collect(),
+            &mut self.whitelist,
+            now,
+        );
+        let mut own_set = SimulatedSet {
+            firewall: &mut self.firewall,
+            table: &mut self.manual,
+            now,
+            events: Vec::new(),
         };
-        let Some(ban) = state.unban(ip) else {
-            return vec![EngineEvent::ActionResult {
-                ok: false,
-                message: format!("{ip} is not banned in {jail}"),
-            }];
-        };
-        let how = if jail == MANUAL_JAIL {
-            let now = self.clock.now;
-            let _lifted = self.firewall.unban(IpNet::from(ip), now);
-            self.last_firewall_op()
-        } else {
-            format!("fail2ban: set {jail} unbanip {ip}")
-        };
-        vec![
-            EngineEvent::Unbanned {
-                ban,
-                reason: "operator".to_string(),
-            },
-            EngineEvent::ActionResult {
-                ok: true,
-                message: format!("unbanned {ip} in {jail} (simulated: {how})"),
-            },
-        ]
-    }
-
-    fn whitelist(&mut self, entry: IpNet, jails: Vec<String>, comment: String) -> Vec<EngineEvent> {
-        let mut events = Vec::new();
-        let mut done = Vec::new();
-        for jail in jails {
-            let Some(state) = self.jail_mut(&jail) else {
-                events.push(EngineEvent::ActionResult {
-                    ok: false,
-                    message: format!("no jail named {jail:?}"),
-                });
-                continue;
-            };
-            if !state.settings.ignoreip.contains(&entry) {
-                state.settings.ignoreip.push(entry);
-            }
-            if let Some(ban) = state.unban(entry.addr()) {
-                events.push(EngineEvent::Unbanned {
-                    ban,
-                    reason: "whitelisted".to_string(),
-                });
-            }
-            let record = WhitelistEntry {
-                jail: jail.clone(),
-                entry: crate::fail2ban::dropin::entry_text(entry),
-                comment: comment.clone(),
-            };
-            if !self.whitelist.contains(&record) {
-                self.whitelist.push(record.clone());
-            }
-            events.push(EngineEvent::Whitelisted(record));
-            done.push(jail);
-        }
-        events.push(EngineEvent::Dropin(crate::fail2ban::dropin::render(
-            &self.whitelist,
-        )));
-        if !done.is_empty() {
-            let message = format!(
-                "whitelisted {entry} in {} (simulated: {WHITELIST_DROPIN}, addignoreip)",
-                done.join(", ")
-            );
-            events.push(EngineEvent::ActionResult { ok: true, message });
+        // The simulated backends never wait: the sequence runs to its end here.
+        let steps = run_ready(execute(&command, &mut fail2ban, &mut own_set)).unwrap_or_default();
+        let mut events = own_set.events;
+        events.extend(fail2ban.events);
+        let (ok, message) = summary(&command, &steps);
+        events.push(EngineEvent::ActionResult {
+            ok,
+            message: format!("{message} (simulated)"),
+        });
+        if matches!(
+            command,
+            Command::Whitelist { .. } | Command::Unwhitelist { .. } | Command::Rescue { .. }
+        ) {
+            // Whitelisting is the fix of a checklist item: show its effect.
+            events.push(EngineEvent::Posture(self.posture()));
         }
         events
     }

@@ -5,15 +5,18 @@
 //! does not answer, everything is shown read-only with the reason, and retried.
 
 use super::audit::AuditLog;
-use super::command::{Command, MANUAL_JAIL};
+use super::command::Command;
+use super::execute::{StepKind, execute, summary};
 use super::manual_bans::{self, ManualBans};
 use super::pipeline::Pipeline;
-use super::whitelist;
+use super::server_sides::{KernelSet, ServerFail2ban};
 use crate::fail2ban::database::{BanRecord, Database, database_path};
 use crate::fail2ban::date::Zone;
+use crate::fail2ban::dropin::entry_text;
 use crate::fail2ban::jail_conf::{JailConfError, read_jails};
 use crate::fail2ban::server::{Fail2ban, ServerBan};
 use crate::firewall::{kernel, nftables};
+use crate::model::ban::OWN_SET_NAME;
 use crate::model::firewall::KernelFirewall;
 use crate::model::{Ban, BanOrigin, EngineEvent, JailSettings, WhitelistEntry};
 use crate::ports::listening_ports;
@@ -239,7 +242,7 @@ impl LiveEngine {
                     .find(|ban| ban.net == element.net)
                     .map_or(now, |ban| ban.since);
                 Ban {
-                    jail: MANUAL_JAIL.to_string(),
+                    jail: OWN_SET_NAME.to_string(),
                     ip: element.net.addr(),
                     since,
                     until: element.expires_in.map(|left| now + left),
@@ -282,167 +285,55 @@ impl LiveEngine {
     }
 
     async fn carry_out(&mut self, command: Command) -> Vec<EngineEvent> {
-        match command {
-            Command::Unban { jail, ip } if jail == MANUAL_JAIL => {
-                match self.manual.unban(ipnet::IpNet::from(ip)) {
-                    Ok(lifted) if lifted.is_empty() => {
-                        vec![result(false, format!("{ip} was not in bantop's set"))]
-                    }
-                    Ok(done) if !done.kernel.kept.is_empty() => vec![result(
-                        true,
-                        format!(
-                            "unbanned {ip} in bantop's set: {} split, {} piece(s) stay banned",
-                            done.kernel.lifted.len(),
-                            done.kernel.kept.len()
-                        ),
-                    )],
-                    Ok(_) => vec![result(true, format!("unbanned {ip} in bantop's set"))],
-                    Err(error) => vec![result(false, error.to_string())],
-                }
-            }
-            Command::Unban { jail, ip } => match self.server.unban(&jail, ip).await {
-                Ok(true) => vec![result(true, format!("unbanned {ip} in {jail}"))],
-                Ok(false) => vec![result(false, format!("{ip} was not banned in {jail}"))],
-                Err(error) => vec![result(false, error.to_string())],
-            },
-            Command::JailBan { jail, ip } => match self.server.ban(&jail, ip).await {
-                Ok(()) => vec![result(true, format!("banned {ip} in {jail}"))],
-                Err(error) => vec![result(false, error.to_string())],
-            },
-            Command::Ban { ip, seconds } => {
-                let seconds = seconds.map(|s| s.max(1) as u64);
-                match self
-                    .manual
-                    .ban(ipnet::IpNet::from(ip), seconds, "from the TUI", now())
-                {
-                    Ok(_) => vec![result(true, format!("banned {ip} in bantop's set"))],
-                    Err(error) => vec![result(false, error.to_string())],
-                }
-            }
+        let mut fail2ban = ServerFail2ban {
+            server: &mut self.server,
+            fail2ban_dir: &self.fail2ban_dir,
+        };
+        let mut own_set = KernelSet {
+            bans: &self.manual,
+            reason: "from the TUI",
+        };
+        let steps = execute(&command, &mut fail2ban, &mut own_set).await;
+        let (ok, message) = summary(&command, &steps);
+        let dropin_written = steps.iter().any(|s| s.kind == StepKind::Dropin && s.ok);
+        let mut events = Vec::new();
+        match &command {
             Command::Whitelist {
                 entry,
                 jails,
                 comment,
-            } => {
-                let mut events = Vec::new();
-                match whitelist::whitelist(
-                    &self.fail2ban_dir,
-                    &mut self.server,
-                    entry,
-                    &jails,
-                    false,
-                    &comment,
-                )
-                .await
-                {
-                    Ok(steps) => {
-                        let ok = steps.iter().all(|s| s.ok);
-                        events.extend(jails.iter().map(|jail| {
-                            EngineEvent::Whitelisted(WhitelistEntry {
-                                jail: jail.clone(),
-                                entry: crate::fail2ban::dropin::entry_text(entry),
-                                comment: comment.clone(),
-                            })
-                        }));
-                        let last = steps.last().map(|s| s.text.clone()).unwrap_or_default();
-                        events.push(result(
-                            ok,
-                            if ok {
-                                format!(
-                                    "whitelisted {} in {}",
-                                    crate::fail2ban::dropin::entry_text(entry),
-                                    jails.join(", ")
-                                )
-                            } else {
-                                last
-                            },
-                        ));
-                    }
-                    Err(error) => events.push(result(false, error)),
-                }
-                events.push(EngineEvent::Dropin(self.dropin_text()));
-                events
-            }
-            Command::Unwhitelist { entry, jails } => {
-                let text = crate::fail2ban::dropin::entry_text(entry);
-                let mut events = match whitelist::whitelist(
-                    &self.fail2ban_dir,
-                    &mut self.server,
-                    entry,
-                    &jails,
-                    true,
-                    "",
-                )
-                .await
-                {
-                    Ok(steps) if steps.iter().all(|s| s.ok) => vec![result(
-                        true,
-                        format!("took {text} out of the whitelist of {}", jails.join(", ")),
-                    )],
-                    Ok(steps) => vec![result(
-                        false,
-                        whitelist::first_failure(&steps).unwrap_or_default(),
-                    )],
-                    Err(error) => vec![result(false, error)],
-                };
-                events.push(EngineEvent::Unwhitelisted { entry: text, jails });
-                events.push(EngineEvent::Dropin(self.dropin_text()));
-                events
-            }
-            Command::Rescue { ip, jails, comment } => {
-                let mut events = match self.manual.unban(ipnet::IpNet::from(ip)) {
-                    Ok(lifted) if lifted.is_empty() => Vec::new(),
-                    Ok(lifted) => vec![result(
-                        true,
-                        format!(
-                            "lifted {} ban(s) in bantop's set",
-                            lifted.kernel.lifted.len() + lifted.forgotten.len()
-                        ),
-                    )],
-                    Err(error) => vec![result(false, error.to_string())],
-                };
-                events.extend(match self.server.unban_everywhere(ip).await {
-                    Ok(count) => vec![result(
-                        true,
-                        format!("unbanned {ip} everywhere ({count} ban(s) lifted)"),
-                    )],
-                    Err(error) => vec![result(false, error.to_string())],
-                });
-                match whitelist::whitelist(
-                    &self.fail2ban_dir,
-                    &mut self.server,
-                    ipnet::IpNet::from(ip),
-                    &jails,
-                    false,
-                    &comment,
-                )
-                .await
-                {
-                    Ok(steps) if steps.iter().all(|s| s.ok) => events.push(result(
-                        true,
-                        format!(
-                            "rescued {ip}: unbanned everywhere, whitelisted in {}",
-                            jails.join(", ")
-                        ),
-                    )),
-                    Ok(steps) => events.push(result(
-                        false,
-                        whitelist::first_failure(&steps).unwrap_or_default(),
-                    )),
-                    Err(error) => events.push(result(false, error)),
-                }
+            } if dropin_written => events.extend(jails.iter().map(|jail| {
+                EngineEvent::Whitelisted(WhitelistEntry {
+                    jail: jail.clone(),
+                    entry: entry_text(*entry),
+                    comment: comment.clone(),
+                })
+            })),
+            Command::Rescue { ip, jails, comment } if dropin_written => {
                 events.extend(jails.iter().map(|jail| {
                     EngineEvent::Whitelisted(WhitelistEntry {
                         jail: jail.clone(),
                         entry: ip.to_string(),
                         comment: comment.clone(),
                     })
-                }));
-                events.push(EngineEvent::Dropin(self.dropin_text()));
-                events
+                }))
             }
-            Command::TogglePause | Command::Faster | Command::Slower => Vec::new(),
+            Command::Unwhitelist { entry, jails } if dropin_written => {
+                events.push(EngineEvent::Unwhitelisted {
+                    entry: entry_text(*entry),
+                    jails: jails.clone(),
+                })
+            }
+            _ => {}
         }
+        events.push(result(ok, message));
+        if matches!(
+            command,
+            Command::Whitelist { .. } | Command::Unwhitelist { .. } | Command::Rescue { .. }
+        ) {
+            events.push(EngineEvent::Dropin(self.dropin_text()));
+        }
+        events
     }
 }
 

@@ -4,10 +4,10 @@
 //! Every change holds the file's exclusive lock from reading it to writing it, so two operators
 //! banning at once both keep their bans.
 
-use super::command::MANUAL_JAIL;
 use crate::firewall::nftables::{BanOutcome, Element, Nftables, NftablesError};
 use crate::firewall::{OwnSet, UnbanOutcome, around};
 use crate::model::JailSettings;
+use crate::model::ban::{OWN_SET_BACKEND, OWN_SET_NAME};
 use crate::state_file::{self, PreparedWrite, StateLock};
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
@@ -37,14 +37,14 @@ impl ManualUnban {
 /// bantop's own set, shown as a jail: bans only by hand, never by counting.
 pub fn jail_settings() -> JailSettings {
     JailSettings {
-        name: MANUAL_JAIL.to_string(),
+        name: OWN_SET_NAME.to_string(),
         filter: String::new(),
         maxretry: 0,
         findtime: 0,
         bantime: -1,
         ignoreip: Vec::new(),
         logpath: Vec::new(),
-        backend: "bantop".to_string(),
+        backend: OWN_SET_BACKEND.to_string(),
         action: "nftables set inet bantop ban4/ban6".to_string(),
         port: "all".to_string(),
         ignoreself: false,

@@ -7,6 +7,8 @@ pub mod audit;
 pub mod clock;
 pub mod command;
 pub mod demo;
+pub mod demo_sides;
+pub mod execute;
 pub mod jail_state;
 pub mod live;
 pub mod manual_bans;
@@ -14,6 +16,7 @@ pub mod operator;
 pub mod pipeline;
 pub mod refusal;
 pub mod runner;
+pub mod server_sides;
 pub mod whitelist;
 
 pub use command::{Command, PlanContext};

@@ -1,11 +1,10 @@
-//! Whitelisting on a real server, shared by `bantop whitelist` and the TUI: the drop-in in
-//! `jail.d/` is written first (it must survive a restart), then the entry is applied live
-//! (`addignoreip`/`delignoreip`) and the address unbanned. Every step reports its outcome.
+//! The whitelist drop-in on a real server (`jail.d/bantop-whitelist.local`), shared by
+//! `bantop whitelist`, rescue and the TUI through the executor: edited under its lock, so two
+//! operators at once both keep their entries, and written atomically.
 
 use super::command::WHITELIST_DROPIN;
 use crate::fail2ban::date::Zone;
 use crate::fail2ban::dropin;
-use crate::fail2ban::server::Fail2ban;
 use crate::state_file::{self, StateLock};
 use ipnet::IpNet;
 use std::path::Path;
@@ -13,35 +12,22 @@ use std::path::Path;
 /// The largest drop-in read (a whitelist of some 10,000 commented entries).
 const MAX_DROPIN: u64 = 4 << 20;
 
-/// One step and how it went.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Step {
-    /// What was done, and its outcome, in words.
-    pub text: String,
-    /// Whether it worked.
-    pub ok: bool,
-}
-
-/// The text of the first step that failed, if any.
-pub fn first_failure(steps: &[Step]) -> Option<String> {
-    steps.iter().find(|s| !s.ok).map(|s| s.text.clone())
-}
-
-/// Whitelists `entry` in `jails` (or takes it out with `remove`), writing the drop-in under
-/// `fail2ban_dir`. Fails before any change when the drop-in cannot be read or written.
-pub async fn whitelist(
+/// Adds `entry` to the sections of `jails` in the drop-in under `fail2ban_dir` (or takes it out
+/// with `remove`); the path written, or `None` when the file already said so. Nothing is
+/// written when the drop-in cannot be read, is not a regular file, or would not read as fail2ban
+/// configuration.
+pub fn write_dropin(
     fail2ban_dir: &Path,
-    server: &mut Fail2ban,
     entry: IpNet,
     jails: &[String],
     remove: bool,
     comment: &str,
-) -> Result<Vec<Step>, String> {
+) -> Result<Option<String>, String> {
     let text_entry = dropin::entry_text(entry);
     let path = fail2ban_dir.join(WHITELIST_DROPIN);
     // Held from reading the drop-in to renaming the new one in: a second operator's entry
     // is read, not overwritten.
-    let lock = StateLock::exclusive(&path)
+    let _lock = StateLock::exclusive(&path)
         .map_err(|e| format!("cannot write {} (its lock): {e}", path.display()))?;
     let original = state_file::read_bounded(&path, MAX_DROPIN)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?
@@ -55,51 +41,12 @@ pub async fn whitelist(
             dropin::add_entry(&text, jail, &text_entry, comment)
         };
     }
-    let mut steps = Vec::new();
     if text == old {
-        steps.push(Step {
-            text: format!("{} already says so: not rewritten", path.display()),
-            ok: true,
-        });
-    } else {
-        dropin::write_atomically(&path, &state_file::keep_line_endings(&original, &text))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        steps.push(Step {
-            text: format!("wrote {}", path.display()),
-            ok: true,
-        });
+        return Ok(None);
     }
-    drop(lock);
-    let verb = if remove { "delignoreip" } else { "addignoreip" };
-    for jail in jails {
-        let live = if remove {
-            server.del_ignore(jail, &text_entry).await
-        } else {
-            server.add_ignore(jail, &text_entry).await
-        };
-        if let Err(error) = live {
-            steps.push(Step { text: format!("fail2ban: set {jail} {verb} {text_entry}: {error} (the drop-in applies when fail2ban starts or reloads)"), ok: false });
-            break;
-        }
-        steps.push(Step {
-            text: format!("fail2ban: set {jail} {verb} {text_entry}: done"),
-            ok: true,
-        });
-        if !remove && entry.prefix_len() == entry.max_prefix_len() {
-            match server.unban(jail, entry.addr()).await {
-                Ok(true) => steps.push(Step {
-                    text: format!("fail2ban: set {jail} unbanip {text_entry}: unbanned"),
-                    ok: true,
-                }),
-                Ok(false) => {}
-                Err(error) => steps.push(Step {
-                    text: format!("fail2ban: set {jail} unbanip {text_entry}: {error}"),
-                    ok: false,
-                }),
-            }
-        }
-    }
-    Ok(steps)
+    dropin::write_atomically(&path, &state_file::keep_line_endings(&original, &text))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(Some(path.display().to_string()))
 }
 
 /// Who, when and why, for the drop-in's comment.

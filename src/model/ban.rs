@@ -2,6 +2,32 @@
 
 use std::net::IpAddr;
 
+/// The name bantop's own nftables set is shown under beside the jails. A display name only:
+/// what acts on the set is told by [`BanPlace::OwnSet`], never by this name, so a real jail of
+/// the same name is still a jail.
+pub const OWN_SET_NAME: &str = "manual";
+/// The backend bantop's own set is shown with: what tells its panel from a jail's.
+pub const OWN_SET_BACKEND: &str = "bantop";
+
+/// Where a ban is held: in a fail2ban jail, or in bantop's own nftables set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BanPlace {
+    /// A fail2ban jail, by name.
+    Jail(String),
+    /// bantop's own set (`inet bantop`, `ban4`/`ban6`).
+    OwnSet,
+}
+
+impl BanPlace {
+    /// The name it is shown under.
+    pub fn name(&self) -> &str {
+        match self {
+            BanPlace::Jail(name) => name,
+            BanPlace::OwnSet => OWN_SET_NAME,
+        }
+    }
+}
+
 /// Who put a ban in place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BanOrigin {

@@ -33,6 +33,15 @@ pub struct JailSettings {
 }
 
 impl JailSettings {
+    /// Where the bans of this table are held: bantop's own set, or the jail of this name.
+    pub fn place(&self) -> crate::model::BanPlace {
+        if self.backend == crate::model::ban::OWN_SET_BACKEND {
+            crate::model::BanPlace::OwnSet
+        } else {
+            crate::model::BanPlace::Jail(self.name.clone())
+        }
+    }
+
     /// Whether failures from `ip` are ignored by this jail's `ignoreip`.
     pub fn ignores(&self, ip: IpAddr) -> bool {
         self.ignoreip.iter().any(|net| net.contains(&ip))

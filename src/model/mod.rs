@@ -15,7 +15,7 @@ pub mod summary;
 pub mod whitelist;
 
 pub use audit::AuditEntry;
-pub use ban::{Ban, BanOrigin};
+pub use ban::{Ban, BanOrigin, BanPlace};
 pub use event::{EngineEvent, EventKind, Failure, LogEvent};
 pub use history::History;
 pub use jail::JailSettings;

@@ -369,8 +369,8 @@ impl App {
     pub fn fail2ban_jails(&self) -> Vec<String> {
         self.jails
             .iter()
+            .filter(|j| j.settings.place() != crate::model::BanPlace::OwnSet)
             .map(|j| j.settings.name.clone())
-            .filter(|j| j != crate::engine::command::MANUAL_JAIL)
             .collect()
     }
 

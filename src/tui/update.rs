@@ -5,9 +5,9 @@
 use super::action::Action;
 use super::app::{App, BanChoice, Confirm, EventRow, MANUAL_BAN_TIMES, Popup, View};
 use super::keymap::Context;
-use crate::engine::command::MANUAL_JAIL;
 use crate::engine::{Command, PlanContext};
 use crate::fail2ban::duration::format_seconds;
+use crate::model::BanPlace;
 use ipnet::IpNet;
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::net::IpAddr;
@@ -308,7 +308,9 @@ impl App {
         let mut choices: Vec<BanChoice> = self
             .jails
             .iter()
-            .filter(|j| Some(&j.settings.name) == jail.as_ref() && j.settings.name != MANUAL_JAIL)
+            .filter(|j| {
+                Some(&j.settings.name) == jail.as_ref() && j.settings.place() != BanPlace::OwnSet
+            })
             .map(|j| BanChoice {
                 label: format!(
                     "in jail {} through fail2ban (bantime {})",
@@ -321,11 +323,15 @@ impl App {
                 },
             })
             .collect();
-        if self.jail(MANUAL_JAIL).is_some() {
+        if self
+            .jails
+            .iter()
+            .any(|j| j.settings.place() == BanPlace::OwnSet)
+        {
             choices.extend(MANUAL_BAN_TIMES.iter().map(|(label, seconds)| BanChoice {
                 label: format!("in bantop's firewall set, {label}"),
                 command: Command::Ban {
-                    ip,
+                    target: ip.into(),
                     seconds: *seconds,
                 },
             }));
@@ -348,7 +354,8 @@ impl App {
             return;
         };
         let danger = match &inverse {
-            Command::JailBan { ip, .. } | Command::Ban { ip, .. } => self.ban_danger(*ip),
+            Command::JailBan { ip, .. } => self.ban_danger(*ip),
+            Command::Ban { target, .. } => self.ban_danger(target.addr()),
             _ => None,
         };
         self.open_confirm("Undo the last action".to_string(), inverse, danger);
@@ -381,7 +388,13 @@ impl App {
 
     fn ask_unban(&mut self) {
         let target = match self.view {
-            View::Jails => self.selected_ban().map(|b| (b.jail.clone(), b.ip)),
+            View::Jails => {
+                let place = self
+                    .jails
+                    .get(self.selected_jail)
+                    .map(|j| j.settings.place());
+                self.selected_ban().map(|b| b.ip).zip(place)
+            }
             View::Ports | View::Posture => None,
             View::Events => self.selected_row().and_then(|row| {
                 let ip = row.ip()?;
@@ -390,17 +403,18 @@ impl App {
                     .into_iter()
                     .find(|j| j == row.jail())
                     .or_else(|| self.banned_in(ip).into_iter().next())?;
-                Some((jail, ip))
+                let place = self.jail(&jail).map(|j| j.settings.place())?;
+                Some((ip, place))
             }),
         };
         match target {
-            Some((jail, ip)) => {
-                let title = if jail == MANUAL_JAIL {
-                    format!("Unban {ip} (bantop's set)")
-                } else {
-                    format!("Unban {ip} in {jail}")
+            Some((ip, place)) => {
+                let title = match &place {
+                    BanPlace::OwnSet => format!("Unban {ip} (bantop's set)"),
+                    BanPlace::Jail(jail) => format!("Unban {ip} in {jail}"),
                 };
-                self.open_confirm(title, Command::Unban { jail, ip }, None);
+                let target = ip.into();
+                self.open_confirm(title, Command::Unban { place, target }, None);
             }
             None => self.status = Some((false, "the selected address is not banned".to_string())),
         }
@@ -448,7 +462,8 @@ impl App {
 
     fn open_confirm(&mut self, title: String, command: Command, danger: Option<String>) {
         let ip = match &command {
-            Command::Unban { ip, .. } | Command::Ban { ip, .. } => Some(*ip),
+            Command::Unban { target, .. } | Command::Ban { target, .. } => Some(target.addr()),
+            Command::UnbanEverywhere { ip } => Some(*ip),
             Command::Whitelist { entry, .. } => Some(entry.addr()),
             Command::Rescue { ip, .. } => Some(*ip),
             Command::Unwhitelist { entry, .. } => Some(entry.addr()),
@@ -503,7 +518,7 @@ mod tests {
     fn app() -> App {
         let keymap = Keymap::default_keys().unwrap_or_else(|e| panic!("{e}"));
         App::new(
-            vec![settings("sshd"), settings(MANUAL_JAIL)],
+            vec![settings("sshd"), crate::engine::manual_bans::jail_settings()],
             keymap,
             Zone::utc(),
             vec![ip("192.0.2.10")],
@@ -581,8 +596,8 @@ mod tests {
         assert_eq!(
             sent,
             vec![Command::Unban {
-                jail: "sshd".into(),
-                ip: ip("198.51.100.7")
+                place: BanPlace::Jail("sshd".into()),
+                target: ip("198.51.100.7").into()
             }]
         );
         assert!(app.popup.is_none());
@@ -661,7 +676,7 @@ mod tests {
         assert_eq!(
             sent,
             vec![Command::Ban {
-                ip: ip("192.0.2.10"),
+                target: ip("192.0.2.10").into(),
                 seconds: Some(3600)
             }]
         );

@@ -2,7 +2,7 @@
 //! sparkline of failures per minute.
 
 use super::{fit, format_time};
-use crate::engine::command::MANUAL_JAIL;
+use crate::model::BanPlace;
 use crate::tui::app::{App, JailPanel};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
@@ -18,7 +18,7 @@ pub fn height(app: &App) -> u16 {
 fn shown(app: &App) -> impl Iterator<Item = &JailPanel> {
     app.jails
         .iter()
-        .filter(|j| j.settings.name != MANUAL_JAIL || !j.bans.is_empty())
+        .filter(|j| j.settings.place() != BanPlace::OwnSet || !j.bans.is_empty())
 }
 
 /// Draws the header in `area`.

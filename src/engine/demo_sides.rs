@@ -1,0 +1,201 @@
+//! The executor's backends in the demo: a simulated fail2ban (the demo's jail states, their
+//! ignore lists and the drop-in's entries in memory) and the simulated set. They do what a real
+//! server would, and collect the engine events the TUI needs to show it.
+
+use super::command::WHITELIST_DROPIN;
+use super::execute::{Fail2banSide, OwnSetSide};
+use super::jail_state::JailState;
+use super::manual_bans::ManualUnban;
+use crate::fail2ban::dropin::{entry_text, render};
+use crate::firewall::{BanOutcome, Element, OwnSet, SimulatedFirewall};
+use crate::model::{BanOrigin, EngineEvent, WhitelistEntry};
+use ipnet::IpNet;
+use std::net::IpAddr;
+
+/// The demo's fail2ban: its jails and the drop-in's entries.
+pub struct SimulatedFail2ban<'a> {
+    /// Every jail fail2ban would run.
+    pub jails: Vec<&'a mut JailState>,
+    /// The drop-in's entries.
+    pub whitelist: &'a mut Vec<WhitelistEntry>,
+    /// The replay's time.
+    pub now: f64,
+    /// What the TUI is told.
+    pub events: Vec<EngineEvent>,
+    /// The comment of the entry being whitelisted.
+    comment: String,
+}
+
+impl<'a> SimulatedFail2ban<'a> {
+    /// The simulation over `jails` and `whitelist`, at `now`.
+    pub fn new(
+        jails: Vec<&'a mut JailState>,
+        whitelist: &'a mut Vec<WhitelistEntry>,
+        now: f64,
+    ) -> Self {
+        SimulatedFail2ban {
+            jails,
+            whitelist,
+            now,
+            events: Vec::new(),
+            comment: String::new(),
+        }
+    }
+
+    fn jail(&mut self, name: &str) -> Result<&mut JailState, String> {
+        self.jails
+            .iter_mut()
+            .find(|s| s.settings.name == name)
+            .map(|s| &mut **s)
+            .ok_or_else(|| format!("no jail named {name:?}"))
+    }
+}
+
+impl Fail2banSide for SimulatedFail2ban<'_> {
+    async fn ban(&mut self, jail: &str, ip: IpAddr) -> Result<(), String> {
+        let now = self.now;
+        let state = self.jail(jail)?;
+        let bantime = state.settings.bantime;
+        let ban = state.ban(ip, now, bantime, Vec::new(), 0, BanOrigin::Manual);
+        self.events.push(EngineEvent::Banned(ban));
+        Ok(())
+    }
+
+    async fn unban(&mut self, jail: &str, ip: IpAddr) -> Result<bool, String> {
+        let lifted = self.jail(jail)?.unban(ip);
+        let was = lifted.is_some();
+        if let Some(ban) = lifted {
+            self.events.push(EngineEvent::Unbanned {
+                ban,
+                reason: "operator".to_string(),
+            });
+        }
+        Ok(was)
+    }
+
+    async fn unban_everywhere(&mut self, ip: IpAddr) -> Result<i64, String> {
+        let mut count = 0;
+        for state in &mut self.jails {
+            if let Some(ban) = state.unban(ip) {
+                count += 1;
+                self.events.push(EngineEvent::Unbanned {
+                    ban,
+                    reason: "operator".to_string(),
+                });
+            }
+        }
+        Ok(count)
+    }
+
+    async fn write_dropin(
+        &mut self,
+        entry: IpNet,
+        jails: &[String],
+        remove: bool,
+        comment: &str,
+    ) -> Result<Option<String>, String> {
+        let text = entry_text(entry);
+        let before = self.whitelist.clone();
+        if remove {
+            self.whitelist
+                .retain(|w| !(jails.contains(&w.jail) && w.entry == text));
+        } else {
+            for jail in jails {
+                let record = WhitelistEntry {
+                    jail: jail.clone(),
+                    entry: text.clone(),
+                    comment: comment.to_string(),
+                };
+                if !self
+                    .whitelist
+                    .iter()
+                    .any(|w| w.jail == *jail && w.entry == text)
+                {
+                    self.whitelist.push(record);
+                }
+            }
+        }
+        self.comment = comment.to_string();
+        self.events
+            .push(EngineEvent::Dropin(render(self.whitelist)));
+        Ok((*self.whitelist != before).then(|| format!("{WHITELIST_DROPIN} (simulated)")))
+    }
+
+    async fn ignore(&mut self, jail: &str, entry: IpNet, remove: bool) -> Result<(), String> {
+        let state = self.jail(jail)?;
+        if remove {
+            state.settings.ignoreip.retain(|net| *net != entry);
+        } else if !state.settings.ignoreip.contains(&entry) {
+            state.settings.ignoreip.push(entry);
+        }
+        let text = entry_text(entry);
+        self.events.push(if remove {
+            EngineEvent::Unwhitelisted {
+                entry: text,
+                jails: vec![jail.to_string()],
+            }
+        } else {
+            EngineEvent::Whitelisted(WhitelistEntry {
+                jail: jail.to_string(),
+                entry: text,
+                comment: self.comment.clone(),
+            })
+        });
+        Ok(())
+    }
+}
+
+/// The demo's set: the simulated firewall, and its bans shown as the own set's table.
+pub struct SimulatedSet<'a> {
+    /// The simulated firewall.
+    pub firewall: &'a mut SimulatedFirewall,
+    /// The table the TUI shows for bantop's set.
+    pub table: &'a mut JailState,
+    /// The replay's time.
+    pub now: f64,
+    /// What the TUI is told.
+    pub events: Vec<EngineEvent>,
+}
+
+impl OwnSetSide for SimulatedSet<'_> {
+    fn ban(&mut self, net: IpNet, seconds: Option<u64>) -> Result<BanOutcome, String> {
+        let element = Element {
+            net,
+            timeout: seconds,
+        };
+        let outcome = self
+            .firewall
+            .ban(&[element], self.now)
+            .map_err(|e| e.to_string())?;
+        let seconds = seconds.map_or(-1, |s| s as i64);
+        let ban = self.table.ban(
+            net.addr(),
+            self.now,
+            seconds,
+            Vec::new(),
+            0,
+            BanOrigin::Manual,
+        );
+        self.events.push(EngineEvent::Banned(ban));
+        Ok(outcome)
+    }
+
+    fn unban(&mut self, net: IpNet) -> Result<ManualUnban, String> {
+        let kernel = self
+            .firewall
+            .unban(net, self.now)
+            .map_err(|e| e.to_string())?;
+        for lifted in &kernel.lifted {
+            if let Some(ban) = self.table.unban(lifted.addr()) {
+                self.events.push(EngineEvent::Unbanned {
+                    ban,
+                    reason: "operator".to_string(),
+                });
+            }
+        }
+        Ok(ManualUnban {
+            kernel,
+            forgotten: Vec::new(),
+        })
+    }
+}

@@ -1,0 +1,79 @@
+//! The executor's backends on a real server: fail2ban through its socket with the whitelist
+//! drop-in under its configuration directory ([`ServerFail2ban`]), and bantop's own nftables
+//! set with its saved copy ([`KernelSet`]). The CLI and the live TUI both use these.
+
+use super::execute::{Fail2banSide, OwnSetSide};
+use super::manual_bans::{ManualBans, ManualUnban};
+use super::whitelist::write_dropin;
+use crate::fail2ban::dropin::entry_text;
+use crate::fail2ban::server::Fail2ban;
+use crate::firewall::BanOutcome;
+use ipnet::IpNet;
+use std::net::IpAddr;
+use std::path::Path;
+
+/// fail2ban's server and its configuration directory.
+pub struct ServerFail2ban<'a> {
+    /// The socket client.
+    pub server: &'a mut Fail2ban,
+    /// Where `jail.d/` is.
+    pub fail2ban_dir: &'a Path,
+}
+
+impl Fail2banSide for ServerFail2ban<'_> {
+    async fn ban(&mut self, jail: &str, ip: IpAddr) -> Result<(), String> {
+        self.server.ban(jail, ip).await.map_err(|e| e.to_string())
+    }
+
+    async fn unban(&mut self, jail: &str, ip: IpAddr) -> Result<bool, String> {
+        self.server.unban(jail, ip).await.map_err(|e| e.to_string())
+    }
+
+    async fn unban_everywhere(&mut self, ip: IpAddr) -> Result<i64, String> {
+        self.server
+            .unban_everywhere(ip)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    async fn write_dropin(
+        &mut self,
+        entry: IpNet,
+        jails: &[String],
+        remove: bool,
+        comment: &str,
+    ) -> Result<Option<String>, String> {
+        write_dropin(self.fail2ban_dir, entry, jails, remove, comment)
+    }
+
+    async fn ignore(&mut self, jail: &str, entry: IpNet, remove: bool) -> Result<(), String> {
+        let text = entry_text(entry);
+        let done = if remove {
+            self.server.del_ignore(jail, &text).await
+        } else {
+            self.server.add_ignore(jail, &text).await
+        };
+        done.map_err(|e| e.to_string())
+    }
+}
+
+/// bantop's set in the kernel, with its saved copy.
+pub struct KernelSet<'a> {
+    /// The saved copy (and through it, the kernel).
+    pub bans: &'a ManualBans,
+    /// Why, kept with a ban.
+    pub reason: &'a str,
+}
+
+impl OwnSetSide for KernelSet<'_> {
+    fn ban(&mut self, net: IpNet, seconds: Option<u64>) -> Result<BanOutcome, String> {
+        let now = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
+        self.bans
+            .ban(net, seconds, self.reason, now)
+            .map_err(|e| e.to_string())
+    }
+
+    fn unban(&mut self, net: IpNet) -> Result<ManualUnban, String> {
+        self.bans.unban(net).map_err(|e| e.to_string())
+    }
+}
