@@ -120,6 +120,9 @@ pub enum CliCommand {
         /// address inside a banned network splits it around the address).
         #[arg(long)]
         own_set: bool,
+        /// The steps as JSON (kind, text, ok, changed) instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Ban by hand in bantop's own nftables set (table inet bantop), for a while or for good;
     /// saved in the state directory and restored after a reboot. With --jail: ban through
@@ -141,6 +144,9 @@ pub enum CliCommand {
         /// Why, kept with the saved ban.
         #[arg(long)]
         reason: Option<String>,
+        /// The steps as JSON (kind, text, ok, changed) instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Every nftables set and drop rule in the kernel (fail2ban's f2b-table, iptables-nft's
     /// f2b-* chains, bantop's own), and the drift between fail2ban's bans and what the kernel
@@ -162,6 +168,9 @@ pub enum CliCommand {
         /// Why, written in the drop-in's comment.
         #[arg(long)]
         reason: Option<String>,
+        /// The steps as JSON (kind, text, ok, changed) instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Whitelist an address or network: written to jail.d/bantop-whitelist.local (kept across
     /// restarts and reloads), applied live, and the address unbanned.
@@ -181,6 +190,9 @@ pub enum CliCommand {
         /// Why, written in the drop-in's comment.
         #[arg(long)]
         reason: Option<String>,
+        /// The steps as JSON (kind, text, ok, changed) instead of text.
+        #[arg(long)]
+        json: bool,
     },
 }
 

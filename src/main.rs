@@ -147,13 +147,25 @@ async fn main() -> ExitCode {
             address,
             jail,
             own_set,
-        } => actions::unban(places, *address, jail.as_deref(), *own_set, &mut stdout).await,
+            json,
+        } => {
+            actions::unban(
+                places,
+                *address,
+                jail.as_deref(),
+                *own_set,
+                *json,
+                &mut stdout,
+            )
+            .await
+        }
         CliCommand::Ban {
             address,
             duration,
             jail,
             force,
             reason,
+            json,
         } => {
             let operators =
                 bantop::engine::operator::operator_addresses(Path::new("/var/run/utmp"));
@@ -167,6 +179,7 @@ async fn main() -> ExitCode {
                             jail,
                             *force,
                             &operators,
+                            *json,
                             &mut stdout,
                         )
                         .await
@@ -182,6 +195,7 @@ async fn main() -> ExitCode {
                         seconds: *duration,
                         force: *force,
                         reason: reason.as_deref(),
+                        json: *json,
                     };
                     firewall::ban(places, request, &operators, &mut stdout).await
                 }
@@ -195,6 +209,7 @@ async fn main() -> ExitCode {
             remove,
             force,
             reason,
+            json,
         } => {
             let request = WhitelistRequest {
                 entry: *entry,
@@ -202,12 +217,15 @@ async fn main() -> ExitCode {
                 remove: *remove,
                 force: *force,
                 reason: reason.as_deref(),
+                json: *json,
             };
             actions::whitelist(places, request, &mut stdout).await
         }
-        CliCommand::Rescue { address, reason } => {
-            actions::rescue(places, *address, reason.as_deref(), &mut stdout).await
-        }
+        CliCommand::Rescue {
+            address,
+            reason,
+            json,
+        } => actions::rescue(places, *address, reason.as_deref(), *json, &mut stdout).await,
     };
     exit(result)
 }

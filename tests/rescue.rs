@@ -25,8 +25,13 @@ fn rescue_unbans_everywhere_and_whitelists_in_every_jail() {
         "{text}{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    // The same sequence as the TUI's rescue and its plan: bantop's set first, then fail2ban.
     assert!(
-        text.contains("1. fail2ban: unban 203.0.113.9: 2 ban(s) lifted"),
+        text.contains("1. bantop's set: 203.0.113.9 was not banned there"),
+        "{text}"
+    );
+    assert!(
+        text.contains("2. fail2ban: unban 203.0.113.9: 2 ban(s) lifted"),
         "{text}"
     );
     assert!(

@@ -30,15 +30,11 @@ pub struct Places<'a> {
     pub state_dir: &'a Path,
 }
 
-/// Records an action in the audit log; a failure to do so is said, not fatal.
-pub(super) fn audit(
-    places: Places<'_>,
-    entry: AuditEntry,
-    out: &mut dyn Write,
-) -> std::io::Result<()> {
-    match AuditLog::new(places.state_dir).record(&entry) {
-        Ok(()) => Ok(()),
-        Err(error) => writeln!(out, "warning: not audited: {error}"),
+/// Records an action in the audit log; a failure to do so is said on stderr (so that `--json`
+/// output stays JSON), not fatal.
+fn audit(places: Places<'_>, entry: AuditEntry) {
+    if let Err(error) = AuditLog::new(places.state_dir).record(&entry) {
+        eprintln!("bantop: warning: not audited: {error}");
     }
 }
 
@@ -52,6 +48,7 @@ pub(super) async fn run_command(
     places: Places<'_>,
     command: &Command,
     reason: &str,
+    json: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     let mut server = Fail2ban::new(places.socket);
@@ -78,7 +75,17 @@ pub(super) async fn run_command(
             .map(|s| s.text.clone())
             .unwrap_or_default();
     }
-    audit(places, entry, out)?;
+    audit(places, entry);
+    if json {
+        let report = serde_json::json!({ "ok": all_ok(&steps), "steps": steps });
+        serde_json::to_writer(&mut *out, &report)?;
+        writeln!(out)?;
+        return Ok(if all_ok(&steps) {
+            super::OK
+        } else {
+            super::ATTENTION
+        });
+    }
     write_steps(command, &steps, out)
 }
 
@@ -123,6 +130,7 @@ pub async fn unban(
     target: IpNet,
     jail: Option<&str>,
     own_set: bool,
+    json: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     let single = (target.prefix_len() == target.max_prefix_len()).then_some(target.addr());
@@ -140,7 +148,7 @@ pub async fn unban(
         },
         (false, None, Some(ip)) => Command::UnbanEverywhere { ip },
     };
-    run_command(places, &command, "", out).await
+    run_command(places, &command, "", json, out).await
 }
 
 /// Bans `ip` in `jail` through fail2ban, so the jail's own actions run. Refused for the
@@ -151,6 +159,7 @@ pub async fn ban(
     jail: &str,
     force: bool,
     operators: &[IpAddr],
+    json: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     let mut server = Fail2ban::new(places.socket);
@@ -172,7 +181,7 @@ pub async fn ban(
         jail: jail.to_string(),
         ip,
     };
-    run_command(places, &command, "", out).await
+    run_command(places, &command, "", json, out).await
 }
 
 /// What to whitelist and where.
@@ -188,6 +197,8 @@ pub struct WhitelistRequest<'a> {
     pub force: bool,
     /// Why, for the comment.
     pub reason: Option<&'a str>,
+    /// The steps as JSON.
+    pub json: bool,
 }
 
 /// The enabled jails of the configuration, or the requested ones if they all exist.
@@ -235,7 +246,7 @@ pub async fn whitelist(
             comment: whitelist::comment(request.reason),
         }
     };
-    run_command(places, &command, "", out).await
+    run_command(places, &command, "", request.json, out).await
 }
 
 /// Locked out: lifts `ip` from bantop's set, unbans it in every jail and whitelists it in
@@ -244,6 +255,7 @@ pub async fn rescue(
     places: Places<'_>,
     ip: IpAddr,
     reason: Option<&str>,
+    json: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     let command = Command::Rescue {
@@ -251,5 +263,5 @@ pub async fn rescue(
         jails: choose_jails(places.fail2ban_dir, &[])?,
         comment: whitelist::comment(Some(reason.unwrap_or("rescue"))),
     };
-    run_command(places, &command, "rescue", out).await
+    run_command(places, &command, "rescue", json, out).await
 }

@@ -66,6 +66,8 @@ pub struct ManualBanRequest<'a> {
     pub force: bool,
     /// Why.
     pub reason: Option<&'a str>,
+    /// The steps as JSON.
+    pub json: bool,
 }
 
 /// Bans by hand in bantop's set, saved for restore. Refused for the operator's own, loopback,
@@ -86,12 +88,15 @@ pub async fn ban(
         target: request.net,
         seconds: request.seconds.map(|s| s as i64),
     };
-    let status = run_command(places, &command, request.reason.unwrap_or(""), out).await?;
-    writeln!(
-        out,
-        "(saved in {}, restored after a reboot)",
-        ManualBans::new(places.state_dir).path().display()
-    )?;
+    let reason = request.reason.unwrap_or("");
+    let status = run_command(places, &command, reason, request.json, out).await?;
+    if !request.json {
+        writeln!(
+            out,
+            "(saved in {}, restored after a reboot)",
+            ManualBans::new(places.state_dir).path().display()
+        )?;
+    }
     Ok(status)
 }
 

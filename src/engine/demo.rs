@@ -5,7 +5,7 @@
 use super::clock::ReplayClock;
 use super::command::Command;
 use super::demo_sides::{SimulatedFail2ban, SimulatedSet};
-use super::execute::{execute, run_ready, summary};
+use super::execute::{Step, execute, run_ready, summary};
 use super::jail_state::JailState;
 use super::pipeline::{PipelineJail, count_line};
 use crate::fail2ban::date::Zone;
@@ -315,7 +315,12 @@ impl DemoEngine {
     /// Carries out an operator's command against the simulated backends, and keeps it in the
     /// demo's list of actions.
     pub fn execute(&mut self, command: Command) -> Vec<EngineEvent> {
-        let mut events = self.carry_out(command.clone());
+        self.execute_steps(command).1
+    }
+
+    /// The same, with the executor's steps.
+    pub fn execute_steps(&mut self, command: Command) -> (Vec<Step>, Vec<EngineEvent>) {
+        let (steps, mut events) = self.carry_out(command.clone());
         self.push_firewall(&mut events);
         if let Some(entry) = super::audit::entry_for(&command, &events) {
             self.actions.push(entry);
@@ -323,22 +328,22 @@ impl DemoEngine {
                 self.actions.iter().rev().take(10).rev().cloned().collect(),
             ));
         }
-        events
+        (steps, events)
     }
 
-    fn carry_out(&mut self, command: Command) -> Vec<EngineEvent> {
+    fn carry_out(&mut self, command: Command) -> (Vec<Step>, Vec<EngineEvent>) {
         match command {
             Command::TogglePause => {
                 self.clock.paused = !self.clock.paused;
-                return vec![self.replay_event()];
+                return (Vec::new(), vec![self.replay_event()]);
             }
             Command::Faster => {
                 self.clock.faster();
-                return vec![self.replay_event()];
+                return (Vec::new(), vec![self.replay_event()]);
             }
             Command::Slower => {
                 self.clock.slower();
-                return vec![self.replay_event()];
+                return (Vec::new(), vec![self.replay_event()]);
             }
             _ => {}
         }
@@ -370,6 +375,6 @@ impl DemoEngine {
             // Whitelisting is the fix of a checklist item: show its effect.
             events.push(EngineEvent::Posture(self.posture()));
         }
-        events
+        (steps, events)
     }
 }

@@ -14,7 +14,8 @@ use ipnet::IpNet;
 use std::net::IpAddr;
 
 /// What a step did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum StepKind {
     /// A ban in bantop's own set.
     OwnSetBan,
@@ -33,7 +34,7 @@ pub enum StepKind {
 }
 
 /// One step and how it went.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Step {
     /// What it was.
     pub kind: StepKind,

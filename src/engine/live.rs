@@ -6,7 +6,7 @@
 
 use super::audit::AuditLog;
 use super::command::Command;
-use super::execute::{StepKind, execute, summary};
+use super::execute::{Step, StepKind, execute, summary};
 use super::manual_bans::{self, ManualBans};
 use super::pipeline::Pipeline;
 use super::server_sides::{KernelSet, ServerFail2ban};
@@ -273,7 +273,12 @@ impl LiveEngine {
 
     /// Carries out a command through fail2ban, audits it, then reads the tables again.
     pub async fn execute(&mut self, command: Command) -> Vec<EngineEvent> {
-        let mut events = self.carry_out(command.clone()).await;
+        self.execute_steps(command).await.1
+    }
+
+    /// The same, with the executor's steps.
+    pub async fn execute_steps(&mut self, command: Command) -> (Vec<Step>, Vec<EngineEvent>) {
+        let (steps, mut events) = self.carry_out(command.clone()).await;
         if let Some(entry) = super::audit::entry_for(&command, &events) {
             if let Err(error) = self.audit.record(&entry) {
                 events.push(result(false, format!("done, but not audited: {error}")));
@@ -281,10 +286,10 @@ impl LiveEngine {
             events.push(EngineEvent::Actions(self.audit.recent(10)));
         }
         events.extend(self.poll().await);
-        events
+        (steps, events)
     }
 
-    async fn carry_out(&mut self, command: Command) -> Vec<EngineEvent> {
+    async fn carry_out(&mut self, command: Command) -> (Vec<Step>, Vec<EngineEvent>) {
         let mut fail2ban = ServerFail2ban {
             server: &mut self.server,
             fail2ban_dir: &self.fail2ban_dir,
@@ -333,7 +338,7 @@ impl LiveEngine {
         ) {
             events.push(EngineEvent::Dropin(self.dropin_text()));
         }
-        events
+        (steps, events)
     }
 }
 

@@ -518,7 +518,10 @@ mod tests {
     fn app() -> App {
         let keymap = Keymap::default_keys().unwrap_or_else(|e| panic!("{e}"));
         App::new(
-            vec![settings("sshd"), crate::engine::manual_bans::jail_settings()],
+            vec![
+                settings("sshd"),
+                crate::engine::manual_bans::jail_settings(),
+            ],
             keymap,
             Zone::utc(),
             vec![ip("192.0.2.10")],
