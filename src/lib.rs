@@ -12,6 +12,7 @@ pub mod firewall;
 pub mod model;
 pub mod ports;
 pub mod posture;
+pub mod run;
 pub mod settings;
 pub mod source;
 pub mod state_file;

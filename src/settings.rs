@@ -1,9 +1,58 @@
 //! bantop's own configuration file: `/etc/bantop/config.toml`, then
 //! `~/.config/bantop/config.toml`, each key overriding the one before; command-line flags
-//! override both.
+//! override both. [`Settings::resolve`] makes of the flags and the files the one value every
+//! command reads (raw flags and files -> resolved settings).
 
+use crate::cli::Cli;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Where fail2ban and bantop keep their things, and how the TUI looks: resolved once from the
+/// flags, the settings files and the defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// fail2ban's configuration directory.
+    pub fail2ban_dir: PathBuf,
+    /// fail2ban's socket.
+    pub socket: PathBuf,
+    /// bantop's state directory (audit log, saved manual bans).
+    pub state_dir: PathBuf,
+    /// Theme name or file, if one was asked for.
+    pub theme: Option<String>,
+    /// A keymap file, if one was given.
+    pub keymap: Option<PathBuf>,
+    /// Time between two readings of fail2ban's ban tables.
+    pub refresh: Duration,
+}
+
+impl Settings {
+    /// The flags over the files over the defaults (`socket` from fail2ban.conf when neither
+    /// says).
+    pub fn resolve(cli: &Cli, file: SettingsFile) -> Settings {
+        let fail2ban_dir = cli
+            .fail2ban_dir
+            .clone()
+            .or(file.fail2ban_dir)
+            .unwrap_or_else(|| PathBuf::from("/etc/fail2ban"));
+        let socket = crate::fail2ban::server::socket_path(
+            cli.socket.as_deref().or(file.socket.as_deref()),
+            &fail2ban_dir,
+        );
+        Settings {
+            socket,
+            state_dir: cli
+                .state_dir
+                .clone()
+                .or(file.state_dir)
+                .unwrap_or_else(|| PathBuf::from(crate::engine::audit::DEFAULT_STATE_DIR)),
+            theme: cli.theme.clone().or(file.theme),
+            keymap: cli.keymap.clone().or(file.keymap),
+            refresh: Duration::from_secs(file.refresh_seconds.unwrap_or(5)),
+            fail2ban_dir,
+        }
+    }
+}
 
 /// One configuration file as written.
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -1,0 +1,181 @@
+//! One place turns the resolved settings and the chosen subcommand into the call that does it:
+//! the TUI (live or demo) or a one-shot command, and its exit status.
+
+use crate::cli::{AclCommand, CliCommand};
+use crate::commands::actions::{self, Places, WhitelistRequest};
+use crate::commands::{OK, firewall};
+use crate::engine::operator::operator_addresses;
+use crate::posture::PostureInputs;
+use crate::settings::Settings;
+use crate::tui::UiOptions;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Runs `command` (none: the live TUI) with `settings`, writing to `out`; the exit status.
+pub async fn run(
+    command: Option<&CliCommand>,
+    settings: &Settings,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let places = Places {
+        fail2ban_dir: &settings.fail2ban_dir,
+        socket: &settings.socket,
+        state_dir: &settings.state_dir,
+    };
+    let Some(command) = command else {
+        let options = ui_options(settings)?;
+        crate::tui::run_live(
+            &settings.fail2ban_dir,
+            &settings.socket,
+            &settings.state_dir,
+            options,
+        )
+        .await?;
+        return Ok(OK);
+    };
+    match command {
+        CliCommand::Demo { speed, dir } => {
+            let dir = dir.clone().unwrap_or_else(default_demo_dir);
+            crate::tui::run_demo(&dir, *speed, ui_options(settings)?).await?;
+            Ok(OK)
+        }
+        CliCommand::Ports { json } => crate::commands::ports::run(Path::new("/proc"), *json, out),
+        CliCommand::Check { asterisk_dir, json } => {
+            let ports =
+                crate::ports::listening_ports(Path::new("/proc")).map_err(|e| e.to_string());
+            let operator = crate::engine::operator::ssh_client_address();
+            let inputs = PostureInputs::from_server(
+                settings.fail2ban_dir.clone(),
+                Some(settings.socket.clone()),
+                asterisk_dir.clone(),
+                operator,
+                ports,
+            )
+            .await;
+            crate::commands::check::run(&inputs, *json, out)
+        }
+        CliCommand::Acl(AclCommand::Check {
+            address,
+            endpoint,
+            asterisk_dir,
+            json,
+        }) => crate::commands::acl::run(asterisk_dir, *address, endpoint.as_deref(), *json, out),
+        CliCommand::Events {
+            json,
+            from_start,
+            journal_file,
+        } => {
+            let request = crate::commands::events::EventsRequest {
+                fail2ban_dir: settings.fail2ban_dir.clone(),
+                from_start: *from_start,
+                journal_file: journal_file.clone(),
+                json: *json,
+            };
+            crate::commands::events::run(request, out).await
+        }
+        CliCommand::Regex {
+            log,
+            filter,
+            json,
+            now,
+            datepattern,
+            jobs,
+        } => {
+            let request = crate::commands::regex::RegexRequest {
+                log: log.clone(),
+                filter: filter.clone(),
+                fail2ban_dir: settings.fail2ban_dir.clone(),
+                now: *now,
+                datepattern: datepattern.clone(),
+                json: *json,
+                jobs: *jobs,
+            };
+            crate::commands::regex::run(&request, out)
+        }
+        CliCommand::Status { json } => {
+            let database = crate::fail2ban::database::database_path(&settings.fail2ban_dir);
+            crate::commands::status::run(&settings.socket, database.as_deref(), *json, out).await
+        }
+        CliCommand::Unban {
+            address,
+            jail,
+            own_set,
+            json,
+        } => actions::unban(places, *address, jail.as_deref(), *own_set, *json, out).await,
+        CliCommand::Ban {
+            address,
+            duration,
+            jail,
+            force,
+            reason,
+            json,
+        } => {
+            let operators = operator_addresses(Path::new("/var/run/utmp"));
+            match jail {
+                Some(jail) => {
+                    let single = address.prefix_len() == address.max_prefix_len();
+                    if !single {
+                        anyhow::bail!(
+                            "fail2ban bans single addresses, not {address}: leave --jail out to ban the network in bantop's set"
+                        );
+                    }
+                    actions::ban(places, address.addr(), jail, *force, &operators, *json, out).await
+                }
+                None => {
+                    let request = firewall::ManualBanRequest {
+                        net: *address,
+                        seconds: *duration,
+                        force: *force,
+                        reason: reason.as_deref(),
+                        json: *json,
+                    };
+                    firewall::ban(places, request, &operators, out).await
+                }
+            }
+        }
+        CliCommand::Firewall { json } => firewall::show(places, *json, out).await,
+        CliCommand::Restore => firewall::restore(places, out),
+        CliCommand::Whitelist {
+            entry,
+            jails,
+            remove,
+            force,
+            reason,
+            json,
+        } => {
+            let request = WhitelistRequest {
+                entry: *entry,
+                jails: jails.clone(),
+                remove: *remove,
+                force: *force,
+                reason: reason.as_deref(),
+                json: *json,
+            };
+            actions::whitelist(places, request, out).await
+        }
+        CliCommand::Rescue {
+            address,
+            reason,
+            json,
+        } => actions::rescue(places, *address, reason.as_deref(), *json, out).await,
+    }
+}
+
+/// The theme and keys the settings name (read and checked now), and the refresh interval.
+fn ui_options(settings: &Settings) -> anyhow::Result<UiOptions> {
+    Ok(UiOptions {
+        theme: crate::tui::choose_theme(settings.theme.as_deref())?,
+        keymap: crate::tui::choose_keymap(settings.keymap.as_deref())?,
+        refresh: settings.refresh,
+    })
+}
+
+/// `./demo` when it holds a scenario, else the demo of the source tree bantop was built from.
+fn default_demo_dir() -> PathBuf {
+    let local = PathBuf::from("demo");
+    if local.join("scenario.toml").is_file() {
+        local
+    } else {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("demo")
+    }
+}
