@@ -81,11 +81,8 @@ fn a_stale_silent_or_garbage_socket_fails_the_check_with_its_reason() {
 }
 
 #[test]
+#[cfg_attr(not(tests_as_root), ignore = "needs root to run bantop as nobody")]
 fn a_socket_bantop_may_not_use_fails_the_check_as_no_permission() {
-    if !common::is_root() {
-        eprintln!("skipped: needs root to run bantop as nobody");
-        return;
-    }
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let binary = common::binary_for_nobody(dir.path());
     let socket = dir.path().join("root-only.sock");

@@ -261,11 +261,11 @@ fn sigterm_ends_the_stream_cleanly() {
 /// A log bantop may not read is reported on its jail and read once it may. Runs bantop as
 /// `nobody` (root ignores permissions), so it needs root.
 #[test]
+#[cfg_attr(
+    not(tests_as_root),
+    ignore = "needs root to run bantop as another user"
+)]
 fn an_unreadable_log_is_reported_and_retried() {
-    if !common::is_root() {
-        eprintln!("skipped: needs root to run bantop as another user");
-        return;
-    }
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let log = dir.path().join("provd.log");

@@ -276,11 +276,11 @@ fn acl_check_refuses_garbage() {
 /// As a user who cannot read root's `/proc/<pid>/fd`, the test's sockets are listed without
 /// an owner, with the reason. Needs root to switch to `nobody` (CI runs as root).
 #[test]
+#[cfg_attr(
+    not(tests_as_root),
+    ignore = "needs root to run bantop as another user"
+)]
 fn ports_without_privileges_leave_the_owner_blank_with_a_reason() {
-    if !common::is_root() {
-        eprintln!("skipped: needs root to run bantop as another user");
-        return;
-    }
     let tcp = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
     let port = tcp.local_addr().map(|a| a.port()).unwrap_or_default();
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

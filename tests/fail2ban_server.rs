@@ -378,11 +378,11 @@ fn status_shows_the_evidence_of_a_ban_fail2ban_made_from_the_log() {
 /// Where bantop may not write (as on a read-only /etc), the whitelist fails with the path and
 /// the reason, and leaves no file behind. Runs bantop as `nobody`, which needs root.
 #[test]
+#[cfg_attr(
+    not(tests_as_root),
+    ignore = "needs root to run bantop as another user"
+)]
 fn an_unwritable_configuration_gets_a_clear_error_and_no_file() {
-    if !common::is_root() {
-        eprintln!("skipped: needs root to run bantop as another user");
-        return;
-    }
     let server = PrivateServer::start();
     let shared = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let conf = shared.path().join("conf");

@@ -454,11 +454,11 @@ fn the_checklist_says_whether_the_kernel_drops_anything() {
 }
 
 #[test]
+#[cfg_attr(
+    not(tests_as_root),
+    ignore = "needs root to run bantop as another user"
+)]
 fn without_privileges_a_ban_says_why_and_writes_nothing() {
-    if !common::is_root() {
-        eprintln!("skipped: needs root to run bantop as another user");
-        return;
-    }
     // As `nobody`, netlink refuses before anything reaches the kernel: safe on the host.
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

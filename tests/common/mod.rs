@@ -5,14 +5,6 @@ pub mod fail2ban;
 pub mod netns;
 pub mod tmux;
 
-/// Whether the tests run as root (needed to run bantop as another user).
-pub fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
-        s.lines()
-            .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
-    })
-}
-
 /// A copy of bantop in `dir` that `nobody` can run (it may not reach the build directory);
 /// `dir` itself is made readable and searchable by all.
 pub fn binary_for_nobody(dir: &std::path::Path) -> std::path::PathBuf {
