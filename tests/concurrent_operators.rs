@@ -174,3 +174,38 @@ fn a_symlinked_dropin_is_refused_and_a_crlf_one_stays_crlf_with_its_mode() {
     let mode = std::fs::metadata(&dropin).map(|m| m.permissions().mode() & 0o777);
     assert_eq!(mode.ok(), Some(0o640));
 }
+
+#[test]
+fn a_full_disk_during_a_ban_leaves_neither_the_kernel_nor_the_saved_copy_changed() {
+    // Found: `ban` on a full disk exited 2 with the element in the kernel and not saved, so
+    // the next restore did not know it. Now the saved copy is written first.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let state = dir.path().join("state");
+    std::fs::create_dir_all(&state).unwrap_or_else(|e| panic!("{e}"));
+    let script = format!(
+        "ip link set lo up && mount -t tmpfs -o size=16k tmpfs {state} && \
+         {bantop} --state-dir {state} --socket {state}/none --fail2ban-dir {state}/none ban 192.0.2.1 >/dev/null && \
+         (dd if=/dev/zero of={state}/filler bs=1k count=100 2>/dev/null; true) && \
+         {bantop} --state-dir {state} --socket {state}/none --fail2ban-dir {state}/none ban 192.0.2.2; \
+         echo \"exit=$?\"; nft -j list set inet bantop ban4; echo; cat {state}/manual-bans.json; ls -a {state}",
+        state = state.display(),
+        bantop = env!("CARGO_BIN_EXE_bantop"),
+    );
+    let output = Command::new("unshare")
+        .args(["-rnm", "sh", "-c", &script])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stdout.contains("exit=2"), "{stdout}{stderr}");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+    assert!(
+        stdout.contains("192.0.2.1"),
+        "the first ban stays: {stdout}"
+    );
+    assert!(
+        !stdout.contains("192.0.2.2"),
+        "the second is neither in the kernel nor saved: {stdout}"
+    );
+    assert!(!stdout.contains(".tmp"), "no temporary file left: {stdout}");
+}

@@ -566,3 +566,30 @@ fn unbanning_one_of_two_adjacent_bans_lifts_it_in_the_kernel() {
     assert!(!pieces.iter().any(|p| p == "203.0.113.77"), "{pieces:?}");
     assert!(pieces.iter().any(|p| p == "203.0.113.76"), "{pieces:?}");
 }
+
+#[test]
+fn a_ban_fail2ban_holds_in_a_form_that_is_no_address_is_drift_not_silence() {
+    // fail2ban takes `banip 198.051.097.002` and holds it so; `bantop firewall` skipped it and
+    // said "no drift".
+    let server = PrivateServer::start();
+    server.client_text(&["set", "asterisk-wazo", "banip", "198.051.097.002"]);
+    let ns = Namespace::new();
+    let output = ns
+        .command(env!("CARGO_BIN_EXE_bantop"))
+        .arg("--state-dir")
+        .arg(ns.state.path())
+        .arg("--socket")
+        .arg(server.socket())
+        .arg("--fail2ban-dir")
+        .arg(server.conf())
+        .arg("firewall")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let said = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("fail2ban has \"198.051.097.002\" banned in asterisk-wazo, which does not read as an address"),
+        "{said}"
+    );
+    assert!(!said.contains("no drift"), "{said}");
+}
