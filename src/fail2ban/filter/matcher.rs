@@ -3,13 +3,13 @@
 //! the text the failregexes see), take the first failregex that matches unless an ignoreregex
 //! matches too, and report the host from `ip4`, `ip6`, `dns` or the failure id.
 
-use super::config::{ConfigError, Section};
-use super::date::{DateDetector, DateMatch, DateMemo, Zone};
-use super::filter_conf::FilterConf;
-use super::host_tags;
 use super::mlfid::MlfidCache;
-use super::pattern::{Pattern, Text};
-use super::prefilter::Prefilter;
+use crate::fail2ban::config::FilterConf;
+use crate::fail2ban::config::{ConfigError, Section};
+use crate::fail2ban::date::{DateDetector, DateMatch, DateMemo, Zone};
+use crate::fail2ban::pattern::host_tags;
+use crate::fail2ban::pattern::prefilter::Prefilter;
+use crate::fail2ban::pattern::{Pattern, Text};
 use std::collections::{BTreeMap, VecDeque};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -88,7 +88,7 @@ pub struct Filter {
     /// Literals one of which a line must hold for any failregex to match.
     prefilter: Option<Prefilter>,
     /// For each failregex, literals one of which the text must hold for it to match, where
-    /// that is the cheaper way to reject it (see [`Screens`](super::prefilter::Screens)).
+    /// that is the cheaper way to reject it (see [`Screens`](crate::fail2ban::pattern::prefilter::Screens)).
     failregex_screens: Vec<Option<Prefilter>>,
     /// The prefregex without its trailing `<F-CONTENT>.+</F-CONTENT>$`, when it has that shape.
     content_prefix: Option<Pattern>,

@@ -1,6 +1,6 @@
 //! `name[key=value, key="quoted, value"]` as written in `filter =` and `action =` lines.
 
-use super::config::Section;
+use super::merged::Section;
 
 /// A name with its options, e.g. `sshd[mode=aggressive]`.
 #[derive(Debug, Clone, PartialEq, Default)]

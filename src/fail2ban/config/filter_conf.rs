@@ -2,7 +2,7 @@
 //! includes and `.local`, the jail's options and `filter = name[...]` options as variables,
 //! `[Init]` options, `%(...)s` interpolation and then `<tag>` substitution.
 
-use super::config::{Config, ConfigError, Section};
+use super::merged::{Config, ConfigError, Section};
 use super::{options, tags};
 use std::path::{Path, PathBuf};
 

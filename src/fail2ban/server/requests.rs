@@ -3,9 +3,9 @@
 //! unban and whitelist. Jail names are checked against the server's own list first, so a typo
 //! gets a clear error instead of fail2ban's bare exception.
 
-use super::config::{Config, Section};
-use super::date::Zone;
 use super::socket_client::{Client, ClientError, field, strings, text_of};
+use crate::fail2ban::config::{Config, Section};
+use crate::fail2ban::date::Zone;
 use chrono::NaiveDateTime;
 use serde::Serialize;
 use std::net::IpAddr;

@@ -1,8 +1,8 @@
 //! The jails of a fail2ban configuration directory: `jail.conf`, `jail.d/*.conf`, `jail.local`,
 //! `jail.d/*.local` (each with its includes), resolved into [`JailSettings`].
 
-use super::config::{Config, ConfigError, Section};
 use super::duration::parse_seconds;
+use super::merged::{Config, ConfigError, Section};
 use crate::model::JailSettings;
 use ipnet::IpNet;
 use std::net::IpAddr;

@@ -6,7 +6,7 @@
 //! Lines are split at `\n`; a line that is not UTF-8 is read with replacement characters, and
 //! NUL bytes or a very long line are just text.
 
-use super::filter::{Filter, FilterMatch};
+use super::matcher::{Filter, FilterMatch};
 use std::collections::VecDeque;
 use std::io::Read;
 use std::sync::{Arc, Mutex, mpsc};
@@ -328,8 +328,8 @@ fn match_part<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fail2ban::config::FilterConf;
     use crate::fail2ban::date::Zone;
-    use crate::fail2ban::filter_conf::FilterConf;
     use std::path::PathBuf;
 
     fn filter(failregex: &str) -> Filter {

@@ -4,9 +4,9 @@
 //! `reGroupDictStrptime` makes it (the year and the day inferred from now, a zone from `%z`);
 //! `EPOCH`, `LEPOCH`, `{EPOCH}` and `TAI64N` templates read machine timestamps.
 
-use super::iso_date;
-use super::pattern::Pattern;
+use super::iso;
 use super::strptime::{CODES, WallTime, expand_codes, read_fields};
+use crate::fail2ban::pattern::Pattern;
 
 /// The name of the group holding the date text (fail2ban's group 1), cut out of the line.
 const DATE_GROUP: &str = "bantopdate";
@@ -75,7 +75,7 @@ pub struct DateTemplate {
     /// fail2ban's ISO template (`%ExY-%m-%d %H:%M:%S`...), which has a fast reader.
     iso: bool,
     /// For that template at the line start: the highest first three digits of a year it takes,
-    /// for [`iso_date::at_line_start`], which needs no automaton.
+    /// for [`iso::at_line_start`], which needs no automaton.
     iso_line_start: Option<u32>,
 }
 
@@ -321,10 +321,10 @@ impl DateTemplate {
         })
     }
 
-    /// The date at the start of `line` as [`iso_date::at_line_start`] reads it, for the ISO
+    /// The date at the start of `line` as [`iso::at_line_start`] reads it, for the ISO
     /// template at the line start, where that reader's answer is certain.
     pub fn read_by_hand(&self, line: &str) -> Option<TemplateMatch> {
-        iso_date::at_line_start(line, self.iso_line_start?)
+        iso::at_line_start(line, self.iso_line_start?)
     }
 
     /// The first match in `line`, read into a time.
@@ -339,7 +339,7 @@ impl DateTemplate {
         if self.iso {
             // fail2ban's first default template, read by hand within the automaton's match.
             let (start, end) = pattern.find_span(line)?;
-            if let Some(found) = iso_date::within_match(line, start, end) {
+            if let Some(found) = iso::within_match(line, start, end) {
                 return Some(found);
             }
         }
@@ -387,8 +387,8 @@ impl DateTemplate {
 
 #[cfg(test)]
 mod tests {
+    use super::super::strptime::complete;
     use super::*;
-    use crate::fail2ban::strptime::complete;
     use chrono::{Datelike, NaiveDateTime};
 
     fn wall(text: &str) -> FoundTime {
@@ -529,7 +529,7 @@ mod tests {
             let found = |t: &Option<DateTemplate>| t.as_ref().and_then(|t| t.find(&line));
             assert_eq!(found(&fast), found(&general), "{line:?}");
             agreed += 1;
-            read_by_hand += usize::from(super::iso_date::at_line_start(&line, 202).is_some());
+            read_by_hand += usize::from(super::iso::at_line_start(&line, 202).is_some());
         }
         assert_eq!(agreed, 20_000);
         assert!(

@@ -1,7 +1,7 @@
 //! fail2ban's sqlite database (schema 4), read-only: per ban in force its ban count and the
 //! log lines that led to it (`bips.data.matches`), and the recent ban history (`bans`).
 
-use super::config::{Config, Section};
+use crate::fail2ban::config::{Config, Section};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;

@@ -4,9 +4,9 @@
 //! is cut out of the line before the filter's regexes see it. Like fail2ban
 //! (`reGroupDictStrptime` with `msec` off), text dates are read to the whole second.
 
-use super::date_template::{DateTemplate, FoundTime, ISO_TEMPLATE, TemplateMatch};
-use super::iso_date;
+use super::iso;
 use super::strptime::complete;
+use super::template::{DateTemplate, FoundTime, ISO_TEMPLATE, TemplateMatch};
 use chrono::{Datelike, FixedOffset, Local, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike};
 use std::sync::{Mutex, OnceLock};
 
@@ -306,7 +306,7 @@ impl DateMemo {
     /// The remembered date, when `line` has it for certain.
     fn recall(&self, line: &str, now: f64) -> Option<DateMatch> {
         let (found, when) = self.found?;
-        (when == now && iso_date::continues_like(&self.text, line)).then_some(found)
+        (when == now && iso::continues_like(&self.text, line)).then_some(found)
     }
 
     fn keep(&mut self, text: &str, found: DateMatch, now: f64) {
