@@ -4,9 +4,10 @@
 //! is cut out of the line before the filter's regexes see it. Like fail2ban
 //! (`reGroupDictStrptime` with `msec` off), text dates are read to the whole second.
 
+use super::found::{FoundTime, TemplateMatch};
 use super::iso;
 use super::strptime::complete;
-use super::template::{DateTemplate, FoundTime, ISO_TEMPLATE, TemplateMatch};
+use super::template::{DateTemplate, ISO_TEMPLATE};
 use chrono::{Datelike, FixedOffset, Local, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike};
 use std::sync::{Mutex, OnceLock};
 

@@ -10,8 +10,8 @@
 //! a word or a non-ASCII character next to the date) is left to the automaton: these readers
 //! only answer where their answer is the regex's.
 
+use super::found::{FoundTime, TemplateMatch};
 use super::strptime::WallTime;
-use super::template::{FoundTime, TemplateMatch};
 use chrono::NaiveTime;
 
 /// The date at the start of `line`, as the line-start template's regex finds it, when that is

@@ -4,8 +4,9 @@
 //! `reGroupDictStrptime` makes it (the year and the day inferred from now, a zone from `%z`);
 //! `EPOCH`, `LEPOCH`, `{EPOCH}` and `TAI64N` templates read machine timestamps.
 
+use super::found::{FoundTime, TemplateMatch};
 use super::iso;
-use super::strptime::{CODES, WallTime, expand_codes, read_fields};
+use super::strptime::{CODES, expand_codes, read_fields};
 use crate::fail2ban::pattern::Pattern;
 
 /// The name of the group holding the date text (fail2ban's group 1), cut out of the line.
@@ -14,26 +15,6 @@ const DATE_GROUP: &str = "bantopdate";
 /// fail2ban's first default template (ISO 8601 and the like).
 pub const ISO_TEMPLATE: &str =
     r"%ExY(?P<_sep>[-/.])%m(?P=_sep)%d(?:T|  ?)%H:%M:%S(?:[.,]%f)?(?:\s*%z)?";
-
-/// What a matched template found, before the time is made of it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TemplateMatch {
-    /// Byte range of the date text (cut out of the line before the failregexes run).
-    pub start: usize,
-    /// End of that range.
-    pub end: usize,
-    /// Epoch seconds, or the wall-clock fields to be read in the default zone.
-    pub time: FoundTime,
-}
-
-/// A time as a template reads it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum FoundTime {
-    /// Seconds since the epoch (machine timestamps, dates with a zone).
-    Epoch(f64),
-    /// A wall-clock time, in the line's zone or else the default one.
-    Wall(WallTime),
-}
 
 /// How a template reads what it matched.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -387,7 +368,7 @@ impl DateTemplate {
 
 #[cfg(test)]
 mod tests {
-    use super::super::strptime::complete;
+    use super::super::strptime::{WallTime, complete};
     use super::*;
     use chrono::{Datelike, NaiveDateTime};
 
