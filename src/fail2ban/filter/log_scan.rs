@@ -232,7 +232,7 @@ fn scan_alone<T>(
 fn last_date_in(filter: &Filter, lines: &[u8], now: f64) -> Option<f64> {
     lines
         .rsplit(|b| *b == b'\n')
-        .find_map(|line| filter.line_time_at(&String::from_utf8_lossy(line), now))
+        .find_map(|line| filter.line_time(&String::from_utf8_lossy(line), now))
 }
 
 /// Reads on after what `buffer` holds (the part line left from the block before) until it

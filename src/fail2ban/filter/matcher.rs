@@ -279,14 +279,8 @@ impl Filter {
         self.date_hits[date.template] += 1;
     }
 
-    /// The time of a log line by this filter's date settings, if it has one.
-    pub fn line_time(&self, line: &str) -> Option<f64> {
-        let now = chrono::Utc::now().timestamp() as f64;
-        self.dates.find(line, now).map(|date| date.time)
-    }
-
     /// The time of a log line by this filter's date settings, with `now` for year inference.
-    pub fn line_time_at(&self, line: &str, now: f64) -> Option<f64> {
+    pub fn line_time(&self, line: &str, now: f64) -> Option<f64> {
         self.dates
             .find(line.trim_end_matches(['\n', '\r']), now)
             .map(|date| date.time)
