@@ -38,7 +38,7 @@ pub struct JailConf {
 }
 
 /// The configuration files of `dir` in fail2ban's reading order.
-pub fn jail_files(dir: &Path) -> Vec<PathBuf> {
+pub(super) fn jail_files(dir: &Path) -> Vec<PathBuf> {
     let sorted = |pattern: &str| -> Vec<PathBuf> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("jail.d"))
             .map(|entries| {

@@ -7,18 +7,18 @@ use super::strptime::WallTime;
 
 /// What a matched template found, before the time is made of it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TemplateMatch {
+pub(super) struct TemplateMatch {
     /// Byte range of the date text (cut out of the line before the failregexes run).
-    pub start: usize,
+    pub(super) start: usize,
     /// End of that range.
-    pub end: usize,
+    pub(super) end: usize,
     /// Epoch seconds, or the wall-clock fields to be read in the default zone.
-    pub time: FoundTime,
+    pub(super) time: FoundTime,
 }
 
 /// A time as a template reads it.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum FoundTime {
+pub(super) enum FoundTime {
     /// Seconds since the epoch (machine timestamps, dates with a zone).
     Epoch(f64),
     /// A wall-clock time, in the line's zone or else the default one.

@@ -7,4 +7,5 @@ mod iso;
 pub mod strptime;
 mod template;
 
-pub use detector::{DateDetector, DateMatch, DateMemo, Zone};
+pub(crate) use detector::DateMemo;
+pub use detector::{DateDetector, DateMatch, Zone};

@@ -13,7 +13,7 @@ use crate::fail2ban::pattern::Pattern;
 const DATE_GROUP: &str = "bantopdate";
 
 /// fail2ban's first default template (ISO 8601 and the like).
-pub const ISO_TEMPLATE: &str =
+pub(super) const ISO_TEMPLATE: &str =
     r"%ExY(?P<_sep>[-/.])%m(?P=_sep)%d(?:T|  ?)%H:%M:%S(?:[.,]%f)?(?:\s*%z)?";
 
 /// How a template reads what it matched.
@@ -40,15 +40,15 @@ enum Begin {
 
 /// A compiled date template.
 #[derive(Debug, Clone)]
-pub struct DateTemplate {
+pub(super) struct DateTemplate {
     /// The pattern it was made from (fail2ban's template name).
-    pub name: String,
+    pub(super) name: String,
     pattern: Pattern,
     /// The same with ASCII word boundaries, for ASCII lines.
     ascii: Option<Pattern>,
     reader: Reader,
     /// Anchored at the line start (or end): such a match is taken at once.
-    pub anchored: bool,
+    pub(super) anchored: bool,
     /// The groups that may hold the date text, by index, in order of preference.
     date_groups: Vec<usize>,
     /// The strptime fields, by group index and code.
@@ -136,7 +136,7 @@ fn epoch_regex(long: bool) -> &'static str {
 
 impl DateTemplate {
     /// A template for one datepattern line, as fail2ban's `_getPatternTemplate` makes it.
-    pub fn new(pattern: &str, this_year: i32) -> Result<Self, String> {
+    pub(super) fn new(pattern: &str, this_year: i32) -> Result<Self, String> {
         let key = if pattern.contains('%') {
             pattern.to_string()
         } else {
@@ -304,12 +304,12 @@ impl DateTemplate {
 
     /// The date at the start of `line` as [`iso::at_line_start`] reads it, for the ISO
     /// template at the line start, where that reader's answer is certain.
-    pub fn read_by_hand(&self, line: &str) -> Option<TemplateMatch> {
+    pub(super) fn read_by_hand(&self, line: &str) -> Option<TemplateMatch> {
         iso::at_line_start(line, self.iso_line_start?)
     }
 
     /// The first match in `line`, read into a time.
-    pub fn find(&self, line: &str) -> Option<TemplateMatch> {
+    pub(super) fn find(&self, line: &str) -> Option<TemplateMatch> {
         if let Some(found) = self.read_by_hand(line) {
             return Some(found);
         }

@@ -5,6 +5,7 @@
 mod backtrack;
 mod compiled;
 pub mod host_tags;
-pub mod prefilter;
+pub(crate) mod prefilter;
 
-pub use compiled::{Pattern, Text, ascii_variant, without_word_lookahead};
+pub(crate) use compiled::Text;
+pub use compiled::{Pattern, PatternMatch, ascii_variant, without_word_lookahead};
