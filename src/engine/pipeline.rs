@@ -195,7 +195,10 @@ impl Pipeline {
             .find(|j| j.state.settings.name == jail)?
             .filter
             .clone();
-        Some(Arc::new(move |line: &str| filter.line_time(line)))
+        // The clock is read here, at the edge: the filter infers a missing year from `now`.
+        Some(Arc::new(move |line: &str| {
+            filter.line_time(line, chrono::Utc::now().timestamp() as f64)
+        }))
     }
 }
 

@@ -1,29 +1,18 @@
-//! The fail2ban world: its configuration files (ini with includes and interpolation), filters
-//! compiled into matchers, date detection, jail settings and drop-in rendering.
+//! The fail2ban world, in five parts that depend one way only: `config` reads its files (and
+//! writes bantop's drop-in), `pattern` turns its regexes into matchers, `date` finds the time
+//! in a log line, `filter` matches log lines as a compiled filter, and `server` talks to a
+//! running fail2ban (its socket and its database).
 
-pub mod backtrack;
 pub mod config;
-pub mod database;
 pub mod date;
-pub mod date_template;
-pub mod dropin;
-pub mod duration;
 pub mod filter;
-pub mod filter_conf;
-pub mod host_tags;
-pub mod ini;
-pub mod iso_date;
-pub mod jail_conf;
-pub mod log_scan;
-pub mod mlfid;
-pub mod options;
 pub mod pattern;
-pub mod prefilter;
 pub mod server;
-pub mod socket_client;
-pub mod strptime;
-pub mod tags;
 
-pub use config::{Config, ConfigError};
-pub use filter::{Filter, FilterError, FilterMatch};
+// The paths the rest of bantop (and its tests and benches) has always used.
+pub use config::{Config, ConfigError, dropin, duration, filter_conf, jail_conf};
+pub use date::strptime;
+pub use filter::{Filter, FilterError, FilterMatch, log_scan};
 pub use jail_conf::{JailConfError, read_jails};
+pub use pattern::host_tags;
+pub use server::{database, socket_client};

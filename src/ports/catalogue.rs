@@ -191,7 +191,7 @@ pub struct Owner {
 
 /// A listening socket judged against the table.
 pub fn port(proto: Proto, address: IpAddr, number: u16, owner: Owner) -> Port {
-    let scope = super::procfs::scope_of(address);
+    let scope = scope_of(address);
     let assessment = assess(proto, number, scope);
     Port {
         proto,
@@ -209,9 +209,25 @@ pub fn port(proto: Proto, address: IpAddr, number: u16, owner: Owner) -> Port {
     }
 }
 
+/// Who can reach a socket bound to `address`.
+fn scope_of(address: IpAddr) -> Scope {
+    let address = match address {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(address, IpAddr::V4),
+        v4 => v4,
+    };
+    if address.is_unspecified() {
+        Scope::All
+    } else if address.is_loopback() {
+        Scope::Loopback
+    } else {
+        Scope::Specific
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::Ipv4Addr;
 
     #[test]
     fn loopback_services_on_public_addresses_are_findings() {
@@ -251,5 +267,15 @@ mod tests {
             assess(Proto::Tcp, 8667, Scope::All).severity,
             Severity::Warn
         );
+    }
+
+    #[test]
+    fn scopes() {
+        let scope = |text: &str| scope_of(text.parse().unwrap_or(IpAddr::V4(Ipv4Addr::BROADCAST)));
+        assert_eq!(scope("0.0.0.0"), Scope::All);
+        assert_eq!(scope("::"), Scope::All);
+        assert_eq!(scope("127.0.0.53"), Scope::Loopback);
+        assert_eq!(scope("::ffff:127.0.0.1"), Scope::Loopback);
+        assert_eq!(scope("192.0.2.4"), Scope::Specific);
     }
 }

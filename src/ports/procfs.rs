@@ -3,7 +3,7 @@
 //! blank with a reason when bantop is not root; nothing here fails on an unreadable entry.
 
 use super::catalogue;
-use crate::model::port::{Port, Proto, Scope};
+use crate::model::port::{Port, Proto};
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
@@ -141,21 +141,6 @@ fn parse_address(hex: &str) -> Option<IpAddr> {
     }
 }
 
-/// Who can reach a socket bound to `address`.
-pub fn scope_of(address: IpAddr) -> Scope {
-    let address = match address {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(address, IpAddr::V4),
-        v4 => v4,
-    };
-    if address.is_unspecified() {
-        Scope::All
-    } else if address.is_loopback() {
-        Scope::Loopback
-    } else {
-        Scope::Specific
-    }
-}
-
 /// The machine's own addresses: IPv4 `LOCAL` routes of `fib_trie` and the IPv6 addresses of
 /// `if_inet6` under `proc` (what fail2ban's `ignoreself` ignores).
 pub fn local_addresses(proc: &Path) -> Vec<IpAddr> {
@@ -285,15 +270,5 @@ mod tests {
             local.contains(&IpAddr::V4(Ipv4Addr::LOCALHOST)),
             "{local:?}"
         );
-    }
-
-    #[test]
-    fn scopes() {
-        let scope = |text: &str| scope_of(text.parse().unwrap_or(IpAddr::V4(Ipv4Addr::BROADCAST)));
-        assert_eq!(scope("0.0.0.0"), Scope::All);
-        assert_eq!(scope("::"), Scope::All);
-        assert_eq!(scope("127.0.0.53"), Scope::Loopback);
-        assert_eq!(scope("::ffff:127.0.0.1"), Scope::Loopback);
-        assert_eq!(scope("192.0.2.4"), Scope::Specific);
     }
 }

@@ -3,13 +3,13 @@
 //! the text the failregexes see), take the first failregex that matches unless an ignoreregex
 //! matches too, and report the host from `ip4`, `ip6`, `dns` or the failure id.
 
-use super::config::{ConfigError, Section};
-use super::date::{DateDetector, DateMatch, DateMemo, Zone};
-use super::filter_conf::FilterConf;
-use super::host_tags;
 use super::mlfid::MlfidCache;
-use super::pattern::{Pattern, Text};
-use super::prefilter::Prefilter;
+use crate::fail2ban::config::FilterConf;
+use crate::fail2ban::config::{ConfigError, Section};
+use crate::fail2ban::date::{DateDetector, DateMatch, DateMemo, Zone};
+use crate::fail2ban::pattern::host_tags;
+use crate::fail2ban::pattern::prefilter::Prefilter;
+use crate::fail2ban::pattern::{Pattern, Text};
 use std::collections::{BTreeMap, VecDeque};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -73,7 +73,6 @@ pub struct FilterMatch {
 /// A compiled filter.
 #[derive(Debug, Clone)]
 pub struct Filter {
-    path: PathBuf,
     prefregex: Option<Pattern>,
     failregex: Vec<Pattern>,
     ignoreregex: Vec<Pattern>,
@@ -88,7 +87,7 @@ pub struct Filter {
     /// Literals one of which a line must hold for any failregex to match.
     prefilter: Option<Prefilter>,
     /// For each failregex, literals one of which the text must hold for it to match, where
-    /// that is the cheaper way to reject it (see [`Screens`](super::prefilter::Screens)).
+    /// that is the cheaper way to reject it (see [`Screens`](crate::fail2ban::pattern::prefilter::Screens)).
     failregex_screens: Vec<Option<Prefilter>>,
     /// The prefregex without its trailing `<F-CONTENT>.+</F-CONTENT>$`, when it has that shape.
     content_prefix: Option<Pattern>,
@@ -197,7 +196,6 @@ impl Filter {
         })?;
         Ok(Filter {
             ignoreregex: compile_list("ignoreregex", &conf.ignoreregex)?,
-            path,
             prefregex,
             failregex,
             dates,
@@ -218,11 +216,6 @@ impl Filter {
         })
     }
 
-    /// The filter file.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// This filter for counting failures (`bantop regex` without `--json`): the same failures
     /// with the same failregex and time, but neither host nor captures copied out of the line,
     /// where the failregex's groups alone decide whether there is a host (one line at a time,
@@ -241,13 +234,13 @@ impl Filter {
 
     /// How many lines were ignored since this was last asked, as fail2ban-regex counts them:
     /// an ignoreregex matched (the whole text, or what a failregex matched in).
-    pub fn take_ignored(&mut self) -> u64 {
+    pub(super) fn take_ignored(&mut self) -> u64 {
         std::mem::take(&mut self.ignored)
     }
 
     /// How many dates each date template found since this was last asked, in the order of
     /// [`Filter::date_templates`] (fail2ban-regex's "date template hits").
-    pub fn take_date_hits(&mut self) -> Vec<u64> {
+    pub(super) fn take_date_hits(&mut self) -> Vec<u64> {
         std::mem::take(&mut self.date_hits)
     }
 
@@ -279,32 +272,22 @@ impl Filter {
         self.date_hits[date.template] += 1;
     }
 
-    /// The time of a log line by this filter's date settings, if it has one.
-    pub fn line_time(&self, line: &str) -> Option<f64> {
-        let now = chrono::Utc::now().timestamp() as f64;
-        self.dates.find(line, now).map(|date| date.time)
-    }
-
     /// The time of a log line by this filter's date settings, with `now` for year inference.
-    pub fn line_time_at(&self, line: &str, now: f64) -> Option<f64> {
+    pub fn line_time(&self, line: &str, now: f64) -> Option<f64> {
         self.dates
             .find(line.trim_end_matches(['\n', '\r']), now)
             .map(|date| date.time)
     }
 
-    /// The time of the last line that had one (fail2ban's `__lastDate`).
-    pub fn last_date(&self) -> Option<f64> {
-        self.last_date
-    }
-
-    /// Sets what [`Filter::last_date`] is, as if the lines before had been matched here.
-    pub fn set_last_date(&mut self, last_date: Option<f64>) {
+    /// Sets the time of the last line that had one (fail2ban's `__lastDate`), as if the lines
+    /// before had been matched here.
+    pub(super) fn set_last_date(&mut self, last_date: Option<f64>) {
         self.last_date = last_date;
     }
 
     /// Whether a line's result depends on no earlier line but through its last date: a
     /// single-line filter without `<F-MLFID>`. Such a log may be cut into parts matched apart.
-    pub fn lines_independent(&self) -> bool {
+    pub(crate) fn lines_independent(&self) -> bool {
         let has_mlfid = |pattern: &Pattern| {
             pattern
                 .group_names()
@@ -379,13 +362,13 @@ impl Filter {
     /// Whether [`Filter::next_literal`] may screen the lines of a block for
     /// [`Filter::match_screened_line`]: lines are matched one by one, and the prefilter's
     /// literals hold no newline.
-    pub fn screens_blocks(&self) -> bool {
+    pub(crate) fn screens_blocks(&self) -> bool {
         self.maxlines == 1 && self.prefilter.as_ref().is_some_and(Prefilter::within_lines)
     }
 
     /// Where the first of the prefilter's literals stands in `lines` from `from` (one scan over
     /// many lines costs far less than one per line).
-    pub fn next_literal(&self, lines: &[u8], from: usize) -> Option<Range<usize>> {
+    pub(super) fn next_literal(&self, lines: &[u8], from: usize) -> Option<Range<usize>> {
         self.prefilter.as_ref()?.find_at(lines, from)
     }
 
@@ -393,7 +376,7 @@ impl Filter {
     /// [`Filter::next_literal`]: `literal` is where it holds the first literal, `None` when it
     /// holds none. Such a line cannot fail unless cutting its date out makes a literal, so it
     /// only gives its time to the lines after it.
-    pub fn match_screened_line(
+    pub(super) fn match_screened_line(
         &mut self,
         line: &str,
         now: f64,

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 
 /// One parsed file: the `[DEFAULT]` keys and the other sections, in file order.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct IniFile {
+pub(super) struct IniFile {
     /// Keys of `[DEFAULT]`.
-    pub defaults: Vec<(String, String)>,
+    pub(super) defaults: Vec<(String, String)>,
     /// Other sections with their keys, in file order.
-    pub sections: Vec<(String, Vec<(String, String)>)>,
+    pub(super) sections: Vec<(String, Vec<(String, String)>)>,
 }
 
 /// A syntax error with the file and line it was found on.
@@ -18,18 +18,18 @@ pub struct IniFile {
 #[error("{}:{line}: {message}", path.display())]
 pub struct IniError {
     /// The file.
-    pub path: PathBuf,
+    pub(super) path: PathBuf,
     /// 1-based line number.
-    pub line: usize,
+    pub(super) line: usize,
     /// What is wrong.
-    pub message: String,
+    pub(super) message: String,
 }
 
 /// A section while it is being read: its keys with their value lines.
 type RawSection = Vec<(String, Vec<String>)>;
 
 /// Parses `text` read from `path` (the path is only used in error messages).
-pub fn parse(text: &str, path: &Path) -> Result<IniFile, IniError> {
+pub(super) fn parse(text: &str, path: &Path) -> Result<IniFile, IniError> {
     let error = |line: usize, message: String| IniError {
         path: path.to_path_buf(),
         line,

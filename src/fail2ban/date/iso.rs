@@ -10,14 +10,14 @@
 //! a word or a non-ASCII character next to the date) is left to the automaton: these readers
 //! only answer where their answer is the regex's.
 
-use super::date_template::{FoundTime, TemplateMatch};
+use super::found::{FoundTime, TemplateMatch};
 use super::strptime::WallTime;
 use chrono::NaiveTime;
 
 /// The date at the start of `line`, as the line-start template's regex finds it, when that is
 /// certain; `None` when the automaton must decide. `max_year_prefix` is the highest first three
 /// digits of a year `%ExY` accepts (it accepts `200` up to that).
-pub fn at_line_start(line: &str, max_year_prefix: u32) -> Option<TemplateMatch> {
+pub(super) fn at_line_start(line: &str, max_year_prefix: u32) -> Option<TemplateMatch> {
     let bytes = line.as_bytes();
     let mut at = 0;
     // `^(?:\W{0,2})?`: the date (a digit, a word character) starts after every leading symbol.
@@ -37,7 +37,7 @@ pub fn at_line_start(line: &str, max_year_prefix: u32) -> Option<TemplateMatch> 
 /// Whether [`at_line_start`] reads from `line` exactly the date it read from `date_text` (a line
 /// start up to the end of that date): `line` begins with that text, and what follows can neither
 /// lengthen the last field (a digit), start a fraction (`.` or `,`), nor start a zone or a word.
-pub fn continues_like(date_text: &str, line: &str) -> bool {
+pub(super) fn continues_like(date_text: &str, line: &str) -> bool {
     let bytes = line.as_bytes();
     let rest = &bytes[date_text.len().min(bytes.len())..];
     bytes.starts_with(date_text.as_bytes())
@@ -50,7 +50,7 @@ pub fn continues_like(date_text: &str, line: &str) -> bool {
 /// The date the template's automaton matched at `start..end`: the fields by hand, taken only
 /// when they end exactly where the match ends (a zone, or anything else, is the general
 /// reader's).
-pub fn within_match(line: &str, start: usize, end: usize) -> Option<TemplateMatch> {
+pub(super) fn within_match(line: &str, start: usize, end: usize) -> Option<TemplateMatch> {
     let bytes = &line.as_bytes()[..end];
     let mut at = start;
     // The line-start variant lets up to two non-word characters come first.

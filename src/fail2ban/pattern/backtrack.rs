@@ -61,7 +61,7 @@ enum Inst {
 
 /// What a run found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub(super) enum Outcome {
     /// A match ending here; the slots hold its groups.
     Match(usize),
     /// No match from the start position (every path was tried).
@@ -126,29 +126,29 @@ impl Start {
 /// non-word byte must follow it, only the whole run of word bytes can lead to a match, so it is
 /// run as one step: the run, and a comparison with `word`.
 #[derive(Debug, Clone)]
-pub struct OtherWord {
+pub(super) struct OtherWord {
     /// The trie as parsed.
-    pub trie: Hir,
+    pub(super) trie: Hir,
     /// The word it leaves out.
-    pub word: Box<[u8]>,
+    pub(super) word: Box<[u8]>,
 }
 
 /// A compiled program.
 #[derive(Debug, Clone)]
-pub struct Backtracker {
+pub(super) struct Backtracker {
     program: Vec<Inst>,
     /// For each instruction, what a path from it can begin with: a split tries only the
     /// branches the next byte can begin.
     starts: Vec<Start>,
     slots: usize,
     /// Every match starts at the text start.
-    pub anchored: bool,
+    pub(super) anchored: bool,
 }
 
 impl Backtracker {
     /// The program for `hir` (the pattern as parsed), or `None` when it is outside what this
     /// matcher takes. The sub-patterns in `other_words` are run as one step each.
-    pub fn new(hir: &Hir, other_words: &[OtherWord]) -> Option<Self> {
+    pub(super) fn new(hir: &Hir, other_words: &[OtherWord]) -> Option<Self> {
         let mut compiler = Compiler {
             program: Vec::new(),
             slots: 2,
@@ -167,7 +167,7 @@ impl Backtracker {
 
     /// Matches `text` (ASCII) from `start` only; on a match, `slots` holds each group's start
     /// and end (slot 0 and 1 the whole match).
-    pub fn run(&self, text: &[u8], start: usize, slots: &mut Vec<Option<usize>>) -> Outcome {
+    pub(super) fn run(&self, text: &[u8], start: usize, slots: &mut Vec<Option<usize>>) -> Outcome {
         // Most patterns tried on a line fail at its first byte.
         if !self.starts[0].admits(text, start) {
             return Outcome::NoMatch;

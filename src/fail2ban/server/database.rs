@@ -1,7 +1,7 @@
 //! fail2ban's sqlite database (schema 4), read-only: per ban in force its ban count and the
 //! log lines that led to it (`bips.data.matches`), and the recent ban history (`bans`).
 
-use super::config::{Config, Section};
+use crate::fail2ban::config::{Config, Section};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// fail2ban's database when its configuration does not say otherwise.
-pub const DEFAULT_DATABASE: &str = "/var/lib/fail2ban/fail2ban.sqlite3";
+pub(super) const DEFAULT_DATABASE: &str = "/var/lib/fail2ban/fail2ban.sqlite3";
 
 /// What the database knows about one ban.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -19,9 +19,9 @@ pub struct BanRecord {
     /// The address.
     pub ip: String,
     /// Epoch seconds of the ban.
-    pub time: i64,
+    pub(super) time: i64,
     /// Seconds (-1: permanent).
-    pub bantime: i64,
+    pub(super) bantime: i64,
     /// How many times this address has been banned in this jail.
     pub bancount: i64,
     /// Failures counted.
@@ -35,9 +35,9 @@ pub struct BanRecord {
 #[error("fail2ban's database {}: {message}", path.display())]
 pub struct DatabaseError {
     /// The file.
-    pub path: PathBuf,
+    pub(super) path: PathBuf,
     /// What went wrong.
-    pub message: String,
+    pub(super) message: String,
 }
 
 /// The database file: `dbfile` in fail2ban.conf/.local of `dir`, else the default; `None` when

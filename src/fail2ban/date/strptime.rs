@@ -63,7 +63,7 @@ fn year_prefixes(this_year: i32) -> String {
 }
 
 /// The %-codes fail2ban knows, longest first.
-pub const CODES: [&str; 41] = [
+pub(super) const CODES: [&str; 41] = [
     "ExY", "Exy", "Exd", "Exm", "ExH", "Exk", "Exl", "ExM", "ExS", "ExZ", "Exz", "a", "A", "b",
     "B", "d", "f", "H", "I", "j", "k", "l", "m", "M", "p", "S", "U", "W", "w", "y", "Y", "z", "Z",
     "%", "c", "x", "X", "G", "u", "V", "e",
@@ -71,7 +71,11 @@ pub const CODES: [&str; 41] = [
 
 /// Replaces `%`-codes by their field regexes; each group gets a unique name
 /// (`<code>__<n>`) so that alternatives may repeat a field.
-pub fn expand_codes(pattern: &str, this_year: i32, counter: &mut usize) -> Result<String, String> {
+pub(super) fn expand_codes(
+    pattern: &str,
+    this_year: i32,
+    counter: &mut usize,
+) -> Result<String, String> {
     map_codes(pattern, |code, after| match code {
         None => Err(format!(
             "unknown field %{} in datepattern",
@@ -161,19 +165,21 @@ pub fn display_name(pattern: &str) -> String {
 /// A date and time as the fields of a line give it; what is missing comes from now
 /// ([`complete`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct WallTime {
+pub(super) struct WallTime {
     /// The year, when the line has one.
-    pub year: Option<i32>,
+    pub(super) year: Option<i32>,
     /// Month and day, when the line has them.
-    pub month_day: Option<(u32, u32)>,
+    pub(super) month_day: Option<(u32, u32)>,
     /// The time of day (whole seconds, as fail2ban reads text dates).
-    pub time: NaiveTime,
+    pub(super) time: NaiveTime,
     /// Minutes east of UTC, when the line says.
-    pub zone_minutes: Option<i32>,
+    pub(super) zone_minutes: Option<i32>,
 }
 
 /// A time from strptime fields (fail2ban's `reGroupDictStrptime`).
-pub fn read_fields<'a>(groups: impl Iterator<Item = (&'a str, &'a str)>) -> Option<WallTime> {
+pub(super) fn read_fields<'a>(
+    groups: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Option<WallTime> {
     let (mut year, mut month, mut day, mut zone) = (None, None, None, None);
     let (mut hour, mut minute, mut second) = (0u32, 0u32, 0u32);
     let mut twelve_hour: Option<u32> = None;
@@ -271,7 +277,7 @@ fn zone_offset(text: &str) -> Option<i32> {
 /// fail2ban does: no year = this year, or last year when that is more than a day ahead; no
 /// date = today, or yesterday when that is ahead. `to_epoch` reads a wall time in the default
 /// zone; `now_wall` gives now in that zone (asked only when the line lacks its year or date).
-pub fn complete(
+pub(super) fn complete(
     wall: WallTime,
     now: f64,
     to_epoch: impl Fn(NaiveDateTime) -> Option<f64>,

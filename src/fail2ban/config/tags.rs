@@ -6,7 +6,7 @@
 const MAX_DEPTH: usize = 32;
 
 /// Replaces every resolvable `<tag>` in `value`; `lookup` gives a tag's raw value or `None`.
-pub fn substitute(
+pub(super) fn substitute(
     value: &str,
     lookup: &mut dyn FnMut(&str) -> Option<String>,
 ) -> Result<String, String> {

@@ -4,9 +4,10 @@
 //! is cut out of the line before the filter's regexes see it. Like fail2ban
 //! (`reGroupDictStrptime` with `msec` off), text dates are read to the whole second.
 
-use super::date_template::{DateTemplate, FoundTime, ISO_TEMPLATE, TemplateMatch};
-use super::iso_date;
+use super::found::{FoundTime, TemplateMatch};
+use super::iso;
 use super::strptime::complete;
+use super::template::{DateTemplate, ISO_TEMPLATE};
 use chrono::{Datelike, FixedOffset, Local, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike};
 use std::sync::{Mutex, OnceLock};
 
@@ -26,7 +27,7 @@ impl Zone {
     }
 
     /// Epoch seconds of a wall-clock time in this zone (the earlier one when ambiguous).
-    pub fn epoch(&self, wall: NaiveDateTime) -> Option<f64> {
+    pub(crate) fn epoch(&self, wall: NaiveDateTime) -> Option<f64> {
         let utc = match self {
             Zone::Local => Local.from_local_datetime(&wall).earliest()?.naive_utc(),
             Zone::Fixed(offset) => offset.from_local_datetime(&wall).earliest()?.naive_utc(),
@@ -59,11 +60,11 @@ pub struct DateMatch {
     /// Epoch seconds.
     pub time: f64,
     /// Byte range of the date text in the line.
-    pub start: usize,
+    pub(crate) start: usize,
     /// End of that range.
-    pub end: usize,
+    pub(crate) end: usize,
     /// Which of the detector's templates found it (see [`DateDetector::template_names`]).
-    pub template: usize,
+    pub(crate) template: usize,
 }
 
 /// fail2ban's default templates (datedetector.py), in its order.
@@ -224,11 +225,6 @@ impl DateDetector {
         Some(wall)
     }
 
-    /// Whether this detector never finds dates (`{NONE}`).
-    pub fn is_none(&self) -> bool {
-        self.templates.is_empty()
-    }
-
     /// The date in `line`, as fail2ban's `matchTime` finds it from a fresh start: an anchored
     /// template's match at once, an unanchored one at the line start (or one character in), else
     /// the match nearest the line start. `now` fills in a missing year or date.
@@ -252,7 +248,7 @@ impl DateDetector {
     }
 
     /// The templates' names (fail2ban's date formats), in the order they are tried.
-    pub fn template_names(&self) -> Vec<String> {
+    pub(crate) fn template_names(&self) -> Vec<String> {
         self.templates
             .iter()
             .map(|slot| slot.name.clone())
@@ -262,7 +258,12 @@ impl DateDetector {
     /// [`DateDetector::find`], remembering in `memo` a date read by hand at the line start:
     /// the next line that begins with the same text, and goes on as a date's end must, has the
     /// same date without reading it (a busy log writes many lines within one second).
-    pub fn find_remembered(&self, line: &str, now: f64, memo: &mut DateMemo) -> Option<DateMatch> {
+    pub(crate) fn find_remembered(
+        &self,
+        line: &str,
+        now: f64,
+        memo: &mut DateMemo,
+    ) -> Option<DateMatch> {
         if let Some(found) = memo.recall(line, now) {
             return Some(found);
         }
@@ -297,7 +298,7 @@ impl DateDetector {
 /// The last date [`DateDetector::find_remembered`] read by hand, with the text from the line
 /// start to the date's end and the `now` it was completed with. Kept per thread of matching.
 #[derive(Debug, Clone, Default)]
-pub struct DateMemo {
+pub(crate) struct DateMemo {
     text: String,
     found: Option<(DateMatch, f64)>,
 }
@@ -306,7 +307,7 @@ impl DateMemo {
     /// The remembered date, when `line` has it for certain.
     fn recall(&self, line: &str, now: f64) -> Option<DateMatch> {
         let (found, when) = self.found?;
-        (when == now && iso_date::continues_like(&self.text, line)).then_some(found)
+        (when == now && iso::continues_like(&self.text, line)).then_some(found)
     }
 
     fn keep(&mut self, text: &str, found: DateMatch, now: f64) {
@@ -496,7 +497,7 @@ mod tests {
     fn none_and_unsupported_patterns() {
         assert!(
             DateDetector::new(Some("{NONE}"), Zone::utc())
-                .map(|d| d.is_none())
+                .map(|d| d.template_names().is_empty())
                 .unwrap_or(false)
         );
         assert!(DateDetector::new(Some("%d/%q/%Y"), Zone::utc()).is_err());

@@ -2,7 +2,7 @@
 //! includes and `.local`, the jail's options and `filter = name[...]` options as variables,
 //! `[Init]` options, `%(...)s` interpolation and then `<tag>` substitution.
 
-use super::config::{Config, ConfigError, Section};
+use super::merged::{Config, ConfigError, Section};
 use super::{options, tags};
 use std::path::{Path, PathBuf};
 
@@ -12,17 +12,17 @@ pub struct FilterConf {
     /// The file the filter came from.
     pub path: PathBuf,
     /// `prefregex`, if any.
-    pub prefregex: Option<String>,
+    pub(crate) prefregex: Option<String>,
     /// `failregex` lines.
     pub failregex: Vec<String>,
     /// `ignoreregex` lines.
-    pub ignoreregex: Vec<String>,
+    pub(crate) ignoreregex: Vec<String>,
     /// `datepattern`, if any.
     pub datepattern: Option<String>,
     /// `maxlines` (1 when unset).
-    pub maxlines: usize,
+    pub(crate) maxlines: usize,
     /// `journalmatch` lines.
-    pub journalmatch: Vec<String>,
+    pub(crate) journalmatch: Vec<String>,
 }
 
 /// The definition options fail2ban's filter reader reads.

@@ -1,8 +1,8 @@
 //! The jails of a fail2ban configuration directory: `jail.conf`, `jail.d/*.conf`, `jail.local`,
 //! `jail.d/*.local` (each with its includes), resolved into [`JailSettings`].
 
-use super::config::{Config, ConfigError, Section};
 use super::duration::parse_seconds;
+use super::merged::{Config, ConfigError, Section};
 use crate::model::JailSettings;
 use ipnet::IpNet;
 use std::net::IpAddr;
@@ -38,7 +38,7 @@ pub struct JailConf {
 }
 
 /// The configuration files of `dir` in fail2ban's reading order.
-pub fn jail_files(dir: &Path) -> Vec<PathBuf> {
+pub(super) fn jail_files(dir: &Path) -> Vec<PathBuf> {
     let sorted = |pattern: &str| -> Vec<PathBuf> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("jail.d"))
             .map(|entries| {

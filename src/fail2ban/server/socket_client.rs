@@ -3,7 +3,7 @@
 //! (code 0: success). One connection is reused for many requests, each with a timeout; a
 //! broken connection is opened again once before giving up.
 
-use serde_pickle::{DeOptions, HashableValue, SerOptions, Value};
+use serde_pickle::{DeOptions, SerOptions, Value};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -88,7 +88,7 @@ impl Client {
     }
 
     /// The socket path.
-    pub fn path(&self) -> &Path {
+    pub(super) fn path(&self) -> &Path {
         &self.path
     }
 
@@ -212,7 +212,7 @@ fn decode(reply: &[u8], command: &str) -> Result<Value, ClientError> {
 
 /// Replaces `str(...)` objects (which arrive as 1-tuples holding a string) by the string, at
 /// any depth.
-pub fn normalise(value: Value) -> Value {
+pub(super) fn normalise(value: Value) -> Value {
     match value {
         Value::Tuple(items) if items.len() == 1 && matches!(items[0], Value::String(_)) => {
             items.into_iter().next().unwrap_or(Value::None)
@@ -225,7 +225,7 @@ pub fn normalise(value: Value) -> Value {
 }
 
 /// A value as plain text (strings as they are, lists joined with spaces).
-pub fn text_of(value: &Value) -> String {
+pub(super) fn text_of(value: &Value) -> String {
     match value {
         Value::String(text) => text.clone(),
         Value::I64(n) => n.to_string(),
@@ -238,7 +238,7 @@ pub fn text_of(value: &Value) -> String {
 }
 
 /// Looks up `key` in fail2ban's `[(key, value), ...]` status lists.
-pub fn field<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
+pub(super) fn field<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
     let (Value::List(items) | Value::Tuple(items)) = value else {
         return None;
     };
@@ -251,27 +251,10 @@ pub fn field<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
 }
 
 /// Strings of a list value.
-pub fn strings(value: &Value) -> Vec<String> {
+pub(super) fn strings(value: &Value) -> Vec<String> {
     match value {
         Value::List(items) | Value::Tuple(items) => items.iter().map(text_of).collect(),
         Value::String(text) => vec![text.clone()],
-        _ => Vec::new(),
-    }
-}
-
-/// Keys of a dict value, as text.
-pub fn dict_entries(value: &Value) -> Vec<(String, &Value)> {
-    match value {
-        Value::Dict(map) => map
-            .iter()
-            .map(|(key, value)| {
-                let key = match key {
-                    HashableValue::String(text) => text.clone(),
-                    other => format!("{other:?}"),
-                };
-                (key, value)
-            })
-            .collect(),
         _ => Vec::new(),
     }
 }
@@ -299,6 +282,23 @@ async fn connect(path: &std::path::Path) -> std::io::Result<UnixStream> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Keys of a dict value, as text.
+    fn dict_entries(value: &Value) -> Vec<(String, &Value)> {
+        match value {
+            Value::Dict(map) => map
+                .iter()
+                .map(|(key, value)| {
+                    let key = match key {
+                        serde_pickle::HashableValue::String(text) => text.clone(),
+                        other => format!("{other:?}"),
+                    };
+                    (key, value)
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
 
     /// The reply of a real fail2ban 1.0.2 to `banned`, captured from its socket.
     const BANNED: &[u8] = b"\x80\x05\x95X\x00\x00\x00\x00\x00\x00\x00K\x00]\x94}\x94\x8c\rasterisk-wazo\x94]\x94(\x8c\x08builtins\x94\x8c\x03str\x94\x93\x94\x8c\x0b203.0.113.5\x94\x85\x94R\x94h\x06\x8c\x0b2001:db8::5\x94\x85\x94R\x94esa\x86\x94.";

@@ -13,7 +13,7 @@ const UNITS: [(&[&str], f64); 7] = [
 ];
 
 /// Parses a duration in seconds; the error says what was not understood.
-pub fn parse_seconds(text: &str) -> Result<i64, String> {
+pub(super) fn parse_seconds(text: &str) -> Result<i64, String> {
     let trimmed = text.trim();
     let (sign, body) = match trimmed.strip_prefix('-') {
         Some(rest) => (-1.0, rest),
@@ -53,7 +53,7 @@ pub fn parse_seconds(text: &str) -> Result<i64, String> {
 
 /// The longest ban bantop writes with a timeout (ten years): every kernel takes it, where
 /// some refuse a hundred years with "Numerical result out of range".
-pub const LONGEST_BAN: u64 = 3650 * 86_400;
+pub(super) const LONGEST_BAN: u64 = 3650 * 86_400;
 
 /// A ban's duration as the operator types it: fail2ban's units for seconds to weeks, in lower
 /// case only (`10M` could be minutes or months), positive and at most [`LONGEST_BAN`].

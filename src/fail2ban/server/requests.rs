@@ -3,9 +3,9 @@
 //! unban and whitelist. Jail names are checked against the server's own list first, so a typo
 //! gets a clear error instead of fail2ban's bare exception.
 
-use super::config::{Config, Section};
-use super::date::Zone;
 use super::socket_client::{Client, ClientError, field, strings, text_of};
+use crate::fail2ban::config::{Config, Section};
+use crate::fail2ban::date::Zone;
 use chrono::NaiveDateTime;
 use serde::Serialize;
 use std::net::IpAddr;
@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// fail2ban's socket when its configuration does not say otherwise.
-pub const DEFAULT_SOCKET: &str = "/var/run/fail2ban/fail2ban.sock";
+pub(super) const DEFAULT_SOCKET: &str = "/var/run/fail2ban/fail2ban.sock";
 /// How long one request may take.
 const TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -211,7 +211,7 @@ impl Fail2ban {
     }
 
     /// The jails where fail2ban holds a ban of `ip` now (`banned IP`).
-    pub async fn banned_in(&mut self, ip: IpAddr) -> Result<Vec<String>, ClientError> {
+    pub(super) async fn banned_in(&mut self, ip: IpAddr) -> Result<Vec<String>, ClientError> {
         let reply = self.client.send(&["banned", &ip.to_string()]).await?;
         Ok(match &reply {
             serde_pickle::Value::List(items) | serde_pickle::Value::Tuple(items) => {

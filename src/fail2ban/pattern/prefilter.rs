@@ -12,7 +12,7 @@ const MIN_LITERAL: usize = 2;
 
 /// The compiled prefilter.
 #[derive(Debug, Clone)]
-pub struct Prefilter {
+pub(crate) struct Prefilter {
     /// The literals as one alternation: the regex crate searches it with SIMD (Teddy) or
     /// Aho-Corasick, whichever suits the set.
     regex_literals: regex::bytes::Regex,
@@ -33,16 +33,16 @@ pub struct Prefilter {
 /// with one: the back-tracker cannot reject a text at its first bytes, and its screen rejects
 /// a text without any of those endings at once.
 #[derive(Debug, Clone)]
-pub struct Screens {
+pub(crate) struct Screens {
     /// For a line: `None` when one of the failregexes has no literal that every match holds.
-    pub line: Option<Prefilter>,
+    pub(crate) line: Option<Prefilter>,
     /// For each failregex, in order (`None` for the others).
-    pub each: Vec<Option<Prefilter>>,
+    pub(crate) each: Vec<Option<Prefilter>>,
 }
 
 impl Prefilter {
     /// The screens of failregexes (in Rust syntax).
-    pub fn screens(failregexes: &[String]) -> Screens {
+    pub(crate) fn screens(failregexes: &[String]) -> Screens {
         let found: Vec<_> = failregexes.iter().map(|r| required_literals(r)).collect();
         let line = found
             .iter()
@@ -95,12 +95,12 @@ impl Prefilter {
     }
 
     /// Whether no literal holds a newline (each stands within a line).
-    pub fn within_lines(&self) -> bool {
+    pub(crate) fn within_lines(&self) -> bool {
         !self.newline
     }
 
     /// Where the first literal in `text` from `from` stands.
-    pub fn find_at(&self, text: &[u8], from: usize) -> Option<std::ops::Range<usize>> {
+    pub(crate) fn find_at(&self, text: &[u8], from: usize) -> Option<std::ops::Range<usize>> {
         match &self.packed {
             Some(packed) => packed
                 .find_in(text, aho_corasick::Span::from(from..text.len()))
@@ -116,7 +116,7 @@ impl Prefilter {
     /// may hold a literal that stands across the cut, when neither part holds one: only when
     /// the two bytes that meet there are next to each other in some literal is the text
     /// around the cut searched.
-    pub fn may_span_cut(&self, line: &str, start: usize, end: usize) -> bool {
+    pub(crate) fn may_span_cut(&self, line: &str, start: usize, end: usize) -> bool {
         let bytes = line.as_bytes();
         let (Some(before), Some(after)) = (start.checked_sub(1), bytes.get(end)) else {
             return false;
@@ -132,7 +132,7 @@ impl Prefilter {
     }
 
     /// Whether `text` holds a literal some failregex needs (otherwise no failregex can match).
-    pub fn may_match(&self, text: &str) -> bool {
+    pub(crate) fn may_match(&self, text: &str) -> bool {
         self.regex_literals.is_match(text.as_bytes())
     }
 }
@@ -182,7 +182,7 @@ fn required_literals(regex: &str) -> Option<(Vec<Vec<u8>>, Side)> {
 /// `regex` with its look-around groups taken out: it then matches at least what the original
 /// matches (literals every match of it holds are held by every original match too; where it
 /// does not match, neither does the original); conditionals become plain alternations.
-pub fn relaxed(regex: &str) -> Option<String> {
+pub(super) fn relaxed(regex: &str) -> Option<String> {
     let mut out = String::with_capacity(regex.len());
     let bytes = regex.as_bytes();
     let mut i = 0;

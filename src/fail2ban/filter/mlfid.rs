@@ -11,7 +11,7 @@ const MAX_ENTRIES: usize = 100;
 const MAX_AGE: f64 = 300.0;
 
 /// Named captures of a failure, as fail2ban's `fail` dict (absent = `None`).
-pub type Groups = BTreeMap<String, String>;
+pub(super) type Groups = BTreeMap<String, String>;
 
 #[derive(Debug, Clone)]
 struct Entry {
@@ -22,20 +22,20 @@ struct Entry {
 
 /// The cache of open multi-line ids.
 #[derive(Debug, Clone, Default)]
-pub struct MlfidCache {
+pub(super) struct MlfidCache {
     entries: HashMap<String, Entry>,
 }
 
 /// A merged failure: its captures, the users tried on the connection, and how many log lines
 /// it stands for (fail2ban's `matches`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Merged {
+pub(super) struct Merged {
     /// The captures, merged.
-    pub groups: Groups,
+    pub(super) groups: Groups,
     /// Every user tried on this connection (fail2ban's `users`).
-    pub users: Vec<String>,
+    pub(super) users: Vec<String>,
     /// The lines that make the failure.
-    pub matches: usize,
+    pub(super) matches: usize,
 }
 
 const NOFAIL: u8 = 1;
@@ -57,7 +57,7 @@ fn count(groups: &mut Groups, key: &str) -> usize {
 impl MlfidCache {
     /// Merges `fail` (found on `matched_lines` lines) into the entry of `mlfid`, as fail2ban's
     /// `_mergeFailure` does with the one dict it caches and returns.
-    pub fn merge(
+    pub(super) fn merge(
         &mut self,
         mlfid: &str,
         mut fail: Groups,
@@ -143,7 +143,7 @@ impl MlfidCache {
     }
 
     /// Marks the entry of `mlfid` as having a failure waiting for its address.
-    pub fn mark_pending(&mut self, mlfid: &str) {
+    pub(super) fn mark_pending(&mut self, mlfid: &str) {
         if let Some(entry) = self.entries.get_mut(mlfid) {
             entry
                 .groups

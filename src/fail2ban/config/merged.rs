@@ -57,7 +57,7 @@ const MAX_INTERPOLATION_DEPTH: usize = 10;
 
 impl Config {
     /// Reads `files` in order (each with its includes and `.local`), skipping missing ones.
-    pub fn load(files: &[PathBuf]) -> Result<Self, ConfigError> {
+    pub(crate) fn load(files: &[PathBuf]) -> Result<Self, ConfigError> {
         let mut config = Config::default();
         let mut expanded = Vec::new();
         for file in with_local(files) {
@@ -71,7 +71,7 @@ impl Config {
     }
 
     /// Section names (not `DEFAULT`, not `KNOWN/...`) in the order they first appeared.
-    pub fn sections(&self) -> impl Iterator<Item = &str> {
+    pub(super) fn sections(&self) -> impl Iterator<Item = &str> {
         self.order
             .iter()
             .map(String::as_str)
@@ -79,12 +79,12 @@ impl Config {
     }
 
     /// Whether a section exists.
-    pub fn has_section(&self, section: &str) -> bool {
+    pub(super) fn has_section(&self, section: &str) -> bool {
         self.sections.contains_key(section)
     }
 
     /// Keys set in the section itself (without the defaults).
-    pub fn keys(&self, section: &str) -> Vec<&str> {
+    pub(super) fn keys(&self, section: &str) -> Vec<&str> {
         self.sections
             .get(section)
             .map(|keys| keys.keys().map(String::as_str).collect())
@@ -92,7 +92,12 @@ impl Config {
     }
 
     /// The raw value: `vars`, then the section, then `[DEFAULT]`.
-    pub fn raw<'a>(&'a self, section: &str, key: &str, vars: &'a Section) -> Option<&'a str> {
+    pub(super) fn raw<'a>(
+        &'a self,
+        section: &str,
+        key: &str,
+        vars: &'a Section,
+    ) -> Option<&'a str> {
         vars.get(key)
             .or_else(|| self.sections.get(section).and_then(|keys| keys.get(key)))
             .or_else(|| self.defaults.get(key))
@@ -101,7 +106,7 @@ impl Config {
 
     /// The interpolated value of `key` in `section`, or `None` when it is not set.
     /// `key` may be `section/name`, `known/name` or `default/name`, as in fail2ban's `get_ex`.
-    pub fn get(
+    pub(crate) fn get(
         &self,
         section: &str,
         key: &str,

@@ -6,7 +6,7 @@
 //! Lines are split at `\n`; a line that is not UTF-8 is read with replacement characters, and
 //! NUL bytes or a very long line are just text.
 
-use super::filter::{Filter, FilterMatch};
+use super::matcher::{Filter, FilterMatch};
 use std::collections::VecDeque;
 use std::io::Read;
 use std::sync::{Arc, Mutex, mpsc};
@@ -232,7 +232,7 @@ fn scan_alone<T>(
 fn last_date_in(filter: &Filter, lines: &[u8], now: f64) -> Option<f64> {
     lines
         .rsplit(|b| *b == b'\n')
-        .find_map(|line| filter.line_time_at(&String::from_utf8_lossy(line), now))
+        .find_map(|line| filter.line_time(&String::from_utf8_lossy(line), now))
 }
 
 /// Reads on after what `buffer` holds (the part line left from the block before) until it
@@ -328,8 +328,8 @@ fn match_part<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fail2ban::config::FilterConf;
     use crate::fail2ban::date::Zone;
-    use crate::fail2ban::filter_conf::FilterConf;
     use std::path::PathBuf;
 
     fn filter(failregex: &str) -> Filter {

@@ -148,28 +148,6 @@ pub fn remove_entry(text: &str, jail: &str, entry: &str) -> Option<String> {
     None
 }
 
-/// Entries of the drop-in, per jail, as (jail, entry).
-pub fn entries(text: &str) -> Vec<(String, String)> {
-    let lines: Vec<&str> = text.lines().collect();
-    let jails: Vec<String> = lines
-        .iter()
-        .filter_map(|l| l.trim().strip_prefix('[').and_then(|l| l.strip_suffix(']')))
-        .map(str::to_string)
-        .collect();
-    jails
-        .into_iter()
-        .flat_map(|jail| {
-            let block =
-                section_range(&lines, &jail).and_then(|range| ignoreip_block(&lines, range));
-            let found = block.map(|block| tokens(&lines, block)).unwrap_or_default();
-            found
-                .into_iter()
-                .filter(|t| !t.contains("%("))
-                .map(move |t| (jail.clone(), t))
-        })
-        .collect()
-}
-
 /// Writes `text` to `path` atomically: a temporary file in the same directory, fsync, rename,
 /// fsync of the directory. The text must read as fail2ban configuration, or nothing is written.
 pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
@@ -185,6 +163,28 @@ pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Entries of the drop-in, per jail, as (jail, entry).
+    fn entries(text: &str) -> Vec<(String, String)> {
+        let lines: Vec<&str> = text.lines().collect();
+        let jails: Vec<String> = lines
+            .iter()
+            .filter_map(|l| l.trim().strip_prefix('[').and_then(|l| l.strip_suffix(']')))
+            .map(str::to_string)
+            .collect();
+        jails
+            .into_iter()
+            .flat_map(|jail| {
+                let block =
+                    section_range(&lines, &jail).and_then(|range| ignoreip_block(&lines, range));
+                let found = block.map(|block| tokens(&lines, block)).unwrap_or_default();
+                found
+                    .into_iter()
+                    .filter(|t| !t.contains("%("))
+                    .map(move |t| (jail.clone(), t))
+            })
+            .collect()
+    }
 
     #[test]
     fn one_section_per_jail_keeping_known_entries() {

@@ -4,36 +4,17 @@
 //! `reGroupDictStrptime` makes it (the year and the day inferred from now, a zone from `%z`);
 //! `EPOCH`, `LEPOCH`, `{EPOCH}` and `TAI64N` templates read machine timestamps.
 
-use super::iso_date;
-use super::pattern::Pattern;
-use super::strptime::{CODES, WallTime, expand_codes, read_fields};
+use super::found::{FoundTime, TemplateMatch};
+use super::iso;
+use super::strptime::{CODES, expand_codes, read_fields};
+use crate::fail2ban::pattern::Pattern;
 
 /// The name of the group holding the date text (fail2ban's group 1), cut out of the line.
 const DATE_GROUP: &str = "bantopdate";
 
 /// fail2ban's first default template (ISO 8601 and the like).
-pub const ISO_TEMPLATE: &str =
+pub(super) const ISO_TEMPLATE: &str =
     r"%ExY(?P<_sep>[-/.])%m(?P=_sep)%d(?:T|  ?)%H:%M:%S(?:[.,]%f)?(?:\s*%z)?";
-
-/// What a matched template found, before the time is made of it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TemplateMatch {
-    /// Byte range of the date text (cut out of the line before the failregexes run).
-    pub start: usize,
-    /// End of that range.
-    pub end: usize,
-    /// Epoch seconds, or the wall-clock fields to be read in the default zone.
-    pub time: FoundTime,
-}
-
-/// A time as a template reads it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum FoundTime {
-    /// Seconds since the epoch (machine timestamps, dates with a zone).
-    Epoch(f64),
-    /// A wall-clock time, in the line's zone or else the default one.
-    Wall(WallTime),
-}
 
 /// How a template reads what it matched.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -59,15 +40,15 @@ enum Begin {
 
 /// A compiled date template.
 #[derive(Debug, Clone)]
-pub struct DateTemplate {
+pub(super) struct DateTemplate {
     /// The pattern it was made from (fail2ban's template name).
-    pub name: String,
+    pub(super) name: String,
     pattern: Pattern,
     /// The same with ASCII word boundaries, for ASCII lines.
     ascii: Option<Pattern>,
     reader: Reader,
     /// Anchored at the line start (or end): such a match is taken at once.
-    pub anchored: bool,
+    pub(super) anchored: bool,
     /// The groups that may hold the date text, by index, in order of preference.
     date_groups: Vec<usize>,
     /// The strptime fields, by group index and code.
@@ -75,7 +56,7 @@ pub struct DateTemplate {
     /// fail2ban's ISO template (`%ExY-%m-%d %H:%M:%S`...), which has a fast reader.
     iso: bool,
     /// For that template at the line start: the highest first three digits of a year it takes,
-    /// for [`iso_date::at_line_start`], which needs no automaton.
+    /// for [`iso::at_line_start`], which needs no automaton.
     iso_line_start: Option<u32>,
 }
 
@@ -155,7 +136,7 @@ fn epoch_regex(long: bool) -> &'static str {
 
 impl DateTemplate {
     /// A template for one datepattern line, as fail2ban's `_getPatternTemplate` makes it.
-    pub fn new(pattern: &str, this_year: i32) -> Result<Self, String> {
+    pub(super) fn new(pattern: &str, this_year: i32) -> Result<Self, String> {
         let key = if pattern.contains('%') {
             pattern.to_string()
         } else {
@@ -321,14 +302,14 @@ impl DateTemplate {
         })
     }
 
-    /// The date at the start of `line` as [`iso_date::at_line_start`] reads it, for the ISO
+    /// The date at the start of `line` as [`iso::at_line_start`] reads it, for the ISO
     /// template at the line start, where that reader's answer is certain.
-    pub fn read_by_hand(&self, line: &str) -> Option<TemplateMatch> {
-        iso_date::at_line_start(line, self.iso_line_start?)
+    pub(super) fn read_by_hand(&self, line: &str) -> Option<TemplateMatch> {
+        iso::at_line_start(line, self.iso_line_start?)
     }
 
     /// The first match in `line`, read into a time.
-    pub fn find(&self, line: &str) -> Option<TemplateMatch> {
+    pub(super) fn find(&self, line: &str) -> Option<TemplateMatch> {
         if let Some(found) = self.read_by_hand(line) {
             return Some(found);
         }
@@ -339,7 +320,7 @@ impl DateTemplate {
         if self.iso {
             // fail2ban's first default template, read by hand within the automaton's match.
             let (start, end) = pattern.find_span(line)?;
-            if let Some(found) = iso_date::within_match(line, start, end) {
+            if let Some(found) = iso::within_match(line, start, end) {
                 return Some(found);
             }
         }
@@ -387,8 +368,8 @@ impl DateTemplate {
 
 #[cfg(test)]
 mod tests {
+    use super::super::strptime::{WallTime, complete};
     use super::*;
-    use crate::fail2ban::strptime::complete;
     use chrono::{Datelike, NaiveDateTime};
 
     fn wall(text: &str) -> FoundTime {
@@ -529,7 +510,7 @@ mod tests {
             let found = |t: &Option<DateTemplate>| t.as_ref().and_then(|t| t.find(&line));
             assert_eq!(found(&fast), found(&general), "{line:?}");
             agreed += 1;
-            read_by_hand += usize::from(super::iso_date::at_line_start(&line, 202).is_some());
+            read_by_hand += usize::from(super::iso::at_line_start(&line, 202).is_some());
         }
         assert_eq!(agreed, 20_000);
         assert!(

@@ -1,18 +1,18 @@
 //! `name[key=value, key="quoted, value"]` as written in `filter =` and `action =` lines.
 
-use super::config::Section;
+use super::merged::Section;
 
 /// A name with its options, e.g. `sshd[mode=aggressive]`.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct NamedOptions {
+pub(super) struct NamedOptions {
     /// The name before `[`.
-    pub name: String,
+    pub(super) name: String,
     /// The options, keys lower-cased.
-    pub options: Section,
+    pub(super) options: Section,
 }
 
 /// Parses `text`; the error says what is wrong in it.
-pub fn parse(text: &str) -> Result<NamedOptions, String> {
+pub(super) fn parse(text: &str) -> Result<NamedOptions, String> {
     let text = text.trim();
     let Some(open) = text.find('[') else {
         return Ok(NamedOptions {

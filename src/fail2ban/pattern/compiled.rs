@@ -39,16 +39,16 @@ pub struct Linear {
 
 /// A text to search, and whether it is all ASCII (asked once, whatever the patterns tried).
 #[derive(Debug, Clone, Copy)]
-pub struct Text<'a> {
+pub(crate) struct Text<'a> {
     /// The text.
-    pub text: &'a str,
+    pub(super) text: &'a str,
     /// Whether it is all ASCII.
-    pub ascii: bool,
+    pub(super) ascii: bool,
 }
 
 impl<'a> Text<'a> {
     /// `text`, looked at once.
-    pub fn new(text: &'a str) -> Self {
+    pub(crate) fn new(text: &'a str) -> Self {
         Text {
             text,
             ascii: text.is_ascii(),
@@ -114,7 +114,7 @@ thread_local! {
 
 /// The byte span of each group by index (group 0: the whole match), `None` where it took no
 /// part.
-pub type Spans = Vec<Option<(usize, usize)>>;
+pub(super) type Spans = Vec<Option<(usize, usize)>>;
 
 /// A match's group spans as an engine left them.
 enum GroupSpans<'a> {
@@ -139,7 +139,7 @@ impl GroupSpans<'_> {
 
 /// A checked regex, compiled on first use.
 #[derive(Debug, Clone)]
-pub struct Lazy {
+pub(super) struct Lazy {
     source: String,
     /// Group names by index (0, the whole match, has none), read from the parsed pattern.
     names: Vec<Option<String>>,
@@ -207,9 +207,9 @@ fn collect_group_names(hir: &Hir, names: &mut Vec<Option<String>>) {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PatternMatch {
     /// Byte offset of the match start.
-    pub start: usize,
+    pub(crate) start: usize,
     /// Byte offset of the match end.
-    pub end: usize,
+    pub(crate) end: usize,
     /// Named groups that matched.
     pub groups: BTreeMap<String, String>,
 }
@@ -246,14 +246,6 @@ impl Pattern {
         }
     }
 
-    /// Which engine runs this pattern, for display.
-    pub fn engine(&self) -> &'static str {
-        match self {
-            Pattern::Linear(..) => "regex",
-            Pattern::Backtracking(..) => "fancy-regex",
-        }
-    }
-
     /// The first match in `text` with its named groups; a back-tracking pattern that hits its
     /// limit does not match.
     pub fn find(&self, text: &str) -> Option<PatternMatch> {
@@ -261,7 +253,7 @@ impl Pattern {
     }
 
     /// [`Pattern::find`] on a text whose ASCII-ness is known.
-    pub fn find_in(&self, text: Text) -> Option<PatternMatch> {
+    pub(crate) fn find_in(&self, text: Text) -> Option<PatternMatch> {
         self.read_match(text, |spans| {
             let (start, end) = spans.get(0)?;
             // Inserted one by one: a match has few groups, and collecting would sort a vector.
@@ -278,7 +270,7 @@ impl Pattern {
 
     /// Whether the first match in `text` has a group that took part whose name `wanted`
     /// takes (`None`: no match), without copying any text.
-    pub fn has_group_in(&self, text: Text, wanted: &dyn Fn(&str) -> bool) -> Option<bool> {
+    pub(crate) fn has_group_in(&self, text: Text, wanted: &dyn Fn(&str) -> bool) -> Option<bool> {
         self.read_match(text, |spans| {
             self.named_groups()
                 .any(|(index, name)| wanted(name) && spans.get(index).is_some())
@@ -312,7 +304,7 @@ impl Pattern {
 
     /// Where the first match is, without resolving groups (the fast automaton only, for the
     /// linear engine).
-    pub fn find_span(&self, text: &str) -> Option<(usize, usize)> {
+    pub(crate) fn find_span(&self, text: &str) -> Option<(usize, usize)> {
         match self {
             Pattern::Linear(linear) => linear.find_span(Text::new(text)),
             Pattern::Backtracking(regex, screen, _) => {
@@ -325,7 +317,7 @@ impl Pattern {
     }
 
     /// The group names by index (0, the whole match, has none).
-    pub fn group_names(&self) -> Vec<Option<String>> {
+    pub(crate) fn group_names(&self) -> Vec<Option<String>> {
         match self {
             Pattern::Linear(linear) => linear.unicode.names.clone(),
             Pattern::Backtracking(_, _, names) => names.clone(),
@@ -334,7 +326,7 @@ impl Pattern {
 
     /// The byte spans of every group of the first match, by index (0: the whole match),
     /// without copying any text: for the hot path (dates on every line).
-    pub fn spans(&self, text: &str) -> Option<Spans> {
+    pub(crate) fn spans(&self, text: &str) -> Option<Spans> {
         self.spans_in(Text::new(text))
     }
 
@@ -520,6 +512,14 @@ fn first_line(text: &str) -> &str {
 mod tests {
     use super::*;
 
+    /// Which engine runs a pattern.
+    fn engine(pattern: &Pattern) -> &'static str {
+        match pattern {
+            Pattern::Linear(..) => "regex",
+            Pattern::Backtracking(..) => "fancy-regex",
+        }
+    }
+
     #[test]
     fn ascii_twins_find_what_the_unicode_patterns_find_on_ascii_lines() {
         assert_eq!(
@@ -558,7 +558,7 @@ mod tests {
     fn a_word_lookahead_runs_linear_and_finds_the_same() {
         let source = r#"^SecurityEvent="(?:FailedACL|InvalidPassword)"(?:(?:,(?!RemoteAddress=)\w+="[^"]*")*|.*?),RemoteAddress="IPV[46]/[^/"]+/(?P<ip4>[\d.]+)/\d+"(?:,(?!RemoteAddress=)\w+="[^"]*")*$"#;
         let linear = Pattern::compile(source).ok();
-        assert_eq!(linear.as_ref().map(Pattern::engine), Some("regex"));
+        assert_eq!(linear.as_ref().map(engine), Some("regex"));
         let fancy = fancy_regex::Regex::new(source).ok();
         for line in [
             r#"SecurityEvent="InvalidPassword",Service="SIP",RemoteAddress="IPV4/UDP/192.0.2.1/5060",Challenge="x""#,
@@ -632,7 +632,7 @@ mod tests {
     fn plain_patterns_use_the_linear_engine() {
         let pattern = Pattern::compile(r"from (?P<ip4>\d+\.\d+\.\d+\.\d+)");
         let pattern = pattern.ok();
-        assert_eq!(pattern.as_ref().map(Pattern::engine), Some("regex"));
+        assert_eq!(pattern.as_ref().map(engine), Some("regex"));
         let found = pattern.and_then(|p| p.find("x from 192.0.2.1 port"));
         assert_eq!(
             found.map(|m| m.groups.get("ip4").cloned()),
@@ -643,7 +643,7 @@ mod tests {
     #[test]
     fn conditionals_and_lookaround_fall_back_to_backtracking() {
         let pattern = Pattern::compile(r"^(?P<inv>invalid )?(?(<inv>)x|y)(?! from )").ok();
-        assert_eq!(pattern.as_ref().map(Pattern::engine), Some("fancy-regex"));
+        assert_eq!(pattern.as_ref().map(engine), Some("fancy-regex"));
         let pattern = pattern.as_ref();
         assert!(pattern.and_then(|p| p.find("invalid x")).is_some());
         assert!(pattern.and_then(|p| p.find("y")).is_some());

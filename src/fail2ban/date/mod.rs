@@ -1,0 +1,11 @@
+//! When a log line happened, found as fail2ban's date detector finds it: its default templates
+//! or a filter's `datepattern` (strptime `%`-codes), read in the zone of the log's wall times.
+
+mod detector;
+mod found;
+mod iso;
+pub mod strptime;
+mod template;
+
+pub(crate) use detector::DateMemo;
+pub use detector::{DateDetector, DateMatch, Zone};
