@@ -593,3 +593,49 @@ fn a_ban_fail2ban_holds_in_a_form_that_is_no_address_is_drift_not_silence() {
     );
     assert!(!said.contains("no drift"), "{said}");
 }
+
+#[test]
+fn a_rescue_says_so_when_the_kernel_still_drops_the_operator() {
+    // Found: rescue reported success while the operator stayed locked out. Its last step now
+    // reads the kernel back; here a hand-written rule outside fail2ban and bantop drops them.
+    let server = PrivateServer::start();
+    let ns = Namespace::new();
+    ns.ok("nft", &["add", "table", "inet", "handmade"]);
+    ns.ok(
+        "nft",
+        &["add chain inet handmade input { type filter hook input priority 0 ; }"],
+    );
+    ns.ok(
+        "nft",
+        &[
+            "add",
+            "rule",
+            "inet",
+            "handmade",
+            "input",
+            "ip",
+            "saddr",
+            "203.0.113.77",
+            "drop",
+        ],
+    );
+    let output = ns
+        .command(env!("CARGO_BIN_EXE_bantop"))
+        .arg("--state-dir")
+        .arg(ns.state.path())
+        .arg("--socket")
+        .arg(server.socket())
+        .arg("--fail2ban-dir")
+        .arg(server.conf())
+        .args(["rescue", "203.0.113.77"])
+        .env_remove("SSH_CONNECTION")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let said = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("the kernel still drops 203.0.113.77: chain inet handmade input"),
+        "{said}"
+    );
+    assert!(said.contains("not every step worked"), "{said}");
+}

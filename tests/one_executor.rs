@@ -158,6 +158,7 @@ fn through_the_cli() -> Vec<Outline> {
                         "unban_everywhere" => StepKind::UnbanEverywhere,
                         "dropin" => StepKind::Dropin,
                         "ignore_list" => StepKind::IgnoreList,
+                        "verify" => StepKind::Verify,
                         other => panic!("unknown step kind {other:?}"),
                     };
                     (
@@ -240,7 +241,8 @@ fn the_cli_the_live_engine_and_the_demo_take_the_same_steps() {
             StepKind::UnbanEverywhere,
             StepKind::Dropin,
             StepKind::IgnoreList,
-            StepKind::IgnoreList
+            StepKind::IgnoreList,
+            StepKind::Verify
         ]
     );
     assert!(rescue.iter().all(|(_, ok, _)| *ok), "{rescue:?}");

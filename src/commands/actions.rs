@@ -65,7 +65,11 @@ pub(super) async fn run_command(
     let (ok, message) = summary(command, &steps);
     let mut entry = crate::engine::audit::entry_for(
         command,
-        &[crate::model::EngineEvent::ActionResult { ok, message }],
+        &[crate::model::EngineEvent::ActionResult {
+            ok,
+            message,
+            changed: true,
+        }],
     )
     .unwrap_or_else(|| entry_now("?", "", &[], ""));
     if !all_ok(&steps) {

@@ -65,7 +65,7 @@ pub fn entry_for(command: &Command, events: &[EngineEvent]) -> Option<AuditEntry
         Command::TogglePause | Command::Faster | Command::Slower => return None,
     };
     let outcome = events.iter().rev().find_map(|event| match event {
-        EngineEvent::ActionResult { ok, message } => Some(if *ok {
+        EngineEvent::ActionResult { ok, message, .. } => Some(if *ok {
             "ok".to_string()
         } else {
             message.clone()

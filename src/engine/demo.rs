@@ -367,6 +367,7 @@ impl DemoEngine {
         events.push(EngineEvent::ActionResult {
             ok,
             message: format!("{message} (simulated)"),
+            changed: steps.iter().any(|s| s.changed),
         });
         if matches!(
             command,

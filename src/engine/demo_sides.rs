@@ -3,7 +3,7 @@
 //! server would, and collect the engine events the TUI needs to show it.
 
 use super::command::WHITELIST_DROPIN;
-use super::execute::{Fail2banSide, OwnSetSide};
+use super::execute::{Fail2banSide, FirewallSide};
 use super::jail_state::JailState;
 use super::manual_bans::ManualUnban;
 use crate::fail2ban::dropin::{entry_text, render};
@@ -157,7 +157,7 @@ pub struct SimulatedSet<'a> {
     pub events: Vec<EngineEvent>,
 }
 
-impl OwnSetSide for SimulatedSet<'_> {
+impl FirewallSide for SimulatedSet<'_> {
     fn ban(&mut self, net: IpNet, seconds: Option<u64>) -> Result<BanOutcome, String> {
         let element = Element {
             net,
@@ -197,5 +197,17 @@ impl OwnSetSide for SimulatedSet<'_> {
             kernel,
             forgotten: Vec::new(),
         })
+    }
+
+    /// The simulated set alone: the demo's jails hold no kernel sets of their own.
+    fn dropped_where(&mut self, ip: IpAddr) -> Result<Option<String>, String> {
+        let elements = self
+            .firewall
+            .elements(self.now)
+            .map_err(|e| e.to_string())?;
+        Ok(elements
+            .iter()
+            .find(|e| e.net.contains(&ip))
+            .map(|e| format!("set inet bantop holds {}", e.net)))
     }
 }

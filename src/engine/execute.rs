@@ -1,7 +1,7 @@
 //! The one place that carries out the operator's commands, for the CLI, the live TUI and the
 //! demo alike: each [`Command`] becomes the same sequence of steps against two backends, the
 //! fail2ban side ([`Fail2banSide`]: the real server and drop-in, or the demo's simulation) and
-//! bantop's own set ([`OwnSetSide`]: nftables, or the demo's simulated set). Every step
+//! bantop's own set ([`FirewallSide`]: nftables, or the demo's simulated set). Every step
 //! reports what is true afterwards, as its backend read it back. Rescue is one sequence
 //! everywhere: bantop's set, then every jail, then the whitelist.
 
@@ -31,6 +31,8 @@ pub enum StepKind {
     Dropin,
     /// An entry added to or taken from a jail's live ignore list.
     IgnoreList,
+    /// The kernel read back: whether it still drops the address anywhere.
+    Verify,
 }
 
 /// One step and how it went.
@@ -175,12 +177,14 @@ pub trait Fail2banSide {
     async fn ignore(&mut self, jail: &str, entry: IpNet, remove: bool) -> Result<(), String>;
 }
 
-/// bantop's own set of banned addresses and networks.
-pub trait OwnSetSide {
+/// The firewall: bantop's own set of banned addresses and networks, and what the kernel drops.
+pub trait FirewallSide {
     /// Bans `net` for `seconds` (`None`: permanently).
     fn ban(&mut self, net: IpNet, seconds: Option<u64>) -> Result<BanOutcome, String>;
     /// Lifts `net`, splitting a wider ban around it.
     fn unban(&mut self, net: IpNet) -> Result<ManualUnban, String>;
+    /// Where the kernel drops `ip` now (any table's dropping set or rule), if it does.
+    fn dropped_where(&mut self, ip: IpAddr) -> Result<Option<String>, String>;
 }
 
 /// Carries out `command`, step by step; stops at a step whose failure makes the next ones
@@ -188,7 +192,7 @@ pub trait OwnSetSide {
 pub async fn execute(
     command: &Command,
     fail2ban: &mut impl Fail2banSide,
-    own_set: &mut impl OwnSetSide,
+    own_set: &mut impl FirewallSide,
 ) -> Vec<Step> {
     match command {
         Command::Unban {
@@ -225,13 +229,35 @@ pub async fn execute(
             let mut steps = vec![own_set_unban(own_set, IpNet::from(*ip))];
             steps.push(unban_everywhere(fail2ban, *ip).await);
             steps.extend(whitelist(fail2ban, IpNet::from(*ip), jails, false, comment).await);
+            steps.push(verify_not_dropped(own_set, *ip));
             steps
         }
         Command::TogglePause | Command::Faster | Command::Slower => Vec::new(),
     }
 }
 
-fn own_set_ban(own_set: &mut impl OwnSetSide, net: IpNet, seconds: Option<u64>) -> Step {
+/// The rescue's last word: the kernel read back, since only a packet that passes lets the
+/// operator in.
+fn verify_not_dropped(firewall: &mut impl FirewallSide, ip: IpAddr) -> Step {
+    match firewall.dropped_where(ip) {
+        Ok(None) => Step::unchanged(
+            StepKind::Verify,
+            format!("the kernel drops {ip} nowhere now"),
+        ),
+        Ok(Some(place)) => Step::new(
+            StepKind::Verify,
+            false,
+            format!("the kernel still drops {ip}: {place}"),
+        ),
+        Err(error) => Step::new(
+            StepKind::Verify,
+            false,
+            format!("whether the kernel still drops {ip} cannot be told: {error}"),
+        ),
+    }
+}
+
+fn own_set_ban(own_set: &mut impl FirewallSide, net: IpNet, seconds: Option<u64>) -> Step {
     let how_long = seconds.map_or("permanently".to_string(), |s| {
         format!(
             "for {}",
@@ -258,7 +284,7 @@ fn own_set_ban(own_set: &mut impl OwnSetSide, net: IpNet, seconds: Option<u64>) 
     }
 }
 
-fn own_set_unban(own_set: &mut impl OwnSetSide, net: IpNet) -> Step {
+fn own_set_unban(own_set: &mut impl FirewallSide, net: IpNet) -> Step {
     match own_set.unban(net) {
         Ok(done) if done.is_empty() => {
             Step::unchanged(StepKind::OwnSetUnban, describe_unban(net, &done))

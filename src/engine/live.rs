@@ -331,7 +331,11 @@ impl LiveEngine {
             }
             _ => {}
         }
-        events.push(result(ok, message));
+        events.push(EngineEvent::ActionResult {
+            ok,
+            message,
+            changed: steps.iter().any(|s| s.changed),
+        });
         if matches!(
             command,
             Command::Whitelist { .. } | Command::Unwhitelist { .. } | Command::Rescue { .. }
@@ -347,8 +351,13 @@ fn describe_read_error(error: &std::io::Error) -> String {
     format!("not read: {}", kernel::describe_error(error))
 }
 
+/// A result that is no action's (nothing to undo is said by it).
 fn result(ok: bool, message: String) -> EngineEvent {
-    EngineEvent::ActionResult { ok, message }
+    EngineEvent::ActionResult {
+        ok,
+        message,
+        changed: true,
+    }
 }
 
 fn now() -> f64 {

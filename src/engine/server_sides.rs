@@ -2,7 +2,7 @@
 //! drop-in under its configuration directory ([`ServerFail2ban`]), and bantop's own nftables
 //! set with its saved copy ([`KernelSet`]). The CLI and the live TUI both use these.
 
-use super::execute::{Fail2banSide, OwnSetSide};
+use super::execute::{Fail2banSide, FirewallSide};
 use super::manual_bans::{ManualBans, ManualUnban};
 use super::whitelist::write_dropin;
 use crate::fail2ban::dropin::entry_text;
@@ -65,7 +65,7 @@ pub struct KernelSet<'a> {
     pub reason: &'a str,
 }
 
-impl OwnSetSide for KernelSet<'_> {
+impl FirewallSide for KernelSet<'_> {
     fn ban(&mut self, net: IpNet, seconds: Option<u64>) -> Result<BanOutcome, String> {
         let now = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
         self.bans
@@ -75,5 +75,11 @@ impl OwnSetSide for KernelSet<'_> {
 
     fn unban(&mut self, net: IpNet) -> Result<ManualUnban, String> {
         self.bans.unban(net).map_err(|e| e.to_string())
+    }
+
+    fn dropped_where(&mut self, ip: IpAddr) -> Result<Option<String>, String> {
+        let kernel = crate::firewall::kernel::read()
+            .map_err(|e| crate::firewall::kernel::describe_error(&e))?;
+        Ok(kernel.dropped_where(ip))
     }
 }

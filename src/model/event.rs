@@ -86,6 +86,9 @@ pub enum EngineEvent {
         ok: bool,
         /// What was done, or why it failed.
         message: String,
+        /// Whether it changed anything, as the executor's steps read it back: an action that
+        /// changed nothing has nothing to undo.
+        changed: bool,
     },
     /// Replay state of the demo (speed factor, paused, loop number).
     Replay {

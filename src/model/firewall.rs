@@ -148,6 +148,34 @@ pub fn unknown_to_fail2ban(kernel: &KernelFirewall, banned: &[IpAddr]) -> Vec<(I
         .collect()
 }
 
+impl KernelFirewall {
+    /// Where the kernel drops `ip`, if it does: the first dropping set holding it, else the
+    /// first chain rule dropping it.
+    pub fn dropped_where(&self, ip: IpAddr) -> Option<String> {
+        self.sets
+            .iter()
+            .filter(|set| !set.dropped_by.is_empty())
+            .find_map(|set| {
+                let element = set.elements.iter().find(|e| e.net.contains(&ip))?;
+                Some(format!(
+                    "set {} {} {} holds {}",
+                    set.family, set.table, set.name, element.net
+                ))
+            })
+            .or_else(|| {
+                self.chain_drops
+                    .iter()
+                    .find(|rule| rule.source.contains(&ip))
+                    .map(|rule| {
+                        format!(
+                            "chain {} {} {} drops {}",
+                            rule.family, rule.table, rule.chain, rule.source
+                        )
+                    })
+            })
+    }
+}
+
 /// A difference between what fail2ban says and what the kernel does.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Drift {

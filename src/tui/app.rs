@@ -446,7 +446,17 @@ impl App {
                     }
                 }
             }
-            EngineEvent::ActionResult { ok, message } => self.status = Some((ok, message)),
+            EngineEvent::ActionResult {
+                ok,
+                message,
+                changed,
+            } => {
+                self.status = Some((ok, message));
+                if !changed {
+                    // Nothing was changed: there is nothing to undo.
+                    self.last_command = None;
+                }
+            }
             EngineEvent::Connection { read_only } => self.read_only = read_only,
             EngineEvent::Dropin(text) => self.dropin = text,
             EngineEvent::Unwhitelisted { entry, jails } => {

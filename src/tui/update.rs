@@ -858,6 +858,24 @@ mod tests {
     }
 
     #[test]
+    fn an_action_that_changed_nothing_has_no_undo() {
+        let mut app = app();
+        app.apply(EngineEvent::Banned(ban("198.51.100.7")));
+        app.update(Action::NextView);
+        app.handle_key(key('u'));
+        app.handle_key(key('y'));
+        assert!(app.last_command.is_some());
+        app.apply(EngineEvent::ActionResult {
+            ok: true,
+            message: "198.51.100.7 was not banned in sshd".into(),
+            changed: false,
+        });
+        app.handle_key(key('z'));
+        assert!(app.popup.is_none());
+        assert_eq!(app.status, Some((false, "nothing to undo".to_string())));
+    }
+
+    #[test]
     fn w_in_the_posture_view_whitelists_the_operator() {
         let mut app = app();
         for _ in 0..3 {
