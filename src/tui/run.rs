@@ -1,7 +1,7 @@
 //! The UI task: one `tokio::select!` over terminal input, engine event batches, signals (TERM,
-//! HUP, INT, QUIT: each ends the UI with the terminal restored) and a render tick; events are
+//! HUP, INT, QUIT: each ends the UI with the terminal restored) and the next frame; events are
 //! drained in batches and the screen is redrawn only when something changed, at most ~30 times
-//! a second.
+//! a second. Idle, the task sleeps.
 
 use super::app::App;
 use super::terminal::TerminalGuard;
@@ -41,8 +41,9 @@ pub async fn run(
             }
         }
     });
-    let mut frame_tick = tokio::time::interval(FRAME);
-    frame_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // A frame is drawn when something changed and the last one is at least FRAME old; with
+    // nothing changed the task sleeps (no wake-ups to find nothing to draw).
+    let mut next_frame = tokio::time::Instant::now();
     let mut dirty = true;
     let mut engine_running = true;
     while !app.should_quit {
@@ -73,11 +74,10 @@ pub async fn run(
             _ = hangup.recv() => break,
             _ = interrupt.recv() => break,
             _ = quit.recv() => break,
-            _ = frame_tick.tick() => {
-                if dirty {
-                    guard.terminal.draw(|frame| views::render(frame, &app, &theme))?;
-                    dirty = false;
-                }
+            _ = tokio::time::sleep_until(next_frame), if dirty => {
+                guard.terminal.draw(|frame| views::render(frame, &app, &theme))?;
+                dirty = false;
+                next_frame = tokio::time::Instant::now() + FRAME;
             }
         }
     }
