@@ -192,31 +192,35 @@ impl ManualBans {
     pub fn unban(&self, target: IpNet) -> Result<ManualUnban, ManualBanError> {
         let _lock = self.lock()?;
         let saved = self.load()?;
-        let kernel = Nftables.unban(target, 0.0)?;
         let target = target.trunc();
+        let touched = |ban: &ManualBan| target.contains(&ban.net) || ban.net.contains(&target);
         let mut kept = Vec::new();
-        let mut forgotten = Vec::new();
-        for ban in saved.iter() {
-            if target.contains(&ban.net) {
-                if !kernel.lifted.contains(&ban.net) {
-                    forgotten.push(ban.net);
-                }
-            } else if ban.net.contains(&target) {
-                if !kernel.lifted.contains(&ban.net) {
-                    forgotten.push(ban.net);
-                }
+        for ban in &saved {
+            if !touched(ban) {
+                kept.push(ban.clone());
+            } else if ban.net.contains(&target) && ban.net != target {
                 kept.extend(
                     around(ban.net, target)
                         .into_iter()
                         .map(|net| ManualBan { net, ..ban.clone() }),
                 );
-            } else {
-                kept.push(ban.clone());
             }
         }
-        if kept != saved {
-            self.save(&kept)?;
+        // As for a ban: the new copy is written first, renamed in once the kernel changed.
+        let prepared = if kept != saved {
+            Some(self.prepare(&kept)?)
+        } else {
+            None
+        };
+        let kernel = Nftables.unban(target, 0.0)?;
+        if let Some(prepared) = prepared {
+            prepared.commit().map_err(|e| self.file_error(e))?;
         }
+        let forgotten = saved
+            .iter()
+            .filter(|ban| touched(ban) && !kernel.lifted.contains(&ban.net))
+            .map(|ban| ban.net)
+            .collect();
         Ok(ManualUnban { kernel, forgotten })
     }
 
