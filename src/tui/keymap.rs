@@ -69,22 +69,62 @@ pub struct Keymap {
     bindings: Vec<(Context, Key, String, Action)>,
 }
 
+/// Why a keymap file could not be taken; each names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum KeymapError {
+    /// Not TOML, or an action that does not exist.
+    #[error("{origin}: {message}")]
+    Toml {
+        /// The file.
+        origin: String,
+        /// The parser's words.
+        message: String,
+    },
+    /// A `[section]` that is no context.
+    #[error("{origin}: unknown context [{section}]")]
+    UnknownContext {
+        /// The file.
+        origin: String,
+        /// The section.
+        section: String,
+    },
+    /// A key that does not read as one.
+    #[error("{origin}: [{section}] unknown key {key:?}")]
+    UnknownKey {
+        /// The file.
+        origin: String,
+        /// The section.
+        section: String,
+        /// The key as written.
+        key: String,
+    },
+}
+
 impl Keymap {
     /// The embedded defaults.
-    pub fn default_keys() -> Result<Self, String> {
+    pub fn default_keys() -> Result<Self, KeymapError> {
         Self::parse(DEFAULT_KEYMAP, "built-in keymap")
     }
 
     /// Parses a keymap file; errors name `origin` and what is wrong.
-    pub fn parse(text: &str, origin: &str) -> Result<Self, String> {
-        let file: KeymapFile = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
+    pub fn parse(text: &str, origin: &str) -> Result<Self, KeymapError> {
+        let file: KeymapFile = toml::from_str(text).map_err(|e| KeymapError::Toml {
+            origin: origin.to_string(),
+            message: e.to_string(),
+        })?;
         let mut bindings = Vec::new();
         for (section, keys) in file {
-            let context = Context::from_name(&section)
-                .ok_or_else(|| format!("{origin}: unknown context [{section}]"))?;
+            let context =
+                Context::from_name(&section).ok_or_else(|| KeymapError::UnknownContext {
+                    origin: origin.to_string(),
+                    section: section.clone(),
+                })?;
             for (written, action) in keys {
-                let key = parse_key(&written)
-                    .ok_or_else(|| format!("{origin}: [{section}] unknown key {written:?}"))?;
+                let key = parse_key(&written).ok_or_else(|| KeymapError::UnknownKey {
+                    origin: origin.to_string(),
+                    section: section.clone(),
+                    key: written.clone(),
+                })?;
                 bindings.push((context, key, written, action));
             }
         }
@@ -93,7 +133,7 @@ impl Keymap {
     }
 
     /// The defaults with the bindings of a user's keymap file on top, key by key.
-    pub fn with_user_file(text: &str, origin: &str) -> Result<Self, String> {
+    pub fn with_user_file(text: &str, origin: &str) -> Result<Self, KeymapError> {
         let mut keymap = Self::default_keys()?;
         let user = Self::parse(text, origin)?;
         for (context, key, written, action) in user.bindings {
@@ -222,6 +262,7 @@ mod tests {
         let duplicate =
             Keymap::with_user_file("[global]\nx = \"quit\"\nx = \"help\"\n", "mine.toml")
                 .err()
+                .map(|e| e.to_string())
                 .unwrap_or_default();
         assert!(
             duplicate.starts_with("mine.toml:") && duplicate.contains("line 3"),
@@ -229,6 +270,7 @@ mod tests {
         );
         let unknown = Keymap::with_user_file("[global]\nx = \"explode\"\n", "mine.toml")
             .err()
+            .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(
             unknown.contains("line 2") && unknown.contains("explode"),
@@ -242,7 +284,7 @@ mod tests {
         assert!(Keymap::parse("[global]\nctrl-nope = \"quit\"\n", "k.toml").is_err());
         assert!(
             Keymap::parse("[elsewhere]\nq = \"quit\"\n", "k.toml")
-                .is_err_and(|e| e.contains("unknown context"))
+                .is_err_and(|e| e.to_string().contains("unknown context"))
         );
     }
 }

@@ -37,7 +37,7 @@ pub fn choose_theme(asked: Option<&str>) -> anyhow::Result<theme::Theme> {
             std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         ),
     };
-    chosen.map_err(anyhow::Error::msg)
+    Ok(chosen?)
 }
 
 /// The default keys, with a user's keymap file on top when one is given.
@@ -49,7 +49,7 @@ pub fn choose_keymap(file: Option<&Path>) -> anyhow::Result<keymap::Keymap> {
         }
         None => keymap::Keymap::default_keys(),
     };
-    keymap.map_err(anyhow::Error::msg)
+    Ok(keymap?)
 }
 
 /// Starts the demo in `dir` at `speed` and runs the UI until the user quits.

@@ -95,9 +95,60 @@ struct ThemeFile {
     slots: BTreeMap<String, (String, usize)>,
 }
 
+/// Why a theme could not be had; each names the file (or built-in theme) and, where it can,
+/// the line and the slot.
+#[derive(Debug, thiserror::Error)]
+pub enum ThemeError {
+    /// No built-in theme of that name.
+    #[error("no built-in theme {name:?} (themes: {known})")]
+    NoSuchTheme {
+        /// The name asked for.
+        name: String,
+        /// The built-in names.
+        known: String,
+    },
+    /// The theme file could not be read (or is no regular file, or too large).
+    #[error("{0}")]
+    Read(#[from] std::io::Error),
+    /// Not TOML.
+    #[error("{origin}: {message}")]
+    Toml {
+        /// The file.
+        origin: String,
+        /// The parser's words.
+        message: String,
+    },
+    /// `extends` chains too deep, or names no built-in theme.
+    #[error("{origin}: {message}")]
+    Extends {
+        /// The file.
+        origin: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A slot: unknown, of the wrong type, or a style that does not parse.
+    #[error("{origin}:{line}: {message}")]
+    Slot {
+        /// The file.
+        origin: String,
+        /// Its line.
+        line: usize,
+        /// What is wrong, starting with the slot's name.
+        message: String,
+    },
+    /// A slot without a style in a theme that extends none.
+    #[error("{origin}: missing slot {slot:?} (or `extends = \"default\"`)")]
+    Missing {
+        /// The file.
+        origin: String,
+        /// The slot.
+        slot: String,
+    },
+}
+
 impl Theme {
     /// The embedded default theme.
-    pub fn default_theme() -> Result<Self, String> {
+    pub fn default_theme() -> Result<Self, ThemeError> {
         Self::built_in("default")
     }
 
@@ -107,25 +158,22 @@ impl Theme {
     }
 
     /// A built-in theme by name.
-    pub fn built_in(name: &str) -> Result<Self, String> {
+    pub fn built_in(name: &str) -> Result<Self, ThemeError> {
         let text = BUILT_IN
             .iter()
             .find(|(n, _)| *n == name)
             .map(|(_, text)| *text);
-        let text = text.ok_or_else(|| {
-            format!(
-                "no built-in theme {name:?} (themes: {})",
-                Self::built_in_names().collect::<Vec<_>>().join(", ")
-            )
+        let text = text.ok_or_else(|| ThemeError::NoSuchTheme {
+            name: name.to_string(),
+            known: Self::built_in_names().collect::<Vec<_>>().join(", "),
         })?;
         Self::parse(text, &format!("themes/{name}.toml"))
     }
 
     /// A built-in theme by name, or a theme file by path (at most [`MAX_FILE`] bytes).
-    pub fn load(name_or_path: &str) -> Result<Self, String> {
+    pub fn load(name_or_path: &str) -> Result<Self, ThemeError> {
         if name_or_path.ends_with(".toml") || name_or_path.contains('/') {
-            let text = crate::state_file::read_named(Path::new(name_or_path), MAX_FILE)
-                .map_err(|e| e.to_string())?;
+            let text = crate::state_file::read_named(Path::new(name_or_path), MAX_FILE)?;
             return Self::parse(&text, name_or_path);
         }
         Self::built_in(name_or_path)
@@ -133,7 +181,7 @@ impl Theme {
 
     /// The theme for this terminal when none is asked for: monochrome under `NO_COLOR`, the
     /// console theme on a Linux console (`TERM=linux`), else the default.
-    pub fn for_terminal(term: Option<&str>, no_color: bool) -> Result<Self, String> {
+    pub fn for_terminal(term: Option<&str>, no_color: bool) -> Result<Self, ThemeError> {
         match (no_color, term) {
             (true, _) => Self::built_in("monochrome"),
             (false, Some("linux")) => Self::built_in("console"),
@@ -142,18 +190,22 @@ impl Theme {
     }
 
     /// Parses a theme file; errors name `origin`, the line and the slot.
-    pub fn parse(text: &str, origin: &str) -> Result<Self, String> {
+    pub fn parse(text: &str, origin: &str) -> Result<Self, ThemeError> {
         Self::resolve(text, origin, 0)
     }
 
-    fn resolve(text: &str, origin: &str, depth: usize) -> Result<Self, String> {
+    fn resolve(text: &str, origin: &str, depth: usize) -> Result<Self, ThemeError> {
         let file = read_file(text, origin)?;
+        let extends = |message: String| ThemeError::Extends {
+            origin: origin.to_string(),
+            message,
+        };
         let mut theme = match (&file.extends, depth) {
-            (_, 4..) => return Err(format!("{origin}: `extends` goes more than 4 deep")),
+            (_, 4..) => return Err(extends("`extends` goes more than 4 deep".to_string())),
             (Some(parent), _) => {
                 let parent_text = BUILT_IN.iter().find(|(n, _)| n == parent).map(|(_, t)| *t);
                 let parent_text = parent_text
-                    .ok_or_else(|| format!("{origin}: extends unknown theme {parent:?}"))?;
+                    .ok_or_else(|| extends(format!("extends unknown theme {parent:?}")))?;
                 Self::resolve(parent_text, &format!("themes/{parent}.toml"), depth + 1)?
             }
             (None, _) => Theme::blank(),
@@ -166,17 +218,21 @@ impl Theme {
         for slot in SLOTS {
             match file.slots.get(slot) {
                 Some((value, line)) => {
-                    *theme.slot_mut(slot) =
-                        parse_style(value).map_err(|e| format!("{origin}:{line}: {slot}: {e}"))?
+                    *theme.slot_mut(slot) = parse_style(value).map_err(|e| ThemeError::Slot {
+                        origin: origin.to_string(),
+                        line: *line,
+                        message: format!("{slot}: {e}"),
+                    })?
                 }
                 None if file.extends.is_none() => missing.push(slot),
                 None => {}
             }
         }
         match missing.first() {
-            Some(slot) => Err(format!(
-                "{origin}: missing slot {slot:?} (or `extends = \"default\"`)"
-            )),
+            Some(slot) => Err(ThemeError::Missing {
+                origin: origin.to_string(),
+                slot: slot.to_string(),
+            }),
             None => Ok(theme),
         }
     }
@@ -230,8 +286,16 @@ impl Theme {
 }
 
 /// The file's keys with their lines; unknown keys and wrong types are errors naming the line.
-fn read_file(text: &str, origin: &str) -> Result<ThemeFile, String> {
-    let table: toml::Table = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
+fn read_file(text: &str, origin: &str) -> Result<ThemeFile, ThemeError> {
+    let table: toml::Table = toml::from_str(text).map_err(|e| ThemeError::Toml {
+        origin: origin.to_string(),
+        message: e.to_string(),
+    })?;
+    let slot_error = |line: usize, message: String| ThemeError::Slot {
+        origin: origin.to_string(),
+        line,
+        message,
+    };
     let line_of = |key: &str| {
         text.lines()
             .position(|l| l.trim_start().split(['=', ' ']).next() == Some(key))
@@ -247,9 +311,9 @@ fn read_file(text: &str, origin: &str) -> Result<ThemeFile, String> {
                 file.slots.insert(slot.to_string(), (style, line));
             }
             (slot, _) if SLOTS.contains(&slot) || slot == "extends" || slot == "ascii" => {
-                return Err(format!("{origin}:{line}: {slot}: wrong type"));
+                return Err(slot_error(line, format!("{slot}: wrong type")));
             }
-            (unknown, _) => return Err(format!("{origin}:{line}: unknown slot {unknown:?}")),
+            (unknown, _) => return Err(slot_error(line, format!("unknown slot {unknown:?}"))),
         }
     }
     Ok(file)
@@ -307,6 +371,7 @@ mod tests {
             .replace("ban = \"lightred bold\"", "ban = \"blurple\"");
         let error = Theme::parse(&text, "themes/x.toml")
             .err()
+            .map(|e| e.to_string())
             .unwrap_or_default();
         let line = text
             .lines()
@@ -318,6 +383,7 @@ mod tests {
         );
         let unknown = Theme::parse("extends = \"default\"\nbanana = \"red\"\n", "mine.toml")
             .err()
+            .map(|e| e.to_string())
             .unwrap_or_default();
         assert_eq!(unknown, "mine.toml:2: unknown slot \"banana\"");
     }
@@ -335,7 +401,8 @@ mod tests {
                 .unwrap_or_default()
         );
         assert!(
-            Theme::parse("ban = \"red\"\n", "mine.toml").is_err_and(|e| e.contains("missing slot"))
+            Theme::parse("ban = \"red\"\n", "mine.toml")
+                .is_err_and(|e| e.to_string().contains("missing slot"))
         );
     }
 
