@@ -46,26 +46,36 @@ fn with_path(path: &Path, error: io::Error) -> io::Error {
     io::Error::new(error.kind(), format!("{}: {error}", path.display()))
 }
 
+/// What a file type is, in words ("a FIFO (named pipe)", "a directory").
+pub fn kind_of(file_type: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if file_type.is_symlink() {
+        "a symbolic link"
+    } else if file_type.is_dir() {
+        "a directory"
+    } else if file_type.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if file_type.is_char_device() {
+        "a character device"
+    } else if file_type.is_block_device() {
+        "a block device"
+    } else if file_type.is_socket() {
+        "a socket"
+    } else if file_type.is_file() {
+        "a regular file"
+    } else {
+        "not a file"
+    }
+}
+
 /// Refuses what is not a regular file: a symlink (it would be followed, or replaced by a copy of
 /// its target), a FIFO (reading would hang), a device or a directory.
 pub fn refuse_special(path: &Path, metadata: &std::fs::Metadata) -> io::Result<()> {
     let kind = metadata.file_type();
-    let what = if kind.is_symlink() {
-        "a symbolic link"
-    } else if kind.is_dir() {
-        "a directory"
-    } else if kind.is_file() {
+    if kind.is_file() {
         return Ok(());
-    } else {
-        use std::os::unix::fs::FileTypeExt;
-        if kind.is_fifo() {
-            "a FIFO"
-        } else if kind.is_socket() {
-            "a socket"
-        } else {
-            "a device"
-        }
-    };
+    }
+    let what = kind_of(&kind);
     Err(io::Error::new(
         io::ErrorKind::InvalidInput,
         format!(

@@ -89,8 +89,8 @@ fn a_device_or_fifo_given_as_theme_or_keymap_is_refused_not_read_forever() {
     assert!(made.is_ok_and(|s| s.success()));
     let fifo = fifo.display().to_string();
     for (flag, path, why) in [
-        ("--theme", "/dev/zero", "a device"),
-        ("--keymap", "/dev/zero", "a device"),
+        ("--theme", "/dev/zero", "a character device"),
+        ("--keymap", "/dev/zero", "a character device"),
         ("--keymap", fifo.as_str(), "a FIFO"),
     ] {
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_bantop"))

@@ -122,6 +122,14 @@ impl Command {
         }
     }
 
+    /// Whether it changes the whitelist (drop-in and ignore lists).
+    pub fn touches_whitelist(&self) -> bool {
+        matches!(
+            self,
+            Command::Whitelist { .. } | Command::Unwhitelist { .. } | Command::Rescue { .. }
+        )
+    }
+
     /// The exact steps this command will carry out, one per line.
     pub fn plan(&self, context: PlanContext<'_>) -> Vec<String> {
         let mut steps = match self {

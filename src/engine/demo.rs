@@ -5,7 +5,7 @@
 use super::clock::ReplayClock;
 use super::command::Command;
 use super::demo_sides::{SimulatedFail2ban, SimulatedSet};
-use super::execute::{Step, execute, run_ready, summary};
+use super::execute::{Step, execute, result_event, run_ready};
 use super::jail_state::JailState;
 use super::pipeline::{PipelineJail, count_line};
 use crate::fail2ban::date::Zone;
@@ -363,16 +363,8 @@ impl DemoEngine {
         let steps = run_ready(execute(&command, &mut fail2ban, &mut own_set)).unwrap_or_default();
         let mut events = own_set.events;
         events.extend(fail2ban.events);
-        let (ok, message) = summary(&command, &steps);
-        events.push(EngineEvent::ActionResult {
-            ok,
-            message: format!("{message} (simulated)"),
-            changed: steps.iter().any(|s| s.changed),
-        });
-        if matches!(
-            command,
-            Command::Whitelist { .. } | Command::Unwhitelist { .. } | Command::Rescue { .. }
-        ) {
+        events.push(result_event(&command, &steps, " (simulated)"));
+        if command.touches_whitelist() {
             // Whitelisting is the fix of a checklist item: show its effect.
             events.push(EngineEvent::Posture(self.posture()));
         }

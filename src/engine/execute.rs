@@ -146,6 +146,17 @@ pub fn summary(command: &Command, steps: &[Step]) -> (bool, String) {
     }
 }
 
+/// The event that tells the TUI how `command` went: its [`summary`] (with `suffix`), and
+/// whether any step changed something (an action that changed nothing has nothing to undo).
+pub fn result_event(command: &Command, steps: &[Step], suffix: &str) -> crate::model::EngineEvent {
+    let (ok, message) = summary(command, steps);
+    crate::model::EngineEvent::ActionResult {
+        ok,
+        message: format!("{message}{suffix}"),
+        changed: steps.iter().any(|s| s.changed),
+    }
+}
+
 fn last_line(text: &str) -> &str {
     text.lines().last().unwrap_or(text)
 }

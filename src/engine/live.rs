@@ -6,7 +6,7 @@
 
 use super::audit::AuditLog;
 use super::command::Command;
-use super::execute::{Step, StepKind, execute, summary};
+use super::execute::{Step, StepKind, execute, result_event};
 use super::manual_bans::{self, ManualBans};
 use super::pipeline::Pipeline;
 use super::server_sides::{KernelSet, ServerFail2ban};
@@ -299,7 +299,6 @@ impl LiveEngine {
             reason: "from the TUI",
         };
         let steps = execute(&command, &mut fail2ban, &mut own_set).await;
-        let (ok, message) = summary(&command, &steps);
         let dropin_written = steps.iter().any(|s| s.kind == StepKind::Dropin && s.ok);
         let mut events = Vec::new();
         match &command {
@@ -331,15 +330,8 @@ impl LiveEngine {
             }
             _ => {}
         }
-        events.push(EngineEvent::ActionResult {
-            ok,
-            message,
-            changed: steps.iter().any(|s| s.changed),
-        });
-        if matches!(
-            command,
-            Command::Whitelist { .. } | Command::Unwhitelist { .. } | Command::Rescue { .. }
-        ) {
+        events.push(result_event(&command, &steps, ""));
+        if command.touches_whitelist() {
             events.push(EngineEvent::Dropin(self.dropin_text()));
         }
         (steps, events)

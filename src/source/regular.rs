@@ -2,8 +2,9 @@
 //! its opener until a writer comes and its reader until it writes, a device such as
 //! `/dev/zero` never ends, a directory has no lines; each is named for the operator instead.
 
-use std::fs::{File, FileType, OpenOptions};
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use crate::state_file::kind_of;
+use std::fs::{File, OpenOptions};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 /// Why a path could not be opened as a log.
@@ -15,25 +16,6 @@ pub enum OpenError {
     /// The system refused.
     #[error(transparent)]
     Io(#[from] std::io::Error),
-}
-
-/// What a file type is, in words ("a FIFO", "a directory").
-pub fn kind_of(file_type: &FileType) -> &'static str {
-    if file_type.is_dir() {
-        "a directory"
-    } else if file_type.is_fifo() {
-        "a FIFO (named pipe)"
-    } else if file_type.is_char_device() {
-        "a character device"
-    } else if file_type.is_block_device() {
-        "a block device"
-    } else if file_type.is_socket() {
-        "a socket"
-    } else if file_type.is_file() {
-        "a regular file"
-    } else {
-        "not a file"
-    }
 }
 
 /// Opens `path` for reading if it is a regular file. O_NONBLOCK makes the open of a FIFO

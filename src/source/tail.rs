@@ -7,7 +7,8 @@
 //! [`MAX_LINE`] bytes is cut there, matched on what was kept, reported
 //! ([`SourceStatus::LongLines`]), and the next line is read as usual.
 
-use super::regular::{OpenError, kind_of, open_regular};
+use super::regular::{OpenError, open_regular};
+use crate::state_file::kind_of;
 use std::collections::hash_map::DefaultHasher;
 use std::fs::File;
 use std::hash::{Hash, Hasher};
