@@ -184,14 +184,14 @@ fn unban_whitelist_and_manual_ban_change_the_state() {
     });
     assert!(
         ban.iter().any(
-            |e| matches!(e, EngineEvent::Banned(b) if b.jail == "manual" && b.until.is_some())
+            |e| matches!(e, EngineEvent::Banned(b) if b.jail == bantop::model::ban::OWN_SET_NAME && b.until.is_some())
         )
     );
     let expiry = engine.advance_to(engine.now() + 61.0);
     assert!(
         expiry
             .iter()
-            .any(|e| matches!(e, EngineEvent::Unbanned { ban, .. } if ban.jail == "manual"))
+            .any(|e| matches!(e, EngineEvent::Unbanned { ban, .. } if ban.jail == bantop::model::ban::OWN_SET_NAME))
     );
 }
 

@@ -359,7 +359,7 @@ fn the_live_tui_restores_shows_and_lifts_manual_bans_and_marks_unenforced_fail2b
                 .any(|l| l.contains("203.0.113.5") && l.contains(" NO"))
         },
     );
-    // The manual jail is the last one.
+    // bantop's own set is the last table.
     tmux.keys(&["Right", "Right"]);
     tmux.wait_for("the manual ban, enforced", Duration::from_secs(10), |s| {
         s.lines()

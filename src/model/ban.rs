@@ -5,7 +5,7 @@ use std::net::IpAddr;
 /// The name bantop's own nftables set is shown under beside the jails. A display name only:
 /// what acts on the set is told by [`BanPlace::OwnSet`], never by this name, so a real jail of
 /// the same name is still a jail.
-pub const OWN_SET_NAME: &str = "manual";
+pub const OWN_SET_NAME: &str = "bantop's set";
 /// The backend bantop's own set is shown with: what tells its panel from a jail's.
 pub const OWN_SET_BACKEND: &str = "bantop";
 

@@ -858,6 +858,37 @@ mod tests {
     }
 
     #[test]
+    fn a_jail_named_manual_is_a_jail_and_bantop_s_set_is_told_by_what_it_is() {
+        // The own set was a magic jail name: a real jail called `manual` was unbanned in
+        // bantop's set instead of through fail2ban.
+        let keymap = Keymap::default_keys().unwrap_or_else(|e| panic!("{e}"));
+        let mut app = App::new(
+            vec![
+                settings("manual"),
+                crate::engine::manual_bans::jail_settings(),
+            ],
+            keymap,
+            Zone::utc(),
+            vec![],
+            true,
+        );
+        app.apply(EngineEvent::Banned(Ban {
+            jail: "manual".into(),
+            ..ban("198.51.100.7")
+        }));
+        app.update(Action::NextView);
+        app.handle_key(key('u'));
+        let sent = app.handle_key(key('y'));
+        assert_eq!(
+            sent,
+            vec![Command::Unban {
+                place: BanPlace::Jail("manual".into()),
+                target: ip("198.51.100.7").into()
+            }]
+        );
+    }
+
+    #[test]
     fn an_action_that_changed_nothing_has_no_undo() {
         let mut app = app();
         app.apply(EngineEvent::Banned(ban("198.51.100.7")));
