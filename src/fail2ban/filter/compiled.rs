@@ -5,7 +5,7 @@
 
 use crate::fail2ban::config::FilterConf;
 use crate::fail2ban::config::{ConfigError, Section};
-use crate::fail2ban::date::{DateDetector, Zone};
+use crate::fail2ban::date::{DateDetector, DateError, Zone};
 use crate::fail2ban::pattern::prefilter::Prefilter;
 use crate::fail2ban::pattern::{Pattern, host_tags};
 use std::ops::Range;
@@ -32,12 +32,12 @@ pub enum FilterError {
         message: String,
     },
     /// The date settings are not usable.
-    #[error("{}: datepattern: {message}", path.display())]
+    #[error("{}: datepattern: {error}", path.display())]
     Date {
         /// The filter file.
         path: PathBuf,
         /// What is wrong.
-        message: String,
+        error: DateError,
     },
     /// The filter has no failregex.
     #[error("{}: no failregex", path.display())]
@@ -149,10 +149,10 @@ impl CompiledFilter {
         if failregex.is_empty() {
             return Err(FilterError::Empty { path });
         }
-        let dates = DateDetector::new(conf.datepattern.as_deref(), zone).map_err(|message| {
+        let dates = DateDetector::new(conf.datepattern.as_deref(), zone).map_err(|error| {
             FilterError::Date {
                 path: path.clone(),
-                message,
+                error,
             }
         })?;
         Ok(CompiledFilter {
@@ -239,11 +239,12 @@ fn compile_one(
     source: &str,
 ) -> Result<Pattern, FilterError> {
     let regex = host_tags::python_to_rust(&host_tags::expand(source));
-    Pattern::compile(&regex).map_err(|message| FilterError::Regex {
+    // The message is a string here: a missing failure id is reported the same way.
+    Pattern::compile(&regex).map_err(|error| FilterError::Regex {
         path: path.to_path_buf(),
         key,
         index,
         regex,
-        message,
+        message: error.to_string(),
     })
 }
