@@ -6,7 +6,7 @@
 
 use crate::fail2ban::config::Section;
 use crate::fail2ban::date::Zone;
-use crate::fail2ban::filter::{Filter, FilterMatch};
+use crate::fail2ban::filter::{CompiledFilter, FilterMatch};
 use crate::fail2ban::filter_conf::FilterConf;
 use crate::fail2ban::log_scan::{self, Totals};
 use crate::fail2ban::strptime;
@@ -43,7 +43,7 @@ pub fn run(request: &RegexRequest, out: &mut dyn Write) -> anyhow::Result<u8> {
     if let Some(pattern) = &request.datepattern {
         conf.datepattern = Some(pattern.clone());
     }
-    let filter = Filter::compile(&conf, Zone::Local)?;
+    let filter = CompiledFilter::compile(&conf, Zone::Local)?;
     // The summary only counts failures: their hosts and captures are never copied out.
     let filter = if request.json {
         filter

@@ -194,6 +194,7 @@ impl Pipeline {
             .iter()
             .find(|j| j.state.settings.name == jail)?
             .filter
+            .compiled()
             .clone();
         // The clock is read here, at the edge: the filter infers a missing year from `now`.
         Some(Arc::new(move |line: &str| {

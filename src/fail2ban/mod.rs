@@ -12,7 +12,7 @@ pub mod server;
 // The paths the rest of bantop (and its tests and benches) has always used.
 pub use config::{Config, ConfigError, dropin, duration, filter_conf, jail_conf};
 pub use date::strptime;
-pub use filter::{Filter, FilterError, FilterMatch, log_scan};
+pub use filter::{CompiledFilter, Filter, FilterError, FilterMatch, FilterState, log_scan};
 pub use jail_conf::{JailConfError, read_jails};
 pub use pattern::host_tags;
 pub use server::{database, socket_client};

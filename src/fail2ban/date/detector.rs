@@ -4,6 +4,7 @@
 //! is cut out of the line before the filter's regexes see it. Like fail2ban
 //! (`reGroupDictStrptime` with `msec` off), text dates are read to the whole second.
 
+use super::error::DateError;
 use super::found::{FoundTime, TemplateMatch};
 use super::iso;
 use super::strptime::complete;
@@ -127,7 +128,7 @@ impl DateDetector {
     /// A detector for `datepattern`: `None` or `{DEFAULT}`: fail2ban's defaults; `{^LN-BEG}`:
     /// those anchored at the line start; `{NONE}`: lines carry no date; a pattern with
     /// `{DATE}`: each default inside it; else one template per line of the pattern.
-    pub fn new(datepattern: Option<&str>, zone: Zone) -> Result<Self, String> {
+    pub fn new(datepattern: Option<&str>, zone: Zone) -> Result<Self, DateError> {
         let this_year = chrono::Utc::now().year();
         let lines: Vec<&str> = datepattern
             .unwrap_or_default()
@@ -320,7 +321,7 @@ impl DateMemo {
 /// The default templates as fail2ban caches them: the line-start variant of each unanchored
 /// one first, then all of them in order. Each is built the first time a line reaches it: the
 /// first one usually decides, and the others cost nothing.
-fn defaults(this_year: i32) -> Result<Vec<Slot>, String> {
+fn defaults(this_year: i32) -> Result<Vec<Slot>, DateError> {
     let starts_at_line =
         |pattern: &str| pattern.starts_with('^') || pattern.starts_with("{^LN-BEG}");
     let mut all: Vec<Slot> = DEFAULT_TEMPLATES
@@ -502,5 +503,23 @@ mod tests {
         );
         assert!(DateDetector::new(Some("%d/%q/%Y"), Zone::utc()).is_err());
         assert!(DateDetector::new(Some("%d/%b/%Y"), Zone::utc()).is_ok());
+    }
+
+    #[test]
+    fn a_bad_datepattern_says_why_in_the_words_it_always_used() {
+        let message = |pattern| {
+            DateDetector::new(Some(pattern), Zone::utc())
+                .err()
+                .map(|error| error.to_string())
+                .unwrap_or_default()
+        };
+        assert_eq!(message("%d %q"), "unknown field %q in datepattern");
+        assert_eq!(message("%d %G"), "field %G of datepattern is not supported");
+        let unclosed = message("%d (");
+        assert!(
+            unclosed.starts_with("datepattern \"%d (\": Parsing error at position ")
+                && unclosed.ends_with(" (and the linear engine: error: unclosed group)"),
+            "{unclosed}"
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! or a filter's `datepattern` (strptime `%`-codes), read in the zone of the log's wall times.
 
 mod detector;
+mod error;
 mod found;
 mod iso;
 pub mod strptime;
@@ -9,3 +10,4 @@ mod template;
 
 pub(crate) use detector::DateMemo;
 pub use detector::{DateDetector, DateMatch, Zone};
+pub use error::DateError;

@@ -3,6 +3,7 @@
 //! (`reGroupDictStrptime`: two-digit years in this century, 12-hour clocks, zones), and the year
 //! or day a line leaves out, filled in from now.
 
+use super::error::DateError;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
 
 /// A field of strptime, by its code.
@@ -75,16 +76,12 @@ pub(super) fn expand_codes(
     pattern: &str,
     this_year: i32,
     counter: &mut usize,
-) -> Result<String, String> {
+) -> Result<String, DateError> {
     map_codes(pattern, |code, after| match code {
-        None => Err(format!(
-            "unknown field %{} in datepattern",
-            after.chars().next().unwrap_or(' ')
-        )),
+        None => Err(DateError::UnknownField(after.chars().next().unwrap_or(' '))),
         Some("%") => Ok("%".to_string()),
         Some(code) => {
-            let regex = field_regex(code, this_year)
-                .ok_or_else(|| format!("field %{code} of datepattern is not supported"))?;
+            let regex = field_regex(code, this_year).ok_or(DateError::UnsupportedField(code))?;
             *counter += 1;
             Ok(regex.replace("(?P<", &format!("(?P<f{counter}_")))
         }

@@ -4,6 +4,7 @@
 //! `reGroupDictStrptime` makes it (the year and the day inferred from now, a zone from `%z`);
 //! `EPOCH`, `LEPOCH`, `{EPOCH}` and `TAI64N` templates read machine timestamps.
 
+use super::error::DateError;
 use super::found::{FoundTime, TemplateMatch};
 use super::iso;
 use super::strptime::{CODES, expand_codes, read_fields};
@@ -136,7 +137,7 @@ fn epoch_regex(long: bool) -> &'static str {
 
 impl DateTemplate {
     /// A template for one datepattern line, as fail2ban's `_getPatternTemplate` makes it.
-    pub(super) fn new(pattern: &str, this_year: i32) -> Result<Self, String> {
+    pub(super) fn new(pattern: &str, this_year: i32) -> Result<Self, DateError> {
         let key = if pattern.contains('%') {
             pattern.to_string()
         } else {
@@ -200,7 +201,7 @@ impl DateTemplate {
         Ok(template)
     }
 
-    fn epoch(name: &str, line_begin: bool, long: bool) -> Result<Self, String> {
+    fn epoch(name: &str, line_begin: bool, long: bool) -> Result<Self, DateError> {
         let number = epoch_regex(long);
         if line_begin {
             // At the line start, maybe in square brackets.
@@ -223,7 +224,7 @@ impl DateTemplate {
         reader: Reader,
         begin: Begin,
         word_end: bool,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, DateError> {
         let (flags, regex) = match regex.strip_prefix("(?i)") {
             Some(rest) => ("(?i)", rest),
             None => ("", regex),
@@ -267,8 +268,16 @@ impl DateTemplate {
         Self::compiled(name, &format!("{flags}{body}"), reader, anchored)
     }
 
-    fn compiled(name: &str, regex: &str, reader: Reader, anchored: bool) -> Result<Self, String> {
-        let pattern = Pattern::compile(regex).map_err(|e| format!("datepattern {name:?}: {e}"))?;
+    fn compiled(
+        name: &str,
+        regex: &str,
+        reader: Reader,
+        anchored: bool,
+    ) -> Result<Self, DateError> {
+        let pattern = Pattern::compile(regex).map_err(|error| DateError::Regex {
+            name: name.to_string(),
+            error,
+        })?;
         let ascii = regex
             .contains(NOT_IN_WORD)
             .then(|| Pattern::compile(&regex.replace(NOT_IN_WORD, NOT_IN_WORD_ASCII)).ok())

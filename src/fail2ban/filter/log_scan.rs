@@ -1,12 +1,15 @@
 //! A whole log through a filter, as `bantop regex` reads one: in large blocks of whole lines,
-//! and, for a filter whose lines are independent ([`Filter::lines_independent`]), each block
-//! cut into parts matched on their own threads. The one state a line passes on, the time of the
+//! and, for a filter whose lines are independent ([`CompiledFilter::lines_independent`]), each
+//! block cut into parts matched on their own threads, which share the one compiled filter (each
+//! keeps its own [`FilterState`]). The one state a line passes on, the time of the
 //! last dated line, is handed to each part by reading the dates of the lines before it from the
 //! end (usually one line). Failures come back in line order, exactly as one thread finds them.
 //! Lines are split at `\n`; a line that is not UTF-8 is read with replacement characters, and
 //! NUL bytes or a very long line are just text.
 
-use super::matcher::{Filter, FilterMatch};
+use super::compiled::CompiledFilter;
+use super::matcher::FilterMatch;
+use super::state::FilterState;
 use std::collections::VecDeque;
 use std::io::Read;
 use std::sync::{Arc, Mutex, mpsc};
@@ -14,15 +17,15 @@ use std::sync::{Arc, Mutex, mpsc};
 /// Bytes read at a time (a block holds whole lines; a longer line makes it grow).
 const BLOCK: usize = 1 << 20;
 
-/// What a scan read: its lines, those the filter ignored (see [`Filter::take_ignored`]), and
-/// the dates each date template found (see [`Filter::take_date_hits`]).
+/// What a scan read: its lines, those the filter ignored (see [`FilterState::take_ignored`]),
+/// and the dates each date template found (see [`FilterState::take_date_hits`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Totals {
     /// Lines read.
     pub lines: u64,
     /// Lines an ignoreregex kept from failing.
     pub ignored: u64,
-    /// Dates found, by template, in the order of [`Filter::date_templates`].
+    /// Dates found, by template, in the order of [`CompiledFilter::date_templates`].
     pub date_hits: Vec<u64>,
 }
 
@@ -52,7 +55,7 @@ impl Totals {
 /// returns false to stop). Returns what the lines read add up to.
 pub fn scan<T: Send>(
     reader: impl Read,
-    filter: &Filter,
+    filter: &CompiledFilter,
     now: f64,
     jobs: usize,
     prepare: &(dyn Fn(FilterMatch) -> T + Sync),
@@ -63,7 +66,7 @@ pub fn scan<T: Send>(
 
 fn scan_in_blocks<T: Send>(
     mut reader: impl Read,
-    filter: &Filter,
+    filter: &CompiledFilter,
     now: f64,
     jobs: usize,
     block_size: usize,
@@ -71,9 +74,9 @@ fn scan_in_blocks<T: Send>(
     each: &mut dyn FnMut(u64, T) -> bool,
 ) -> std::io::Result<Totals> {
     if jobs <= 1 || !filter.lines_independent() {
-        return scan_alone(reader, filter.clone(), now, block_size, prepare, each);
+        return scan_alone(reader, filter, now, block_size, prepare, each);
     }
-    // Workers for the whole run, each with its own filter, take parts from one queue as they
+    // Workers for the whole run, each with its own state of the one shared filter, take parts from one queue as they
     // get free (an uneven part holds up no other worker), and send each part's failures back
     // on the part's own channel.
     let (part_sender, parts) = mpsc::channel::<(Part, mpsc::Sender<Found<T>>)>();
@@ -81,7 +84,7 @@ fn scan_in_blocks<T: Send>(
     std::thread::scope(|scope| {
         let mut workers = Vec::with_capacity(jobs);
         for _ in 0..jobs {
-            let mut filter = filter.clone();
+            let mut state = FilterState::default();
             let parts = &parts;
             workers.push(scope.spawn(move || {
                 loop {
@@ -92,8 +95,9 @@ fn scan_in_blocks<T: Send>(
                     let Ok((part, found_sender)) = next else {
                         return;
                     };
-                    filter.set_last_date(part.last_date);
-                    let found = match_part(&mut filter, &part.block[part.range], now, prepare);
+                    state.set_last_date(part.last_date);
+                    let found =
+                        match_part(filter, &mut state, &part.block[part.range], now, prepare);
                     // The block is let go before its failures are told, so that the reader
                     // gets it back for the next one.
                     drop(part.block);
@@ -201,19 +205,20 @@ struct Part {
     last_date: Option<f64>,
 }
 
-/// One thread, one filter, every line in order (a multi-line filter, or `--jobs 1`).
+/// One thread, one state, every line in order (a multi-line filter, or `--jobs 1`).
 fn scan_alone<T>(
     mut reader: impl Read,
-    mut filter: Filter,
+    filter: &CompiledFilter,
     now: f64,
     block_size: usize,
     prepare: &(dyn Fn(FilterMatch) -> T + Sync),
     each: &mut dyn FnMut(u64, T) -> bool,
 ) -> std::io::Result<Totals> {
     let (mut before, mut buffer) = (Totals::default(), Vec::new());
+    let mut state = FilterState::default();
     loop {
         let (whole, at_end) = next_block(&mut reader, &mut buffer, block_size)?;
-        let (part, failures) = match_part(&mut filter, &buffer[..whole], now, prepare);
+        let (part, failures) = match_part(filter, &mut state, &buffer[..whole], now, prepare);
         for (line, failure) in failures {
             if !each(before.lines + line, failure) {
                 return Ok(before.stopped_at(line));
@@ -229,7 +234,7 @@ fn scan_alone<T>(
 
 /// The time of the last dated line of `lines`, read from the end (fail2ban's `__lastDate` after
 /// them, when they have one).
-fn last_date_in(filter: &Filter, lines: &[u8], now: f64) -> Option<f64> {
+fn last_date_in(filter: &CompiledFilter, lines: &[u8], now: f64) -> Option<f64> {
     lines
         .rsplit(|b| *b == b'\n')
         .find_map(|line| filter.line_time(&String::from_utf8_lossy(line), now))
@@ -274,7 +279,8 @@ fn part_ends(block: &[u8], parts: usize) -> Vec<usize> {
 
 /// What the lines of one part add up to, and its failures by line number within it.
 fn match_part<T>(
-    filter: &mut Filter,
+    filter: &CompiledFilter,
+    state: &mut FilterState,
     part: &[u8],
     now: f64,
     prepare: &dyn Fn(FilterMatch) -> T,
@@ -309,9 +315,9 @@ fn match_part<T>(
                 literal = filter.next_literal(body, start.min(body.len()));
             }
             let here = here.map(|at| at.start - line_start..at.end - line_start);
-            filter.match_screened_line(&text, now, here)
+            filter.match_screened_line(state, &text, now, here)
         } else {
-            filter.match_line(&text, None, now)
+            filter.match_line(state, &text, None, now)
         };
         if let Some(found) = found {
             failures.push((lines, prepare(found)));
@@ -319,8 +325,8 @@ fn match_part<T>(
     }
     let totals = Totals {
         lines,
-        ignored: filter.take_ignored(),
-        date_hits: filter.take_date_hits(),
+        ignored: state.take_ignored(),
+        date_hits: state.take_date_hits(),
     };
     (totals, failures)
 }
@@ -332,14 +338,14 @@ mod tests {
     use crate::fail2ban::date::Zone;
     use std::path::PathBuf;
 
-    fn filter(failregex: &str) -> Filter {
+    fn filter(failregex: &str) -> CompiledFilter {
         let conf = FilterConf {
             path: PathBuf::from("test.conf"),
             failregex: vec![failregex.to_string()],
             maxlines: 1,
             ..FilterConf::default()
         };
-        Filter::compile(&conf, Zone::utc()).unwrap_or_else(|e| panic!("{e}"))
+        CompiledFilter::compile(&conf, Zone::utc()).unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn results(log: &[u8], jobs: usize, block: usize) -> (u64, Vec<(u64, String, Option<f64>)>) {
@@ -409,7 +415,7 @@ mod tests {
             maxlines: 1,
             ..FilterConf::default()
         };
-        let filter = Filter::compile(&conf, Zone::utc()).unwrap_or_else(|e| panic!("{e}"));
+        let filter = CompiledFilter::compile(&conf, Zone::utc()).unwrap_or_else(|e| panic!("{e}"));
         assert!(filter.screens_blocks());
         let mut log = String::new();
         for i in 0..400 {
@@ -443,13 +449,13 @@ mod tests {
             log.push('\n');
         }
         let now = 1_768_842_600.0;
-        let mut alone = filter.clone();
+        let mut alone = FilterState::default();
         let expected: Vec<(u64, String, Option<f64>)> = log
             .lines()
             .zip(1..)
             .filter_map(|(line, n)| {
-                alone
-                    .match_line(line, None, now)
+                filter
+                    .match_line(&mut alone, line, None, now)
                     .map(|m| (n, m.host, m.time))
             })
             .collect();

@@ -1,54 +1,18 @@
-//! A compiled fail2ban filter and its matching of one log line, following fail2ban's
+//! A compiled fail2ban filter's matching of one log line, following fail2ban's
 //! `Filter.processLine`/`findFailure`: cut the date, apply `prefregex` (its `<F-CONTENT>` becomes
 //! the text the failregexes see), take the first failregex that matches unless an ignoreregex
-//! matches too, and report the host from `ip4`, `ip6`, `dns` or the failure id.
+//! matches too, and report the host from `ip4`, `ip6`, `dns` or the failure id. The compiled
+//! filter is only read; what a line leaves for the next is in a [`FilterState`].
 
-use super::mlfid::MlfidCache;
-use crate::fail2ban::config::FilterConf;
-use crate::fail2ban::config::{ConfigError, Section};
-use crate::fail2ban::date::{DateDetector, DateMatch, DateMemo, Zone};
-use crate::fail2ban::pattern::host_tags;
-use crate::fail2ban::pattern::prefilter::Prefilter;
-use crate::fail2ban::pattern::{Pattern, Text};
+use super::compiled::{CompiledFilter, FilterError};
+use super::state::FilterState;
+use crate::fail2ban::config::{FilterConf, Section};
+use crate::fail2ban::date::{DateMatch, Zone};
+use crate::fail2ban::pattern::Text;
 use std::collections::{BTreeMap, VecDeque};
 use std::ops::Range;
-use std::path::{Path, PathBuf};
-
-/// A filter could not be read or compiled.
-#[derive(Debug, thiserror::Error)]
-pub enum FilterError {
-    /// Reading the filter's files failed.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// A regex did not compile.
-    #[error("{}: {key} line {index}: {message}\n  regex: {regex}", path.display())]
-    Regex {
-        /// The filter file.
-        path: PathBuf,
-        /// `failregex`, `ignoreregex` or `prefregex`.
-        key: &'static str,
-        /// 1-based position in that list.
-        index: usize,
-        /// The regex as fail2ban would compile it.
-        regex: String,
-        /// The compiler's message.
-        message: String,
-    },
-    /// The date settings are not usable.
-    #[error("{}: datepattern: {message}", path.display())]
-    Date {
-        /// The filter file.
-        path: PathBuf,
-        /// What is wrong.
-        message: String,
-    },
-    /// The filter has no failregex.
-    #[error("{}: no failregex", path.display())]
-    Empty {
-        /// The filter file.
-        path: PathBuf,
-    },
-}
+use std::path::Path;
+use std::sync::Arc;
 
 /// A failure found in one line.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,12 +20,12 @@ pub struct FilterMatch {
     /// 0-based index of the failregex that matched.
     pub fid: usize,
     /// The host (address or name) the failure is counted against (empty from a
-    /// [`Filter::counting`] filter).
+    /// [`CompiledFilter::counting`] filter).
     pub host: String,
     /// Epoch seconds from the line (or the time given with it).
     pub time: Option<f64>,
     /// Named captures merged from prefregex and failregex, `alt_` values folded in (none from
-    /// a [`Filter::counting`] filter).
+    /// a [`CompiledFilter::counting`] filter).
     pub captures: BTreeMap<String, String>,
     /// The log lines the failure stands for (fail2ban's `matches`; a multi-line id gathers
     /// those of its connection).
@@ -70,48 +34,29 @@ pub struct FilterMatch {
     pub users: Vec<String>,
 }
 
-/// A compiled filter.
+/// A compiled filter with the state of the one log it matches: shared compiled part, own state
+/// (a clone shares the compiled part and copies the state).
 #[derive(Debug, Clone)]
 pub struct Filter {
-    prefregex: Option<Pattern>,
-    failregex: Vec<Pattern>,
-    ignoreregex: Vec<Pattern>,
-    dates: DateDetector,
-    journalmatch: Vec<String>,
-    mlfid: MlfidCache,
-    maxlines: usize,
-    /// The last lines (dates cut out) a multi-line filter searches, not yet part of a failure.
-    buffer: VecDeque<String>,
-    /// The time of the last line that had one.
-    last_date: Option<f64>,
-    /// Literals one of which a line must hold for any failregex to match.
-    prefilter: Option<Prefilter>,
-    /// For each failregex, literals one of which the text must hold for it to match, where
-    /// that is the cheaper way to reject it (see [`Screens`](crate::fail2ban::pattern::prefilter::Screens)).
-    failregex_screens: Vec<Option<Prefilter>>,
-    /// The prefregex without its trailing `<F-CONTENT>.+</F-CONTENT>$`, when it has that shape.
-    content_prefix: Option<Pattern>,
-    /// Whether that prefix has named groups of its own (read only then).
-    content_prefix_groups: bool,
-    /// Room for the line without its date, kept from line to line.
-    cut: String,
-    /// The last date read by hand, for the lines that repeat it.
-    date_memo: DateMemo,
-    /// Failures are only counted (see [`Filter::counting`]).
-    counting: bool,
-    /// Lines ignored since [`Filter::take_ignored`] was last asked.
-    ignored: u64,
-    /// Dates found by each date template since [`Filter::take_date_hits`] was last asked.
-    date_hits: Vec<u64>,
+    compiled: Arc<CompiledFilter>,
+    state: FilterState,
 }
 
-/// The groups whose value is a failure's host, in fail2ban's order of preference.
-const HOST_GROUPS: [&str; 4] = ["ip4", "ip6", "dns", "fid"];
-
-/// The end of most prefregexes: the content is the rest of the line.
-const CONTENT_TO_END: &str = "<F-CONTENT>.+</F-CONTENT>$";
+impl From<CompiledFilter> for Filter {
+    fn from(compiled: CompiledFilter) -> Self {
+        Filter::new(Arc::new(compiled))
+    }
+}
 
 impl Filter {
+    /// Matching with `compiled` from a fresh state.
+    pub fn new(compiled: Arc<CompiledFilter>) -> Self {
+        Filter {
+            compiled,
+            state: FilterState::default(),
+        }
+    }
+
     /// Reads and compiles filter `spec` from `filter_dir` for a jail with options `jail_vars`.
     pub fn load(
         spec: &str,
@@ -119,204 +64,88 @@ impl Filter {
         jail_vars: &Section,
         zone: Zone,
     ) -> Result<Self, FilterError> {
-        Self::compile(&FilterConf::load(spec, filter_dir, jail_vars)?, zone)
+        CompiledFilter::load(spec, filter_dir, jail_vars, zone).map(Filter::from)
     }
 
     /// Compiles resolved filter options.
     pub fn compile(conf: &FilterConf, zone: Zone) -> Result<Self, FilterError> {
-        let path = conf.path.clone();
-        let compile_list =
-            |key: &'static str, list: &[String]| -> Result<Vec<Pattern>, FilterError> {
-                list.iter()
-                    .enumerate()
-                    .map(|(i, source)| compile_one(&path, key, i + 1, source))
-                    .collect()
-            };
-        // With `maxlines` > 1 failregexes see several lines: `^` and `$` work per line.
-        let multiline: Vec<String> = conf
-            .failregex
-            .iter()
-            .map(|source| {
-                if conf.maxlines > 1 {
-                    format!("(?m){source}")
-                } else {
-                    source.clone()
-                }
-            })
-            .collect();
-        let failregex = compile_list("failregex", &multiline)?;
-        let prefregex = conf
-            .prefregex
-            .as_deref()
-            .map(|source| compile_one(&path, "prefregex", 1, source))
-            .transpose()?;
-        let content_prefix = conf
-            .prefregex
-            .as_deref()
-            .and_then(|source| source.trim_end().strip_suffix(CONTENT_TO_END))
-            .filter(|prefix| prefix.starts_with('^'))
-            .and_then(|prefix| compile_one(&path, "prefregex", 1, prefix).ok());
-        let content_prefix_groups = content_prefix
-            .as_ref()
-            .is_some_and(|p| p.group_names().iter().flatten().next().is_some());
-        // As fail2ban: a failregex must capture a failure id (here or in the prefregex).
-        let has_id = |pattern: &Pattern| {
-            pattern
-                .group_names()
-                .iter()
-                .flatten()
-                .any(|name| ["fid", "ip4", "ip6", "dns", "mlfid"].contains(&name.as_str()))
-        };
-        if !prefregex.as_ref().is_some_and(has_id)
-            && let Some(index) = failregex.iter().position(|p| !has_id(p))
-        {
-            return Err(FilterError::Regex {
-                path,
-                key: "failregex",
-                index: index + 1,
-                regex: conf.failregex[index].clone(),
-                message: "no failure-id group: it needs <HOST> (or <ADDR>, <F-ID>, ...); \
-                          an unknown tag such as a misspelt <HOST> stays literal text"
-                    .to_string(),
-            });
+        CompiledFilter::compile(conf, zone).map(Filter::from)
+    }
+
+    /// This filter for counting failures (see [`CompiledFilter::counting`]).
+    pub fn counting(self) -> Self {
+        let compiled = Arc::unwrap_or_clone(self.compiled).counting();
+        Filter {
+            compiled: Arc::new(compiled),
+            state: self.state,
         }
-        let translated: Vec<String> = multiline
-            .iter()
-            .map(|source| host_tags::python_to_rust(&host_tags::expand(source)))
-            .collect();
-        let screens = Prefilter::screens(&translated);
-        if failregex.is_empty() {
-            return Err(FilterError::Empty { path });
-        }
-        let dates = DateDetector::new(conf.datepattern.as_deref(), zone).map_err(|message| {
-            FilterError::Date {
-                path: path.clone(),
-                message,
-            }
-        })?;
-        Ok(Filter {
-            ignoreregex: compile_list("ignoreregex", &conf.ignoreregex)?,
-            prefregex,
-            failregex,
-            dates,
-            journalmatch: conf.journalmatch.clone(),
-            mlfid: MlfidCache::default(),
-            maxlines: conf.maxlines.max(1),
-            buffer: VecDeque::new(),
-            last_date: None,
-            prefilter: screens.line,
-            failregex_screens: screens.each,
-            content_prefix,
-            content_prefix_groups,
-            cut: String::new(),
-            date_memo: DateMemo::default(),
-            counting: false,
-            ignored: 0,
-            date_hits: Vec::new(),
-        })
     }
 
-    /// This filter for counting failures (`bantop regex` without `--json`): the same failures
-    /// with the same failregex and time, but neither host nor captures copied out of the line,
-    /// where the failregex's groups alone decide whether there is a host (one line at a time,
-    /// no multi-line id, no `alt_` group).
-    pub fn counting(mut self) -> Self {
-        let plain = |pattern: &Pattern| {
-            pattern
-                .group_names()
-                .iter()
-                .flatten()
-                .all(|name| name != "mlfid" && name != "nofail" && !name.starts_with("alt_"))
-        };
-        self.counting = self.maxlines == 1 && self.failregex.iter().all(plain);
-        self
-    }
-
-    /// How many lines were ignored since this was last asked, as fail2ban-regex counts them:
-    /// an ignoreregex matched (the whole text, or what a failregex matched in).
-    pub(super) fn take_ignored(&mut self) -> u64 {
-        std::mem::take(&mut self.ignored)
-    }
-
-    /// How many dates each date template found since this was last asked, in the order of
-    /// [`Filter::date_templates`] (fail2ban-regex's "date template hits").
-    pub(super) fn take_date_hits(&mut self) -> Vec<u64> {
-        std::mem::take(&mut self.date_hits)
+    /// The compiled part, to share with other logs or threads.
+    pub fn compiled(&self) -> &Arc<CompiledFilter> {
+        &self.compiled
     }
 
     /// The names of the date templates (fail2ban's date formats), in the order they are tried.
     pub fn date_templates(&self) -> Vec<String> {
-        self.dates.template_names()
-    }
-
-    /// Whether an ignoreregex matches `text` (counted as an ignored line).
-    fn ignores(&mut self, text: Text) -> bool {
-        let ignored = self
-            .ignoreregex
-            .iter()
-            .any(|regex| regex.find_in(text).is_some());
-        self.ignored += u64::from(ignored);
-        ignored
-    }
-
-    /// The date in a line.
-    fn find_date(&mut self, line: &str, now: f64) -> Option<DateMatch> {
-        self.dates.find_remembered(line, now, &mut self.date_memo)
-    }
-
-    /// Counts a line's date for its template.
-    fn count_date(&mut self, date: &DateMatch) {
-        if self.date_hits.len() <= date.template {
-            self.date_hits.resize(date.template + 1, 0);
-        }
-        self.date_hits[date.template] += 1;
+        self.compiled.date_templates()
     }
 
     /// The time of a log line by this filter's date settings, with `now` for year inference.
     pub fn line_time(&self, line: &str, now: f64) -> Option<f64> {
-        self.dates
-            .find(line.trim_end_matches(['\n', '\r']), now)
-            .map(|date| date.time)
-    }
-
-    /// Sets the time of the last line that had one (fail2ban's `__lastDate`), as if the lines
-    /// before had been matched here.
-    pub(super) fn set_last_date(&mut self, last_date: Option<f64>) {
-        self.last_date = last_date;
-    }
-
-    /// Whether a line's result depends on no earlier line but through its last date: a
-    /// single-line filter without `<F-MLFID>`. Such a log may be cut into parts matched apart.
-    pub(crate) fn lines_independent(&self) -> bool {
-        let has_mlfid = |pattern: &Pattern| {
-            pattern
-                .group_names()
-                .iter()
-                .flatten()
-                .any(|name| name == "mlfid")
-        };
-        self.maxlines == 1
-            && !self.prefregex.iter().any(has_mlfid)
-            && !self.failregex.iter().any(has_mlfid)
+        self.compiled.line_time(line, now)
     }
 
     /// The `journalmatch` lines, for a systemd backend.
     pub fn journalmatch(&self) -> &[String] {
-        &self.journalmatch
+        self.compiled.journalmatch()
     }
 
-    /// Matches one line. `time` is the source's own timestamp (journald); without it the date is
-    /// found in the line and cut out first. `now` is used for year inference. Matching is stateful
-    /// for filters with `<F-MLFID>`: lines of one connection are merged as fail2ban merges them.
+    /// Matches one line (see [`CompiledFilter::match_line`]) with this filter's own state.
     pub fn match_line(&mut self, line: &str, time: Option<f64>, now: f64) -> Option<FilterMatch> {
-        self.match_line_holding(line, time, now, None)
+        self.compiled.match_line(&mut self.state, line, time, now)
+    }
+}
+
+/// The groups whose value is a failure's host, in fail2ban's order of preference.
+const HOST_GROUPS: [&str; 4] = ["ip4", "ip6", "dns", "fid"];
+
+impl CompiledFilter {
+    /// Matches one line with `state`, the state of its log. `time` is the source's own timestamp
+    /// (journald); without it the date is found in the line and cut out first. `now` is used for
+    /// year inference. Matching is stateful for filters with `<F-MLFID>`: lines of one
+    /// connection are merged as fail2ban merges them.
+    pub fn match_line(
+        &self,
+        state: &mut FilterState,
+        line: &str,
+        time: Option<f64>,
+        now: f64,
+    ) -> Option<FilterMatch> {
+        self.match_line_holding(state, line, time, now, None)
     }
 
-    /// [`Filter::match_line`]; `literal`: where the line holds one of the prefilter's literals,
-    /// when known (the prefilter need not search the line again where its date is not cut
-    /// out across it).
+    /// Whether an ignoreregex matches `text` (counted as an ignored line).
+    fn ignores(&self, state: &mut FilterState, text: Text) -> bool {
+        let ignored = self
+            .ignoreregex
+            .iter()
+            .any(|regex| regex.find_in(text).is_some());
+        state.ignored += u64::from(ignored);
+        ignored
+    }
+
+    /// The date in a line.
+    fn find_date(&self, state: &mut FilterState, line: &str, now: f64) -> Option<DateMatch> {
+        self.dates.find_remembered(line, now, &mut state.date_memo)
+    }
+
+    /// [`CompiledFilter::match_line`]; `literal`: where the line holds one of the prefilter's
+    /// literals, when known (the prefilter need not search the line again where its date is not
+    /// cut out across it).
     fn match_line_holding(
-        &mut self,
+        &self,
+        state: &mut FilterState,
         line: &str,
         time: Option<f64>,
         now: f64,
@@ -331,13 +160,13 @@ impl Filter {
             })
         };
         // The line without its date is built in a buffer kept from line to line.
-        let mut cut = std::mem::take(&mut self.cut);
+        let mut cut = std::mem::take(&mut state.cut);
         cut.clear();
         let (text, time, prefiltered) = match time {
             Some(time) => (line, Some(time), holds(None)),
-            None => match self.find_date(line, now) {
+            None => match self.find_date(state, line, now) {
                 Some(date) => {
-                    self.count_date(&date);
+                    state.count_date(&date);
                     cut.push_str(&line[..date.start]);
                     cut.push_str(&line[date.end..]);
                     (
@@ -349,78 +178,67 @@ impl Filter {
                 // No date: the last one found, when it is recent (fail2ban's `__lastDate`).
                 None => (
                     line,
-                    self.last_date.filter(|last| *last > now - 60.0),
+                    state.last_date.filter(|last| *last > now - 60.0),
                     holds(None),
                 ),
             },
         };
-        let found = self.match_text(text, time, now, prefiltered);
-        self.cut = cut;
+        let found = self.match_text(state, text, time, now, prefiltered);
+        state.cut = cut;
         found
     }
 
-    /// Whether [`Filter::next_literal`] may screen the lines of a block for
-    /// [`Filter::match_screened_line`]: lines are matched one by one, and the prefilter's
-    /// literals hold no newline.
-    pub(crate) fn screens_blocks(&self) -> bool {
-        self.maxlines == 1 && self.prefilter.as_ref().is_some_and(Prefilter::within_lines)
-    }
-
-    /// Where the first of the prefilter's literals stands in `lines` from `from` (one scan over
-    /// many lines costs far less than one per line).
-    pub(super) fn next_literal(&self, lines: &[u8], from: usize) -> Option<Range<usize>> {
-        self.prefilter.as_ref()?.find_at(lines, from)
-    }
-
-    /// [`Filter::match_line`] (without a source time) on a line screened by
-    /// [`Filter::next_literal`]: `literal` is where it holds the first literal, `None` when it
-    /// holds none. Such a line cannot fail unless cutting its date out makes a literal, so it
-    /// only gives its time to the lines after it.
+    /// [`CompiledFilter::match_line`] (without a source time) on a line screened by
+    /// [`CompiledFilter::next_literal`]: `literal` is where it holds the first literal, `None`
+    /// when it holds none. Such a line cannot fail unless cutting its date out makes a literal,
+    /// so it only gives its time to the lines after it.
     pub(super) fn match_screened_line(
-        &mut self,
+        &self,
+        state: &mut FilterState,
         line: &str,
         now: f64,
         literal: Option<Range<usize>>,
     ) -> Option<FilterMatch> {
         if literal.is_some() {
-            return self.match_line_holding(line, None, now, literal);
+            return self.match_line_holding(state, line, None, now, literal);
         }
         let line = line.trim_end_matches(['\n', '\r']);
-        let date = self.find_date(line, now)?;
+        let date = self.find_date(state, line, now)?;
         if self
             .prefilter
             .as_ref()
             .is_some_and(|prefilter| prefilter.may_span_cut(line, date.start, date.end))
         {
-            return self.match_line(line, None, now);
+            return self.match_line(state, line, None, now);
         }
-        self.count_date(&date);
-        self.last_date = Some(date.time);
+        state.count_date(&date);
+        state.last_date = Some(date.time);
         None
     }
 
     /// Matches a line whose date is cut out (`time` is its time).
     /// `prefiltered`: the text is known to hold one of the prefilter's literals.
     fn match_text(
-        &mut self,
+        &self,
+        state: &mut FilterState,
         text: &str,
         time: Option<f64>,
         now: f64,
         prefiltered: bool,
     ) -> Option<FilterMatch> {
         if time.is_some() {
-            self.last_date = time;
+            state.last_date = time;
         }
         let multiline = self.maxlines > 1;
         // What the regexes search: this line, or the buffer of the last `maxlines` lines joined
         // with newlines (and one at the end), as fail2ban's `_tupleLinesBuf`.
         let joined;
         let searched: &str = if multiline {
-            self.buffer.push_back(text.to_string());
-            while self.buffer.len() > self.maxlines {
-                self.buffer.pop_front();
+            state.buffer.push_back(text.to_string());
+            while state.buffer.len() > self.maxlines {
+                state.buffer.pop_front();
             }
-            joined = buffer_text(&self.buffer);
+            joined = buffer_text(&state.buffer);
             &joined
         } else {
             text
@@ -435,7 +253,7 @@ impl Filter {
         // prefregex cuts out the content, when they are fewer than the failregexes less two.
         if !self.ignoreregex.is_empty()
             && self.ignoreregex.len() + 2 < self.failregex.len()
-            && self.ignores(Text::new(searched))
+            && self.ignores(state, Text::new(searched))
         {
             return None;
         }
@@ -469,8 +287,8 @@ impl Filter {
             }
             if let Some(inner) = prefix_groups.get("content").filter(|c| !c.is_empty()) {
                 if multiline {
-                    self.buffer = VecDeque::from([inner.clone()]);
-                    replaced = buffer_text(&self.buffer);
+                    state.buffer = VecDeque::from([inner.clone()]);
+                    replaced = buffer_text(&state.buffer);
                     content = &replaced;
                 } else {
                     content = inner;
@@ -493,7 +311,7 @@ impl Filter {
             let is_host = |name: &str| HOST_GROUPS.contains(&name);
             let (fid, host) = failregexes
                 .find_map(|(i, regex)| regex.has_group_in(text, &is_host).map(|h| (i, h)))?;
-            let ignored = self.ignores(text);
+            let ignored = self.ignores(state, text);
             return (host && !ignored).then(|| FilterMatch {
                 fid,
                 host: String::new(),
@@ -505,7 +323,7 @@ impl Filter {
         }
         let (fid, found) =
             failregexes.find_map(|(i, regex)| regex.find_in(text).map(|m| (i, m)))?;
-        if self.ignores(text) {
+        if self.ignores(state, text) {
             return None;
         }
         // The lines the match spans leave the buffer; those before and after stay.
@@ -517,8 +335,8 @@ impl Filter {
                 .unwrap_or(upto)
                 .matches('\n')
                 .count();
-            let lines: Vec<String> = self.buffer.drain(..).collect();
-            self.buffer = lines
+            let lines: Vec<String> = state.buffer.drain(..).collect();
+            state.buffer = lines
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| *i < first || *i > last)
@@ -535,7 +353,7 @@ impl Filter {
         let mlfid = captures.get("mlfid").cloned();
         let (mut attempts, mut users) = (matched_lines, Vec::new());
         if let Some(mlfid) = &mlfid {
-            let merged = self
+            let merged = state
                 .mlfid
                 .merge(mlfid, captures, time.unwrap_or(now), matched_lines);
             captures = merged.groups;
@@ -551,7 +369,7 @@ impl Filter {
             .find_map(|key| captures.get(*key).cloned())
         else {
             if let Some(mlfid) = &mlfid {
-                self.mlfid.mark_pending(mlfid);
+                state.mlfid.mark_pending(mlfid);
             }
             return None;
         };
@@ -596,25 +414,10 @@ fn fold_alternates(captures: &mut BTreeMap<String, String>) {
     }
 }
 
-fn compile_one(
-    path: &Path,
-    key: &'static str,
-    index: usize,
-    source: &str,
-) -> Result<Pattern, FilterError> {
-    let regex = host_tags::python_to_rust(&host_tags::expand(source));
-    Pattern::compile(&regex).map_err(|message| FilterError::Regex {
-        path: path.to_path_buf(),
-        key,
-        index,
-        regex,
-        message,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     fn filter(failregex: &[&str], prefregex: Option<&str>) -> Filter {
         let conf = FilterConf {
@@ -752,6 +555,57 @@ mod tests {
             ),
             None
         );
+    }
+
+    #[test]
+    fn threads_sharing_one_compiled_filter_match_as_filters_of_their_own() {
+        let conf = FilterConf {
+            path: PathBuf::from("test.conf"),
+            prefregex: Some(
+                r"^<F-MLFID>\S+ sshd\[\d+\]:</F-MLFID> <F-CONTENT>.+</F-CONTENT>$".into(),
+            ),
+            failregex: vec![
+                r"^Failed \S+ for <F-USER>\S+</F-USER>(?: from <HOST>)?".into(),
+                r"^<F-NOFAIL>Connection from</F-NOFAIL> <HOST>".into(),
+            ],
+            maxlines: 1,
+            ..FilterConf::default()
+        };
+        let compiled =
+            CompiledFilter::compile(&conf, Zone::utc()).unwrap_or_else(|e| panic!("{e}"));
+        // The second line fails only with the address the first one left in its state.
+        let lines = [
+            "pbx sshd[7]: Connection from 198.51.100.7",
+            "pbx sshd[7]: Failed password for root",
+        ];
+        let run = |matching: &mut dyn FnMut(&str) -> Option<FilterMatch>| {
+            lines
+                .iter()
+                .map(|line| matching(line).map(|m| (m.host, m.users)))
+                .collect::<Vec<_>>()
+        };
+        let mut own = Filter::from(compiled.clone());
+        let expected = run(&mut |line| own.match_line(line, Some(1.0), 1.0));
+        assert_eq!(
+            expected.last(),
+            Some(&Some((
+                "198.51.100.7".to_string(),
+                vec!["root".to_string()]
+            )))
+        );
+        std::thread::scope(|scope| {
+            let threads: Vec<_> = (0..2)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut state = FilterState::default();
+                        run(&mut |line| compiled.match_line(&mut state, line, Some(1.0), 1.0))
+                    })
+                })
+                .collect();
+            for thread in threads {
+                assert_eq!(thread.join().ok(), Some(expected.clone()));
+            }
+        });
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! nothing for the variants no line asks for, and `bantop regex` starts at once.
 
 use super::backtrack::{Backtracker, OtherWord, Outcome};
+use super::error::PatternError;
 use regex_syntax::hir::Hir;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -216,7 +217,7 @@ pub struct PatternMatch {
 
 impl Pattern {
     /// Compiles `source` (already in Rust syntax) with the cheapest engine that accepts it.
-    pub fn compile(source: &str) -> Result<Self, String> {
+    pub fn compile(source: &str) -> Result<Self, PatternError> {
         match linear(source, &[]) {
             Ok(pattern) => Ok(pattern),
             Err(_)
@@ -237,11 +238,9 @@ impl Pattern {
                         .collect();
                     Pattern::Backtracking(fancy, screen, names)
                 })
-                .map_err(|fancy_error| {
-                    format!(
-                        "{fancy_error} (and the linear engine: {})",
-                        first_line(&linear_error.to_string())
-                    )
+                .map_err(|backtracking| PatternError::Unsupported {
+                    backtracking: Box::new(backtracking),
+                    linear: first_line(&linear_error.to_string()).to_string(),
                 }),
         }
     }

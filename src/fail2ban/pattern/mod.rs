@@ -4,8 +4,10 @@
 
 mod backtrack;
 mod compiled;
+mod error;
 pub mod host_tags;
 pub(crate) mod prefilter;
 
 pub(crate) use compiled::Text;
 pub use compiled::{Pattern, PatternMatch, ascii_variant, without_word_lookahead};
+pub use error::PatternError;
