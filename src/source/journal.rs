@@ -8,7 +8,7 @@ use super::tail::SourceStatus;
 use super::watch::SourceEvent;
 use std::path::PathBuf;
 use std::process::Stdio;
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 
@@ -86,8 +86,25 @@ impl JournalSource {
         let Some(stdout) = child.stdout.take() else {
             return;
         };
-        let mut lines = BufReader::new(stdout).lines();
-        while let Ok(Some(json)) = lines.next_line().await {
+        let mut reader = BufReader::new(stdout);
+        let mut buffer = Vec::new();
+        let mut oversized = 0u64;
+        loop {
+            let json = match read_bounded_line(&mut reader, &mut buffer, MAX_ENTRY).await {
+                Ok(Some(true)) => String::from_utf8_lossy(&buffer),
+                Ok(Some(false)) => {
+                    oversized += 1;
+                    let skipped = SourceStatus::Error(format!(
+                        "journal entries over {} MiB skipped: {oversized} so far",
+                        MAX_ENTRY >> 20
+                    ));
+                    if events.send(status(skipped)).await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
+                Ok(None) | Err(_) => break,
+            };
             let Ok(entry) = journal_json::parse(&json) else {
                 continue;
             };
@@ -112,9 +129,72 @@ impl JournalSource {
     }
 }
 
+/// The longest journal entry read, as `journalctl -o json` writes it: four times the longest
+/// log line a file may have, room for JSON's escapes. A longer one is skipped and reported, and
+/// memory stays bounded whatever a process sends to the journal.
+const MAX_ENTRY: usize = 4 * super::tail::MAX_LINE;
+
+/// Reads one line (without its newline) into `buffer`: `Some(true)`; a line longer than `max`
+/// is read to its end but not kept: `Some(false)`; `None` at the end of the stream.
+async fn read_bounded_line<R: AsyncBufRead + Unpin>(
+    reader: &mut R,
+    buffer: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<Option<bool>> {
+    buffer.clear();
+    let mut fits = true;
+    let mut read_any = false;
+    loop {
+        let available = reader.fill_buf().await?;
+        if available.is_empty() {
+            return Ok(read_any.then_some(fits));
+        }
+        read_any = true;
+        let (part, end) = match memchr::memchr(b'\n', available) {
+            Some(at) => (&available[..at], Some(at + 1)),
+            None => (available, None),
+        };
+        if fits && buffer.len() + part.len() <= max {
+            buffer.extend_from_slice(part);
+        } else {
+            fits = false;
+            buffer.clear();
+        }
+        let used = end.unwrap_or(available.len());
+        reader.consume(used);
+        if end.is_some() {
+            return Ok(Some(fits));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn journal_lines_are_read_within_a_bound_and_a_longer_one_is_skipped_whole() {
+        let mut input: Vec<u8> = b"first\n".to_vec();
+        input.extend(std::iter::repeat_n(b'x', 100));
+        input.extend(b"\nlast");
+        let mut reader = BufReader::with_capacity(8, input.as_slice());
+        let mut buffer = Vec::new();
+        let mut read = Vec::new();
+        while let Some(fits) = read_bounded_line(&mut reader, &mut buffer, 10)
+            .await
+            .unwrap_or(None)
+        {
+            read.push((fits, String::from_utf8_lossy(&buffer).into_owned()));
+        }
+        assert_eq!(
+            read,
+            [
+                (true, "first".to_string()),
+                (false, String::new()),
+                (true, "last".to_string())
+            ]
+        );
+    }
 
     #[test]
     fn arguments_follow_the_jail() {

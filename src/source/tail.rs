@@ -161,6 +161,12 @@ impl FileTailer {
 
     fn poll_lines(&mut self) -> TailOutput {
         let mut out = TailOutput::default();
+        // A copytruncate of the open file is looked at before it is read: after one, our offset
+        // points into new text (written since the truncate), and reading from it would skip
+        // some of that text and read the rest again once the truncate is seen.
+        if self.open_file_was_truncated() {
+            self.after_truncation(&mut out);
+        }
         // The open file first: a rotation is only looked at once it has been read to its end.
         if self.drain(&mut out) {
             out.more = true;
@@ -208,14 +214,7 @@ impl FileTailer {
                 } else if self.open.is_none() {
                     self.open_file(false, &mut out);
                 } else if self.was_truncated(meta.len()) {
-                    self.read_copy_of_truncated(&mut out);
-                    if let Some(open) = self.open.as_mut() {
-                        open.offset = 0;
-                        open.first_line = None;
-                    }
-                    self.partial.clear();
-                    self.discarding = false;
-                    out.statuses.push(SourceStatus::Truncated);
+                    self.after_truncation(&mut out);
                 }
                 out.more = self.drain(&mut out);
             }
@@ -270,6 +269,31 @@ impl FileTailer {
         out.statuses.push(status);
     }
 
+    /// The open file (by its handle, whatever the path now names) was truncated.
+    fn open_file_was_truncated(&mut self) -> bool {
+        let Some(len) = self
+            .open
+            .as_ref()
+            .and_then(|open| open.file.metadata().ok())
+            .map(|meta| meta.len())
+        else {
+            return false;
+        };
+        self.was_truncated(len)
+    }
+
+    /// Reads the copy a copytruncate left from where we were, then the file from its start.
+    fn after_truncation(&mut self, out: &mut TailOutput) {
+        self.read_copy_of_truncated(out);
+        if let Some(open) = self.open.as_mut() {
+            open.offset = 0;
+            open.first_line = None;
+        }
+        self.partial.clear();
+        self.discarding = false;
+        out.statuses.push(SourceStatus::Truncated);
+    }
+
     /// Shrunk below what we read, or its first line is not the one we saw.
     fn was_truncated(&mut self, len: u64) -> bool {
         let Some(open) = self.open.as_mut() else {
@@ -278,7 +302,7 @@ impl FileTailer {
         if len < open.offset {
             return true;
         }
-        let now = first_line_hash(&self.path);
+        let now = first_line_hash_of(&open.file);
         match (open.first_line, now) {
             (Some(before), Some(now)) => before != now,
             (None, now) => {
@@ -404,9 +428,14 @@ impl FileTailer {
 
 /// A hash of the file's first line (up to 4 KiB), when it is a regular file with one.
 fn first_line_hash(path: &Path) -> Option<u64> {
-    let mut file = open_regular(path).ok()?;
+    first_line_hash_of(&open_regular(path).ok()?)
+}
+
+/// The same for a file already open (read at offset 0, its own offset untouched).
+fn first_line_hash_of(file: &File) -> Option<u64> {
+    use std::os::unix::fs::FileExt;
     let mut head = vec![0u8; 4096];
-    let read = file.read(&mut head).ok()?;
+    let read = file.read_at(&mut head, 0).ok()?;
     let line = &head[..read];
     let end = line.iter().position(|b| *b == b'\n')?;
     let mut hasher = DefaultHasher::new();
@@ -521,6 +550,40 @@ mod tests {
         }
         assert_eq!(lines.len(), 25_000);
         assert_eq!(lines.last().map(String::as_str), Some("24999"));
+    }
+
+    #[test]
+    fn a_copytruncate_regrown_past_our_offset_before_the_next_poll_reads_each_line_once() {
+        // Seen under load: the file was copied aside, truncated and written again past where we
+        // were before we looked; reading on from our offset first skipped some new lines, and
+        // they were read twice once the truncate was seen.
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("x.log");
+        let old: String = (0..10).map(|n| format!("old {n}\n")).collect();
+        append(&path, &old);
+        let mut tailer = FileTailer::new(&path, StartAt::Beginning);
+        let first = tailer.poll().lines;
+        assert_eq!(first.len(), 10);
+        append(&path, "old 10\nold 11\n");
+        std::fs::copy(&path, dir.path().join("x.log.1")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(&path)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let new: String = (0..40).map(|n| format!("new line {n}\n")).collect();
+        append(&path, &new);
+        let mut lines = Vec::new();
+        loop {
+            let out = tailer.poll();
+            lines.extend(out.lines);
+            if !out.more {
+                break;
+            }
+        }
+        let mut expected = vec!["old 10".to_string(), "old 11".to_string()];
+        expected.extend((0..40).map(|n| format!("new line {n}")));
+        assert_eq!(lines, expected);
     }
 
     #[test]
