@@ -45,6 +45,14 @@ fn scenarios() -> Vec<(Command, Vec<&'static str>)> {
             },
             vec!["ban", "203.0.113.9", "--jail", "asterisk-wazo"],
         ),
+        // Again: nothing changes, so there is nothing to undo.
+        (
+            Command::JailBan {
+                jail: "asterisk-wazo".into(),
+                ip: ip("203.0.113.9"),
+            },
+            vec!["ban", "203.0.113.9", "--jail", "asterisk-wazo"],
+        ),
         (
             Command::Ban {
                 target: ip("198.51.100.7").into(),
@@ -72,6 +80,14 @@ fn scenarios() -> Vec<(Command, Vec<&'static str>)> {
                 target: ip("198.51.100.7").into(),
             },
             vec!["unban", "198.51.100.7", "--own-set"],
+        ),
+        (
+            Command::Whitelist {
+                entry: IpNet::from(ip("192.0.2.33")),
+                jails: vec!["asterisk-wazo".into()],
+                comment: "test".into(),
+            },
+            vec!["whitelist", "192.0.2.33", "--jail", "asterisk-wazo"],
         ),
         (
             Command::Whitelist {
@@ -246,8 +262,16 @@ fn the_cli_the_live_engine_and_the_demo_take_the_same_steps() {
         ]
     );
     assert!(rescue.iter().all(|(_, ok, _)| *ok), "{rescue:?}");
-    // The second unban of the same address in bantop's set changed nothing, everywhere.
-    assert_eq!(demo[4], vec![(StepKind::OwnSetUnban, true, false)]);
+    // A second ban, unban or whitelist of the same address changed nothing, everywhere.
+    assert_eq!(demo[1], vec![(StepKind::JailBan, true, false)]);
+    assert_eq!(demo[5], vec![(StepKind::OwnSetUnban, true, false)]);
+    assert_eq!(
+        demo[7],
+        vec![
+            (StepKind::Dropin, true, false),
+            (StepKind::IgnoreList, true, false)
+        ]
+    );
 }
 
 #[test]
@@ -255,11 +279,11 @@ fn the_cli_refuses_what_the_one_refusal_policy_refuses() {
     let server = PrivateServer::start();
     let operator = ip("203.0.113.9");
     let mut whitelists = Whitelists::default();
-    whitelists.add_list(
-        "asterisk-wazo",
-        &["127.0.0.1/8 ::1 192.0.2.0/24".to_string()],
-    );
-    server.client_text(&["set", "asterisk-wazo", "addignoreip", "192.0.2.0/24"]);
+    whitelists.add_list("asterisk-wazo", &["127.0.0.1/8 ::1".to_string()]);
+    whitelists.add_list("wazo-provd", &["127.0.0.1/8 ::1 192.0.2.0/24".to_string()]);
+    // Whitelisted in wazo-provd only: a ban in asterisk-wazo is refused all the same, as the
+    // TUI refuses it (the office whitelisted for one service is not banned by another).
+    server.client_text(&["set", "wazo-provd", "addignoreip", "192.0.2.0/24"]);
     for target in [
         "203.0.113.9",
         "::ffff:203.0.113.9",

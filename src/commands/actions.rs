@@ -8,7 +8,7 @@ use crate::engine::audit::{AuditLog, entry_now};
 use crate::engine::command::Command;
 use crate::engine::execute::{Step, all_ok, execute, summary};
 use crate::engine::manual_bans::ManualBans;
-use crate::engine::refusal::{Whitelists, ban_danger, too_wide};
+use crate::engine::refusal::{ban_danger, too_wide};
 use crate::engine::server_sides::{KernelSet, ServerFail2ban};
 use crate::engine::whitelist;
 use crate::fail2ban::jail_conf::read_jails;
@@ -166,16 +166,10 @@ pub async fn ban(
     json: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
-    let mut server = Fail2ban::new(places.socket);
-    server.require_jail(jail).await?;
-    let mut whitelisted = Whitelists::default();
-    match server.ignore_list(jail).await {
-        Ok(list) => whitelisted.add_list(jail, &list),
-        Err(error) => whitelisted.unreadable.push((
-            jail.to_string(),
-            format!("fail2ban did not give it: {error}"),
-        )),
-    }
+    Fail2ban::new(places.socket).require_jail(jail).await?;
+    // Every jail's whitelist, as for a ban in bantop's set and in the TUI: the office's
+    // network whitelisted in sshd is not banned in recidive without --force.
+    let whitelisted = super::whitelists::whitelisted(places).await;
     if let Some(danger) = ban_danger(IpNet::from(ip), operators, &whitelisted)
         && !force
     {

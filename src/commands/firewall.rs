@@ -3,11 +3,11 @@
 //! kernel, with the drift between fail2ban's bans and what the kernel drops.
 
 use super::actions::{Places, run_command, target_text};
+use super::whitelists::whitelisted;
 use crate::engine::command::Command;
 use crate::engine::manual_bans::ManualBans;
-use crate::engine::refusal::{Whitelists, ban_danger};
+use crate::engine::refusal::ban_danger;
 use crate::fail2ban::duration::format_seconds;
-use crate::fail2ban::jail_conf::read_jails;
 use crate::fail2ban::server::Fail2ban;
 use crate::firewall::kernel;
 use crate::model::address::read_held;
@@ -16,44 +16,6 @@ use ipnet::IpNet;
 use serde::Serialize;
 use std::io::Write;
 use std::net::IpAddr;
-
-/// Every whitelisted entry per jail: fail2ban's live ignore lists when its socket answers,
-/// else the configuration files. What cannot be read is kept as unreadable, so the refusal
-/// fails closed.
-async fn whitelisted(places: Places<'_>) -> Whitelists {
-    let mut whitelists = Whitelists::default();
-    let mut server = Fail2ban::new(places.socket);
-    if let Ok(jails) = server.jails().await {
-        for jail in jails {
-            match server.ignore_list(&jail).await {
-                Ok(list) => whitelists.add_list(&jail, &list),
-                Err(error) => whitelists
-                    .unreadable
-                    .push((jail.clone(), format!("fail2ban did not give it: {error}"))),
-            }
-        }
-        return whitelists;
-    }
-    match read_jails(places.fail2ban_dir) {
-        Ok(jails) => {
-            for jail in jails {
-                let name = jail.settings.name.clone();
-                whitelists.entries.extend(
-                    jail.settings
-                        .ignoreip
-                        .into_iter()
-                        .map(|net| (name.clone(), net)),
-                );
-            }
-        }
-        // No fail2ban and no configuration (a firewall-only host): nothing is whitelisted.
-        Err(_) if !places.fail2ban_dir.exists() => {}
-        Err(error) => whitelists
-            .unreadable
-            .push(("the configuration".to_string(), error.to_string())),
-    }
-    whitelists
-}
 
 /// What to ban by hand.
 #[derive(Debug, Clone, Copy)]

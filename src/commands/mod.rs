@@ -9,6 +9,7 @@ pub mod firewall;
 pub mod ports;
 pub mod regex;
 pub mod status;
+mod whitelists;
 
 /// Exit status: done, nothing wrong.
 pub const OK: u8 = 0;

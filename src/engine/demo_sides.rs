@@ -52,13 +52,16 @@ impl<'a> SimulatedFail2ban<'a> {
 }
 
 impl Fail2banSide for SimulatedFail2ban<'_> {
-    async fn ban(&mut self, jail: &str, ip: IpAddr) -> Result<(), String> {
+    async fn ban(&mut self, jail: &str, ip: IpAddr) -> Result<bool, String> {
         let now = self.now;
         let state = self.jail(jail)?;
+        if state.bans().any(|ban| ban.ip == ip) {
+            return Ok(false);
+        }
         let bantime = state.settings.bantime;
         let ban = state.ban(ip, now, bantime, Vec::new(), 0, BanOrigin::Manual);
         self.events.push(EngineEvent::Banned(ban));
-        Ok(())
+        Ok(true)
     }
 
     async fn unban(&mut self, jail: &str, ip: IpAddr) -> Result<bool, String> {
@@ -121,8 +124,9 @@ impl Fail2banSide for SimulatedFail2ban<'_> {
         Ok((*self.whitelist != before).then(|| format!("{WHITELIST_DROPIN} (simulated)")))
     }
 
-    async fn ignore(&mut self, jail: &str, entry: IpNet, remove: bool) -> Result<(), String> {
+    async fn ignore(&mut self, jail: &str, entry: IpNet, remove: bool) -> Result<bool, String> {
         let state = self.jail(jail)?;
+        let had = state.settings.ignoreip.contains(&entry);
         if remove {
             state.settings.ignoreip.retain(|net| *net != entry);
         } else if !state.settings.ignoreip.contains(&entry) {
@@ -141,7 +145,7 @@ impl Fail2banSide for SimulatedFail2ban<'_> {
                 comment: self.comment.clone(),
             })
         });
-        Ok(())
+        Ok(had == remove)
     }
 }
 

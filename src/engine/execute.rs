@@ -169,8 +169,9 @@ pub fn all_ok(steps: &[Step]) -> bool {
 /// The fail2ban side: a jail's bans and ignore list, and the whitelist drop-in.
 #[allow(async_fn_in_trait)]
 pub trait Fail2banSide {
-    /// Bans `ip` in `jail` (the jail's actions run); fails when the ban is not held afterwards.
-    async fn ban(&mut self, jail: &str, ip: IpAddr) -> Result<(), String>;
+    /// Bans `ip` in `jail` (the jail's actions run); whether it was not banned there before.
+    /// Fails when the ban is not held afterwards.
+    async fn ban(&mut self, jail: &str, ip: IpAddr) -> Result<bool, String>;
     /// Unbans `ip` in `jail`; whether it was banned there.
     async fn unban(&mut self, jail: &str, ip: IpAddr) -> Result<bool, String>;
     /// Unbans `ip` in every jail and the database; how many bans were lifted.
@@ -184,8 +185,8 @@ pub trait Fail2banSide {
         remove: bool,
         comment: &str,
     ) -> Result<Option<String>, String>;
-    /// Adds `entry` to (or takes it from) `jail`'s live ignore list.
-    async fn ignore(&mut self, jail: &str, entry: IpNet, remove: bool) -> Result<(), String>;
+    /// Adds `entry` to (or takes it from) `jail`'s live ignore list; whether the list changed.
+    async fn ignore(&mut self, jail: &str, entry: IpNet, remove: bool) -> Result<bool, String>;
 }
 
 /// The firewall: bantop's own set of banned addresses and networks, and what the kernel drops.
@@ -215,10 +216,14 @@ pub async fn execute(
             target,
         } => vec![jail_unban(fail2ban, jail, target.addr()).await],
         Command::JailBan { jail, ip } => vec![match fail2ban.ban(jail, *ip).await {
-            Ok(()) => Step::new(
+            Ok(true) => Step::new(
                 StepKind::JailBan,
                 true,
                 format!("banned {ip} in {jail} (fail2ban: set {jail} banip {ip})"),
+            ),
+            Ok(false) => Step::unchanged(
+                StepKind::JailBan,
+                format!("{ip} was banned in {jail} already"),
             ),
             Err(error) => Step::new(StepKind::JailBan, false, error),
         }],
@@ -355,11 +360,12 @@ async fn jail_unban(fail2ban: &mut impl Fail2banSide, jail: &str, ip: IpAddr) ->
 
 async fn unban_everywhere(fail2ban: &mut impl Fail2banSide, ip: IpAddr) -> Step {
     match fail2ban.unban_everywhere(ip).await {
-        Ok(count) => Step::new(
-            StepKind::UnbanEverywhere,
-            true,
-            format!("fail2ban: unban {ip}: {count} ban(s) lifted"),
-        ),
+        Ok(count) => Step {
+            kind: StepKind::UnbanEverywhere,
+            text: format!("fail2ban: unban {ip}: {count} ban(s) lifted"),
+            ok: true,
+            changed: count > 0,
+        },
         Err(error) => Step::new(
             StepKind::UnbanEverywhere,
             false,
@@ -391,10 +397,14 @@ async fn whitelist(
     let verb = if remove { "delignoreip" } else { "addignoreip" };
     for jail in jails {
         match fail2ban.ignore(jail, entry, remove).await {
-            Ok(()) => steps.push(Step::new(
+            Ok(true) => steps.push(Step::new(
                 StepKind::IgnoreList,
                 true,
                 format!("fail2ban: set {jail} {verb} {text}: done"),
+            )),
+            Ok(false) => steps.push(Step::unchanged(
+                StepKind::IgnoreList,
+                format!("fail2ban: set {jail} {verb} {text}: the list said so already"),
             )),
             Err(error) => {
                 steps.push(Step::new(

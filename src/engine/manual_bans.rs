@@ -216,9 +216,11 @@ impl ManualBans {
         if let Some(prepared) = prepared {
             prepared.commit().map_err(|e| self.file_error(e))?;
         }
+        // Saved, lifted whole, and not in the kernel: only the saved copy held it. (A wider
+        // saved ban is split in the copy and its pieces stay, for a restore.)
         let forgotten = saved
             .iter()
-            .filter(|ban| touched(ban) && !kernel.lifted.contains(&ban.net))
+            .filter(|ban| target.contains(&ban.net) && !kernel.lifted.contains(&ban.net))
             .map(|ban| ban.net)
             .collect();
         Ok(ManualUnban { kernel, forgotten })

@@ -23,12 +23,19 @@ pub struct Whitelists {
 }
 
 impl Whitelists {
-    /// Whitelists read without a fault.
+    /// Whitelists read without a fault, each entry in canonical form (`::ffff:192.0.2.0/120`
+    /// is `192.0.2.0/24`); an entry that has none is kept as unreadable.
     pub fn known(entries: Vec<(String, IpNet)>) -> Self {
-        Whitelists {
-            entries,
-            unreadable: Vec::new(),
+        let mut whitelists = Whitelists::default();
+        for (jail, net) in entries {
+            match canonical_net(net.trunc()) {
+                Ok(net) => whitelists.entries.push((jail, net)),
+                Err(why) => whitelists
+                    .unreadable
+                    .push((jail, format!("entry {net}: {why}"))),
+            }
         }
+        whitelists
     }
 
     /// Adds a jail's ignore list as fail2ban holds it: each entry that does not read as an
@@ -171,6 +178,16 @@ mod tests {
         assert!(
             ban_danger(net("198.51.100.7/32"), &[mapped_operator], &white)
                 .is_some_and(|d| d.contains("your own address"))
+        );
+    }
+
+    #[test]
+    fn whitelists_from_the_configuration_are_compared_in_canonical_form() {
+        let white = Whitelists::known(vec![("sshd".to_string(), net("::ffff:192.0.2.0/120"))]);
+        assert_eq!(white.entries, [("sshd".to_string(), net("192.0.2.0/24"))]);
+        assert!(
+            ban_danger(net("192.0.2.7/32"), &[], &white)
+                .is_some_and(|d| d.contains("whitelisted in sshd"))
         );
     }
 

@@ -21,8 +21,11 @@ pub struct ServerFail2ban<'a> {
 }
 
 impl Fail2banSide for ServerFail2ban<'_> {
-    async fn ban(&mut self, jail: &str, ip: IpAddr) -> Result<(), String> {
-        self.server.ban(jail, ip).await.map_err(|e| e.to_string())
+    async fn ban(&mut self, jail: &str, ip: IpAddr) -> Result<bool, String> {
+        let failed = |e: crate::fail2ban::socket_client::ClientError| e.to_string();
+        let before = self.server.banned_in(ip).await.map_err(failed)?;
+        self.server.ban(jail, ip).await.map_err(failed)?;
+        Ok(!before.iter().any(|j| j == jail))
     }
 
     async fn unban(&mut self, jail: &str, ip: IpAddr) -> Result<bool, String> {
@@ -46,14 +49,21 @@ impl Fail2banSide for ServerFail2ban<'_> {
         write_dropin(self.fail2ban_dir, entry, jails, remove, comment)
     }
 
-    async fn ignore(&mut self, jail: &str, entry: IpNet, remove: bool) -> Result<(), String> {
+    async fn ignore(&mut self, jail: &str, entry: IpNet, remove: bool) -> Result<bool, String> {
         let text = entry_text(entry);
+        let had = self
+            .server
+            .ignore_list(jail)
+            .await
+            .map_err(|e| e.to_string())?
+            .contains(&text);
         let done = if remove {
             self.server.del_ignore(jail, &text).await
         } else {
             self.server.add_ignore(jail, &text).await
         };
-        done.map_err(|e| e.to_string())
+        done.map_err(|e| e.to_string())?;
+        Ok(had == remove)
     }
 }
 

@@ -469,7 +469,14 @@ impl App {
             Command::Unwhitelist { entry, .. } => Some(entry.addr()),
             _ => None,
         };
-        let banned_in = ip.map(|ip| self.banned_in(ip)).unwrap_or_default();
+        // The jails fail2ban would unban it in: bantop's set is not one of them.
+        let jails = self.fail2ban_jails();
+        let banned_in: Vec<String> = ip
+            .map(|ip| self.banned_in(ip))
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|jail| jails.contains(jail))
+            .collect();
         let plan = command.plan(PlanContext {
             simulated: self.simulated,
             dropin: &self.dropin,

@@ -211,7 +211,7 @@ impl Fail2ban {
     }
 
     /// The jails where fail2ban holds a ban of `ip` now (`banned IP`).
-    pub(super) async fn banned_in(&mut self, ip: IpAddr) -> Result<Vec<String>, ClientError> {
+    pub async fn banned_in(&mut self, ip: IpAddr) -> Result<Vec<String>, ClientError> {
         let reply = self.client.send(&["banned", &ip.to_string()]).await?;
         Ok(match &reply {
             serde_pickle::Value::List(items) | serde_pickle::Value::Tuple(items) => {
