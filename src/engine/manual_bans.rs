@@ -199,11 +199,13 @@ impl ManualBans {
             if !touched(ban) {
                 kept.push(ban.clone());
             } else if ban.net.contains(&target) && ban.net != target {
-                kept.extend(
-                    around(ban.net, target)
-                        .into_iter()
-                        .map(|net| ManualBan { net, ..ban.clone() }),
-                );
+                for net in around(ban.net, target) {
+                    // Two saved bans around the target (one held in the other after a
+                    // flush) leave the same pieces: each is kept once.
+                    if !kept.iter().any(|k| k.net == net) {
+                        kept.push(ManualBan { net, ..ban.clone() });
+                    }
+                }
             }
         }
         // As for a ban: the new copy is written first, renamed in once the kernel changed.
@@ -248,6 +250,7 @@ impl ManualBans {
                 }
             } else if present.iter().any(|p| p.contains(&ban.net))
                 || saved_wider(&saved_nets, ban.net)
+                || missing.iter().any(|m: &Element| m.net == ban.net)
             {
                 // In force already, or inside a wider saved ban restored with it.
                 report.present += 1;
