@@ -14,7 +14,9 @@ const UNITS: [(&[&str], f64); 7] = [
 
 /// Parses a duration in seconds; the error says what was not understood.
 pub(super) fn parse_seconds(text: &str) -> Result<i64, String> {
-    let trimmed = text.trim();
+    // fail2ban's server `eval`s the expression its client passes as written, so what follows a
+    // `#` is a Python comment: `bantime = 600 # 10 minutes` bans for 600 s.
+    let trimmed = text.split('#').next().unwrap_or_default().trim();
     let (sign, body) = match trimmed.strip_prefix('-') {
         Some(rest) => (-1.0, rest),
         None => (1.0, trimmed),
@@ -122,6 +124,15 @@ mod tests {
         assert_eq!(parse_seconds("-1"), Ok(-1));
         assert!(parse_seconds("ten minutes").is_err());
         assert!(parse_seconds("10 parsecs").is_err());
+    }
+
+    #[test]
+    fn a_comment_after_a_time_is_a_python_comment_as_fail2ban_evaluates_it() {
+        // fail2ban 1.0.2's server, given `bantime = 600 # 10 minutes` and
+        // `findtime = 1h # one hour`, answers `get JAIL bantime` 600 and `findtime` 3600.
+        assert_eq!(parse_seconds("600 # 10 minutes"), Ok(600));
+        assert_eq!(parse_seconds("1h # one hour"), Ok(3600));
+        assert!(parse_seconds("# nothing").is_err());
     }
 
     #[test]
