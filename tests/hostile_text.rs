@@ -3,6 +3,7 @@
 //! through the plain-text output of `bantop events` and `bantop status` as visible `?`s.
 
 mod common;
+mod stream;
 
 use common::fail2ban::PrivateServer;
 use common::tmux::Tmux;
@@ -33,20 +34,13 @@ fn hostile_line(n: usize) -> String {
 
 /// A copy of the demo's configuration reading `log` in the asterisk-wazo jail only.
 fn configuration(dir: &Path, log: &Path) -> PathBuf {
-    let conf = dir.join("conf");
-    let status = Command::new("cp")
-        .arg("-r")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/fail2ban"))
-        .arg(&conf)
-        .status()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(status.success());
-    let jail_local = format!(
-        "[sshd]\nenabled = false\n[wazo-provd]\nenabled = false\n[asterisk-wazo]\nlogpath = {}\nbackend = polling\nmaxretry = 100\n",
-        log.display()
-    );
-    std::fs::write(conf.join("jail.local"), jail_local).unwrap_or_else(|e| panic!("{e}"));
-    conf
+    stream::configuration(
+        dir,
+        &format!(
+            "[sshd]\nenabled = false\n[wazo-provd]\nenabled = false\n[asterisk-wazo]\nlogpath = {}\nbackend = polling\nmaxretry = 100\n",
+            log.display()
+        ),
+    )
 }
 
 fn assert_defused(text: &str) {

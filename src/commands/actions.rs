@@ -38,8 +38,6 @@ fn audit(places: Places<'_>, entry: AuditEntry) {
     }
 }
 
-pub(super) use crate::model::address::text_of as target_text;
-
 /// Carries out `command` against the real server and bantop's set, audits it as `action` on
 /// `target`, and prints its steps (numbered for a rescue). Exit status: OK when every step
 /// worked, ATTENTION when some failed after others changed something; an error (status 2)

@@ -2,7 +2,7 @@
 //! `bantop unban`, `bantop restore`) and `bantop firewall`: every set and drop rule in the
 //! kernel, with the drift between fail2ban's bans and what the kernel drops.
 
-use super::actions::{Places, run_command, target_text};
+use super::actions::{Places, run_command};
 use super::whitelists::whitelisted;
 use crate::engine::command::Command;
 use crate::engine::manual_bans::ManualBans;
@@ -11,6 +11,7 @@ use crate::fail2ban::duration::format_seconds;
 use crate::fail2ban::server::Fail2ban;
 use crate::firewall::kernel;
 use crate::model::address::read_held;
+use crate::model::address::text_of;
 use crate::model::firewall::{Drift, KernelFirewall, drift};
 use ipnet::IpNet;
 use serde::Serialize;
@@ -69,10 +70,10 @@ pub fn restore(places: Places<'_>, out: &mut dyn Write) -> anyhow::Result<u8> {
         let left = left.map_or("permanent".to_string(), |s| {
             format!("{} left", format_seconds(s as i64))
         });
-        writeln!(out, "restored {} ({left})", target_text(*net))?;
+        writeln!(out, "restored {} ({left})", text_of(*net))?;
     }
     for net in &report.expired {
-        writeln!(out, "expired: {}", target_text(*net))?;
+        writeln!(out, "expired: {}", text_of(*net))?;
     }
     writeln!(
         out,

@@ -315,7 +315,7 @@ fn own_set_unban(own_set: &mut impl FirewallSide, net: IpNet) -> Step {
 }
 
 /// What an unban of bantop's set changed, as the kernel read back shows it: one line each.
-pub fn describe_unban(target: IpNet, done: &ManualUnban) -> String {
+fn describe_unban(target: IpNet, done: &ManualUnban) -> String {
     let mut lines = Vec::new();
     if done.is_empty() {
         lines.push(format!(

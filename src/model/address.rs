@@ -51,11 +51,6 @@ pub fn canonical_net(net: IpNet) -> Result<IpNet, String> {
     check_kind(net)
 }
 
-/// `ip` in canonical form, or why it is refused.
-pub fn canonical_addr(ip: IpAddr) -> Result<IpAddr, String> {
-    canonical_net(IpNet::from(ip)).map(|net| net.addr())
-}
-
 /// An address as fail2ban or a log wrote it, canonical when it reads as one (`::ffff:` forms
 /// become IPv4); `None` when it does not read as an address at all.
 pub fn read_held(text: &str) -> Option<IpAddr> {
