@@ -62,6 +62,15 @@ pub enum CliCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Every jail as fail2ban resolves it: each value with the file and line it came from
+    /// (and what it overrode), the jails fail2ban skips with its reason, its warnings.
+    Jails {
+        /// One JSON document: {"jails": [...], "skipped": [...], "warnings": [...]}.
+        #[arg(long)]
+        json: bool,
+        /// Only these jails.
+        jails: Vec<String>,
+    },
     /// Asterisk ACLs.
     #[command(subcommand)]
     Acl(AclCommand),

@@ -39,6 +39,9 @@ pub async fn run(
             crate::tui::run_demo(&dir, *speed, ui_options(settings)?).await?;
             Ok(OK)
         }
+        CliCommand::Jails { json, jails } => {
+            crate::commands::jails::run(&settings.fail2ban_dir, jails, *json, out)
+        }
         CliCommand::Ports { json } => crate::commands::ports::run(Path::new("/proc"), *json, out),
         CliCommand::Check { asterisk_dir, json } => {
             let ports =

@@ -1,4 +1,4 @@
-//! The one-shot commands (`status`, `unban`, `ban`, `whitelist`, `ports`, `check`, `acl check`): each gathers its facts through the
+//! The one-shot commands (`status`, `jails`, `unban`, `ban`, `whitelist`, `ports`, `check`, `acl check`): each gathers its facts through the
 //! library and writes text or JSON to the given output, returning the process exit status.
 
 pub mod acl;
@@ -6,6 +6,7 @@ pub mod actions;
 pub mod check;
 pub mod events;
 pub mod firewall;
+pub mod jails;
 pub mod ports;
 pub mod regex;
 pub mod status;

@@ -85,16 +85,11 @@ impl DemoEngine {
         let zone = scenario.zone;
         let mut jails = Vec::new();
         for conf in read_jails(&scenario.fail2ban_dir)? {
-            let filter = Filter::load(
-                &conf.settings.filter,
-                &scenario.fail2ban_dir.join("filter.d"),
-                &conf.filter_vars,
-                zone,
-            )
-            .map_err(|source| DemoError::Filter {
-                jail: conf.settings.name.clone(),
-                source,
-            })?;
+            let filter =
+                Filter::compile(&conf.filter, zone).map_err(|source| DemoError::Filter {
+                    jail: conf.settings.name.clone(),
+                    source,
+                })?;
             jails.push(PipelineJail {
                 state: JailState::new(conf.settings),
                 filter,

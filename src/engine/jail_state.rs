@@ -210,6 +210,7 @@ mod tests {
             findtime,
             bantime,
             ignoreip: parse_ignoreip("127.0.0.1/8 192.0.2.0/28").unwrap_or_default(),
+            ignore_names: Vec::new(),
             logpath: vec![],
             backend: "auto".into(),
             action: String::new(),

@@ -56,7 +56,7 @@ impl LiveEngine {
         Ok(LiveEngine {
             audit: AuditLog::new(state_dir),
             manual: ManualBans::new(state_dir),
-            pipeline: Pipeline::new(confs, fail2ban_dir, Zone::Local),
+            pipeline: Pipeline::new(confs, Zone::Local),
             fail2ban_dir: fail2ban_dir.to_path_buf(),
             server: Fail2ban::new(socket),
             database: database_path(fail2ban_dir),

@@ -43,6 +43,7 @@ pub fn jail_settings() -> JailSettings {
         findtime: 0,
         bantime: -1,
         ignoreip: Vec::new(),
+        ignore_names: Vec::new(),
         logpath: Vec::new(),
         backend: OWN_SET_BACKEND.to_string(),
         action: "nftables set inet bantop ban4/ban6".to_string(),

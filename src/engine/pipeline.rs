@@ -73,11 +73,11 @@ pub struct Pipeline {
 impl Pipeline {
     /// The enabled jails of `dir`; a jail whose filter fails is reported, not fatal.
     pub fn load(dir: &Path, zone: Zone) -> Result<Self, JailConfError> {
-        Ok(Self::new(read_jails(dir)?, dir, zone))
+        Ok(Self::new(read_jails(dir)?, zone))
     }
 
-    /// The jails of `confs` (read from `dir`), their filters compiled.
-    pub fn new(confs: Vec<JailConf>, dir: &Path, zone: Zone) -> Self {
+    /// The jails of `confs`, their filters compiled.
+    pub fn new(confs: Vec<JailConf>, zone: Zone) -> Self {
         let mut jails = Vec::new();
         let mut problems = Vec::new();
         let own = crate::ports::procfs::local_addresses(Path::new("/proc"));
@@ -87,12 +87,7 @@ impl Pipeline {
                     .ignoreip
                     .extend(own.iter().map(|ip| ipnet::IpNet::from(*ip)));
             }
-            match Filter::load(
-                &conf.settings.filter,
-                &dir.join("filter.d"),
-                &conf.filter_vars,
-                zone,
-            ) {
+            match Filter::compile(&conf.filter, zone) {
                 Ok(filter) => jails.push(PipelineJail {
                     state: JailState::without_evidence(conf.settings),
                     filter,

@@ -18,6 +18,8 @@ pub struct JailSettings {
     pub bantime: i64,
     /// Addresses and networks whose failures are ignored.
     pub ignoreip: Vec<IpNet>,
+    /// Host names (and other words) of `ignoreip`, which fail2ban resolves when it checks.
+    pub ignore_names: Vec<String>,
     /// Log files (or `systemd` journal) the jail reads, as configured.
     pub logpath: Vec<String>,
     /// The configured backend (`auto`, `systemd`, ...).

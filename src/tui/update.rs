@@ -509,6 +509,7 @@ mod tests {
             findtime: 600,
             bantime: 600,
             ignoreip: parse_ignoreip("127.0.0.1/8 192.0.2.0/24").unwrap_or_default(),
+            ignore_names: Vec::new(),
             logpath: vec![],
             backend: "auto".into(),
             action: String::new(),

@@ -1,7 +1,11 @@
 //! fail2ban time values (`bantime`, `findtime`): `600`, `10m`, `1h 30m`, `1d`, `-1`, as
 //! `MyTime.str2seconds` reads them.
 
-/// Seconds in each unit fail2ban knows, longest spellings first.
+use super::arithmetic;
+use fancy_regex::Regex;
+use std::sync::LazyLock;
+
+/// Seconds in each unit fail2ban knows, longest spellings first (for the operator's `--for`).
 const UNITS: [(&[&str], f64); 7] = [
     (&["seconds", "second", "sec", "se", "ss", "s"], 1.0),
     (&["minutes", "minute", "min", "mi", "mm", "m"], 60.0),
@@ -12,45 +16,51 @@ const UNITS: [(&[&str], f64); 7] = [
     (&["years", "year", "yea", "ye", "yy", "y"], 31_557_600.0),
 ];
 
-/// Parses a duration in seconds; the error says what was not understood.
+/// fail2ban's unit words (`MyTime._str2sec_parts`), each replaced by `*seconds`, in its order.
+const UNIT_WORDS: [(&str, &str); 7] = [
+    (r"days?|da|dd?", "*86400"),
+    (r"weeks?|wee?|ww?", "*604800"),
+    (r"months?|mon?", "*2629800.0"),
+    (r"years?|yea?|yy?", "*31557600.0"),
+    (r"seconds?|sec?|ss?", "*1"),
+    (r"minutes?|min?|mm?", "*60"),
+    (r"hours?|hou?|hh?", "*3600"),
+];
+
+/// The unit expressions, compiled once.
+static UNIT_EXPRESSIONS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+    UNIT_WORDS
+        .iter()
+        .filter_map(|(words, replacement)| {
+            Regex::new(&format!(r"(?i)(?<=[\d\s])({words})\b"))
+                .ok()
+                .map(|regex| (regex, *replacement))
+        })
+        .collect()
+});
+
+/// Parses a duration in seconds as fail2ban's `MyTime.str2seconds` does: unit words become
+/// multiplications, groups separated by white space are added, and the result is evaluated as
+/// an arithmetic expression (`1h 30m`, `1year-6mo`, `3600*2`, `600 # ten minutes`); the
+/// result is truncated to whole seconds as fail2ban's server stores it.
 pub(super) fn parse_seconds(text: &str) -> Result<i64, String> {
-    // fail2ban's server `eval`s the expression its client passes as written, so what follows a
-    // `#` is a Python comment: `bantime = 600 # 10 minutes` bans for 600 s.
-    let trimmed = text.split('#').next().unwrap_or_default().trim();
-    let (sign, body) = match trimmed.strip_prefix('-') {
-        Some(rest) => (-1.0, rest),
-        None => (1.0, trimmed),
-    };
-    if body.is_empty() {
-        return Err(format!("{text:?} is not a duration"));
+    let not_a_duration = |why: String| format!("{text:?} is not a duration ({why})");
+    let letter_digit = Regex::new(r"(?i)(?<=[a-z])(\d)").map_err(|e| e.to_string())?;
+    let digit_space_digit = Regex::new(r"(\d)\s+(\d)").map_err(|e| e.to_string())?;
+    let mut expression = letter_digit.replace_all(text, " $1").to_string();
+    for (regex, replacement) in UNIT_EXPRESSIONS.iter() {
+        expression = regex.replace_all(&expression, *replacement).to_string();
     }
-    let mut total = 0.0;
-    let mut rest = body.trim_start();
-    while !rest.is_empty() {
-        let number_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let number: f64 = rest[..number_len]
-            .parse()
-            .map_err(|_| format!("{text:?} is not a duration"))?;
-        rest = rest[number_len..].trim_start();
-        let unit_len = rest
-            .find(|c: char| !c.is_ascii_alphabetic())
-            .unwrap_or(rest.len());
-        let unit = rest[..unit_len].to_ascii_lowercase();
-        let factor = if unit.is_empty() {
-            1.0
-        } else {
-            UNITS
-                .iter()
-                .find(|(names, _)| names.contains(&unit.as_str()))
-                .map(|(_, seconds)| *seconds)
-                .ok_or_else(|| format!("{text:?}: unknown unit {unit:?}"))?
-        };
-        total += number * factor;
-        rest = rest[unit_len..].trim_start_matches([' ', '\t', '+']);
+    // The pattern overlaps itself (`1 2 3`): repeat as Python's non-overlapping sub leaves
+    // `1+2 3` only for the next evaluation to refuse, which fail2ban does too.
+    let expression = digit_space_digit
+        .replace_all(&expression, "$1+$2")
+        .to_string();
+    let seconds = arithmetic::evaluate(&expression).map_err(not_a_duration)?;
+    if !seconds.is_finite() || seconds.abs() > i64::MAX as f64 {
+        return Err(not_a_duration("out of range".to_string()));
     }
-    Ok((sign * total).round() as i64)
+    Ok(seconds.trunc() as i64)
 }
 
 /// The longest ban bantop writes with a timeout (ten years): every kernel takes it, where

@@ -1,10 +1,17 @@
-//! Reading a filter from `filter.d/` the way fail2ban's `FilterReader` does: the file with its
-//! includes and `.local`, the jail's options and `filter = name[...]` options as variables,
-//! `[Init]` options, `%(...)s` interpolation and then `<tag>` substitution.
+//! A filter's resolved options, ready to compile: from a jail as fail2ban's client sends it, or
+//! read on its own as `fail2ban-regex` reads `filter.d/NAME[options]` (fail2ban's
+//! `FilterReader`: its files and includes, `[Init]`, the options after the name, `%(...)s` and
+//! `<tag>` substitution).
 
-use super::merged::{Config, ConfigError, Section};
-use super::{options, tags};
+use super::definition::{DefinitionReader, config_files};
+use super::jail_reader::FILTER_OPTIONS;
+use super::merged::{Config, ConfigError, Origin, Section};
+use super::options;
+use super::resolved_jail::ResolvedJail;
+use super::stream::JailStream;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A filter's resolved option values, before regex compilation.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -25,38 +32,67 @@ pub struct FilterConf {
     pub(crate) journalmatch: Vec<String>,
 }
 
-/// The definition options fail2ban's filter reader reads.
-const DEFINITION_OPTIONS: [&str; 6] = [
-    "prefregex",
-    "failregex",
-    "ignoreregex",
-    "datepattern",
-    "maxlines",
-    "journalmatch",
-];
-
 impl FilterConf {
-    /// Reads filter `spec` (`name[opt=value, ...]` or a path to a `.conf`) from `filter_dir`,
-    /// with `jail_vars` (the jail's own options) as variables, as fail2ban does.
-    pub fn load(spec: &str, filter_dir: &Path, jail_vars: &Section) -> Result<Self, ConfigError> {
+    /// The filter options fail2ban sends for `jail`; `path` is its filter file.
+    pub fn of_jail(jail: &ResolvedJail, path: PathBuf) -> Self {
+        FilterConf {
+            path,
+            prefregex: jail.prefregex.clone().filter(|p| !p.trim().is_empty()),
+            failregex: jail.failregex.clone(),
+            ignoreregex: jail.ignoreregex.clone(),
+            datepattern: jail.datepattern.clone().filter(|d| !d.trim().is_empty()),
+            maxlines: jail
+                .maxlines
+                .sent()
+                .copied()
+                .flatten()
+                .and_then(|n| usize::try_from(n).ok())
+                .filter(|n| *n > 0)
+                .unwrap_or(1),
+            journalmatch: jail.journalmatch.clone(),
+        }
+    }
+
+    /// Reads filter `spec` (`name[opt=value, ...]`, or a path to a `.conf`) from `filter_dir`
+    /// as `fail2ban-regex` does, with `vars` as the jail's options.
+    pub fn load(spec: &str, filter_dir: &Path, vars: &Section) -> Result<Self, ConfigError> {
         let parsed = options::parse(spec).map_err(|message| ConfigError::Interpolation {
             section: "filter".to_string(),
             key: spec.to_string(),
             message,
         })?;
-        let path = if parsed.name.ends_with(".conf") || parsed.name.contains('/') {
-            PathBuf::from(&parsed.name)
-        } else {
-            filter_dir.join(format!("{}.conf", parsed.name))
+        let not_found = |path: PathBuf| ConfigError::Io {
+            path,
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such filter file"),
         };
-        if !path.is_file() {
-            return Err(ConfigError::Io {
-                path,
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such filter file"),
-            });
+        let (path, files) = if parsed.name.ends_with(".conf") || parsed.name.contains('/') {
+            let path = PathBuf::from(&parsed.name);
+            (path.clone(), vec![path])
+        } else {
+            let base = filter_dir.parent().unwrap_or(Path::new("."));
+            let files = config_files(base, &format!("filter.d/{}", parsed.name));
+            (filter_dir.join(format!("{}.conf", parsed.name)), files)
+        };
+        if files.is_empty() || !files.iter().any(|f| f.is_file()) {
+            return Err(not_found(path));
         }
-        let config = Config::load(std::slice::from_ref(&path))?;
-        // Interpolation errors do not know their file: this filter is it.
+        let config = Config::load(&files)?;
+        let written = Origin {
+            file: Arc::from(Path::new(spec)),
+            line: 0,
+        };
+        let mut init: indexmap::IndexMap<String, (String, Origin)> = parsed
+            .options
+            .into_iter()
+            .map(|(k, v)| (k, (v, written.clone())))
+            .collect();
+        if init.get("logtype").is_none_or(|(v, _)| v.is_empty())
+            && !config.has_own_key("Definition", "logtype")
+        {
+            let logtype = vars.get("logtype").cloned().unwrap_or("file".to_string());
+            init.insert("logtype".to_string(), (logtype, written));
+        }
+        // Errors in the file name it: fail2ban-regex names the filter too.
         let in_file = |error: ConfigError| match error {
             ConfigError::Interpolation { .. } => ConfigError::InFile {
                 path: path.clone(),
@@ -64,80 +100,23 @@ impl FilterConf {
             },
             other => other,
         };
-        let mut init: Section = parsed.options;
-        let mut vars: Section = jail_vars.clone();
-        vars.extend(init.clone());
-        let mut combined = Section::new();
-        for option in DEFINITION_OPTIONS {
-            if let Some(value) = config.get("Definition", option, &vars).map_err(in_file)? {
-                combined.insert(option.to_string(), value);
-            }
-        }
-        if config.has_section("Init") {
-            for key in config.keys("Init") {
-                if let Some(value) = config.get("Init", key, &Section::new()).map_err(in_file)? {
-                    init.entry(format!("known/{key}"))
-                        .or_insert_with(|| value.clone());
-                    init.entry(key.to_string()).or_insert(value);
+        let mut reader = DefinitionReader::new(Arc::new(config), init);
+        let present: HashSet<String> = vars.keys().cloned().collect();
+        reader
+            .read_options(vars, &present, &FILTER_OPTIONS, false)
+            .map_err(in_file)?;
+        let mut stream = JailStream::default();
+        for (key, (value, origin)) in reader.combined(&[]).map_err(in_file)? {
+            let value = match key.as_str() {
+                "maxlines" => {
+                    super::stream::StreamValue::Int(super::jail_reader::python_int(&value))
                 }
-            }
-        }
-        combined.extend(init);
-        let mut resolved = Section::new();
-        for option in DEFINITION_OPTIONS {
-            let Some(value) = combined.get(option) else {
-                continue;
+                _ => super::stream::StreamValue::Text(value),
             };
-            let mut lookup = |tag: &str| -> Option<String> {
-                if tag != option
-                    && let Some(value) = combined.get(tag)
-                {
-                    return Some(value.clone());
-                }
-                config.get("Definition", tag, &vars).ok().flatten()
-            };
-            let value = tags::substitute(value, &mut lookup).map_err(|message| {
-                ConfigError::Interpolation {
-                    section: "Definition".to_string(),
-                    key: option.to_string(),
-                    message,
-                }
-            })?;
-            resolved.insert(option.to_string(), value);
+            stream.fill(&key, value, Some(origin)).map_err(in_file)?;
         }
-        let lines = |key: &str| -> Vec<String> {
-            resolved
-                .get(key)
-                .map(|v| {
-                    v.lines()
-                        .map(str::to_string)
-                        .filter(|l| !l.trim().is_empty())
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let maxlines = match resolved.get("maxlines").map(|v| v.trim()) {
-            None | Some("") => 1,
-            Some(text) => text.parse().map_err(|_| ConfigError::Interpolation {
-                section: "Definition".to_string(),
-                key: "maxlines".to_string(),
-                message: format!("{text:?} is not a whole number"),
-            })?,
-        };
-        Ok(FilterConf {
-            prefregex: resolved
-                .get("prefregex")
-                .filter(|v| !v.trim().is_empty())
-                .cloned(),
-            failregex: lines("failregex"),
-            ignoreregex: lines("ignoreregex"),
-            datepattern: resolved
-                .get("datepattern")
-                .filter(|v| !v.trim().is_empty())
-                .cloned(),
-            maxlines,
-            journalmatch: lines("journalmatch"),
-            path,
-        })
+        let mut jail = ResolvedJail::default();
+        stream.fold_into(&mut jail, &mut Vec::new());
+        Ok(FilterConf::of_jail(&jail, path))
     }
 }

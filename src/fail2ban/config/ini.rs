@@ -1,16 +1,30 @@
 //! Parser for one fail2ban ini file, with the rules of Python's `configparser` as fail2ban sets
 //! it up: `=` or `:` delimiters, lower-cased keys, `#`/`;` comment lines, inline `;` comments
-//! after white space, values continued on more-indented lines (blank lines kept inside them).
+//! at the start or after white space, values continued on more-indented lines (blank lines kept
+//! inside them), a section or key twice in one file refused (`strict`), and each key's line kept
+//! so that a value can say where it came from.
 
 use std::path::{Path, PathBuf};
+
+/// One key as written: its lower-cased name, its value (continuation lines joined with `\n`)
+/// and the 1-based line it starts on.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Entry {
+    /// The key, lower-cased as configparser's `optionxform` does.
+    pub(super) key: String,
+    /// The value, stripped, continuation lines joined.
+    pub(super) value: String,
+    /// The line of `key = ...`.
+    pub(super) line: usize,
+}
 
 /// One parsed file: the `[DEFAULT]` keys and the other sections, in file order.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(super) struct IniFile {
     /// Keys of `[DEFAULT]`.
-    pub(super) defaults: Vec<(String, String)>,
+    pub(super) defaults: Vec<Entry>,
     /// Other sections with their keys, in file order.
-    pub(super) sections: Vec<(String, Vec<(String, String)>)>,
+    pub(super) sections: Vec<(String, Vec<Entry>)>,
 }
 
 /// A syntax error with the file and line it was found on.
@@ -25,8 +39,20 @@ pub struct IniError {
     pub(super) message: String,
 }
 
-/// A section while it is being read: its keys with their value lines.
-type RawSection = Vec<(String, Vec<String>)>;
+/// Python's `str.isspace` for one character (Rust's white space plus the separators
+/// U+001C..U+001F).
+pub(super) fn is_py_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// A section being read: its name and its entries with their value lines.
+type ReadingSection = (String, Vec<(Entry, Vec<String>)>);
+
+/// The key whose value lines are being read: its section (0 is DEFAULT) and entry.
+struct Open {
+    section: usize,
+    entry: usize,
+}
 
 /// Parses `text` read from `path` (the path is only used in error messages).
 pub(super) fn parse(text: &str, path: &Path) -> Result<IniFile, IniError> {
@@ -35,40 +61,56 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<IniFile, IniError> {
         line,
         message,
     };
-    // Index 0 is DEFAULT; the others follow file order.
-    let mut sections: Vec<(String, RawSection)> = vec![("DEFAULT".to_string(), Vec::new())];
+    // Index 0 is DEFAULT; the others follow file order. Each entry keeps its value lines.
+    let mut sections: Vec<ReadingSection> = vec![("DEFAULT".to_string(), Vec::new())];
     let mut current: Option<usize> = None;
-    // The value being read: its section, its key, the indentation of its first line.
-    let mut open: Option<(usize, usize, usize)> = None;
+    let mut open: Option<Open> = None;
+    let mut indent_level = usize::MAX;
+    let mut first_bad_line: Option<(usize, String)> = None;
 
-    for (index, raw) in text.lines().enumerate() {
+    // Python reads text files with universal newlines: `\r\n` and a lone `\r` end lines too.
+    let normalized;
+    let text = if text.contains('\r') {
+        normalized = text.replace("\r\n", "\n").replace('\r', "\n");
+        normalized.as_str()
+    } else {
+        text
+    };
+    for (index, line) in text.split('\n').enumerate() {
         let lineno = index + 1;
-        let trimmed_start = raw.trim_start();
-        let is_comment = trimmed_start.starts_with('#') || trimmed_start.starts_with(';');
-        let value = if is_comment {
-            ""
+        let trimmed = line.trim_matches(is_py_space);
+        let comment_start = if trimmed.starts_with('#') || trimmed.starts_with(';') {
+            Some(0)
         } else {
-            strip_inline_comment(raw).trim()
+            inline_comment(line)
         };
+        let value = line[..comment_start.unwrap_or(line.len())].trim_matches(is_py_space);
         if value.is_empty() {
-            // configparser keeps blank lines inside a value and drops comment lines.
-            if let (false, Some((section, key, _))) = (is_comment, open) {
-                sections[section].1[key].1.push(String::new());
+            // configparser keeps blank lines inside a value, not lines with a comment.
+            if let (None, Some(key)) = (comment_start, &open) {
+                sections[key.section].1[key.entry].1.push(String::new());
             }
             continue;
         }
-        let indent = raw.len() - trimmed_start.len();
-        if let Some((section, key, first_indent)) = open
-            && indent > first_indent
+        let indent = line.len() - line.trim_start_matches(is_py_space).len();
+        if let Some(key) = &open
+            && current.is_some()
+            && indent > indent_level
         {
-            sections[section].1[key].1.push(value.to_string());
+            sections[key.section].1[key.entry].1.push(value.to_string());
             continue;
         }
+        indent_level = indent;
         if let Some(header) = section_header(value) {
             let position = sections.iter().position(|(name, _)| name == header);
             current = match position {
                 Some(0) => Some(0),
-                Some(_) => return Err(error(lineno, format!("section [{header}] appears twice"))),
+                Some(_) => {
+                    return Err(error(
+                        lineno,
+                        format!("section [{header}] appears twice in this file"),
+                    ));
+                }
                 None => {
                     sections.push((header.to_string(), Vec::new()));
                     Some(sections.len() - 1)
@@ -78,32 +120,56 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<IniFile, IniError> {
             continue;
         }
         let Some(section) = current else {
+            let hint = if value.starts_with('\u{feff}') {
+                " (a byte-order mark: fail2ban's parser does not accept one either)"
+            } else {
+                ""
+            };
             return Err(error(
                 lineno,
-                format!("a key before any [section]: {value:?}"),
+                format!("file contains no section headers before {value:?}{hint}"),
             ));
         };
         let Some((key, first)) = split_option(value) else {
-            return Err(error(
-                lineno,
-                format!("expected `key = value`, found {value:?}"),
-            ));
+            // configparser reads on and reports every bad line at the end of the file.
+            first_bad_line.get_or_insert((lineno, value.to_string()));
+            continue;
         };
         let key = key.to_lowercase();
+        if key.is_empty() {
+            first_bad_line.get_or_insert((lineno, value.to_string()));
+        }
         let keys = &mut sections[section].1;
-        if keys.iter().any(|(existing, _)| *existing == key) {
+        if keys.iter().any(|(entry, _)| entry.key == key) {
             return Err(error(
                 lineno,
-                format!("key {key:?} appears twice in this section"),
+                format!("key {key:?} appears twice in [{}]", sections[section].0),
             ));
         }
-        keys.push((key, vec![first.to_string()]));
-        open = Some((section, keys.len() - 1, indent));
+        keys.push((
+            Entry {
+                key,
+                value: String::new(),
+                line: lineno,
+            },
+            vec![first.to_string()],
+        ));
+        open = Some(Open {
+            section,
+            entry: keys.len() - 1,
+        });
+    }
+    if let Some((line, text)) = first_bad_line {
+        return Err(error(
+            line,
+            format!("expected `key = value`, found {text:?}"),
+        ));
     }
     let mut finished = sections.into_iter().map(|(name, keys)| {
-        let keys = keys
-            .into_iter()
-            .map(|(key, lines)| (key, lines.join("\n").trim_end().to_string()));
+        let keys = keys.into_iter().map(|(mut entry, lines)| {
+            entry.value = lines.join("\n").trim_end_matches(is_py_space).to_string();
+            entry
+        });
         (name, keys.collect::<Vec<_>>())
     });
     let defaults = finished.next().map(|(_, keys)| keys).unwrap_or_default();
@@ -121,22 +187,23 @@ fn section_header(value: &str) -> Option<&str> {
     (!name.is_empty()).then_some(name)
 }
 
-/// Splits at the first `=` or `:`, trimming both sides.
+/// Splits at the first `=` or `:`, trimming both sides (configparser's `OPTCRE`).
 fn split_option(value: &str) -> Option<(&str, &str)> {
     let at = value.find(['=', ':'])?;
-    let key = value[..at].trim_end();
-    (!key.is_empty()).then(|| (key, value[at + 1..].trim_start()))
+    let key = value[..at].trim_end_matches(is_py_space);
+    Some((key, value[at + 1..].trim_start_matches(is_py_space)))
 }
 
-/// Cuts an inline `;` comment, which counts only after white space.
-fn strip_inline_comment(line: &str) -> &str {
-    let bytes = line.as_bytes();
-    for (i, byte) in bytes.iter().enumerate() {
-        if *byte == b';' && i > 0 && bytes[i - 1].is_ascii_whitespace() {
-            return &line[..i];
+/// Where an inline `;` comment starts: at the start of the line or after white space.
+fn inline_comment(line: &str) -> Option<usize> {
+    let mut previous: Option<char> = None;
+    for (i, c) in line.char_indices() {
+        if c == ';' && previous.is_none_or(is_py_space) {
+            return Some(i);
         }
+        previous = Some(c);
     }
-    line
+    None
 }
 
 #[cfg(test)]
@@ -150,26 +217,40 @@ mod tests {
         }
     }
 
+    fn pairs(entries: &[Entry]) -> Vec<(&str, &str)> {
+        entries
+            .iter()
+            .map(|e| (e.key.as_str(), e.value.as_str()))
+            .collect()
+    }
+
     #[test]
     fn reads_sections_continuations_and_comments() {
         let file = parse_ok(
             "[DEFAULT]\nbantime = 10m\n\n[Definition]\n# comment\nfailregex = ^a <HOST>$\n            ^b: <HOST>\n\n            ^c\nignoreregex =\nKey: v ; inline\n",
         );
-        assert_eq!(
-            file.defaults,
-            vec![("bantime".to_string(), "10m".to_string())]
-        );
+        assert_eq!(pairs(&file.defaults), vec![("bantime", "10m")]);
         let (name, keys) = &file.sections[0];
         assert_eq!(name, "Definition");
         assert_eq!(
-            keys[0],
-            (
-                "failregex".to_string(),
-                "^a <HOST>$\n^b: <HOST>\n\n^c".to_string()
-            )
+            pairs(keys),
+            vec![
+                ("failregex", "^a <HOST>$\n^b: <HOST>\n\n^c"),
+                ("ignoreregex", ""),
+                ("key", "v")
+            ]
         );
-        assert_eq!(keys[1], ("ignoreregex".to_string(), String::new()));
-        assert_eq!(keys[2], ("key".to_string(), "v".to_string()));
+        assert_eq!(keys[0].line, 6);
+        assert_eq!(keys[2].line, 11);
+    }
+
+    #[test]
+    fn crlf_and_lone_cr_end_lines_and_a_hash_after_a_value_is_kept() {
+        let file = parse_ok("[a]\r\nx = 1 # not a comment\r\ny = 2\rz = 3;kept ;cut\n");
+        assert_eq!(
+            pairs(&file.sections[0].1),
+            vec![("x", "1 # not a comment"), ("y", "2"), ("z", "3;kept")]
+        );
     }
 
     #[test]
@@ -186,6 +267,12 @@ mod tests {
             )
         );
         assert!(parse("key = 1\n", Path::new("x")).is_err());
-        assert!(parse("[a]\nk = 1\nk = 2\n", Path::new("x")).is_err());
+        assert!(parse("[a]\nk = 1\nK = 2\n", Path::new("x")).is_err());
+        assert!(parse("[a]\n[a]\n", Path::new("x")).is_err());
+        assert!(
+            parse("\u{feff}[a]\n", Path::new("x")).is_err_and(|e| e.message.contains("byte-order"))
+        );
+        // DEFAULT may appear twice; its keys may not.
+        assert!(parse("[DEFAULT]\na = 1\n[DEFAULT]\nb = 2\n", Path::new("x")).is_ok());
     }
 }

@@ -1,194 +1,176 @@
-//! The jails of a fail2ban configuration directory: `jail.conf`, `jail.d/*.conf`, `jail.local`,
-//! `jail.d/*.local` (each with its includes), resolved into [`JailSettings`].
+//! The jails of a fail2ban configuration directory, as fail2ban's client reads them
+//! ([`jail_reader`](super::jail_reader)), turned into what bantop's engines use: each started
+//! jail's [`JailSettings`] and its resolved filter, plus the jails fail2ban skips and its
+//! warnings.
 
-use super::duration::parse_seconds;
-use super::merged::{Config, ConfigError, Section};
+use super::filter_conf::FilterConf;
+use super::jail_reader::read_report;
+use super::merged::ConfigError;
+use super::resolved_jail::{ResolvedJail, SkippedJail};
 use crate::model::JailSettings;
 use ipnet::IpNet;
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// A jail's configuration could not be used.
+/// The configuration could not be used at all (fail2ban's client would stop too).
 #[derive(Debug, thiserror::Error)]
 pub enum JailConfError {
-    /// Reading the files failed.
+    /// Reading or resolving the files failed.
     #[error(transparent)]
     Config(#[from] ConfigError),
-    /// A value is not what fail2ban accepts.
-    #[error("[{jail}] {key} = {value:?}: {message}")]
-    Value {
-        /// The jail.
-        jail: String,
-        /// The key.
-        key: String,
-        /// The value as written.
-        value: String,
-        /// What is wrong.
-        message: String,
-    },
 }
 
-/// A jail with the variables its filter is read with.
+/// A jail fail2ban starts, ready for bantop's engines.
 #[derive(Debug, Clone)]
 pub struct JailConf {
-    /// The resolved settings.
+    /// The settings shown and used for counting.
     pub settings: JailSettings,
-    /// The jail's own options, passed to its filter as fail2ban does (`mode`, `logtype`, ...).
-    pub filter_vars: Section,
+    /// Its filter options as fail2ban sends them.
+    pub filter: FilterConf,
+    /// Every value as fail2ban resolves it, with its origin.
+    pub resolved: ResolvedJail,
 }
 
-/// The configuration files of `dir` in fail2ban's reading order.
-pub(super) fn jail_files(dir: &Path) -> Vec<PathBuf> {
-    let sorted = |pattern: &str| -> Vec<PathBuf> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("jail.d"))
-            .map(|entries| {
-                entries
-                    .filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|p| p.extension().is_some_and(|x| x == pattern))
-                    .collect()
-            })
-            .unwrap_or_default();
-        files.sort();
-        files
-    };
-    let mut files = vec![dir.join("jail.conf")];
-    files.extend(sorted("conf"));
-    files.push(dir.join("jail.local"));
-    files.extend(sorted("local"));
-    files.into_iter().filter(|f| f.is_file()).collect()
+/// Every jail of a configuration: the started ones, the skipped ones, the warnings.
+#[derive(Debug, Clone, Default)]
+pub struct Jails {
+    /// Jails fail2ban starts.
+    pub jails: Vec<JailConf>,
+    /// Enabled jails fail2ban skips, with its reason.
+    pub skipped: Vec<SkippedJail>,
+    /// What fail2ban warns about, and what bantop cannot use.
+    pub warnings: Vec<String>,
 }
 
-/// Reads the enabled jails of the configuration in `dir`, in file order.
-pub fn read_jails(dir: &Path) -> Result<Vec<JailConf>, JailConfError> {
-    let files = jail_files(dir);
-    if files.is_empty() {
-        let path = dir.join("jail.conf");
-        return Err(ConfigError::Io {
-            path,
-            source: std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                "no jail.conf or jail.d/ here",
-            ),
-        }
-        .into());
-    }
-    let config = Config::load(&files)?;
-    let names: Vec<String> = config
-        .sections()
-        .filter(|name| *name != "INCLUDES" && !name.contains('/'))
-        .map(str::to_string)
-        .collect();
-    let mut jails = Vec::new();
-    for name in names {
-        let value = |key: &str| config.get(&name, key, &Section::new());
-        let enabled = value("enabled")?.unwrap_or_default();
-        if !is_true(&enabled) {
-            continue;
-        }
-        jails.push(resolve(&config, &name)?);
-    }
-    Ok(jails)
-}
-
-fn is_true(text: &str) -> bool {
-    matches!(
-        text.trim().to_ascii_lowercase().as_str(),
-        "true" | "yes" | "1" | "on"
-    )
-}
-
-fn resolve(config: &Config, name: &str) -> Result<JailConf, JailConfError> {
-    let get = |key: &str| -> Result<String, JailConfError> {
-        Ok(config.get(name, key, &Section::new())?.unwrap_or_default())
-    };
-    let seconds = |key: &str| -> Result<i64, JailConfError> {
-        let value = get(key)?;
-        parse_seconds(&value).map_err(|message| JailConfError::Value {
-            jail: name.to_string(),
-            key: key.to_string(),
-            value,
-            message,
+/// Reads the configuration in `dir` as fail2ban does.
+pub fn read_configuration(dir: &Path) -> Result<Jails, JailConfError> {
+    let report = read_report(dir)?;
+    let mut warnings = report.warnings;
+    let jails = report
+        .jails
+        .into_iter()
+        .map(|resolved| {
+            let filter_name = resolved
+                .filter
+                .split('[')
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            let filter = FilterConf::of_jail(
+                &resolved,
+                dir.join("filter.d").join(format!("{filter_name}.conf")),
+            );
+            let settings = settings_of(&resolved, &mut warnings);
+            JailConf {
+                settings,
+                filter,
+                resolved,
+            }
         })
-    };
-    let maxretry_text = get("maxretry")?;
-    let maxretry = maxretry_text
-        .trim()
-        .parse()
-        .map_err(|_| JailConfError::Value {
-            jail: name.to_string(),
-            key: "maxretry".to_string(),
-            value: maxretry_text.clone(),
-            message: "not a whole number".to_string(),
-        })?;
-    let backend = get("backend")?;
-    let mut filter_vars = Section::new();
-    for key in config.keys(name) {
-        if let Ok(Some(value)) = config.get(name, key, &Section::new()) {
-            filter_vars.insert(key.to_string(), value);
-        }
-    }
-    let logtype = if backend.trim().starts_with("systemd") {
-        "journal"
-    } else {
-        "file"
-    };
-    filter_vars
-        .entry("logtype".to_string())
-        .or_insert_with(|| logtype.to_string());
-    let ignoreip_text = get("ignoreip")?;
-    let settings = JailSettings {
-        name: name.to_string(),
-        filter: get("filter")?,
-        maxretry,
-        findtime: seconds("findtime")?,
-        bantime: seconds("bantime")?,
-        ignoreip: parse_ignoreip(&ignoreip_text).map_err(|message| JailConfError::Value {
-            jail: name.to_string(),
-            key: "ignoreip".to_string(),
-            value: ignoreip_text.clone(),
-            message,
-        })?,
-        logpath: get("logpath")?
-            .split_whitespace()
-            .map(str::to_string)
-            .collect(),
-        backend,
-        // The action is only displayed: an unresolvable one is shown as written.
-        action: config
-            .get(name, "action", &Section::new())
-            .ok()
-            .flatten()
-            .or_else(|| {
-                config
-                    .raw(name, "action", &Section::new())
-                    .map(str::to_string)
-            })
-            .unwrap_or_default(),
-        port: get("port")?,
-        // fail2ban's defaults when unset: ignore the server itself, fixed ban times.
-        ignoreself: config
-            .get(name, "ignoreself", &Section::new())?
-            .is_none_or(|v| is_true(&v)),
-        bantime_increment: config
-            .get(name, "bantime.increment", &Section::new())?
-            .is_some_and(|v| is_true(&v)),
-    };
-    Ok(JailConf {
-        settings,
-        filter_vars,
+        .collect();
+    Ok(Jails {
+        jails,
+        skipped: report.skipped,
+        warnings,
     })
 }
 
-/// Addresses and networks separated by spaces or commas; host names are not supported yet.
+/// The jails fail2ban starts from the configuration in `dir`, in its order.
+pub fn read_jails(dir: &Path) -> Result<Vec<JailConf>, JailConfError> {
+    read_configuration(dir).map(|jails| jails.jails)
+}
+
+/// What bantop's engines keep of a resolved jail; fail2ban's server defaults where its client
+/// sends nothing or a value its server cannot use.
+fn settings_of(jail: &ResolvedJail, warnings: &mut Vec<String>) -> JailSettings {
+    let mut ignoreip = Vec::new();
+    let mut ignore_names = Vec::new();
+    for entry in &jail.ignoreip {
+        match ignore_entry(entry) {
+            IgnoreEntry::Net(net) => ignoreip.push(net),
+            IgnoreEntry::HostName(name) => ignore_names.push(name),
+            IgnoreEntry::Unusable(text) => {
+                warnings.push(format!(
+                    "[{}] ignoreip entry {text:?} is not an address, a network or a host \
+                     name: fail2ban tries to resolve it and it never matches",
+                    jail.name
+                ));
+                ignore_names.push(text);
+            }
+        }
+    }
+    JailSettings {
+        name: jail.name.clone(),
+        filter: jail.filter.clone(),
+        maxretry: jail
+            .maxretry
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(3),
+        findtime: jail.findtime.seconds().unwrap_or(600),
+        bantime: jail.bantime.seconds().unwrap_or(600),
+        ignoreip,
+        ignore_names,
+        logpath: jail.logpath.clone(),
+        backend: jail.backend.clone(),
+        action: jail.action_text.clone(),
+        port: jail.port.clone(),
+        ignoreself: jail.ignoreself,
+        bantime_increment: jail.bantime_increment.unwrap_or(false),
+    }
+}
+
+/// One `ignoreip` entry as fail2ban's `IPAddr` reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IgnoreEntry {
+    /// An address or a network (CIDR or dotted mask).
+    Net(IpNet),
+    /// A host name, resolved when an address is checked.
+    HostName(String),
+    /// Neither: fail2ban looks it up as a name, which never answers.
+    Unusable(String),
+}
+
+/// Reads one entry: `192.0.2.1`, `10.0.0.0/8`, `10.0.0.0/255.0.0.0`, `::1`, or a host name.
+pub fn ignore_entry(entry: &str) -> IgnoreEntry {
+    if let Ok(net) = entry.parse::<IpNet>() {
+        return IgnoreEntry::Net(net.trunc());
+    }
+    if let Ok(ip) = entry.parse::<IpAddr>() {
+        return IgnoreEntry::Net(IpNet::from(ip));
+    }
+    if let Some((address, mask)) = entry.split_once('/')
+        && let (Ok(address), Ok(mask)) = (
+            address.parse::<std::net::Ipv4Addr>(),
+            mask.parse::<std::net::Ipv4Addr>(),
+        )
+        && let Ok(prefix) = ipnet::ipv4_mask_to_prefix(mask)
+        && let Ok(net) = ipnet::Ipv4Net::new(address, prefix)
+    {
+        return IgnoreEntry::Net(IpNet::V4(net.trunc()));
+    }
+    let host_name = entry.len() <= 253
+        && entry.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        });
+    if host_name {
+        IgnoreEntry::HostName(entry.to_string())
+    } else {
+        IgnoreEntry::Unusable(entry.to_string())
+    }
+}
+
+/// Addresses and networks separated by spaces or commas (as the operator types them: host
+/// names are refused here).
 pub fn parse_ignoreip(text: &str) -> Result<Vec<IpNet>, String> {
     text.split(|c: char| c.is_whitespace() || c == ',')
         .filter(|entry| !entry.is_empty())
-        .map(|entry| {
-            entry
-                .parse::<IpNet>()
-                .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
-                .map(|net| net.trunc())
-                .map_err(|_| format!("{entry:?} is not an address or network"))
+        .map(|entry| match ignore_entry(entry) {
+            IgnoreEntry::Net(net) => Ok(net),
+            _ => Err(format!("{entry:?} is not an address or network")),
         })
         .collect()
 }
@@ -199,15 +181,30 @@ mod tests {
 
     #[test]
     fn ignoreip_takes_addresses_and_networks() {
-        let nets = parse_ignoreip("127.0.0.1/8 ::1, 192.0.2.10");
+        let nets = parse_ignoreip("127.0.0.1/8 ::1, 192.0.2.10 10.1.0.0/255.255.0.0");
         assert_eq!(
             nets.map(|n| n.iter().map(ToString::to_string).collect::<Vec<_>>()),
             Ok(vec![
                 "127.0.0.0/8".to_string(),
                 "::1/128".to_string(),
-                "192.0.2.10/32".to_string()
+                "192.0.2.10/32".to_string(),
+                "10.1.0.0/16".to_string()
             ])
         );
         assert!(parse_ignoreip("10.0.0.1; rm -rf /").is_err());
+    }
+
+    #[test]
+    fn entries_are_addresses_host_names_or_unusable() {
+        assert_eq!(
+            ignore_entry("office.example.org"),
+            IgnoreEntry::HostName("office.example.org".to_string())
+        );
+        for unusable in ["#and", "PUBLIC_IP", "__MGMT_IP__"] {
+            assert_eq!(
+                ignore_entry(unusable),
+                IgnoreEntry::Unusable(unusable.to_string())
+            );
+        }
     }
 }
