@@ -4,6 +4,7 @@
 pub mod address;
 pub mod audit;
 pub mod ban;
+pub mod ban_increment;
 pub mod check;
 pub mod event;
 pub mod firewall;
