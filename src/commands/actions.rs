@@ -167,7 +167,8 @@ pub async fn ban(
     Fail2ban::new(places.socket).require_jail(jail).await?;
     // Every jail's whitelist, as for a ban in bantop's set and in the TUI: the office's
     // network whitelisted in sshd is not banned in recidive without --force.
-    let whitelisted = super::whitelists::whitelisted(places).await;
+    let mut whitelisted = super::whitelists::whitelisted(places).await;
+    super::whitelists::settle(&mut whitelisted, ip).await;
     if let Some(danger) = ban_danger(IpNet::from(ip), operators, &whitelisted)
         && !force
     {

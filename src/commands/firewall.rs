@@ -41,7 +41,8 @@ pub async fn ban(
     operators: &[IpAddr],
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
-    let whitelist = whitelisted(places).await;
+    let mut whitelist = whitelisted(places).await;
+    super::whitelists::settle(&mut whitelist, request.net.addr()).await;
     if let Some(danger) = ban_danger(request.net, operators, &whitelist)
         && !request.force
     {

@@ -216,6 +216,7 @@ mod tests {
             action: String::new(),
             port: "ssh".into(),
             ignoreself: true,
+            ignorecommand: None,
             bantime_increment: false,
         })
     }

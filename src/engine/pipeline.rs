@@ -2,6 +2,7 @@
 //! finds the failure, its state counts it against `maxretry` and bans at the threshold.
 
 use super::jail_state::JailState;
+use crate::engine::name_lookup::NameAnswer;
 use crate::fail2ban::date::Zone;
 use crate::fail2ban::jail_conf::{JailConf, JailConfError, read_jails};
 use crate::fail2ban::{Filter, FilterError};
@@ -61,6 +62,9 @@ pub fn count_line(
     ))
 }
 
+/// How long start-up waits for the ignore lists' host names.
+const NAME_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The enabled jails of a server configuration, ready to match.
 #[derive(Debug)]
 pub struct Pipeline {
@@ -81,11 +85,24 @@ impl Pipeline {
         let mut jails = Vec::new();
         let mut problems = Vec::new();
         let own = crate::ports::procfs::local_addresses(Path::new("/proc"));
+        // Host names of the ignore lists, resolved once (bounded) for matching.
+        let names: Vec<String> = confs
+            .iter()
+            .flat_map(|c| c.settings.ignore_names.iter().cloned())
+            .collect();
+        let answers = crate::engine::name_lookup::resolve(&names, NAME_TIMEOUT);
         for mut conf in confs {
             if conf.settings.ignoreself {
                 conf.settings
                     .ignoreip
                     .extend(own.iter().map(|ip| ipnet::IpNet::from(*ip)));
+            }
+            for name in &conf.settings.ignore_names {
+                if let Some(NameAnswer::Addresses(found)) = answers.get(name) {
+                    conf.settings
+                        .ignoreip
+                        .extend(found.iter().map(|ip| ipnet::IpNet::from(*ip)));
+                }
             }
             match Filter::compile(&conf.filter, zone) {
                 Ok(filter) => jails.push(PipelineJail {

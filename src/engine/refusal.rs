@@ -3,11 +3,21 @@
 //! is more likely a typo than an attack. One rule for every path: bans in a jail and in bantop's
 //! own set, from the commands and from the TUI. Every address is compared in canonical form
 //! (`::ffff:127.0.0.1` is loopback), and a whitelist that cannot be read refuses: the check
-//! fails closed.
+//! fails closed. Whitelists are checked as fail2ban checks its ignore lists: addresses and
+//! networks, host names resolved when the address is checked, the server's own addresses
+//! (`ignoreself`), and each jail's `ignorecommand` run for the address.
 
+use super::ignore_command::{self, CommandAnswer};
+use super::name_lookup::{self, NameAnswer};
+use crate::fail2ban::jail_conf::{IgnoreEntry, ignore_entry};
+use crate::model::JailSettings;
 use crate::model::address::{canonical_net, text_of};
 use ipnet::IpNet;
 use std::net::{IpAddr, Ipv6Addr};
+use std::time::Duration;
+
+/// How long a ban check waits for the resolver and for an `ignorecommand`.
+pub const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Widest network a ban or a whitelist entry takes without `--force`, per family.
 const WIDEST_V4: u8 = 16;
@@ -20,6 +30,10 @@ pub struct Whitelists {
     pub entries: Vec<(String, IpNet)>,
     /// (jail, why): an ignore list or entry that could not be read.
     pub unreadable: Vec<(String, String)>,
+    /// (jail, host name): entries resolved when an address is checked ([`Whitelists::settle`]).
+    pub names: Vec<(String, String)>,
+    /// (jail, command): `ignorecommand`s run for the address checked.
+    pub commands: Vec<(String, String)>,
 }
 
 impl Whitelists {
@@ -38,24 +52,99 @@ impl Whitelists {
         whitelists
     }
 
-    /// Adds a jail's ignore list as fail2ban holds it: each entry that does not read as an
-    /// address or network is kept as unreadable, naming it.
+    /// Adds a jail's ignore list as fail2ban holds it: addresses and networks (dotted masks
+    /// too), and every other word as a host name, which fail2ban resolves when it checks.
     pub fn add_list(&mut self, jail: &str, list: &[String]) {
         for text in list
             .iter()
             .flat_map(|l| l.split([' ', ',']))
             .filter(|t| !t.is_empty())
         {
-            let read = text
-                .parse::<IpNet>()
-                .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
-                .map_err(|_| "not an address or network".to_string())
-                .and_then(|net| canonical_net(net.trunc()));
-            match read {
-                Ok(net) => self.entries.push((jail.to_string(), net)),
-                Err(why) => self
+            match ignore_entry(text) {
+                IgnoreEntry::Net(net) => match canonical_net(net.trunc()) {
+                    Ok(net) => self.entries.push((jail.to_string(), net)),
+                    Err(why) => self
+                        .unreadable
+                        .push((jail.to_string(), format!("entry {text:?}: {why}"))),
+                },
+                IgnoreEntry::HostName(name) | IgnoreEntry::Unusable(name) => {
+                    self.names.push((jail.to_string(), name));
+                }
+            }
+        }
+    }
+
+    /// The whitelists of configured jails: their lists, host names, `ignorecommand`s, and the
+    /// server's own addresses `own` for jails with `ignoreself`.
+    pub fn of_jails(jails: &[JailSettings], own: &[IpAddr]) -> Self {
+        let mut whitelists = Whitelists::known(
+            jails
+                .iter()
+                .flat_map(|j| j.ignoreip.iter().map(|net| (j.name.clone(), *net)))
+                .collect(),
+        );
+        for jail in jails {
+            whitelists.names.extend(
+                jail.ignore_names
+                    .iter()
+                    .map(|n| (jail.name.clone(), n.clone())),
+            );
+            if let Some(command) = jail.ignorecommand.as_ref().filter(|c| !c.trim().is_empty()) {
+                whitelists
+                    .commands
+                    .push((jail.name.clone(), command.clone()));
+            }
+            if jail.ignoreself {
+                whitelists.add_own(&jail.name, own);
+            }
+        }
+        whitelists
+    }
+
+    /// The server's own addresses, whitelisted in `jail` by its `ignoreself`.
+    pub fn add_own(&mut self, jail: &str, own: &[IpAddr]) {
+        let label = format!("{jail} (ignoreself: this server's own address)");
+        for ip in own {
+            if let Ok(net) = canonical_net(IpNet::from(*ip)) {
+                self.entries.push((label.clone(), net));
+            }
+        }
+    }
+
+    /// Decides what only checking `ip` decides, as fail2ban does when it checks it: host
+    /// names are resolved (their addresses become entries), and each `ignorecommand` is run
+    /// for `ip`. A name or command that gives no answer within `timeout` makes the lists
+    /// unreadable, naming the entry, so the check fails closed.
+    pub fn settle(&mut self, ip: IpAddr, timeout: Duration) {
+        let names: Vec<String> = self.names.iter().map(|(_, name)| name.clone()).collect();
+        let answers = name_lookup::resolve(&names, timeout);
+        for (jail, name) in std::mem::take(&mut self.names) {
+            match answers.get(&name) {
+                Some(NameAnswer::Addresses(found)) => {
+                    for address in found {
+                        if let Ok(net) = canonical_net(IpNet::from(*address)) {
+                            self.entries.push((format!("{jail} (as {name})"), net));
+                        }
+                    }
+                }
+                Some(NameAnswer::Undecided(why)) => self
                     .unreadable
-                    .push((jail.to_string(), format!("entry {text:?}: {why}"))),
+                    .push((jail, format!("entry {name:?}: {why}"))),
+                None => {}
+            }
+        }
+        for (jail, command) in std::mem::take(&mut self.commands) {
+            match ignore_command::ask(&command, ip, timeout) {
+                CommandAnswer::Ignored => {
+                    if let Ok(net) = canonical_net(IpNet::from(ip)) {
+                        self.entries
+                            .push((format!("{jail} (by its ignorecommand)"), net));
+                    }
+                }
+                CommandAnswer::NotIgnored => {}
+                CommandAnswer::Undecided(why) => {
+                    self.unreadable.push((jail, format!("ignorecommand {why}")))
+                }
             }
         }
     }
@@ -97,6 +186,15 @@ pub fn ban_danger(target: IpNet, operators: &[IpAddr], whitelists: &Whitelists) 
             format!("{text} holds this machine itself")
         });
     }
+    whitelisted(target, whitelists).or_else(|| too_wide(target))
+}
+
+/// Why `target` counts as whitelisted, or cannot be told not to be (an unreadable list or
+/// an entry without an answer), if it does. `whitelists` should be settled for it first.
+pub fn whitelisted(target: IpNet, whitelists: &Whitelists) -> Option<String> {
+    let target = canonical_net(target).ok()?;
+    let host = target.prefix_len() == target.max_prefix_len();
+    let text = text_of(target);
     if let Some((jail, entry)) = whitelists
         .entries
         .iter()
@@ -113,7 +211,12 @@ pub fn ban_danger(target: IpNet, operators: &[IpAddr], whitelists: &Whitelists) 
             "the whitelist of {jail} cannot be read ({why}), so bantop cannot tell whether {text} is in it"
         ));
     }
-    too_wide(target)
+    if let Some((jail, name)) = whitelists.names.first() {
+        return Some(format!(
+            "the whitelist of {jail} holds the host name {name:?}, not resolved yet, so bantop cannot tell whether {text} is in it"
+        ));
+    }
+    None
 }
 
 /// Why a ban or whitelist entry this wide needs `--force`, if it does.
@@ -192,7 +295,7 @@ mod tests {
     }
 
     #[test]
-    fn an_unreadable_whitelist_refuses_and_names_the_entry() {
+    fn an_unsettled_or_undecided_whitelist_refuses_and_names_the_entry() {
         let mut white = Whitelists::default();
         white.add_list("sshd", &["127.0.0.1/8 office.example.org".to_string()]);
         assert_eq!(white.entries.len(), 1);
@@ -200,9 +303,79 @@ mod tests {
         assert!(
             danger
                 .as_deref()
-                .is_some_and(|d| d.contains("whitelist of sshd cannot be read")
-                    && d.contains("office.example.org")),
+                .is_some_and(|d| d.contains("not resolved yet") && d.contains("office.example.org")),
             "{danger:?}"
         );
+        white.names.clear();
+        white
+            .commands
+            .push(("sshd".to_string(), "sleep 5".to_string()));
+        white.settle(
+            "203.0.113.5".parse().unwrap_or(IpAddr::from([0, 0, 0, 0])),
+            Duration::from_millis(100),
+        );
+        let danger = ban_danger(net("203.0.113.5/32"), &[], &white);
+        assert!(
+            danger.as_deref().is_some_and(
+                |d| d.contains("whitelist of sshd cannot be read") && d.contains("sleep 5")
+            ),
+            "{danger:?}"
+        );
+    }
+
+    /// What fail2ban's `DNSUtils.dnsToIp` finds for `name` on this machine (Python's
+    /// `getaddrinfo`, family by family).
+    fn fail2ban_resolves(name: &str) -> Vec<String> {
+        let script = format!(
+            "import socket\nfor f in (socket.AF_INET, socket.AF_INET6):\n try:\n  \
+             [print(r[4][0]) for r in socket.getaddrinfo({name:?}, None, f, 0, socket.IPPROTO_TCP)]\n \
+             except Exception: pass"
+        );
+        let output = std::process::Command::new("python3")
+            .args(["-c", &script])
+            .output();
+        let text = output.map(|o| String::from_utf8_lossy(&o.stdout).to_string());
+        text.unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn localhost_in_ignoreip_whitelists_the_loopback_addresses_it_resolves_to() {
+        // Apart from the rule that refuses this machine: the name alone whitelists them, the
+        // ones fail2ban resolves it to here (::1 where /etc/hosts says so).
+        let mut white = Whitelists::default();
+        white.add_list("sshd", &["localhost".to_string()]);
+        let expected = fail2ban_resolves("localhost");
+        assert!(expected.contains(&"127.0.0.1".to_string()), "{expected:?}");
+        for loopback in ["127.0.0.1/32", "::1/128"] {
+            if !expected.contains(&net(loopback).addr().to_string()) {
+                continue;
+            }
+            let mut settled = white.clone();
+            settled.settle(net(loopback).addr(), CHECK_TIMEOUT);
+            assert!(
+                whitelisted(net(loopback), &settled)
+                    .is_some_and(|d| d.contains("whitelisted in sshd (as localhost)")),
+                "{loopback}: {settled:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_ignorecommand_that_says_yes_whitelists_the_address() {
+        let mut white = Whitelists::default();
+        white
+            .commands
+            .push(("sshd".to_string(), "test <ip> = 192.0.2.7".to_string()));
+        let mut for_seven = white.clone();
+        for_seven.settle(net("192.0.2.7/32").addr(), CHECK_TIMEOUT);
+        assert!(
+            whitelisted(net("192.0.2.7/32"), &for_seven)
+                .is_some_and(|d| d.contains("by its ignorecommand"))
+        );
+        white.settle(net("192.0.2.8/32").addr(), CHECK_TIMEOUT);
+        assert_eq!(whitelisted(net("192.0.2.8/32"), &white), None);
     }
 }

@@ -30,6 +30,8 @@ pub struct JailSettings {
     pub port: String,
     /// Whether the server's own addresses are ignored (`ignoreself`, fail2ban's default).
     pub ignoreself: bool,
+    /// `ignorecommand`: run for an address, exit 0 means it is ignored.
+    pub ignorecommand: Option<String>,
     /// Whether repeated bans get longer (`bantime.increment`).
     pub bantime_increment: bool,
 }

@@ -442,22 +442,13 @@ impl App {
 
     /// Why banning `ip` needs a separate confirmation, if it does: the one refusal policy of
     /// every path, on the whitelists the TUI shows.
+    /// Host names are resolved and `ignorecommand`s run here, bounded by the policy's timeout.
     fn ban_danger(&self, ip: IpAddr) -> Option<String> {
-        let entries = self
-            .jails
-            .iter()
-            .flat_map(|j| {
-                j.settings
-                    .ignoreip
-                    .iter()
-                    .map(|net| (j.settings.name.clone(), *net))
-            })
-            .collect();
-        crate::engine::refusal::ban_danger(
-            IpNet::from(ip),
-            &self.operators,
-            &crate::engine::refusal::Whitelists::known(entries),
-        )
+        use crate::engine::refusal::{CHECK_TIMEOUT, Whitelists, ban_danger};
+        let settings: Vec<_> = self.jails.iter().map(|j| j.settings.clone()).collect();
+        let mut whitelists = Whitelists::of_jails(&settings, &[]);
+        whitelists.settle(ip, CHECK_TIMEOUT);
+        ban_danger(IpNet::from(ip), &self.operators, &whitelists)
     }
 
     fn open_confirm(&mut self, title: String, command: Command, danger: Option<String>) {
@@ -515,6 +506,7 @@ mod tests {
             action: String::new(),
             port: String::new(),
             ignoreself: true,
+            ignorecommand: None,
             bantime_increment: false,
         }
     }

@@ -115,6 +115,7 @@ fn settings_of(jail: &ResolvedJail, warnings: &mut Vec<String>) -> JailSettings 
         action: jail.action_text.clone(),
         port: jail.port.clone(),
         ignoreself: jail.ignoreself,
+        ignorecommand: jail.ignorecommand.clone().filter(|c| !c.trim().is_empty()),
         bantime_increment: jail.bantime_increment.unwrap_or(false),
     }
 }

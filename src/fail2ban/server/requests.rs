@@ -162,6 +162,15 @@ impl Fail2ban {
         ))
     }
 
+    /// The `ignorecommand` of `jail` (empty when none) and whether it ignores the server's own
+    /// addresses (`ignoreself`).
+    pub async fn ignore_rules(&mut self, jail: &str) -> Result<(String, bool), ClientError> {
+        let command = strings(&self.client.send(&["get", jail, "ignorecommand"]).await?);
+        let own = self.client.send(&["get", jail, "ignoreself"]).await?;
+        let own = !matches!(own, serde_pickle::Value::Bool(false));
+        Ok((command.concat(), own))
+    }
+
     /// Bans `ip` in `jail` through fail2ban, so its actions run; then asks fail2ban whether it
     /// holds the ban, and says so when it does not.
     pub async fn ban(&mut self, jail: &str, ip: IpAddr) -> Result<(), ClientError> {
