@@ -174,6 +174,7 @@ impl DemoEngine {
                 .iter()
                 .map(|j| j.state.settings.clone())
                 .collect()),
+            notes: crate::posture::ConfigurationNotes::default(),
             demo_recordings: Some(
                 self.scenario
                     .recordings

@@ -13,13 +13,14 @@ use super::server_sides::{KernelSet, ServerFail2ban};
 use crate::fail2ban::database::{BanRecord, Database, database_path};
 use crate::fail2ban::date::Zone;
 use crate::fail2ban::dropin::entry_text;
-use crate::fail2ban::jail_conf::{JailConfError, read_jails};
+use crate::fail2ban::jail_conf::{JailConfError, read_configuration};
 use crate::fail2ban::server::{Fail2ban, ServerBan};
 use crate::firewall::{kernel, nftables};
 use crate::model::ban::OWN_SET_NAME;
 use crate::model::firewall::KernelFirewall;
 use crate::model::{Ban, BanOrigin, EngineEvent, JailSettings, WhitelistEntry};
 use crate::ports::listening_ports;
+use crate::posture::ConfigurationNotes;
 use crate::posture::{PostureInputs, run_checks};
 use crate::source::watch::{SourceEvent, follow_files};
 use std::collections::BTreeMap;
@@ -39,6 +40,8 @@ pub struct LiveEngine {
     known: BTreeMap<(String, IpAddr), Ban>,
     read_only: Option<String>,
     operator: Option<IpAddr>,
+    /// The jails fail2ban skips and its warnings, read with the jails.
+    notes: ConfigurationNotes,
 }
 
 impl LiveEngine {
@@ -50,7 +53,12 @@ impl LiveEngine {
         operator: Option<IpAddr>,
     ) -> Result<Self, JailConfError> {
         // Read once: the jails shown and the pipeline that matches their logs.
-        let confs = read_jails(fail2ban_dir)?;
+        let read = read_configuration(fail2ban_dir)?;
+        let notes = ConfigurationNotes {
+            skipped: read.skipped,
+            warnings: read.warnings,
+        };
+        let confs = read.jails;
         let mut jails: Vec<JailSettings> = confs.iter().map(|c| c.settings.clone()).collect();
         jails.push(manual_bans::jail_settings());
         Ok(LiveEngine {
@@ -63,6 +71,7 @@ impl LiveEngine {
             jails,
             known: BTreeMap::new(),
             read_only: None,
+            notes,
             operator,
         })
     }
@@ -128,6 +137,7 @@ impl LiveEngine {
                 .map(Clone::clone)
                 .map_err(kernel::describe_error),
             jails: Ok(self.jails.clone()),
+            notes: self.notes.clone(),
             demo_recordings: None,
             fail2ban_answer: Some(crate::posture::ask_fail2ban(self.server.socket()).await),
         };

@@ -4,7 +4,8 @@
 //! the reason and the fix.
 
 use crate::asterisk::endpoints;
-use crate::fail2ban::jail_conf::read_jails;
+use crate::fail2ban::config::SkippedJail;
+use crate::fail2ban::jail_conf::read_configuration;
 use crate::fail2ban::server::{self, Fail2ban};
 use crate::fail2ban::socket_client::ClientError;
 use crate::firewall::kernel;
@@ -21,6 +22,15 @@ pub const WAZO_JAILS: [&str; 3] = ["asterisk-wazo", "wazo-provd", "sshd"];
 /// A log not written for this long is not "growing".
 const STALE_AFTER: Duration = Duration::from_secs(24 * 3600);
 
+/// What fail2ban says about a configuration besides the jails it starts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConfigurationNotes {
+    /// Enabled jails fail2ban skips, with its reason.
+    pub skipped: Vec<SkippedJail>,
+    /// Its warnings (ignored values, missing logs, entries that never match).
+    pub warnings: Vec<String>,
+}
+
 /// What the checks look at.
 #[derive(Debug, Clone)]
 pub struct PostureInputs {
@@ -36,6 +46,8 @@ pub struct PostureInputs {
     pub ports: Result<Vec<Port>, String>,
     /// The enabled jails, or why they could not be read.
     pub jails: Result<Vec<JailSettings>, String>,
+    /// The jails fail2ban skips and what it warns about in the configuration.
+    pub notes: ConfigurationNotes,
     /// The kernel's firewall, or why it could not be read.
     pub firewall: Result<KernelFirewall, String>,
     /// The demo: fail2ban is simulated and each jail reads a recording instead of its logpath.
@@ -53,8 +65,16 @@ impl PostureInputs {
         operator: Option<IpAddr>,
         ports: Result<Vec<Port>, String>,
     ) -> Self {
-        let jails = read_jails(&fail2ban_dir)
-            .map(|jails| jails.into_iter().map(|j| j.settings).collect())
+        let read = read_configuration(&fail2ban_dir);
+        let notes = read
+            .as_ref()
+            .map(|read| ConfigurationNotes {
+                skipped: read.skipped.clone(),
+                warnings: read.warnings.clone(),
+            })
+            .unwrap_or_default();
+        let jails = read
+            .map(|read| read.jails.into_iter().map(|j| j.settings).collect())
             .map_err(|e| e.to_string());
         let fail2ban_answer = if fail2ban_dir.is_dir() {
             let path = server::socket_path(socket.as_deref(), &fail2ban_dir);
@@ -70,6 +90,7 @@ impl PostureInputs {
             operator,
             ports,
             jails,
+            notes,
             firewall: read_firewall(),
             demo_recordings: None,
         }
@@ -214,10 +235,18 @@ fn jails(inputs: &PostureInputs) -> Vec<CheckItem> {
             )];
         }
     };
-    WAZO_JAILS
+    let mut items: Vec<CheckItem> = WAZO_JAILS
         .iter()
         .map(|name| {
             let title = format!("jail {name}");
+            if let Some(skipped) = inputs.notes.skipped.iter().find(|s| s.name == *name) {
+                return CheckItem::new(
+                    &title,
+                    Status::Fail,
+                    format!("enabled, but fail2ban skips it: {}", skipped.reason),
+                    "see `bantop jails` for where each value comes from",
+                );
+            }
             let Some(jail) = configured.iter().find(|j| j.name == *name) else {
                 return CheckItem::new(
                     &title,
@@ -248,7 +277,46 @@ fn jails(inputs: &PostureInputs) -> Vec<CheckItem> {
             }
             log_state(&title, &jail.logpath)
         })
-        .collect()
+        .collect();
+    items.push(configuration_notes(&inputs.notes, configured.len()));
+    items
+}
+
+/// The configuration as fail2ban reads it: the jails it skips fail, its warnings warn.
+fn configuration_notes(notes: &ConfigurationNotes, started: usize) -> CheckItem {
+    const NAME: &str = "configuration as fail2ban reads it";
+    const FIX: &str = "bantop jails shows each value with the file and line it comes from";
+    if !notes.skipped.is_empty() {
+        let skipped: Vec<String> = notes
+            .skipped
+            .iter()
+            .map(|s| format!("{} ({})", s.name, s.reason))
+            .collect();
+        return CheckItem::new(
+            NAME,
+            Status::Fail,
+            format!("fail2ban skips {}", skipped.join("; ")),
+            FIX,
+        );
+    }
+    if !notes.warnings.is_empty() {
+        return CheckItem::new(
+            NAME,
+            Status::Warn,
+            format!(
+                "{started} jails start; {} warning(s): {}{}",
+                notes.warnings.len(),
+                notes.warnings[..notes.warnings.len().min(3)].join("; "),
+                if notes.warnings.len() > 3 {
+                    "; ..."
+                } else {
+                    ""
+                }
+            ),
+            FIX,
+        );
+    }
+    CheckItem::new(NAME, Status::Pass, format!("{started} jails start"), "")
 }
 
 fn log_state(title: &str, logpaths: &[String]) -> CheckItem {
