@@ -549,15 +549,15 @@ fn expand_includes(
     Ok(())
 }
 
-/// A file as text: unreadable or not UTF-8 is an error naming it.
+/// The largest configuration file read (fail2ban's own are a few kilobytes).
+const LARGEST_FILE: u64 = 64 << 20;
+
+/// A file as text: unreadable, not UTF-8, larger than [`LARGEST_FILE`] or not a regular file
+/// (a FIFO would hang the reader) is an error naming it.
 fn read_text(path: &Path) -> Result<String, ConfigError> {
-    let bytes = std::fs::read(path).map_err(|source| ConfigError::Io {
+    crate::state_file::read_named(path, LARGEST_FILE).map_err(|source| ConfigError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    String::from_utf8(bytes).map_err(|e| ConfigError::Io {
-        path: path.to_path_buf(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
     })
 }
 
