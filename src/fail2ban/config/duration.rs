@@ -27,6 +27,13 @@ const UNIT_WORDS: [(&str, &str); 7] = [
     (r"hours?|hou?|hh?", "*3600"),
 ];
 
+/// `MyTime._str2sec_prep`: a digit right after a letter starts a new group.
+static LETTER_DIGIT: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?i)(?<=[a-z])(\d)").ok());
+/// `MyTime._str2sec_fini`: groups separated by white space are added.
+static DIGIT_SPACE_DIGIT: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(\d)\s+(\d)").ok());
+
 /// The unit expressions, compiled once.
 static UNIT_EXPRESSIONS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     UNIT_WORDS
@@ -45,8 +52,19 @@ static UNIT_EXPRESSIONS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(||
 /// result is truncated to whole seconds as fail2ban's server stores it.
 pub(super) fn parse_seconds(text: &str) -> Result<i64, String> {
     let not_a_duration = |why: String| format!("{text:?} is not a duration ({why})");
-    let letter_digit = Regex::new(r"(?i)(?<=[a-z])(\d)").map_err(|e| e.to_string())?;
-    let digit_space_digit = Regex::new(r"(\d)\s+(\d)").map_err(|e| e.to_string())?;
+    let (Some(letter_digit), Some(digit_space_digit)) =
+        (LETTER_DIGIT.as_ref(), DIGIT_SPACE_DIGIT.as_ref())
+    else {
+        return Err(not_a_duration(
+            "time expressions did not compile".to_string(),
+        ));
+    };
+    // Plain seconds, the common case, need no rewriting.
+    if let Ok(seconds) = text.trim().parse::<i64>()
+        && !text.trim().starts_with(['+', '0'])
+    {
+        return Ok(seconds);
+    }
     let mut expression = letter_digit.replace_all(text, " $1").to_string();
     for (regex, replacement) in UNIT_EXPRESSIONS.iter() {
         expression = regex.replace_all(&expression, *replacement).to_string();
