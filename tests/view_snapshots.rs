@@ -72,6 +72,24 @@ fn jails_view_with_evidence() {
 }
 
 #[test]
+fn jails_view_where_from_with_a_skipped_jail() {
+    let mut app = app_at_nine_and_a_half_minutes();
+    app.update(Action::NextView);
+    app.update(Action::Origins);
+    app.apply(bantop::model::EngineEvent::Configuration({
+        let mut view = app.configuration.clone();
+        view.notes
+            .skipped
+            .push(bantop::model::configuration::SkippedJail {
+                name: "broken".to_string(),
+                reason: "Unable to read the filter 'no-such-filter'".to_string(),
+            });
+        view
+    }));
+    both_sizes("jails_where_from", &app);
+}
+
+#[test]
 fn unban_confirmation() {
     let mut app = app_at_nine_and_a_half_minutes();
     app.update(Action::NextView);

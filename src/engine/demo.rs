@@ -9,11 +9,12 @@ use super::execute::{Step, execute, result_event, run_ready};
 use super::jail_state::JailState;
 use super::pipeline::{PipelineJail, count_line};
 use crate::fail2ban::date::Zone;
-use crate::fail2ban::jail_conf::{JailConfError, read_jails};
+use crate::fail2ban::jail_conf::{JailConfError, read_configuration};
 use crate::fail2ban::{Filter, FilterError};
 use crate::firewall::SimulatedFirewall;
 use crate::model::WhitelistEntry;
 use crate::model::check::CheckItem;
+use crate::model::configuration::ConfigurationView;
 use crate::model::port::Port;
 use crate::model::{AuditEntry, EngineEvent, JailSettings};
 use crate::ports::catalogue::{self, Owner};
@@ -76,6 +77,8 @@ pub struct DemoEngine {
     ports: Vec<Port>,
     /// The actions taken in this demo (simulated: kept in memory, not in an audit log).
     actions: Vec<AuditEntry>,
+    /// The demo configuration as fail2ban reads it (skipped jails, warnings, origins).
+    configuration: ConfigurationView,
 }
 
 impl DemoEngine {
@@ -84,7 +87,11 @@ impl DemoEngine {
         let mut scenario = Scenario::load(dir)?;
         let zone = scenario.zone;
         let mut jails = Vec::new();
-        for conf in read_jails(&scenario.fail2ban_dir)? {
+        let read = read_configuration(&scenario.fail2ban_dir)?;
+        let mut configuration = read.view(&scenario.fail2ban_dir);
+        // The recordings replace the jails' logs: fail2ban's "no log file" warnings do not apply.
+        configuration.notes.warnings.clear();
+        for conf in read.jails {
             let filter =
                 Filter::compile(&conf.filter, zone).map_err(|source| DemoError::Filter {
                     jail: conf.settings.name.clone(),
@@ -133,6 +140,7 @@ impl DemoEngine {
             scenario,
             ports,
             actions: Vec::new(),
+            configuration,
         })
     }
 
@@ -195,6 +203,7 @@ impl DemoEngine {
             self.replay_event(),
             EngineEvent::Ports(self.ports.clone()),
             EngineEvent::Posture(self.posture()),
+            EngineEvent::Configuration(self.configuration.clone()),
             EngineEvent::Firewall(Ok(self
                 .firewall
                 .kernel_view(std::iter::empty(), self.clock.now))),

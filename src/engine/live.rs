@@ -17,10 +17,10 @@ use crate::fail2ban::jail_conf::{JailConfError, read_configuration};
 use crate::fail2ban::server::{Fail2ban, ServerBan};
 use crate::firewall::{kernel, nftables};
 use crate::model::ban::OWN_SET_NAME;
+use crate::model::configuration::ConfigurationView;
 use crate::model::firewall::KernelFirewall;
 use crate::model::{Ban, BanOrigin, EngineEvent, JailSettings, WhitelistEntry};
 use crate::ports::listening_ports;
-use crate::posture::ConfigurationNotes;
 use crate::posture::{PostureInputs, run_checks};
 use crate::source::watch::{SourceEvent, follow_files};
 use std::collections::BTreeMap;
@@ -40,8 +40,8 @@ pub struct LiveEngine {
     known: BTreeMap<(String, IpAddr), Ban>,
     read_only: Option<String>,
     operator: Option<IpAddr>,
-    /// The jails fail2ban skips and its warnings, read with the jails.
-    notes: ConfigurationNotes,
+    /// The jails fail2ban skips, its warnings and where values come from, read with the jails.
+    configuration: ConfigurationView,
 }
 
 impl LiveEngine {
@@ -54,10 +54,7 @@ impl LiveEngine {
     ) -> Result<Self, JailConfError> {
         // Read once: the jails shown and the pipeline that matches their logs.
         let read = read_configuration(fail2ban_dir)?;
-        let notes = ConfigurationNotes {
-            skipped: read.skipped,
-            warnings: read.warnings,
-        };
+        let configuration = read.view(fail2ban_dir);
         let confs = read.jails;
         let mut jails: Vec<JailSettings> = confs.iter().map(|c| c.settings.clone()).collect();
         jails.push(manual_bans::jail_settings());
@@ -71,7 +68,7 @@ impl LiveEngine {
             jails,
             known: BTreeMap::new(),
             read_only: None,
-            notes,
+            configuration,
             operator,
         })
     }
@@ -137,11 +134,12 @@ impl LiveEngine {
                 .map(Clone::clone)
                 .map_err(kernel::describe_error),
             jails: Ok(self.jails.clone()),
-            notes: self.notes.clone(),
+            notes: self.configuration.notes.clone(),
             demo_recordings: None,
             fail2ban_answer: Some(crate::posture::ask_fail2ban(self.server.socket()).await),
         };
         events.push(EngineEvent::Posture(run_checks(&inputs)));
+        events.push(EngineEvent::Configuration(self.configuration.clone()));
         events.extend(
             self.pipeline
                 .problems

@@ -121,6 +121,8 @@ pub enum EngineEvent {
     Ports(Vec<Port>),
     /// The security checklist.
     Posture(Vec<CheckItem>),
+    /// The configuration as fail2ban reads it: skipped jails, warnings, where values come from.
+    Configuration(crate::model::configuration::ConfigurationView),
     /// The kernel's firewall as last read, or why it could not be read.
     Firewall(Result<super::firewall::KernelFirewall, String>),
     /// Lines that could not be read as log lines, per source, so far.

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod ban;
 pub mod ban_increment;
 pub mod check;
+pub mod configuration;
 pub mod event;
 pub mod firewall;
 pub mod history;

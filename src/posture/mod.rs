@@ -4,13 +4,13 @@
 //! the reason and the fix.
 
 use crate::asterisk::endpoints;
-use crate::fail2ban::config::SkippedJail;
 use crate::fail2ban::jail_conf::read_configuration;
 use crate::fail2ban::server::{self, Fail2ban};
 use crate::fail2ban::socket_client::ClientError;
 use crate::firewall::kernel;
 use crate::model::JailSettings;
 use crate::model::check::{CheckItem, Status};
+pub use crate::model::configuration::ConfigurationNotes;
 use crate::model::firewall::KernelFirewall;
 use crate::model::port::{Port, Severity};
 use std::net::IpAddr;
@@ -21,15 +21,6 @@ use std::time::{Duration, SystemTime};
 pub const WAZO_JAILS: [&str; 3] = ["asterisk-wazo", "wazo-provd", "sshd"];
 /// A log not written for this long is not "growing".
 const STALE_AFTER: Duration = Duration::from_secs(24 * 3600);
-
-/// What fail2ban says about a configuration besides the jails it starts.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ConfigurationNotes {
-    /// Enabled jails fail2ban skips, with its reason.
-    pub skipped: Vec<SkippedJail>,
-    /// Its warnings (ignored values, missing logs, entries that never match).
-    pub warnings: Vec<String>,
-}
 
 /// What the checks look at.
 #[derive(Debug, Clone)]

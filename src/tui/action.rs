@@ -28,6 +28,8 @@ pub enum Action {
     NextJail,
     /// Select the previous jail.
     PrevJail,
+    /// Show or hide where the selected jail's values come from.
+    Origins,
     /// Type a filter (jail or address).
     Filter,
     /// Unban the selected address.
@@ -67,6 +69,7 @@ impl Action {
             Action::Follow => "newest, follow",
             Action::NextJail => "next jail",
             Action::PrevJail => "previous jail",
+            Action::Origins => "where values come from",
             Action::Filter => "filter",
             Action::Unban => "unban",
             Action::Whitelist => "whitelist",

@@ -5,6 +5,7 @@ use super::keymap::Keymap;
 use crate::engine::Command;
 use crate::fail2ban::date::Zone;
 use crate::model::check::CheckItem;
+use crate::model::configuration::ConfigurationView;
 use crate::model::firewall::{DropIndex, unknown_to_fail2ban};
 use crate::model::port::Port;
 use crate::model::{Ban, EngineEvent, History, JailSettings, LogEvent};
@@ -240,6 +241,10 @@ pub struct App {
     pub list_scroll: usize,
     /// The kernel's firewall as last read (`None`: not read yet), or why it could not be.
     pub firewall: Option<Result<KernelView, String>>,
+    /// The configuration as fail2ban reads it: skipped jails, warnings, where values come from.
+    pub configuration: ConfigurationView,
+    /// Whether the jails view shows where the selected jail's values come from.
+    pub show_origins: bool,
     /// Set when the user asked to quit.
     pub should_quit: bool,
 }
@@ -292,6 +297,8 @@ impl App {
             posture: Vec::new(),
             firewall: None,
             list_scroll: 0,
+            configuration: ConfigurationView::default(),
+            show_origins: false,
             should_quit: false,
         }
     }
@@ -458,6 +465,30 @@ impl App {
                 }
             }
             EngineEvent::Connection { read_only } => self.read_only = read_only,
+            EngineEvent::Configuration(view) => {
+                let notes = &view.notes;
+                if let Some(first) = notes.skipped.first() {
+                    self.status = Some((
+                        false,
+                        format!(
+                            "fail2ban skips {} jail(s): {} ({}); o in the jails view shows where values come from",
+                            notes.skipped.len(),
+                            first.name,
+                            first.reason
+                        ),
+                    ));
+                } else if !notes.warnings.is_empty() {
+                    self.status = Some((
+                        false,
+                        format!(
+                            "{} configuration warning(s): {}",
+                            notes.warnings.len(),
+                            notes.warnings[0]
+                        ),
+                    ));
+                }
+                self.configuration = view;
+            }
             EngineEvent::Dropin(text) => self.dropin = text,
             EngineEvent::Unwhitelisted { entry, jails } => {
                 let nets = crate::fail2ban::jail_conf::parse_ignoreip(&entry).unwrap_or_default();

@@ -132,6 +132,7 @@ impl App {
                 };
                 self.selected_ban = 0;
             }
+            Action::Origins => self.show_origins = !self.show_origins,
             Action::Unban | Action::Whitelist | Action::Ban | Action::Rescue
                 if self.read_only.is_some() =>
             {

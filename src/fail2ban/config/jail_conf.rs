@@ -8,6 +8,7 @@ use super::jail_reader::read_report;
 use super::merged::ConfigError;
 use super::resolved_jail::{ResolvedJail, SkippedJail};
 use crate::model::JailSettings;
+use crate::model::configuration::{ConfigurationNotes, ConfigurationView};
 use ipnet::IpNet;
 use std::net::IpAddr;
 use std::path::Path;
@@ -73,6 +74,20 @@ pub fn read_configuration(dir: &Path) -> Result<Jails, JailConfError> {
         skipped: report.skipped,
         warnings,
     })
+}
+
+impl Jails {
+    /// The skipped jails, warnings and each started jail's origins (files named relative to
+    /// `dir`), for the TUI.
+    pub fn view(&self, dir: &Path) -> ConfigurationView {
+        ConfigurationView {
+            notes: ConfigurationNotes {
+                skipped: self.skipped.clone(),
+                warnings: self.warnings.clone(),
+            },
+            origins: self.jails.iter().map(|j| j.resolved.origins(dir)).collect(),
+        }
+    }
 }
 
 /// The jails fail2ban starts from the configuration in `dir`, in its order.

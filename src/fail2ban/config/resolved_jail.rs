@@ -2,6 +2,9 @@
 //! sends, with the file and line it came from, plus the jails it skips and the warnings it
 //! gives. This is what `bantop jails` prints and what the engines are built from.
 
+use crate::fail2ban::config::duration::format_seconds;
+pub use crate::model::configuration::SkippedJail;
+use crate::model::configuration::{JailOrigins, OriginRow};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -147,15 +150,6 @@ impl<T: Serialize> Serialize for Unset<T> {
     }
 }
 
-/// A jail fail2ban skips, with its reason as fail2ban words it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SkippedJail {
-    /// The section name.
-    pub name: String,
-    /// fail2ban's reason, e.g. `Unable to read the filter 'x'`.
-    pub reason: String,
-}
-
 /// Every jail of a configuration directory as fail2ban reads it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct JailsReport {
@@ -173,5 +167,86 @@ impl Default for TimeValue {
     /// fail2ban's server default for `findtime` and `bantime`: ten minutes.
     fn default() -> Self {
         TimeValue::Seconds(600)
+    }
+}
+
+impl TimeValue {
+    /// Seconds with their short form (`600 (10m)`), or the unreadable text.
+    pub fn describe(&self) -> String {
+        match self {
+            TimeValue::Seconds(seconds) => format!("{seconds} ({})", format_seconds(*seconds)),
+            TimeValue::Unreadable(text) => format!("{text:?} (unreadable)"),
+        }
+    }
+}
+
+impl ResolvedJail {
+    /// The values an operator looks for, each with where it comes from (files under `dir`,
+    /// the configuration directory, named relative to it).
+    pub fn origins(&self, dir: &std::path::Path) -> JailOrigins {
+        let prefix = format!("{}/", dir.display().to_string().trim_end_matches('/'));
+        let relative = |place: &String| place.strip_prefix(&prefix).unwrap_or(place).to_string();
+        let mut values: Vec<(&str, String)> = vec![
+            ("backend", self.backend.clone()),
+            ("filter", self.filter.clone()),
+            ("logpath", self.logpath.join(" ")),
+            (
+                "maxretry",
+                self.maxretry
+                    .map_or("None (not a number)".to_string(), |n| n.to_string()),
+            ),
+            ("findtime", self.findtime.describe()),
+            ("bantime", self.bantime.describe()),
+        ];
+        if let Some(flag) = self.bantime_increment {
+            values.push(("bantime.increment", flag.to_string()));
+        }
+        for (key, value) in [
+            ("bantime.factor", &self.bantime_factor),
+            ("bantime.formula", &self.bantime_formula),
+            ("bantime.multipliers", &self.bantime_multipliers),
+        ] {
+            if let Some(value) = value {
+                values.push((key, value.clone()));
+            }
+        }
+        for (key, value) in [
+            ("bantime.maxtime", &self.bantime_maxtime),
+            ("bantime.rndtime", &self.bantime_rndtime),
+        ] {
+            if let Some(value) = value {
+                values.push((key, value.describe()));
+            }
+        }
+        if let Some(flag) = self.bantime_overalljails {
+            values.push(("bantime.overalljails", flag.to_string()));
+        }
+        values.push(("ignoreip", self.ignoreip.join(" ")));
+        values.push(("ignoreself", self.ignoreself.to_string()));
+        if let Some(command) = self.ignorecommand.as_ref().filter(|c| !c.is_empty()) {
+            values.push(("ignorecommand", command.clone()));
+        }
+        if let Some(usedns) = &self.usedns {
+            values.push(("usedns", usedns.clone()));
+        }
+        values.push(("action", self.actions.join(" ")));
+        values.push(("failregex", format!("{} lines", self.failregex.len())));
+        let rows = values
+            .into_iter()
+            .map(|(key, value)| OriginRow {
+                key: key.to_string(),
+                value,
+                origin: self.origin.get(key).map(relative).unwrap_or_default(),
+                overrode: self
+                    .overrode
+                    .get(key)
+                    .map(|places| places.iter().map(relative).collect())
+                    .unwrap_or_default(),
+            })
+            .collect();
+        JailOrigins {
+            jail: self.name.clone(),
+            rows,
+        }
     }
 }

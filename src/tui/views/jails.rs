@@ -1,5 +1,6 @@
-//! The jails view: the list of jails, the selected jail's settings, its ban table (address,
-//! banned since, live countdown, ban count, failures) and the evidence of the selected ban.
+//! The jails view: the list of jails (and the ones fail2ban skips), the selected jail's
+//! settings, its ban table (address, banned since, live countdown, ban count, failures) and the
+//! evidence of the selected ban, or (`o`) where its values come from.
 
 use super::{fit, format_clock};
 use crate::fail2ban::duration::format_seconds;
@@ -26,6 +27,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 Span::styled(format!("{:>3}", j.bans.len()), theme.ban),
             ]))
         })
+        .chain(app.configuration.notes.skipped.iter().map(|skipped| {
+            ListItem::new(Line::styled(
+                format!("x {:<15}", fit(&skipped.name, 15)),
+                theme.danger,
+            ))
+        }))
         .collect();
     let list = List::new(items)
         .block(
@@ -98,6 +105,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         settings_area,
     );
 
+    if app.show_origins {
+        let below_settings = Rect {
+            height: table_area.height + evidence_area.height,
+            ..table_area
+        };
+        super::origins::render(frame, below_settings, app, theme);
+        return;
+    }
     let rows: Vec<Row> = panel
         .bans
         .iter()

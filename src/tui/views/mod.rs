@@ -6,6 +6,7 @@ mod events;
 mod footer;
 mod header;
 mod jails;
+mod origins;
 mod popup;
 mod ports;
 mod posture;
