@@ -127,6 +127,52 @@ fn without_a_socket_the_ui_is_read_only_and_says_why() {
 }
 
 #[test]
+fn a_configuration_fail2ban_runs_starts_the_tui_with_the_skipped_jail_shown() {
+    // A host name, a placeholder and a comment in ignoreip, a comment after a time, a jail
+    // whose filter is missing: fail2ban runs it (skipping that jail); so does the TUI.
+    let server = PrivateServer::start();
+    let local = server.conf().join("jail.local");
+    let mut text = std::fs::read_to_string(&local).unwrap_or_else(|e| panic!("{e}"));
+    text = text.replace(
+        "ignoreip = 127.0.0.1/8 ::1",
+        "ignoreip = 127.0.0.1/8 ::1 office.example.org PUBLIC_IP #and any other private IPs\nbantime = 600 # ten minutes",
+    );
+    text.push_str("\n[broken]\nenabled = true\nfilter = no-such-filter\nlogpath = /dev/null\n");
+    std::fs::write(&local, text).unwrap_or_else(|e| panic!("{e}"));
+    // fail2ban itself takes it: a reload keeps its jails.
+    let reload = server.client(&["reload"]);
+    assert!(reload.status.success(), "{reload:?}");
+    assert!(server.client_text(&["status"]).contains("asterisk-wazo"));
+    let conf = server.conf().to_string_lossy().into_owned();
+    let socket = server.socket().to_string_lossy().into_owned();
+    let state = server.state_dir().to_string_lossy().into_owned();
+    let tmux = Tmux::start(
+        "tolerated",
+        120,
+        40,
+        &[
+            "--fail2ban-dir",
+            &conf,
+            "--socket",
+            &socket,
+            "--state-dir",
+            &state,
+        ],
+    );
+    tmux.wait_for("the skipped jail named", Duration::from_secs(15), |s| {
+        s.contains("fail2ban skips 1 jail(s): broken (Unable to read the filter 'no-such-filter')")
+    });
+    tmux.keys(&["Tab", "o"]);
+    tmux.wait_for(
+        "the jails view and where from",
+        Duration::from_secs(5),
+        |s| s.contains("x broken") && s.contains("Where from") && s.contains("jail.local:"),
+    );
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), "0");
+}
+
+#[test]
 fn locked_out_the_banner_and_one_key_get_the_operator_back_in() {
     let server = PrivateServer::start();
     server.client_text(&["set", "asterisk-wazo", "banip", "203.0.113.9"]);
