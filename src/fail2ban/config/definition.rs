@@ -55,6 +55,30 @@ pub(crate) struct DefinitionReader {
 }
 
 impl DefinitionReader {
+    /// A filter reader over `config` with the options written after the filter's name
+    /// (`options`, from `written`), and fail2ban's `applyAutoOptions`: `logtype` (`file`, or
+    /// `journal` for a systemd backend) unless the options or the filter's `[Definition]` set it.
+    pub(crate) fn for_filter(
+        config: Arc<Config>,
+        options: super::merged::Section,
+        written: &Origin,
+        logtype: &str,
+    ) -> Self {
+        let mut init: IndexMap<String, (String, Origin)> = options
+            .into_iter()
+            .map(|(k, v)| (k, (v, written.clone())))
+            .collect();
+        if init.get("logtype").is_none_or(|(v, _)| v.is_empty())
+            && !config.has_own_key("Definition", "logtype")
+        {
+            init.insert(
+                "logtype".to_string(),
+                (logtype.to_string(), written.clone()),
+            );
+        }
+        DefinitionReader::new(config, init)
+    }
+
     /// A reader over `config` with the options written after the name in the jail.
     pub(crate) fn new(config: Arc<Config>, init: IndexMap<String, (String, Origin)>) -> Self {
         DefinitionReader {

@@ -81,17 +81,6 @@ impl FilterConf {
             file: Arc::from(Path::new(spec)),
             line: 0,
         };
-        let mut init: indexmap::IndexMap<String, (String, Origin)> = parsed
-            .options
-            .into_iter()
-            .map(|(k, v)| (k, (v, written.clone())))
-            .collect();
-        if init.get("logtype").is_none_or(|(v, _)| v.is_empty())
-            && !config.has_own_key("Definition", "logtype")
-        {
-            let logtype = vars.get("logtype").cloned().unwrap_or("file".to_string());
-            init.insert("logtype".to_string(), (logtype, written));
-        }
         // Errors in the file name it: fail2ban-regex names the filter too.
         let in_file = |error: ConfigError| match error {
             ConfigError::Interpolation { .. } => ConfigError::InFile {
@@ -100,21 +89,17 @@ impl FilterConf {
             },
             other => other,
         };
-        let mut reader = DefinitionReader::new(Arc::new(config), init);
+        let logtype = vars.get("logtype").map_or("file", String::as_str);
+        let mut reader =
+            DefinitionReader::for_filter(Arc::new(config), parsed.options, &written, logtype);
         let present: HashSet<String> = vars.keys().cloned().collect();
         reader
             .read_options(vars, &present, &FILTER_OPTIONS, false)
             .map_err(in_file)?;
         let mut stream = JailStream::default();
-        for (key, (value, origin)) in reader.combined(&[]).map_err(in_file)? {
-            let value = match key.as_str() {
-                "maxlines" => {
-                    super::stream::StreamValue::Int(super::jail_reader::python_int(&value))
-                }
-                _ => super::stream::StreamValue::Text(value),
-            };
-            stream.fill(&key, value, Some(origin)).map_err(in_file)?;
-        }
+        stream
+            .fill_filter(reader.combined(&[]).map_err(in_file)?)
+            .map_err(in_file)?;
         let mut jail = ResolvedJail::default();
         stream.fold_into(&mut jail, &mut Vec::new());
         Ok(FilterConf::of_jail(&jail, path))

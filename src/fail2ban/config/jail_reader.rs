@@ -278,26 +278,13 @@ fn read_jail(
             )));
         };
         let written = origin_of(config, "filter").unwrap_or_else(|| fallback_origin.clone());
-        let mut init: IndexMap<String, (String, Origin)> = parsed
-            .options
-            .into_iter()
-            .map(|(k, v)| (k, (v, written.clone())))
-            .collect();
-        // fail2ban's `applyAutoOptions`.
-        if init.get("logtype").is_none_or(|(v, _)| v.is_empty())
-            && !filter_config.has_own_key("Definition", "logtype")
-        {
-            let logtype = if backend.starts_with("systemd") {
-                "journal"
-            } else {
-                "file"
-            };
-            init.insert(
-                "logtype".to_string(),
-                (logtype.to_string(), written.clone()),
-            );
-        }
-        let mut reader = DefinitionReader::new(filter_config, init);
+        let logtype = if backend.starts_with("systemd") {
+            "journal"
+        } else {
+            "file"
+        };
+        let mut reader =
+            DefinitionReader::for_filter(filter_config, parsed.options, &written, logtype);
         let first: Section = [
             ("enabled".to_string(), "True".to_string()),
             ("backend".to_string(), backend.clone()),
@@ -413,13 +400,7 @@ fn read_jail(
     if let Some(reader) = &mut filter {
         let mut combined = reader.combined(&[])?;
         convert_maxlines(&mut combined, warnings);
-        for (key, (value, origin)) in combined {
-            let value = match key.as_str() {
-                "maxlines" => StreamValue::Int(python_int(&value)),
-                _ => StreamValue::Text(value),
-            };
-            stream.fill(&key, value, Some(origin))?;
-        }
+        stream.fill_filter(combined)?;
     }
     stream.begin_fill();
     for key in FILTER_OPTIONS {

@@ -94,6 +94,21 @@ impl JailStream {
         Ok(())
     }
 
+    /// A filter's combined options through `_fillStream` (`maxlines` as a number).
+    pub(crate) fn fill_filter(
+        &mut self,
+        combined: indexmap::IndexMap<String, (String, Origin)>,
+    ) -> Result<(), ConfigError> {
+        for (key, (value, origin)) in combined {
+            let value = match key.as_str() {
+                "maxlines" => StreamValue::Int(super::jail_reader::python_int(&value)),
+                _ => StreamValue::Text(value),
+            };
+            self.fill(&key, value, Some(origin))?;
+        }
+        Ok(())
+    }
+
     /// `set JAIL key value`.
     pub(crate) fn set(&mut self, key: &str, value: StreamValue, origin: Option<Origin>) {
         self.commands.push(Command {
