@@ -49,7 +49,7 @@ pub fn jail_settings() -> JailSettings {
         action: "nftables set inet bantop ban4/ban6".to_string(),
         port: "all".to_string(),
         ignoreself: false,
-        bantime_increment: false,
+        ban_increment: None,
     }
 }
 
