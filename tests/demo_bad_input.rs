@@ -1,32 +1,11 @@
 //! `bantop demo` on a broken demo directory: it exits non-zero with a message naming the file
 //! at fault (and the line, for a malformed configuration), before touching the terminal.
 
+mod common;
+
+use common::copy_demo;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn copy_demo() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    copy(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("demo"),
-        dir.path(),
-    );
-    dir
-}
-
-fn copy(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .flatten()
-    {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            std::fs::create_dir_all(&target).unwrap_or_else(|e| panic!("{e}"));
-            copy(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap_or_else(|e| panic!("{e}"));
-        }
-    }
-}
 
 fn run_demo(dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_bantop"))

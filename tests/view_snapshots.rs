@@ -3,6 +3,7 @@
 //! repeatable), plus the "terminal too small" screen.
 
 use bantop::engine::DemoEngine;
+use bantop::model::ban_increment::BanIncrement;
 use bantop::tui::action::Action;
 use bantop::tui::app::App;
 use bantop::tui::keymap::Keymap;
@@ -166,6 +167,37 @@ fn ban_choices() {
     insta::assert_snapshot!("ban_choices_80x24", render(&app, 80, 24));
 }
 
+/// The same, with `bantime.increment` on in asterisk-wazo (factor 2, up to a day, rndtime).
+fn app_with_ban_increment() -> App {
+    let mut app = app_at_nine_and_a_half_minutes();
+    for panel in &mut app.jails {
+        if panel.settings.name == "asterisk-wazo" {
+            panel.settings.ban_increment = Some(BanIncrement {
+                factor: 2.0,
+                maxtime: Some(86_400),
+                rndtime: Some(300),
+                ..BanIncrement::default()
+            });
+        }
+    }
+    app
+}
+
+#[test]
+fn a_jail_with_ban_increment_shows_how_its_bans_grow() {
+    let mut app = app_with_ban_increment();
+    app.update(Action::NextView);
+    app.update(Action::NextJail);
+    both_sizes("jails_with_ban_increment", &app);
+}
+
+#[test]
+fn the_jail_ban_choice_says_the_count_with_ban_increment() {
+    let mut app = app_with_ban_increment();
+    app.update(Action::Ban);
+    insta::assert_snapshot!("ban_choices_with_ban_increment_80x24", render(&app, 80, 24));
+}
+
 #[test]
 fn every_built_in_theme() {
     let app = app_at_nine_and_a_half_minutes();
@@ -203,6 +235,7 @@ fn the_operator_banned_shows_the_banner() {
         failures: 5,
         evidence: vec![],
         origin: bantop::model::BanOrigin::Jail,
+        length_caveat: None,
     };
     app.apply(bantop::model::EngineEvent::Banned(ban));
     insta::assert_snapshot!("operator_banned_80x24", render(&app, 80, 24));

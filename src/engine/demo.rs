@@ -279,16 +279,10 @@ impl DemoEngine {
     }
 
     fn process(&mut self, line: &SourceLine, time: f64, events: &mut Vec<EngineEvent>) {
-        let Some(jail) = self
-            .jails
-            .iter_mut()
-            .find(|j| j.state.settings.name == line.jail)
-        else {
-            return;
-        };
         // Recorded times move on with each loop: the failure happens at the replay's time.
         let Some((event, ban)) = count_line(
-            jail,
+            &mut self.jails,
+            &line.jail,
             &line.text,
             line.time_from_source.then_some(time),
             time,

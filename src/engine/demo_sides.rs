@@ -4,10 +4,11 @@
 
 use super::command::WHITELIST_DROPIN;
 use super::execute::{Fail2banSide, FirewallSide};
-use super::jail_state::JailState;
+use super::jail_state::{JailState, jail_and_others};
 use super::manual_bans::ManualUnban;
 use crate::fail2ban::dropin::{entry_text, render};
 use crate::firewall::{BanOutcome, Element, OwnSet, SimulatedFirewall};
+use crate::model::event::UNBANNED_BY_OPERATOR;
 use crate::model::{BanOrigin, EngineEvent, WhitelistEntry};
 use ipnet::IpNet;
 use std::net::IpAddr;
@@ -53,13 +54,24 @@ impl<'a> SimulatedFail2ban<'a> {
 
 impl Fail2banSide for SimulatedFail2ban<'_> {
     async fn ban(&mut self, jail: &str, ip: IpAddr) -> Result<bool, String> {
-        let now = self.now;
-        let state = self.jail(jail)?;
-        if state.bans().any(|ban| ban.ip == ip) {
+        let (state, others) = self
+            .jails
+            .iter()
+            .position(|s| s.settings.name == jail)
+            .and_then(|index| jail_and_others(&mut self.jails, index))
+            .ok_or_else(|| format!("no jail named {jail:?}"))?;
+        if state.is_banned(ip) {
             return Ok(false);
         }
-        let bantime = state.settings.bantime;
-        let ban = state.ban(ip, now, bantime, Vec::new(), 0, BanOrigin::Manual);
+        let bans_elsewhere = || others.map(|other| other.earlier_bans(ip)).sum();
+        let ban = state.ban_as_configured(
+            ip,
+            self.now,
+            Vec::new(),
+            0,
+            BanOrigin::Manual,
+            bans_elsewhere,
+        );
         self.events.push(EngineEvent::Banned(ban));
         Ok(true)
     }
@@ -70,7 +82,7 @@ impl Fail2banSide for SimulatedFail2ban<'_> {
         if let Some(ban) = lifted {
             self.events.push(EngineEvent::Unbanned {
                 ban,
-                reason: "operator".to_string(),
+                reason: UNBANNED_BY_OPERATOR.to_string(),
             });
         }
         Ok(was)
@@ -83,7 +95,7 @@ impl Fail2banSide for SimulatedFail2ban<'_> {
                 count += 1;
                 self.events.push(EngineEvent::Unbanned {
                     ban,
-                    reason: "operator".to_string(),
+                    reason: UNBANNED_BY_OPERATOR.to_string(),
                 });
             }
         }
@@ -193,7 +205,7 @@ impl FirewallSide for SimulatedSet<'_> {
             if let Some(ban) = self.table.unban(lifted.addr()) {
                 self.events.push(EngineEvent::Unbanned {
                     ban,
-                    reason: "operator".to_string(),
+                    reason: UNBANNED_BY_OPERATOR.to_string(),
                 });
             }
         }

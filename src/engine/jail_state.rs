@@ -1,9 +1,13 @@
 //! One jail's failure counting and bans, as fail2ban's `FailManager` does it: a failure adds to
 //! the address's ticket; when the ticket spans more than `findtime`, its count is scaled down to
-//! the rate over `findtime` (`FailTicket.adjustTime`); at `maxretry` the address is banned for
-//! `bantime` and the ticket dropped. Time is passed in (log time in the demo), never read here.
+//! the rate over `findtime` (`FailTicket.adjustTime`); at `maxretry` the address is banned and
+//! the ticket dropped. The ban lasts `bantime`, or with `bantime.increment` what fail2ban's
+//! formula gives for the address's earlier bans, counted as its database counts them: every ban
+//! here, kept when a ban expires, forgotten when the operator unbans. Time is passed in (log
+//! time in the demo), never read here.
 
-use crate::model::{Ban, BanOrigin, EventKind, JailSettings};
+use crate::model::ban_increment::BanTimeOutcome;
+use crate::model::{Ban, BanLengthCaveat, BanOrigin, EventKind, JailSettings};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -21,6 +25,13 @@ fn seconds(time: f64) -> u32 {
     time.clamp(0.0, f64::from(u32::MAX)) as u32
 }
 
+/// How long a ban lasts: seconds (negative: permanent) and what they leave out.
+#[derive(Debug, Clone, Copy)]
+struct BanLength {
+    seconds: f64,
+    caveat: Option<BanLengthCaveat>,
+}
+
 /// A jail's live state.
 #[derive(Debug, Clone)]
 pub struct JailState {
@@ -30,8 +41,22 @@ pub struct JailState {
     /// Each address's recent lines, kept only where bantop itself bans (the demo).
     evidence: HashMap<IpAddr, Vec<String>>,
     bans: HashMap<IpAddr, Ban>,
+    /// Each address's bans in this jail that fail2ban's database still counts.
     ban_counts: HashMap<IpAddr, u32>,
     keep_evidence: bool,
+}
+
+/// The jail at `index` to change, and every other one to read: a ban in it may count the
+/// address's bans in the others (`bantime.overalljails`).
+pub fn jail_and_others<T>(
+    jails: &mut [T],
+    index: usize,
+) -> Option<(&mut T, impl Iterator<Item = &T>)> {
+    let (before, rest) = jails.split_at_mut_checked(index)?;
+    let (jail, after) = rest.split_first_mut()?;
+    let before: &[T] = before;
+    let after: &[T] = after;
+    Some((jail, before.iter().chain(after)))
 }
 
 /// The result of recording one failure.
@@ -65,8 +90,15 @@ impl JailState {
         }
     }
 
-    /// Records a failure of `ip` at `time` with its log line.
-    pub fn record_failure(&mut self, ip: IpAddr, time: f64, line: &str) -> Outcome {
+    /// Records a failure of `ip` at `time` with its log line. `bans_elsewhere` counts the
+    /// address's bans in the other jails, for a ban with `bantime.overalljails`.
+    pub fn record_failure(
+        &mut self,
+        ip: IpAddr,
+        time: f64,
+        line: &str,
+        bans_elsewhere: impl FnOnce() -> u32,
+    ) -> Outcome {
         if self.settings.ignores(ip) {
             return Outcome {
                 kind: EventKind::Ignored,
@@ -113,26 +145,70 @@ impl JailState {
         }
         self.tickets.remove(&ip);
         let evidence = self.evidence.remove(&ip).unwrap_or_default();
-        let ban = self.ban(
-            ip,
-            time,
-            self.settings.bantime,
-            evidence,
-            count,
-            BanOrigin::Jail,
-        );
+        let ban =
+            self.ban_as_configured(ip, time, evidence, count, BanOrigin::Jail, bans_elsewhere);
         Outcome {
             kind,
             ban: Some(ban),
         }
     }
 
-    /// Bans `ip` at `now` for `seconds` (negative: permanent) and returns the ban.
+    /// Bans `ip` at `now` for as long as fail2ban would: `bantime`, or with `bantime.increment`
+    /// its formula for the address's earlier bans here (plus `bans_elsewhere()`, its bans in the
+    /// other jails, with `bantime.overalljails`).
+    pub fn ban_as_configured(
+        &mut self,
+        ip: IpAddr,
+        now: f64,
+        evidence: Vec<String>,
+        failures: u32,
+        origin: BanOrigin,
+        bans_elsewhere: impl FnOnce() -> u32,
+    ) -> Ban {
+        let mut earlier_bans = self.earlier_bans(ip);
+        if self.settings.counts_bans_of_all_jails() {
+            earlier_bans = earlier_bans.saturating_add(bans_elsewhere());
+        }
+        let length = match self.settings.ban_seconds(earlier_bans) {
+            BanTimeOutcome::Seconds {
+                seconds,
+                random_below,
+            } => BanLength {
+                seconds,
+                caveat: random_below.map(BanLengthCaveat::PlusRandomBelow),
+            },
+            // bantop does not evaluate the jail's own formula: the plain bantime, said so.
+            BanTimeOutcome::CustomFormula(_) => BanLength {
+                seconds: self.settings.bantime as f64,
+                caveat: Some(BanLengthCaveat::CustomFormula),
+            },
+        };
+        self.insert_ban(ip, now, length, evidence, failures, origin)
+    }
+
+    /// Bans `ip` at `now` for `seconds` (negative: permanent), whatever the jail's settings say
+    /// (bantop's own set, whose bans the operator times).
     pub fn ban(
         &mut self,
         ip: IpAddr,
         now: f64,
         seconds: i64,
+        evidence: Vec<String>,
+        failures: u32,
+        origin: BanOrigin,
+    ) -> Ban {
+        let length = BanLength {
+            seconds: seconds as f64,
+            caveat: None,
+        };
+        self.insert_ban(ip, now, length, evidence, failures, origin)
+    }
+
+    fn insert_ban(
+        &mut self,
+        ip: IpAddr,
+        now: f64,
+        length: BanLength,
         evidence: Vec<String>,
         failures: u32,
         origin: BanOrigin,
@@ -143,11 +219,12 @@ impl JailState {
             jail: self.settings.name.clone(),
             ip,
             since: now,
-            until: (seconds >= 0).then_some(now + seconds as f64),
+            until: (length.seconds >= 0.0).then_some(now + length.seconds),
             count: *count,
             failures,
             evidence,
             origin,
+            length_caveat: length.caveat,
         };
         self.tickets.remove(&ip);
         self.evidence.remove(&ip);
@@ -155,9 +232,19 @@ impl JailState {
         ban
     }
 
-    /// Lifts the ban of `ip`, if any.
+    /// How many bans of `ip` in this jail fail2ban's database counts for its next ban here.
+    pub fn earlier_bans(&self, ip: IpAddr) -> u32 {
+        self.ban_counts.get(&ip).copied().unwrap_or(0)
+    }
+
+    /// Lifts the ban of `ip`, if any, and forgets the address's earlier bans: fail2ban's
+    /// `unbanip` deletes them from its database.
     pub fn unban(&mut self, ip: IpAddr) -> Option<Ban> {
-        self.bans.remove(&ip)
+        let lifted = self.bans.remove(&ip);
+        if lifted.is_some() {
+            self.ban_counts.remove(&ip);
+        }
+        lifted
     }
 
     /// Ends the bans whose time is up at `now` and forgets tickets older than `findtime`.
@@ -201,6 +288,7 @@ impl JailState {
 mod tests {
     use super::*;
     use crate::fail2ban::jail_conf::parse_ignoreip;
+    use crate::model::ban_increment::{BanIncrement, ban_seconds};
 
     fn jail(maxretry: u32, findtime: i64, bantime: i64) -> JailState {
         JailState::new(JailSettings {
@@ -217,8 +305,13 @@ mod tests {
             port: "ssh".into(),
             ignoreself: true,
             ignorecommand: None,
-            bantime_increment: false,
+            ban_increment: None,
         })
+    }
+
+    /// The address's bans in other jails, for a jail alone.
+    fn no_other_jails() -> u32 {
+        0
     }
 
     fn ip(text: &str) -> IpAddr {
@@ -230,14 +323,16 @@ mod tests {
         let mut state = jail(3, 600, 600);
         let attacker = ip("198.51.100.7");
         assert_eq!(
-            state.record_failure(attacker, 100.0, "a").kind,
+            state
+                .record_failure(attacker, 100.0, "a", no_other_jails)
+                .kind,
             EventKind::Counted {
                 count: 1,
                 maxretry: 3
             }
         );
-        state.record_failure(attacker, 110.0, "b");
-        let outcome = state.record_failure(attacker, 120.0, "c");
+        state.record_failure(attacker, 110.0, "b", no_other_jails);
+        let outcome = state.record_failure(attacker, 120.0, "c", no_other_jails);
         let ban = outcome.ban.unwrap_or_else(|| panic!("no ban at maxretry"));
         assert_eq!(
             (ban.since, ban.until, ban.count, ban.failures),
@@ -245,7 +340,9 @@ mod tests {
         );
         assert_eq!(ban.evidence, vec!["a", "b", "c"]);
         assert_eq!(
-            state.record_failure(attacker, 130.0, "d").kind,
+            state
+                .record_failure(attacker, 130.0, "d", no_other_jails)
+                .kind,
             EventKind::AlreadyBanned
         );
     }
@@ -254,10 +351,10 @@ mod tests {
     fn slow_failures_are_scaled_to_the_rate_over_findtime() {
         let mut state = jail(3, 60, 600);
         let slow = ip("203.0.113.9");
-        state.record_failure(slow, 0.0, "a");
-        state.record_failure(slow, 50.0, "b");
+        state.record_failure(slow, 0.0, "a", no_other_jails);
+        state.record_failure(slow, 50.0, "b", no_other_jails);
         // Two failures over 120 s is a rate of one per 60 s: the third counts as 2, no ban.
-        let outcome = state.record_failure(slow, 120.0, "c");
+        let outcome = state.record_failure(slow, 120.0, "c", no_other_jails);
         assert_eq!(
             outcome.kind,
             EventKind::Counted {
@@ -271,7 +368,7 @@ mod tests {
     #[test]
     fn ignored_addresses_are_never_counted() {
         let mut state = jail(1, 600, 600);
-        let outcome = state.record_failure(ip("192.0.2.10"), 1.0, "x");
+        let outcome = state.record_failure(ip("192.0.2.10"), 1.0, "x", no_other_jails);
         assert_eq!(
             outcome,
             Outcome {
@@ -285,11 +382,11 @@ mod tests {
     fn bans_expire_and_count_up_when_repeated() {
         let mut state = jail(1, 600, 100);
         let attacker = ip("2001:db8::5");
-        state.record_failure(attacker, 0.0, "x");
+        state.record_failure(attacker, 0.0, "x", no_other_jails);
         assert!(state.expire(99.0).is_empty());
         assert_eq!(state.expire(100.0).len(), 1);
         let again = state
-            .record_failure(attacker, 200.0, "y")
+            .record_failure(attacker, 200.0, "y", no_other_jails)
             .ban
             .map(|b| b.count);
         assert_eq!(again, Some(2));
@@ -297,11 +394,134 @@ mod tests {
         assert!(!state.is_banned(attacker));
     }
 
+    fn incrementing(increment: BanIncrement) -> JailState {
+        let mut state = jail(1, 600, 600);
+        state.settings.ban_increment = Some(increment);
+        state
+    }
+
+    /// Bans `attacker` once at each of `times` (each after the previous ban ended) and gives
+    /// each ban's length.
+    fn lengths(state: &mut JailState, attacker: IpAddr, times: &[f64]) -> Vec<Option<f64>> {
+        times
+            .iter()
+            .map(|time| {
+                state.expire(*time);
+                let ban = state
+                    .record_failure(attacker, *time, "x", no_other_jails)
+                    .ban;
+                ban.and_then(|ban| ban.until.map(|until| until - ban.since))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn repeated_bans_last_as_fail2ban_s_count_of_earlier_bans_says() {
+        let increment = BanIncrement {
+            factor: 2.0,
+            ..BanIncrement::default()
+        };
+        let mut state = incrementing(increment.clone());
+        let attacker = ip("203.0.113.5");
+        let times = [0.0, 1000.0, 4000.0, 9000.0];
+        let expected: Vec<Option<f64>> = (0..4)
+            .map(
+                |earlier_bans| match ban_seconds(600, &increment, earlier_bans) {
+                    BanTimeOutcome::Seconds { seconds, .. } => Some(seconds),
+                    BanTimeOutcome::CustomFormula(_) => None,
+                },
+            )
+            .collect();
+        assert_eq!(
+            expected,
+            [Some(600.0), Some(2400.0), Some(4800.0), Some(9600.0)]
+        );
+        assert_eq!(lengths(&mut state, attacker, &times), expected);
+        assert_eq!(state.earlier_bans(attacker), 4);
+    }
+
+    #[test]
+    fn an_operator_unban_forgets_the_earlier_bans_an_expiry_keeps_them() {
+        let mut state = incrementing(BanIncrement::default());
+        let attacker = ip("203.0.113.5");
+        assert_eq!(
+            lengths(&mut state, attacker, &[0.0, 1000.0]),
+            [Some(600.0), Some(1200.0)]
+        );
+        assert!(state.unban(attacker).is_some());
+        assert_eq!(state.earlier_bans(attacker), 0);
+        assert_eq!(lengths(&mut state, attacker, &[1100.0]), [Some(600.0)]);
+    }
+
+    #[test]
+    fn bans_elsewhere_count_only_with_overalljails() {
+        let attacker = ip("203.0.113.5");
+        let mut alone = incrementing(BanIncrement::default());
+        let ban = alone.record_failure(attacker, 0.0, "x", || {
+            panic!("asked for other jails' bans without overalljails")
+        });
+        assert_eq!(ban.ban.and_then(|b| b.until), Some(600.0));
+        let mut overall = incrementing(BanIncrement {
+            overalljails: true,
+            ..BanIncrement::default()
+        });
+        let ban = overall.record_failure(attacker, 0.0, "x", || 2).ban;
+        assert_eq!(
+            ban.map(|b| (b.until, b.count)),
+            Some((Some(2400.0), 1)),
+            "two bans elsewhere: the formula's count 2, this jail's first ban"
+        );
+    }
+
+    #[test]
+    fn a_ban_says_what_its_time_leaves_out() {
+        let attacker = ip("203.0.113.5");
+        let mut random = incrementing(BanIncrement {
+            rndtime: Some(60),
+            ..BanIncrement::default()
+        });
+        let first = random
+            .record_failure(attacker, 0.0, "x", no_other_jails)
+            .ban;
+        assert_eq!(first.map(|b| b.length_caveat), Some(None));
+        random.expire(1000.0);
+        let second = random
+            .record_failure(attacker, 1000.0, "x", no_other_jails)
+            .ban;
+        assert_eq!(
+            second.map(|b| (b.until, b.length_caveat)),
+            Some((Some(2200.0), Some(BanLengthCaveat::PlusRandomBelow(60))))
+        );
+        let mut custom = incrementing(BanIncrement {
+            formula: Some("ban.Time * 3".to_string()),
+            ..BanIncrement::default()
+        });
+        custom.record_failure(attacker, 0.0, "x", no_other_jails);
+        custom.expire(1000.0);
+        let second = custom
+            .record_failure(attacker, 1000.0, "x", no_other_jails)
+            .ban;
+        assert_eq!(
+            second.map(|b| (b.until, b.length_caveat)),
+            Some((Some(1600.0), Some(BanLengthCaveat::CustomFormula))),
+            "the plain bantime, marked as fail2ban's formula"
+        );
+    }
+
+    #[test]
+    fn jail_and_others_splits_at_the_jail() {
+        let mut numbers = [1, 2, 3, 4];
+        let (two, others) = jail_and_others(&mut numbers, 1).unwrap_or_else(|| panic!("none"));
+        assert_eq!(*two, 2);
+        assert_eq!(others.copied().collect::<Vec<_>>(), [1, 3, 4]);
+        assert!(jail_and_others(&mut numbers, 4).is_none());
+    }
+
     #[test]
     fn old_tickets_are_forgotten() {
         let mut state = jail(5, 60, 100);
         let attacker = ip("203.0.113.5");
-        state.record_failure(attacker, 0.0, "x");
+        state.record_failure(attacker, 0.0, "x", no_other_jails);
         state.expire(30.0);
         assert_eq!(state.failures_of(attacker), 1);
         state.expire(61.0);

@@ -258,6 +258,7 @@ impl LiveEngine {
                     failures: 0,
                     evidence: Vec::new(),
                     origin: BanOrigin::Manual,
+                    length_caveat: None,
                 }
             })
             .collect()
@@ -379,5 +380,6 @@ fn to_ban(ban: ServerBan, records: &[BanRecord]) -> Option<Ban> {
         failures: record.map_or(0, |r| r.failures.max(0) as u32),
         evidence: record.map(|r| r.matches.clone()).unwrap_or_default(),
         origin: BanOrigin::Jail,
+        length_caveat: None,
     })
 }

@@ -50,7 +50,7 @@ pub fn jail_settings() -> JailSettings {
         port: "all".to_string(),
         ignoreself: false,
         ignorecommand: None,
-        bantime_increment: false,
+        ban_increment: None,
     }
 }
 

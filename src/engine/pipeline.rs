@@ -1,7 +1,7 @@
 //! Lines to events, the same way everywhere (demo, live TUI, `bantop events`): a jail's filter
 //! finds the failure, its state counts it against `maxretry` and bans at the threshold.
 
-use super::jail_state::JailState;
+use super::jail_state::{JailState, jail_and_others};
 use crate::engine::name_lookup::NameAnswer;
 use crate::fail2ban::date::Zone;
 use crate::fail2ban::jail_conf::{JailConf, JailConfError, read_jails};
@@ -24,15 +24,20 @@ pub struct PipelineJail {
     pub filter: Filter,
 }
 
-/// Matches `text` with the jail's filter and counts the failure. `given_time` is the source's
-/// own time (journald); the failure's time is `force_time`, else the line's, else `now`.
+/// Matches `text` with the filter of the jail named `jail` and counts the failure there; a ban
+/// with `bantime.overalljails` counts the address's bans in the other `jails` too. `given_time`
+/// is the source's own time (journald); the failure's time is `force_time`, else the line's,
+/// else `now`.
 pub fn count_line(
-    jail: &mut PipelineJail,
+    jails: &mut [PipelineJail],
+    jail: &str,
     text: &str,
     given_time: Option<f64>,
     now: f64,
     force_time: Option<f64>,
 ) -> Option<(LogEvent, Option<Ban>)> {
+    let index = jails.iter().position(|j| j.state.settings.name == jail)?;
+    let (jail, others) = jail_and_others(jails, index)?;
     let found = jail.filter.match_line(text, given_time, now)?;
     let time = force_time.or(found.time).unwrap_or(now);
     let ip: Option<IpAddr> = found.host.parse().ok();
@@ -47,7 +52,8 @@ pub fn count_line(
     };
     let (kind, ban) = match ip {
         Some(ip) => {
-            let outcome = jail.state.record_failure(ip, time, text);
+            let bans_elsewhere = || others.map(|other| other.state.earlier_bans(ip)).sum();
+            let outcome = jail.state.record_failure(ip, time, text, bans_elsewhere);
             (outcome.kind, outcome.ban)
         }
         None => (EventKind::Unresolved, None),
@@ -135,15 +141,10 @@ impl Pipeline {
     /// Matches and counts one line; `emit_bans` says whether bans counted here are events (not
     /// when fail2ban's own bans are shown instead).
     pub fn process(&mut self, line: &SourceLine, now: f64, emit_bans: bool) -> Vec<EngineEvent> {
-        let Some(jail) = self
-            .jails
-            .iter_mut()
-            .find(|j| j.state.settings.name == line.jail)
-        else {
-            return Vec::new();
-        };
         let given = line.time_from_source.then_some(line.time);
-        let Some((event, ban)) = count_line(jail, &line.text, given, now, None) else {
+        let Some((event, ban)) =
+            count_line(&mut self.jails, &line.jail, &line.text, given, now, None)
+        else {
             return Vec::new();
         };
         let mut events = vec![EngineEvent::Log(event)];

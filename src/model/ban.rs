@@ -37,6 +37,15 @@ pub enum BanOrigin {
     Manual,
 }
 
+/// What `until` leaves out of a ban whose length bantop works out from the jail's settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BanLengthCaveat {
+    /// fail2ban adds a random part below this many seconds (`bantime.rndtime`).
+    PlusRandomBelow(i64),
+    /// The jail's own `bantime.formula` sets the length; `until` is its plain `bantime`.
+    CustomFormula,
+}
+
 /// An address banned in a jail, with the evidence that led to it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ban {
@@ -48,7 +57,8 @@ pub struct Ban {
     pub since: f64,
     /// Epoch seconds when it ends; `None` for a permanent ban.
     pub until: Option<f64>,
-    /// How many times this address has been banned in this jail.
+    /// How many times this address has been banned in this jail, this ban included, as
+    /// fail2ban's database counts them (an operator's unban starts them again).
     pub count: u32,
     /// Failures counted before the ban.
     pub failures: u32,
@@ -56,6 +66,8 @@ pub struct Ban {
     pub evidence: Vec<String>,
     /// Who made the ban.
     pub origin: BanOrigin,
+    /// What `until` leaves out (bans whose length bantop works out, not fail2ban's own).
+    pub length_caveat: Option<BanLengthCaveat>,
 }
 
 impl Ban {

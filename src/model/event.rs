@@ -55,6 +55,10 @@ pub struct LogEvent {
     pub summary: String,
 }
 
+/// The reason of an [`EngineEvent::Unbanned`] the operator asked for, which also makes fail2ban
+/// forget the address's earlier bans in that jail.
+pub const UNBANNED_BY_OPERATOR: &str = "operator";
+
 /// Everything the engine sends to its consumers (TUI, JSON stream).
 #[derive(Debug, Clone, PartialEq)]
 pub enum EngineEvent {

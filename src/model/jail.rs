@@ -1,5 +1,6 @@
 //! The settings of one jail, resolved from fail2ban's configuration.
 
+use crate::model::ban_increment::{BanIncrement, BanTimeOutcome, ban_seconds};
 use ipnet::IpNet;
 use std::net::IpAddr;
 
@@ -32,8 +33,9 @@ pub struct JailSettings {
     pub ignoreself: bool,
     /// `ignorecommand`: run for an address, exit 0 means it is ignored.
     pub ignorecommand: Option<String>,
-    /// Whether repeated bans get longer (`bantime.increment`).
-    pub bantime_increment: bool,
+    /// How repeated bans get longer (`bantime.increment` and the other `bantime.*` keys);
+    /// `None` when `bantime.increment` is off.
+    pub ban_increment: Option<BanIncrement>,
 }
 
 impl JailSettings {
@@ -44,6 +46,25 @@ impl JailSettings {
         } else {
             crate::model::BanPlace::Jail(self.name.clone())
         }
+    }
+
+    /// How long fail2ban bans an address with `earlier_bans` bans in its database: this jail's
+    /// (or, with `bantime.overalljails`, every jail's) bans of it that fail2ban still counts.
+    pub fn ban_seconds(&self, earlier_bans: u32) -> BanTimeOutcome {
+        match &self.ban_increment {
+            Some(increment) => ban_seconds(self.bantime, increment, earlier_bans),
+            None => BanTimeOutcome::Seconds {
+                seconds: self.bantime as f64,
+                random_below: None,
+            },
+        }
+    }
+
+    /// Whether a ban's length counts the address's bans in every jail (`bantime.overalljails`).
+    pub fn counts_bans_of_all_jails(&self) -> bool {
+        self.ban_increment
+            .as_ref()
+            .is_some_and(|increment| increment.overalljails)
     }
 
     /// Whether failures from `ip` are ignored by this jail's `ignoreip`.

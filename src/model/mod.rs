@@ -17,7 +17,7 @@ pub mod summary;
 pub mod whitelist;
 
 pub use audit::AuditEntry;
-pub use ban::{Ban, BanOrigin, BanPlace};
+pub use ban::{Ban, BanLengthCaveat, BanOrigin, BanPlace};
 pub use event::{EngineEvent, EventKind, Failure, LogEvent};
 pub use history::History;
 pub use jail::JailSettings;

@@ -6,9 +6,10 @@ use crate::engine::Command;
 use crate::fail2ban::date::Zone;
 use crate::model::check::CheckItem;
 use crate::model::configuration::ConfigurationView;
+use crate::model::event::UNBANNED_BY_OPERATOR;
 use crate::model::firewall::{DropIndex, unknown_to_fail2ban};
 use crate::model::port::Port;
-use crate::model::{Ban, EngineEvent, History, JailSettings, LogEvent};
+use crate::model::{Ban, BanPlace, EngineEvent, History, JailSettings, LogEvent};
 use std::collections::{BTreeMap, VecDeque};
 use std::net::IpAddr;
 
@@ -147,7 +148,8 @@ pub struct KernelView {
 /// One way to ban, as offered by `b`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BanChoice {
-    /// In words, e.g. `in jail sshd through fail2ban (bantime 10m)`.
+    /// In words, e.g. `in jail sshd through fail2ban (bantime 10m)`, with `bantime.increment`
+    /// `(bantime 40m as ban #3)`.
     pub label: String,
     /// What it does.
     pub command: Command,
@@ -306,6 +308,45 @@ impl App {
     /// The panel of a jail.
     pub fn jail(&self, name: &str) -> Option<&JailPanel> {
         self.jails.iter().find(|j| j.settings.name == name)
+    }
+
+    /// The bans of `ip` fail2ban counts for a new ban in the jail of `settings`, as far as this
+    /// session saw them: the count of its latest ban in the jail (in every fail2ban jail with
+    /// `bantime.overalljails`), none after the operator unbanned it there.
+    pub fn earlier_bans(&self, settings: &JailSettings, ip: IpAddr) -> u32 {
+        self.jails
+            .iter()
+            .filter(|panel| {
+                if settings.counts_bans_of_all_jails() {
+                    panel.settings.place() != BanPlace::OwnSet
+                } else {
+                    panel.settings.name == settings.name
+                }
+            })
+            .map(|panel| self.latest_ban_count(panel, ip))
+            .sum()
+    }
+
+    /// The count of the latest ban of `ip` in `panel`'s jail: the ban in force, else the newest
+    /// row about it (an operator's unban resets it, as fail2ban does).
+    fn latest_ban_count(&self, panel: &JailPanel, ip: IpAddr) -> u32 {
+        if let Some(ban) = panel.bans.iter().find(|ban| ban.ip == ip) {
+            return ban.count;
+        }
+        let jail = panel.settings.name.as_str();
+        self.events
+            .iter()
+            .rev()
+            .find_map(|row| match row {
+                EventRow::Banned(ban) if ban.jail == jail && ban.ip == ip => Some(ban.count),
+                EventRow::Unbanned { ban, reason, .. }
+                    if ban.jail == jail && ban.ip == ip && reason == UNBANNED_BY_OPERATOR =>
+                {
+                    Some(0)
+                }
+                _ => None,
+            })
+            .unwrap_or(0)
     }
 
     fn jail_mut(&mut self, name: &str) -> Option<&mut JailPanel> {

@@ -3,6 +3,7 @@
 
 pub mod action;
 pub mod app;
+mod ban_time_text;
 pub mod keymap;
 pub mod run;
 pub mod terminal;

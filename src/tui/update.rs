@@ -4,10 +4,11 @@
 
 use super::action::Action;
 use super::app::{App, BanChoice, Confirm, EventRow, MANUAL_BAN_TIMES, Popup, View};
+use super::ban_time_text::outcome_text;
 use super::keymap::Context;
 use crate::engine::{Command, PlanContext};
 use crate::fail2ban::duration::format_seconds;
-use crate::model::BanPlace;
+use crate::model::{BanPlace, JailSettings};
 use ipnet::IpNet;
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::net::IpAddr;
@@ -292,6 +293,20 @@ impl App {
         }
     }
 
+    /// The time a ban of `ip` through fail2ban would get in the jail of `settings`, e.g.
+    /// `bantime 10m`, or with `bantime.increment` `bantime 40m as ban #3`.
+    fn jail_ban_time_text(&self, settings: &JailSettings, ip: IpAddr) -> String {
+        if settings.ban_increment.is_none() {
+            return format!("bantime {}", format_seconds(settings.bantime));
+        }
+        let earlier_bans = self.earlier_bans(settings, ip);
+        format!(
+            "bantime {} as ban #{}",
+            outcome_text(&settings.ban_seconds(earlier_bans)),
+            earlier_bans.saturating_add(1)
+        )
+    }
+
     /// Offers the ways to ban the selected address: in its jail through fail2ban, and (in the
     /// demo, until bantop has its own nftables set on real servers) in bantop's set for a time.
     fn ask_ban(&mut self) {
@@ -314,9 +329,9 @@ impl App {
             })
             .map(|j| BanChoice {
                 label: format!(
-                    "in jail {} through fail2ban (bantime {})",
+                    "in jail {} through fail2ban ({})",
                     j.settings.name,
-                    format_seconds(j.settings.bantime)
+                    self.jail_ban_time_text(&j.settings, ip)
                 ),
                 command: Command::JailBan {
                     jail: j.settings.name.clone(),
@@ -490,6 +505,8 @@ mod tests {
     use super::*;
     use crate::fail2ban::date::Zone;
     use crate::fail2ban::jail_conf::parse_ignoreip;
+    use crate::model::ban_increment::BanIncrement;
+    use crate::model::event::UNBANNED_BY_OPERATOR;
     use crate::model::{Ban, BanOrigin, EngineEvent, EventKind, Failure, JailSettings, LogEvent};
     use crate::tui::keymap::Keymap;
 
@@ -508,7 +525,7 @@ mod tests {
             port: String::new(),
             ignoreself: true,
             ignorecommand: None,
-            bantime_increment: false,
+            ban_increment: None,
         }
     }
 
@@ -540,6 +557,7 @@ mod tests {
             failures: 5,
             evidence: vec!["line".into()],
             origin: BanOrigin::Jail,
+            length_caveat: None,
         }
     }
 
@@ -708,6 +726,97 @@ mod tests {
         assert_eq!(
             app.status,
             Some((false, "read-only: fail2ban is not running".to_string()))
+        );
+    }
+
+    /// The label of the first ban choice (the row's jail) for the selected event's address.
+    fn jail_ban_label(app: &mut App) -> String {
+        app.handle_key(key('b'));
+        let label = match &app.popup {
+            Some(Popup::Ban { choices, .. }) => choices.first().map(|c| c.label.clone()),
+            _ => None,
+        };
+        app.handle_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+        label.unwrap_or_default()
+    }
+
+    #[test]
+    fn the_jail_ban_choice_says_the_time_this_address_would_get() {
+        let mut app = app();
+        app.apply(failure("198.51.100.7", 2));
+        assert_eq!(
+            jail_ban_label(&mut app),
+            "in jail sshd through fail2ban (bantime 10m)"
+        );
+        app.jails[0].settings.ban_increment = Some(BanIncrement {
+            maxtime: Some(3600),
+            ..BanIncrement::default()
+        });
+        assert_eq!(
+            jail_ban_label(&mut app),
+            "in jail sshd through fail2ban (bantime 10m as ban #1)"
+        );
+        let second = Ban {
+            count: 2,
+            ..ban("198.51.100.7")
+        };
+        app.apply(EngineEvent::Banned(second.clone()));
+        app.apply(EngineEvent::Unbanned {
+            ban: second.clone(),
+            reason: "expired".into(),
+        });
+        app.apply(failure("198.51.100.7", 1));
+        assert_eq!(
+            jail_ban_label(&mut app),
+            "in jail sshd through fail2ban (bantime 40m as ban #3)",
+            "two earlier bans: the formula's count 2"
+        );
+        app.apply(EngineEvent::Banned(second.clone()));
+        app.apply(EngineEvent::Unbanned {
+            ban: second,
+            reason: UNBANNED_BY_OPERATOR.into(),
+        });
+        app.apply(failure("198.51.100.7", 1));
+        assert_eq!(
+            jail_ban_label(&mut app),
+            "in jail sshd through fail2ban (bantime 10m as ban #1)",
+            "fail2ban forgets the bans of an address the operator unbanned"
+        );
+    }
+
+    #[test]
+    fn with_overalljails_the_jail_ban_choice_counts_the_other_jails_bans() {
+        let keymap = Keymap::default_keys().unwrap_or_else(|e| panic!("{e}"));
+        let overall = JailSettings {
+            ban_increment: Some(BanIncrement {
+                overalljails: true,
+                rndtime: Some(60),
+                ..BanIncrement::default()
+            }),
+            ..settings("sshd")
+        };
+        let mut app = App::new(
+            vec![
+                overall,
+                settings("asterisk-wazo"),
+                crate::engine::manual_bans::jail_settings(),
+            ],
+            keymap,
+            Zone::utc(),
+            vec![],
+            true,
+        );
+        for jail in ["asterisk-wazo", crate::model::ban::OWN_SET_NAME] {
+            app.apply(EngineEvent::Banned(Ban {
+                jail: jail.into(),
+                ..ban("198.51.100.7")
+            }));
+        }
+        app.apply(failure("198.51.100.7", 1));
+        assert_eq!(
+            jail_ban_label(&mut app),
+            "in jail sshd through fail2ban (bantime 20m + up to 1m as ban #2)",
+            "the ban in asterisk-wazo counts, the one in bantop's own set does not"
         );
     }
 

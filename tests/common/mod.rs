@@ -26,3 +26,29 @@ pub fn as_nobody(binary: &std::path::Path) -> std::process::Command {
         .arg(binary);
     command
 }
+
+/// A copy of the shipped demo (`demo/`) in a temporary directory, to change for one test.
+pub fn copy_demo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    copy_dir(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo"),
+        dir.path(),
+    );
+    dir
+}
+
+/// Copies the files under `from` into `to`, recursively.
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    for entry in std::fs::read_dir(from)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .flatten()
+    {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            std::fs::create_dir_all(&target).unwrap_or_else(|e| panic!("{e}"));
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+}

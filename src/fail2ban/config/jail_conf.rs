@@ -6,8 +6,10 @@
 use super::filter_conf::FilterConf;
 use super::jail_reader::read_report;
 use super::merged::ConfigError;
+use super::resolved_jail::TimeValue;
 use super::resolved_jail::{ResolvedJail, SkippedJail};
 use crate::model::JailSettings;
+use crate::model::ban_increment::BanIncrement;
 use crate::model::configuration::{ConfigurationNotes, ConfigurationView};
 use ipnet::IpNet;
 use std::net::IpAddr;
@@ -131,8 +133,71 @@ fn settings_of(jail: &ResolvedJail, warnings: &mut Vec<String>) -> JailSettings 
         port: jail.port.clone(),
         ignoreself: jail.ignoreself,
         ignorecommand: jail.ignorecommand.clone().filter(|c| !c.trim().is_empty()),
-        bantime_increment: jail.bantime_increment.unwrap_or(false),
+        ban_increment: ban_increment_of(jail, warnings),
     }
+}
+
+/// The `bantime.*` keys as fail2ban's server reads them (`Jail.setBanTimeExtra`), when
+/// `bantime.increment` is on; a value it cannot read is a warning and fail2ban's default.
+fn ban_increment_of(jail: &ResolvedJail, warnings: &mut Vec<String>) -> Option<BanIncrement> {
+    if jail.bantime_increment != Some(true) {
+        return None;
+    }
+    let written = |value: &Option<String>| {
+        value
+            .as_deref()
+            .map(str::trim)
+            .filter(|text| !text.is_empty())
+            .map(str::to_string)
+    };
+    let mut unreadable = |key: &str, text: &str, default: &str| {
+        warnings.push(format!(
+            "[{}] {key} = {text:?}: not a value bantop can read, it uses fail2ban's default \
+             ({default})",
+            jail.name
+        ));
+    };
+    // fail2ban evals the factor as Python.
+    let factor = match written(&jail.bantime_factor) {
+        None => 1.0,
+        Some(text) => match super::arithmetic::evaluate(&text) {
+            Ok(factor) if factor.is_finite() => factor,
+            _ => {
+                unreadable("bantime.factor", &text, "1");
+                1.0
+            }
+        },
+    };
+    let multipliers = match written(&jail.bantime_multipliers) {
+        None => Vec::new(),
+        Some(text) => match text.split_whitespace().map(str::parse).collect() {
+            Ok(multipliers) => multipliers,
+            Err(_) => {
+                unreadable("bantime.multipliers", &text, "none: the formula");
+                Vec::new()
+            }
+        },
+    };
+    let mut seconds = |key: &str, value: &Option<TimeValue>| match value {
+        None => None,
+        Some(TimeValue::Seconds(seconds)) => Some(*seconds),
+        // fail2ban's server takes an empty value as not set.
+        Some(TimeValue::Unreadable(text)) if text.trim().is_empty() => None,
+        Some(TimeValue::Unreadable(text)) => {
+            unreadable(key, text, "none");
+            None
+        }
+    };
+    let maxtime = seconds("bantime.maxtime", &jail.bantime_maxtime);
+    let rndtime = seconds("bantime.rndtime", &jail.bantime_rndtime);
+    Some(BanIncrement {
+        factor,
+        formula: written(&jail.bantime_formula),
+        multipliers,
+        maxtime,
+        rndtime,
+        overalljails: jail.bantime_overalljails.unwrap_or(false),
+    })
 }
 
 /// One `ignoreip` entry as fail2ban's `IPAddr` reads it.
@@ -208,6 +273,100 @@ mod tests {
             ])
         );
         assert!(parse_ignoreip("10.0.0.1; rm -rf /").is_err());
+    }
+
+    fn increment_of(jail: ResolvedJail) -> (Option<BanIncrement>, Vec<String>) {
+        let mut warnings = Vec::new();
+        let settings = settings_of(&jail, &mut warnings);
+        (settings.ban_increment, warnings)
+    }
+
+    fn incrementing(name: &str) -> ResolvedJail {
+        ResolvedJail {
+            name: name.to_string(),
+            bantime_increment: Some(true),
+            ..ResolvedJail::default()
+        }
+    }
+
+    #[test]
+    fn bantime_keys_become_the_jail_s_ban_increment() {
+        let (increment, warnings) = increment_of(ResolvedJail {
+            bantime_factor: Some("1.5".to_string()),
+            bantime_multipliers: Some("1 5 30 60".to_string()),
+            bantime_maxtime: Some(TimeValue::Seconds(86_400)),
+            bantime_rndtime: Some(TimeValue::Seconds(300)),
+            bantime_overalljails: Some(true),
+            bantime_formula: Some("ban.Time * 3".to_string()),
+            ..incrementing("sshd")
+        });
+        assert_eq!(
+            increment,
+            Some(BanIncrement {
+                factor: 1.5,
+                formula: Some("ban.Time * 3".to_string()),
+                multipliers: vec![1, 5, 30, 60],
+                maxtime: Some(86_400),
+                rndtime: Some(300),
+                overalljails: true,
+            })
+        );
+        assert!(warnings.is_empty(), "{warnings:?}");
+        // fail2ban evals the factor: an expression (and a comment) is a number too.
+        let (increment, _) = increment_of(ResolvedJail {
+            bantime_factor: Some("2 # twice".to_string()),
+            ..incrementing("sshd")
+        });
+        assert_eq!(increment.map(|i| i.factor), Some(2.0));
+    }
+
+    #[test]
+    fn no_increment_without_bantime_increment() {
+        for flag in [None, Some(false)] {
+            let (increment, warnings) = increment_of(ResolvedJail {
+                bantime_increment: flag,
+                bantime_factor: Some("two".to_string()),
+                ..ResolvedJail::default()
+            });
+            assert_eq!((increment, warnings.len()), (None, 0), "{flag:?}");
+        }
+        let (increment, warnings) = increment_of(ResolvedJail {
+            bantime_factor: Some(" ".to_string()),
+            bantime_formula: Some(String::new()),
+            bantime_multipliers: Some(String::new()),
+            bantime_maxtime: Some(TimeValue::Unreadable(String::new())),
+            ..incrementing("sshd")
+        });
+        assert_eq!(
+            (increment, warnings.len()),
+            (Some(BanIncrement::default()), 0),
+            "empty values are fail2ban's defaults"
+        );
+    }
+
+    #[test]
+    fn unreadable_bantime_keys_warn_and_keep_fail2ban_s_defaults() {
+        let (increment, warnings) = increment_of(ResolvedJail {
+            bantime_factor: Some("two".to_string()),
+            bantime_multipliers: Some("1 2 x".to_string()),
+            bantime_maxtime: Some(TimeValue::Unreadable("1 fortnight".to_string())),
+            bantime_rndtime: Some(TimeValue::Unreadable("?".to_string())),
+            ..incrementing("asterisk-wazo")
+        });
+        assert_eq!(increment, Some(BanIncrement::default()));
+        assert_eq!(
+            warnings,
+            [
+                "[asterisk-wazo] bantime.factor = \"two\": not a value bantop can read, it uses \
+                 fail2ban's default (1)",
+                "[asterisk-wazo] bantime.multipliers = \"1 2 x\": not a value bantop can read, it \
+                 uses fail2ban's default (none: the formula)",
+                "[asterisk-wazo] bantime.maxtime = \"1 fortnight\": not a value bantop can read, it \
+                 uses fail2ban's default (none)",
+                "[asterisk-wazo] bantime.rndtime = \"?\": not a value bantop can read, it uses \
+                 fail2ban's default (none)",
+            ]
+        );
     }
 
     #[test]

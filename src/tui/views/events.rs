@@ -2,10 +2,10 @@
 //! address's count against `maxretry`; follow mode, scrolling and a filter.
 
 use super::{fit, format_clock};
-use crate::fail2ban::duration::format_seconds;
 use crate::model::EventKind;
 use crate::model::sanitize::sanitize;
 use crate::tui::app::{App, EventRow};
+use crate::tui::ban_time_text::ban_length_text;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -134,9 +134,7 @@ fn event_row<'a>(
             (count, style, sanitize(&event.summary), what_style)
         }
         EventRow::Banned(ban) => {
-            let how_long = ban.until.map_or("permanently".to_string(), |until| {
-                format!("for {}", format_seconds((until - ban.since).round() as i64))
-            });
+            let how_long = ban_length_text(ban);
             let why = if ban.failures > 0 {
                 format!(" after {} failures", ban.failures)
             } else {

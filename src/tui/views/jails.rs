@@ -6,6 +6,7 @@ use super::{fit, format_clock};
 use crate::fail2ban::duration::format_seconds;
 use crate::model::sanitize::sanitize;
 use crate::tui::app::App;
+use crate::tui::ban_time_text::increment_text;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -59,19 +60,31 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let s = &panel.settings;
     let ignore: Vec<String> = s.ignoreip.iter().map(ToString::to_string).collect();
     let width = settings_area.width.saturating_sub(12) as usize;
+    let (maxretry, findtime, bantime) = (
+        format!("{}  ", s.maxretry),
+        format!("{}  ", format_seconds(s.findtime)),
+        format_seconds(s.bantime),
+    );
+    let labels = "maxretry findtime bantime ".len();
+    let room = (settings_area.width.saturating_sub(2) as usize)
+        .saturating_sub(labels + maxretry.len() + findtime.len() + bantime.len());
+    let increment = s
+        .ban_increment
+        .as_ref()
+        .map(|increment| {
+            let text = increment_text(s.bantime, increment);
+            fit(&format!(" ({text})"), room)
+        })
+        .unwrap_or_default();
     let settings = vec![
         Line::from(vec![
             Span::styled("maxretry ", theme.label),
-            Span::raw(format!("{}  ", s.maxretry)),
+            Span::raw(maxretry),
             Span::styled("findtime ", theme.label),
-            Span::raw(format!("{}  ", format_seconds(s.findtime))),
+            Span::raw(findtime),
             Span::styled("bantime ", theme.label),
-            Span::raw(format_seconds(s.bantime)),
-            Span::raw(if s.bantime_increment {
-                " (increments)"
-            } else {
-                ""
-            }),
+            Span::raw(bantime),
+            Span::raw(increment),
         ]),
         Line::from(vec![
             Span::styled("action   ", theme.label),
