@@ -1,9 +1,12 @@
 //! `bantop jails [--json] [JAIL...]`: every jail as fail2ban resolves it, each value with the
 //! file and line it came from (and what it overrode), the jails fail2ban skips with its reason,
-//! and its warnings.
+//! and its warnings; host names of the ignore lists shown with what they resolve to now.
 
+use crate::engine::name_lookup::{self, NameAnswer};
+use crate::engine::refusal::CHECK_TIMEOUT;
 use crate::fail2ban::config::JailsReport;
 use crate::fail2ban::config::jail_reader::read_report;
+use crate::fail2ban::jail_conf::{IgnoreEntry, ignore_entry};
 use crate::model::sanitize::sanitize as printable;
 use std::io::Write;
 use std::path::Path;
@@ -29,6 +32,7 @@ pub fn run(
         report.skipped.retain(|s| only.contains(&s.name));
         report.disabled.retain(|d| only.contains(d));
     }
+    resolve_names(&mut report);
     if json {
         serde_json::to_writer_pretty(&mut *out, &report)?;
         writeln!(out)?;
@@ -36,6 +40,37 @@ pub fn run(
         write_text(&report, fail2ban_dir, out)?;
     }
     Ok(super::OK)
+}
+
+/// The host names of the ignore lists, resolved as a ban check resolves them (bounded).
+fn resolve_names(report: &mut JailsReport) {
+    let is_name = |entry: &String| !matches!(ignore_entry(entry), IgnoreEntry::Net(_));
+    let names: Vec<String> = report
+        .jails
+        .iter()
+        .flat_map(|j| j.ignoreip.iter().filter(|e| is_name(e)).cloned())
+        .collect();
+    if names.is_empty() {
+        return;
+    }
+    let answers = name_lookup::resolve(&names, CHECK_TIMEOUT);
+    for jail in &mut report.jails {
+        for entry in jail.ignoreip.iter().filter(|e| is_name(e)) {
+            let text = match answers.get(entry) {
+                Some(NameAnswer::Addresses(found)) if found.is_empty() => {
+                    "no address: matches nothing".to_string()
+                }
+                Some(NameAnswer::Addresses(found)) => found
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                Some(NameAnswer::Undecided(why)) => format!("undecided: {why}"),
+                None => continue,
+            };
+            jail.ignoreip_resolved.insert(entry.clone(), text);
+        }
+    }
 }
 
 fn write_text(report: &JailsReport, dir: &Path, out: &mut dyn Write) -> std::io::Result<()> {

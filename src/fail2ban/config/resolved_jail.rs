@@ -94,6 +94,9 @@ pub struct ResolvedJail {
     pub bantime_overalljails: Option<bool>,
     /// `ignoreip` entries as sent (split on spaces, commas and new lines).
     pub ignoreip: Vec<String>,
+    /// The host names of `ignoreip` with what they resolve to now (filled by `bantop jails`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub ignoreip_resolved: BTreeMap<String, String>,
     /// `ignoreself` (fail2ban's default true when unset).
     pub ignoreself: bool,
     /// `ignorecommand`, when set and not empty.
@@ -221,7 +224,15 @@ impl ResolvedJail {
         if let Some(flag) = self.bantime_overalljails {
             values.push(("bantime.overalljails", flag.to_string()));
         }
-        values.push(("ignoreip", self.ignoreip.join(" ")));
+        let ignoreip: Vec<String> = self
+            .ignoreip
+            .iter()
+            .map(|entry| match self.ignoreip_resolved.get(entry) {
+                Some(resolved) => format!("{entry} ({resolved})"),
+                None => entry.clone(),
+            })
+            .collect();
+        values.push(("ignoreip", ignoreip.join(" ")));
         values.push(("ignoreself", self.ignoreself.to_string()));
         if let Some(command) = self.ignorecommand.as_ref().filter(|c| !c.is_empty()) {
             values.push(("ignorecommand", command.clone()));
