@@ -317,8 +317,9 @@ fn read_jail(
                 let number = python_int(&value);
                 if number.is_none() {
                     warnings.push(format!(
-                        "[{name}] {key} = {value:?}: not a whole number; fail2ban sends None \
-                         (its server then refuses the jail)"
+                        "[{name}] {key} = {value:?}: not a whole number; fail2ban sends None, \
+                         and its server stops at it (this jail keeps its defaults, the jails \
+                         after it are not started)"
                     ));
                 }
                 OptionValue::Int(number)
