@@ -2,7 +2,7 @@
 //! file and line it came from (and what it overrode), the jails fail2ban skips with its reason,
 //! and its warnings; host names of the ignore lists shown with what they resolve to now.
 
-use crate::engine::name_lookup::{self, NameAnswer};
+use crate::fail2ban::dns::{self, NameAnswer};
 use crate::engine::refusal::CHECK_TIMEOUT;
 use crate::fail2ban::config::JailsReport;
 use crate::fail2ban::config::jail_reader::read_report;
@@ -53,7 +53,7 @@ fn resolve_names(report: &mut JailsReport) {
     if names.is_empty() {
         return;
     }
-    let answers = name_lookup::resolve(&names, CHECK_TIMEOUT);
+    let answers = dns::resolve(&names, CHECK_TIMEOUT);
     for jail in &mut report.jails {
         for entry in jail.ignoreip.iter().filter(|e| is_name(e)) {
             let text = match answers.get(entry) {

@@ -13,7 +13,6 @@ pub mod ignore_command;
 pub mod jail_state;
 pub mod live;
 pub mod manual_bans;
-pub mod name_lookup;
 pub mod operator;
 pub mod pipeline;
 pub mod refusal;

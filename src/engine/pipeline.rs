@@ -2,7 +2,7 @@
 //! finds the failure, its state counts it against `maxretry` and bans at the threshold.
 
 use super::jail_state::{JailState, jail_and_others};
-use crate::engine::name_lookup::NameAnswer;
+use crate::fail2ban::dns::NameAnswer;
 use crate::fail2ban::date::Zone;
 use crate::fail2ban::jail_conf::{JailConf, JailConfError, read_jails};
 use crate::fail2ban::{Filter, FilterError};
@@ -96,7 +96,7 @@ impl Pipeline {
             .iter()
             .flat_map(|c| c.settings.ignore_names.iter().cloned())
             .collect();
-        let answers = crate::engine::name_lookup::resolve(&names, NAME_TIMEOUT);
+        let answers = crate::fail2ban::dns::resolve(&names, NAME_TIMEOUT);
         for mut conf in confs {
             if conf.settings.ignoreself {
                 conf.settings

@@ -8,7 +8,7 @@
 //! (`ignoreself`), and each jail's `ignorecommand` run for the address.
 
 use super::ignore_command::{self, CommandAnswer};
-use super::name_lookup::{self, NameAnswer};
+use crate::fail2ban::dns::{self, NameAnswer};
 use crate::fail2ban::jail_conf::{IgnoreEntry, ignore_entry};
 use crate::model::JailSettings;
 use crate::model::address::{canonical_net, text_of};
@@ -117,7 +117,7 @@ impl Whitelists {
     /// unreadable, naming the entry, so the check fails closed.
     pub fn settle(&mut self, ip: IpAddr, timeout: Duration) {
         let names: Vec<String> = self.names.iter().map(|(_, name)| name.clone()).collect();
-        let answers = name_lookup::resolve(&names, timeout);
+        let answers = dns::resolve(&names, timeout);
         for (jail, name) in std::mem::take(&mut self.names) {
             match answers.get(&name) {
                 Some(NameAnswer::Addresses(found)) => {

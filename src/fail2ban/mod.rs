@@ -1,10 +1,12 @@
-//! The fail2ban world, in five parts that depend one way only: `config` reads its files (and
+//! The fail2ban world, in parts that depend one way only: `config` reads its files (and
 //! writes bantop's drop-in), `pattern` turns its regexes into matchers, `date` finds the time
-//! in a log line, `filter` matches log lines as a compiled filter, and `server` talks to a
-//! running fail2ban (its socket and its database).
+//! in a log line, `dns` resolves host names as its `DNSUtils` does, `filter` matches log lines
+//! as a compiled filter, and `server` talks to a running fail2ban (its socket and its
+//! database).
 
 pub mod config;
 pub mod date;
+pub mod dns;
 pub mod filter;
 pub mod pattern;
 pub mod server;

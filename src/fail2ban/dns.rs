@@ -1,6 +1,7 @@
-//! Host names of `ignoreip`, resolved as fail2ban resolves them when it checks an address (the
-//! system resolver, both families), with a bounded wait and a cache of five minutes as
-//! fail2ban's DNS cache keeps them. A name that does not exist is an answer (it matches
+//! Host names resolved as fail2ban's `DNSUtils` resolves them (the system resolver, both
+//! families): those of `ignoreip` when an address is checked, and those a filter finds in a
+//! line (`usedns`). With a bounded wait and a cache of five minutes as fail2ban's DNS cache
+//! keeps them. A name that does not exist is an answer (it matches
 //! nothing); a resolver that does not answer in time, or fails for the time being, is not: the
 //! caller cannot tell, and a ban check then fails closed.
 
