@@ -108,6 +108,10 @@ pub enum CliCommand {
         /// to 64.
         #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
         jobs: Option<usize>,
+        /// Replace the filter's usedns, as fail2ban-regex --usedns: yes or warn (a host name
+        /// counts as each address it resolves to), no (it counts for nothing), raw (as written).
+        #[arg(long, value_parser = ["yes", "warn", "no", "raw"])]
+        usedns: Option<String>,
     },
     /// fail2ban's jails, bans with their expiry, ignore lists, and whether its socket answered.
     /// Exit status 1 when it did not.

@@ -83,8 +83,10 @@ pub async fn run(
             now,
             datepattern,
             jobs,
+            usedns,
         } => {
             let request = crate::commands::regex::RegexRequest {
+                usedns: usedns.clone(),
                 log: log.clone(),
                 filter: filter.clone(),
                 fail2ban_dir: settings.fail2ban_dir.clone(),

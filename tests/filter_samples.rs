@@ -251,7 +251,7 @@ fn run_variant(
     let run = |json: bool| -> Result<String, String> {
         let mut command = Command::new(env!("CARGO_BIN_EXE_bantop"));
         command
-            .args(["regex", "--now", &TEST_NOW.to_string()])
+            .args(["regex", "--usedns", "raw", "--now", &TEST_NOW.to_string()])
             .arg("--fail2ban-dir")
             .arg(FILTERS)
             .env("TZ", TEST_TZ);

@@ -301,3 +301,73 @@ fn date_template_hits_are_fail2ban_regexs() {
         expected
     );
 }
+
+/// `(host, time)` of each failure fail2ban-regex reports (`-o row`) for `log` with `filter`.
+fn fail2ban_rows(log: &Path, filter: &str, usedns: &str) -> Vec<(String, f64)> {
+    let output = Command::new("fail2ban-regex")
+        .env("TZ", "UTC")
+        .args(["-o", "row", "--usedns", usedns])
+        .arg(log)
+        .arg(filter)
+        .output()
+        .unwrap_or_else(|e| panic!("fail2ban-regex: {e}"));
+    let script = "import ast,sys\nfor l in sys.stdin:\n l=l.strip().rstrip(',')\n if l.startswith('['):\n  r=ast.literal_eval(l)\n  print(str(r[0]), float(r[1]))";
+    let parsed = Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .map(|mut stdin| stdin.write_all(&output.stdout))
+                .transpose()?;
+            child.wait_with_output()
+        })
+        .unwrap_or_else(|e| panic!("python3: {e}"));
+    let mut rows: Vec<(String, f64)> = String::from_utf8_lossy(&parsed.stdout)
+        .lines()
+        .filter_map(|l| {
+            let (host, time) = l.split_once(' ')?;
+            Some((host.to_string(), time.parse().ok()?))
+        })
+        .collect();
+    rows.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    rows
+}
+
+#[test]
+fn a_host_name_counts_as_fail2ban_resolves_it_for_each_usedns() {
+    // An address, a name that resolves (localhost), one that does not: fail2ban-regex's rows
+    // for usedns warn (its default), no and raw are bantop's objects.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let log = dir.path().join("auth.log");
+    std::fs::write(
+        &log,
+        "Jan 10 10:00:01 pbx sshd[101]: Failed password for root from 198.51.100.7 port 22 ssh2\n\
+         Jan 10 10:00:02 pbx sshd[102]: error: PAM: Authentication failure for bob from localhost\n\
+         Jan 10 10:00:03 pbx sshd[103]: error: PAM: Authentication failure for eve from nowhere.invalid\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let filter = "/etc/fail2ban/filter.d/sshd.conf";
+    for usedns in ["warn", "no", "raw"] {
+        let expected = fail2ban_rows(&log, filter, usedns);
+        let mut ours: Vec<(String, f64)> = String::from_utf8_lossy(
+            &bantop(&["--json", "--usedns", usedns, &log.to_string_lossy(), filter]).stdout,
+        )
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .map(|o| {
+            (
+                o["host"].as_str().unwrap_or_default().to_string(),
+                o["time"].as_f64().unwrap_or_default(),
+            )
+        })
+        .collect();
+        ours.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+        assert_eq!(ours, expected, "usedns = {usedns}");
+        assert!(!expected.is_empty());
+    }
+}

@@ -2,10 +2,10 @@
 //! file and line it came from (and what it overrode), the jails fail2ban skips with its reason,
 //! and its warnings; host names of the ignore lists shown with what they resolve to now.
 
-use crate::fail2ban::dns::{self, NameAnswer};
 use crate::engine::refusal::CHECK_TIMEOUT;
 use crate::fail2ban::config::JailsReport;
 use crate::fail2ban::config::jail_reader::read_report;
+use crate::fail2ban::dns::{self, NameAnswer};
 use crate::fail2ban::jail_conf::{IgnoreEntry, ignore_entry};
 use crate::model::sanitize::sanitize as printable;
 use std::io::Write;

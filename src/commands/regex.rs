@@ -1,11 +1,14 @@
 //! `bantop regex [--json] [--now EPOCH] [--datepattern PATTERN] LOG FILTER`: a filter on a log
 //! file, like fail2ban-regex. FILTER is a name in `<fail2ban-dir>/filter.d` or a path to a
 //! `.conf`, optionally with options (`sshd[mode=aggressive]`). With `--json`, one object per
-//! failure: `lineno`, `fid`, `host`, `time` and the captures under fail2ban's names; without,
-//! a summary (hits per failregex, lines matched and missed, time taken).
+//! failure (one per address a host name resolves to, as `usedns` says): `lineno`, `fid`, `host`,
+//! `time` and the captures under fail2ban's names; without, a summary (hits per failregex,
+//! lines matched and missed, time taken).
 
 use crate::fail2ban::config::Section;
 use crate::fail2ban::date::Zone;
+use crate::fail2ban::dns::{self, NameAnswer};
+use crate::fail2ban::filter::failure_ids::{FailureIds, UseDns, failure_ids};
 use crate::fail2ban::filter::{CompiledFilter, FilterMatch};
 use crate::fail2ban::filter_conf::FilterConf;
 use crate::fail2ban::log_scan::{self, Totals};
@@ -31,6 +34,8 @@ pub struct RegexRequest {
     pub json: bool,
     /// Matching threads (`None`: one per core, at most [`MAX_JOBS`]).
     pub jobs: Option<usize>,
+    /// Replaces the filter's `usedns` (fail2ban-regex's `--usedns`).
+    pub usedns: Option<String>,
 }
 
 /// Threads used when none are asked for.
@@ -62,9 +67,14 @@ pub fn run(request: &RegexRequest, out: &mut dyn Write) -> anyhow::Result<u8> {
     let mut matched = 0u64;
     let mut hits = vec![0u64; conf.failregex.len()];
     let mut out = std::io::BufWriter::new(out);
+    let usedns = UseDns::of(request.usedns.as_deref().or(conf.usedns.as_deref()));
     let prepare = |found: FilterMatch| Prepared {
         fid: found.fid,
-        json: request.json.then(|| json_around_lineno(found, now)),
+        json: if request.json {
+            json_per_address(found, usedns, now)
+        } else {
+            Vec::new()
+        },
     };
     let templates = filter.date_templates();
     let totals = log_scan::scan(file, &filter, now, jobs, &prepare, &mut |lineno, found| {
@@ -72,11 +82,12 @@ pub fn run(request: &RegexRequest, out: &mut dyn Write) -> anyhow::Result<u8> {
         if let Some(count) = hits.get_mut(found.fid) {
             *count += 1;
         }
-        if let Some((before, after)) = found.json {
-            // A closed pipe (`| head`) ends the run.
-            return write_object(&mut out, &before, lineno, &after).is_ok();
-        }
-        true
+        // One object per address the failure counts against; a closed pipe (`| head`) ends
+        // the run.
+        found
+            .json
+            .iter()
+            .all(|(before, after)| write_object(&mut out, before, lineno, after).is_ok())
     })
     .map_err(|e| anyhow::anyhow!("{}: {e}", request.log.display()))?;
     if !request.json {
@@ -119,9 +130,38 @@ fn write_object(
 /// A failure as the output needs it, made on the thread that found it.
 struct Prepared {
     fid: usize,
-    /// Its JSON object's members before and after `lineno` (in key order, as serde_json
-    /// writes an object), when `--json`.
-    json: Option<(String, String)>,
+    /// Its JSON objects' members before and after `lineno` (in key order, as serde_json
+    /// writes an object), one per address it counts against, when `--json`.
+    json: Vec<(String, String)>,
+}
+
+/// Waiting for the resolver, for a host name a failregex found (`usedns`).
+const RESOLVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The failure's objects: one per address fail2ban counts it against (a host name resolved
+/// as its `usedns` says; none when it resolves to nothing).
+fn json_per_address(found: FilterMatch, usedns: UseDns, now: f64) -> Vec<(String, String)> {
+    let mut resolve =
+        |name: &str| match dns::resolve(&[name.to_string()], RESOLVE_TIMEOUT).remove(name) {
+            Some(NameAnswer::Addresses(found)) => found,
+            _ => Vec::new(),
+        };
+    match failure_ids(&found, usedns, &mut resolve) {
+        FailureIds::Text(_) => vec![json_around_lineno(found, now)],
+        FailureIds::Addresses(addresses)
+            if addresses.len() == 1 && found.host.parse::<std::net::IpAddr>().is_ok() =>
+        {
+            vec![json_around_lineno(found, now)]
+        }
+        FailureIds::Addresses(addresses) => addresses
+            .iter()
+            .map(|ip| {
+                let mut one = found.clone();
+                one.host = ip.to_string();
+                json_around_lineno(one, now)
+            })
+            .collect(),
+    }
 }
 
 /// The failure's JSON members (captures under fail2ban's names, `fid`, `host`, `time`,

@@ -9,6 +9,7 @@ use super::execute::{Step, execute, result_event, run_ready};
 use super::jail_state::JailState;
 use super::pipeline::{PipelineJail, count_line};
 use crate::fail2ban::date::Zone;
+use crate::fail2ban::filter::failure_ids::UseDns;
 use crate::fail2ban::jail_conf::{JailConfError, read_configuration};
 use crate::fail2ban::{Filter, FilterError};
 use crate::firewall::SimulatedFirewall;
@@ -98,6 +99,7 @@ impl DemoEngine {
                     source,
                 })?;
             jails.push(PipelineJail {
+                usedns: UseDns::of(conf.filter.usedns.as_deref()),
                 state: JailState::new(conf.settings),
                 filter,
             });
@@ -280,18 +282,17 @@ impl DemoEngine {
 
     fn process(&mut self, line: &SourceLine, time: f64, events: &mut Vec<EngineEvent>) {
         // Recorded times move on with each loop: the failure happens at the replay's time.
-        let Some((event, ban)) = count_line(
+        for (event, ban) in count_line(
             &mut self.jails,
             &line.jail,
             &line.text,
             line.time_from_source.then_some(time),
             time,
             Some(time),
-        ) else {
-            return;
-        };
-        events.push(EngineEvent::Log(event));
-        events.extend(ban.map(EngineEvent::Banned));
+        ) {
+            events.push(EngineEvent::Log(event));
+            events.extend(ban.map(EngineEvent::Banned));
+        }
     }
 
     fn expire(&mut self, now: f64, events: &mut Vec<EngineEvent>) {

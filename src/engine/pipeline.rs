@@ -2,8 +2,9 @@
 //! finds the failure, its state counts it against `maxretry` and bans at the threshold.
 
 use super::jail_state::{JailState, jail_and_others};
-use crate::fail2ban::dns::NameAnswer;
 use crate::fail2ban::date::Zone;
+use crate::fail2ban::dns::{self, NameAnswer};
+use crate::fail2ban::filter::failure_ids::{FailureIds, UseDns, failure_ids};
 use crate::fail2ban::jail_conf::{JailConf, JailConfError, read_jails};
 use crate::fail2ban::{Filter, FilterError};
 use crate::model::summary::summarize;
@@ -22,12 +23,15 @@ pub struct PipelineJail {
     pub state: JailState,
     /// The compiled filter.
     pub filter: Filter,
+    /// Whether a host name found in a line is resolved (fail2ban's `usedns`).
+    pub usedns: UseDns,
 }
 
-/// Matches `text` with the filter of the jail named `jail` and counts the failure there; a ban
-/// with `bantime.overalljails` counts the address's bans in the other `jails` too. `given_time`
-/// is the source's own time (journald); the failure's time is `force_time`, else the line's,
-/// else `now`.
+/// Matches `text` with the filter of the jail named `jail` and counts the failure there, once
+/// per address it counts against (a host name resolved as the jail's `usedns` says); a ban with
+/// `bantime.overalljails` counts the address's bans in the other `jails` too. `given_time` is
+/// the source's own time (journald); the failure's time is `force_time`, else the line's, else
+/// `now`.
 pub fn count_line(
     jails: &mut [PipelineJail],
     jail: &str,
@@ -35,37 +39,64 @@ pub fn count_line(
     given_time: Option<f64>,
     now: f64,
     force_time: Option<f64>,
-) -> Option<(LogEvent, Option<Ban>)> {
-    let index = jails.iter().position(|j| j.state.settings.name == jail)?;
-    let (jail, others) = jail_and_others(jails, index)?;
-    let found = jail.filter.match_line(text, given_time, now)?;
+) -> Vec<(LogEvent, Option<Ban>)> {
+    let Some(index) = jails.iter().position(|j| j.state.settings.name == jail) else {
+        return Vec::new();
+    };
+    let Some((jail, others)) = jail_and_others(jails, index) else {
+        return Vec::new();
+    };
+    let others: Vec<&PipelineJail> = others.collect();
+    let Some(found) = jail.filter.match_line(text, given_time, now) else {
+        return Vec::new();
+    };
     let time = force_time.or(found.time).unwrap_or(now);
-    let ip: Option<IpAddr> = found.host.parse().ok();
-    let failure = Failure {
-        jail: jail.state.settings.name.clone(),
-        host: found.host,
-        ip,
-        time,
-        fid: found.fid,
-        captures: found.captures,
-        line: text.to_string(),
-    };
-    let (kind, ban) = match ip {
-        Some(ip) => {
-            let bans_elsewhere = || others.map(|other| other.state.earlier_bans(ip)).sum();
-            let outcome = jail.state.record_failure(ip, time, text, bans_elsewhere);
-            (outcome.kind, outcome.ban)
+    let mut resolve =
+        |name: &str| match dns::resolve(&[name.to_string()], NAME_TIMEOUT).remove(name) {
+            Some(NameAnswer::Addresses(found)) => found,
+            _ => Vec::new(),
+        };
+    // A name that resolves to nothing counts for nothing, as in fail2ban; it is still shown.
+    let addresses: Vec<Option<IpAddr>> = match failure_ids(&found, jail.usedns, &mut resolve) {
+        FailureIds::Addresses(addresses) if !addresses.is_empty() => {
+            addresses.into_iter().map(Some).collect()
         }
-        None => (EventKind::Unresolved, None),
+        FailureIds::Addresses(_) | FailureIds::Text(_) => vec![None],
     };
-    Some((
-        LogEvent {
-            failure,
-            kind,
-            summary: summarize(text),
-        },
-        ban,
-    ))
+    let mut counted = Vec::new();
+    for ip in addresses {
+        let failure = Failure {
+            jail: jail.state.settings.name.clone(),
+            host: ip.map_or_else(|| found.host.clone(), |ip| ip.to_string()),
+            ip,
+            time,
+            fid: found.fid,
+            captures: found.captures.clone(),
+            line: text.to_string(),
+        };
+        let (kind, ban) = match ip {
+            Some(ip) => {
+                let bans_elsewhere = || {
+                    others
+                        .iter()
+                        .map(|other| other.state.earlier_bans(ip))
+                        .sum()
+                };
+                let outcome = jail.state.record_failure(ip, time, text, bans_elsewhere);
+                (outcome.kind, outcome.ban)
+            }
+            None => (EventKind::Unresolved, None),
+        };
+        counted.push((
+            LogEvent {
+                failure,
+                kind,
+                summary: summarize(text),
+            },
+            ban,
+        ));
+    }
+    counted
 }
 
 /// How long start-up waits for the ignore lists' host names.
@@ -112,6 +143,7 @@ impl Pipeline {
             }
             match Filter::compile(&conf.filter, zone) {
                 Ok(filter) => jails.push(PipelineJail {
+                    usedns: UseDns::of(conf.filter.usedns.as_deref()),
                     state: JailState::without_evidence(conf.settings),
                     filter,
                 }),
@@ -142,14 +174,12 @@ impl Pipeline {
     /// when fail2ban's own bans are shown instead).
     pub fn process(&mut self, line: &SourceLine, now: f64, emit_bans: bool) -> Vec<EngineEvent> {
         let given = line.time_from_source.then_some(line.time);
-        let Some((event, ban)) =
-            count_line(&mut self.jails, &line.jail, &line.text, given, now, None)
-        else {
-            return Vec::new();
-        };
-        let mut events = vec![EngineEvent::Log(event)];
-        if emit_bans {
-            events.extend(ban.map(EngineEvent::Banned));
+        let mut events = Vec::new();
+        for (event, ban) in count_line(&mut self.jails, &line.jail, &line.text, given, now, None) {
+            events.push(EngineEvent::Log(event));
+            if emit_bans {
+                events.extend(ban.map(EngineEvent::Banned));
+            }
         }
         events
     }

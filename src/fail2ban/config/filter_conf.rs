@@ -30,6 +30,8 @@ pub struct FilterConf {
     pub(crate) maxlines: usize,
     /// `journalmatch` lines.
     pub(crate) journalmatch: Vec<String>,
+    /// `usedns` as sent (fail2ban's default `warn` when unset).
+    pub usedns: Option<String>,
 }
 
 impl FilterConf {
@@ -50,6 +52,7 @@ impl FilterConf {
                 .filter(|n| *n > 0)
                 .unwrap_or(1),
             journalmatch: jail.journalmatch.clone(),
+            usedns: jail.usedns.clone(),
         }
     }
 

@@ -4,6 +4,7 @@
 //! [`FilterState`]; a [`Filter`] is the two together.
 
 mod compiled;
+pub mod failure_ids;
 pub mod log_scan;
 mod matcher;
 mod mlfid;
