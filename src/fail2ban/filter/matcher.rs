@@ -183,7 +183,7 @@ impl CompiledFilter {
                 ),
             },
         };
-        let found = self.match_text(state, text, time, now, prefiltered);
+        let found = self.match_text(state, text, time, prefiltered);
         state.cut = cut;
         found
     }
@@ -223,7 +223,6 @@ impl CompiledFilter {
         state: &mut FilterState,
         text: &str,
         time: Option<f64>,
-        now: f64,
         prefiltered: bool,
     ) -> Option<FilterMatch> {
         if time.is_some() {
@@ -353,9 +352,10 @@ impl CompiledFilter {
         let mlfid = captures.get("mlfid").cloned();
         let (mut attempts, mut users) = (matched_lines, Vec::new());
         if let Some(mlfid) = &mlfid {
-            let merged = state
-                .mlfid
-                .merge(mlfid, captures, time.unwrap_or(now), matched_lines);
+            let merged =
+                state
+                    .mlfid
+                    .merge(mlfid, captures, super::mlfid::clock_now(), matched_lines);
             captures = merged.groups;
             attempts = merged.matches;
             users = merged.users;

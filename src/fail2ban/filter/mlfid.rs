@@ -1,13 +1,17 @@
 //! fail2ban's multi-line failure ids (`_mergeFailure`): captures of lines that share an
 //! `<F-MLFID>` (e.g. one sshd connection) are merged, `<F-NOFAIL>` and `<F-MLFGAINED>` mark a
 //! line as no failure unless failures are pending or several users were tried, and
-//! `<F-MLFFORGET>` ends the connection.
+//! `<F-MLFFORGET>` ends the connection. The ids are kept as fail2ban's `Utils.Cache(maxCount=100,
+//! maxTime=5*60)` keeps them: an entry lives five minutes of the clock (wall-clock time, as
+//! fail2ban's `time.time()`: a backlog read in seconds forgets nothing) from when it was stored,
+//! an update does not renew it, and a full cache drops the oldest stored first.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use indexmap::IndexMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// fail2ban keeps at most this many connections ...
 const MAX_ENTRIES: usize = 100;
-/// ... for at most this long (seconds).
+/// ... each for at most this long after it was stored (seconds of the clock).
 const MAX_AGE: f64 = 300.0;
 
 /// Named captures of a failure, as fail2ban's `fail` dict (absent = `None`).
@@ -15,15 +19,23 @@ pub(super) type Groups = BTreeMap<String, String>;
 
 #[derive(Debug, Clone)]
 struct Entry {
-    time: f64,
+    /// Clock time after which fail2ban's cache no longer returns it.
+    expires: f64,
     groups: Groups,
     users: BTreeSet<String>,
 }
 
-/// The cache of open multi-line ids.
+/// The cache of open multi-line ids, oldest stored first.
 #[derive(Debug, Clone, Default)]
 pub(super) struct MlfidCache {
-    entries: HashMap<String, Entry>,
+    entries: IndexMap<String, Entry>,
+}
+
+/// The clock fail2ban's cache reads (`time.time()`), in seconds.
+pub(super) fn clock_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// A merged failure: its captures, the users tried on the connection, and how many log lines
@@ -56,12 +68,12 @@ fn count(groups: &mut Groups, key: &str) -> usize {
 
 impl MlfidCache {
     /// Merges `fail` (found on `matched_lines` lines) into the entry of `mlfid`, as fail2ban's
-    /// `_mergeFailure` does with the one dict it caches and returns.
+    /// `_mergeFailure` does with the one dict it caches and returns; `clock` is the time now.
     pub(super) fn merge(
         &mut self,
         mlfid: &str,
         mut fail: Groups,
-        time: f64,
+        clock: f64,
         matched_lines: usize,
     ) -> Merged {
         let mut flags = 0;
@@ -78,8 +90,17 @@ impl MlfidCache {
             flags |= FORGET;
         }
         let user = fail.get("user").filter(|u| !u.is_empty()).cloned();
-        self.entries.retain(|_, entry| entry.time > time - MAX_AGE);
-        let (mut groups, mut users, keep) = match self.entries.remove(mlfid) {
+        // fail2ban's `Cache.get`: an expired entry is dropped and not returned.
+        if self
+            .entries
+            .get(mlfid)
+            .is_some_and(|entry| entry.expires <= clock)
+        {
+            self.entries.shift_remove(mlfid);
+        }
+        // A cached entry is updated where it is (place and expiry unchanged).
+        let cached_at = self.entries.get_index_of(mlfid);
+        let (mut groups, mut users, keep) = match self.entries.shift_remove(mlfid) {
             Some(mut entry) => {
                 entry.users.extend(user);
                 if entry.groups.remove("nofail").is_some() {
@@ -95,9 +116,14 @@ impl MlfidCache {
                     entry.groups.remove(MATCHES);
                 }
                 entry.groups.extend(fail);
-                (entry.groups, entry.users, flags & FORGET == 0)
+                let keep = (flags & FORGET == 0).then_some(entry.expires);
+                (entry.groups, entry.users, keep)
             }
-            None => (fail, user.into_iter().collect(), flags & FORGET == 0),
+            // A new id gets `users` only when its line does not forget it.
+            None if flags & FORGET == 0 => {
+                (fail, user.into_iter().collect(), Some(clock + MAX_AGE))
+            }
+            None => (fail, BTreeSet::new(), None),
         };
         if groups.remove("mlfpending").is_some() || users.len() > 1 {
             groups.remove("nofail");
@@ -114,20 +140,23 @@ impl MlfidCache {
             let waiting = count(&mut groups, NOFAIL_MATCHES) + matched_lines;
             groups.insert(NOFAIL_MATCHES.to_string(), waiting.to_string());
         }
-        if keep {
-            self.insert(
-                mlfid,
-                Entry {
-                    time,
-                    groups: groups.clone(),
-                    users: std::mem::take(&mut users).into_iter().collect(),
-                },
-            );
-            users = self
-                .entries
-                .get(mlfid)
-                .map(|e| e.users.clone())
-                .unwrap_or_default();
+        if let Some(expires) = keep {
+            let entry = Entry {
+                expires,
+                groups: groups.clone(),
+                users: std::mem::take(&mut users),
+            };
+            users = entry.users.clone();
+            match cached_at {
+                Some(index) => {
+                    self.entries.shift_insert(
+                        index.min(self.entries.len()),
+                        mlfid.to_string(),
+                        entry,
+                    );
+                }
+                None => self.store(mlfid, entry, clock),
+            }
         }
         let matches = groups
             .get(MATCHES)
@@ -151,15 +180,15 @@ impl MlfidCache {
         }
     }
 
-    fn insert(&mut self, mlfid: &str, entry: Entry) {
-        if self.entries.len() >= MAX_ENTRIES
-            && let Some(oldest) = self
-                .entries
-                .iter()
-                .min_by(|a, b| a.1.time.total_cmp(&b.1.time))
-                .map(|(k, _)| k.clone())
-        {
-            self.entries.remove(&oldest);
+    /// fail2ban's `Cache.set` of a new entry: when full, the oldest stored go first (those
+    /// expired, and one more).
+    fn store(&mut self, mlfid: &str, entry: Entry, clock: f64) {
+        if self.entries.len() >= MAX_ENTRIES {
+            while let Some((_, oldest)) = self.entries.shift_remove_index(0) {
+                if oldest.expires > clock && self.entries.len() < MAX_ENTRIES {
+                    break;
+                }
+            }
         }
         self.entries.insert(mlfid.to_string(), entry);
     }
@@ -214,6 +243,55 @@ mod tests {
         );
         assert!(truthy(&gained.groups, "nofail"));
         assert!(cache.entries.is_empty());
+    }
+
+    #[test]
+    fn an_entry_lives_five_minutes_from_when_it_was_stored_and_updates_do_not_renew_it() {
+        let mut cache = MlfidCache::default();
+        cache.merge(
+            "sshd[4]:",
+            groups(&[("ip4", "192.0.2.4"), ("nofail", "x")]),
+            0.0,
+            1,
+        );
+        // Updated at 200 s: still the entry stored at 0 s.
+        let kept = cache.merge("sshd[4]:", groups(&[("nofail", "y")]), 200.0, 1);
+        assert_eq!(
+            kept.groups.get("ip4").map(String::as_str),
+            Some("192.0.2.4")
+        );
+        // At 301 s it has expired, though updated 101 s before.
+        let later = cache.merge("sshd[4]:", groups(&[("user", "root")]), 301.0, 1);
+        assert_eq!(later.groups.get("ip4"), None);
+    }
+
+    #[test]
+    fn a_forgetting_line_without_an_entry_gets_no_users() {
+        let mut cache = MlfidCache::default();
+        let forgot = cache.merge(
+            "sshd[5]:",
+            groups(&[
+                ("user", "backup"),
+                ("mlfforget", "Disconnected"),
+                ("ip4", "192.0.2.5"),
+            ]),
+            0.0,
+            1,
+        );
+        assert!(forgot.users.is_empty());
+    }
+
+    #[test]
+    fn a_full_cache_drops_the_oldest_stored_first() {
+        let mut cache = MlfidCache::default();
+        for n in 0..MAX_ENTRIES {
+            cache.merge(&format!("c{n}"), groups(&[("nofail", "x")]), 0.0, 1);
+        }
+        // Updating the oldest does not make it younger.
+        cache.merge("c0", groups(&[("nofail", "y")]), 1.0, 1);
+        cache.merge("new", groups(&[("nofail", "x")]), 2.0, 1);
+        assert_eq!(cache.entries.len(), MAX_ENTRIES);
+        assert!(!cache.entries.contains_key("c0") && cache.entries.contains_key("c1"));
     }
 
     #[test]
