@@ -107,6 +107,20 @@ impl Filter {
     }
 }
 
+/// What a match's `<SKIPLINES>` took: groups `skiplines0`, `skiplines1`, ... joined in order
+/// (fail2ban's `getSkippedLines`).
+fn skipped_lines(groups: &BTreeMap<String, String>) -> String {
+    let mut numbered: Vec<(usize, &str)> = groups
+        .iter()
+        .filter_map(|(name, value)| {
+            let n = name.strip_prefix("skiplines")?.parse().ok()?;
+            Some((n, value.as_str()))
+        })
+        .collect();
+    numbered.sort_unstable();
+    numbered.into_iter().map(|(_, value)| value).collect()
+}
+
 /// The groups whose value is a failure's host, in fail2ban's order of preference.
 const HOST_GROUPS: [&str; 4] = ["ip4", "ip6", "dns", "fid"];
 
@@ -325,7 +339,9 @@ impl CompiledFilter {
         if self.ignores(state, text) {
             return None;
         }
-        // The lines the match spans leave the buffer; those before and after stay.
+        // The lines the match spans leave the buffer, but those its `<SKIPLINES>` took stay
+        // (after the lines before the match, before those after it), as fail2ban's
+        // `Regex.search` puts them back.
         let matched_lines = if multiline {
             let first = content[..found.start].matches('\n').count();
             let upto = &content[..found.end.max(found.start)];
@@ -333,15 +349,26 @@ impl CompiledFilter {
                 .strip_suffix('\n')
                 .unwrap_or(upto)
                 .matches('\n')
-                .count();
-            let lines: Vec<String> = state.buffer.drain(..).collect();
-            state.buffer = lines
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| *i < first || *i > last)
-                .map(|(_, line)| line.clone())
-                .collect();
-            last.max(first) + 1 - first
+                .count()
+                .max(first);
+            let mut lines: Vec<String> = state.buffer.drain(..).collect();
+            let after = lines.split_off((last + 1).min(lines.len()));
+            let mut matched = lines.split_off(first.min(lines.len()));
+            let mut kept = lines;
+            let skipped = skipped_lines(&found.groups);
+            let mut from = 0;
+            for line in skipped.lines() {
+                if let Some(at) = matched[from.min(matched.len())..]
+                    .iter()
+                    .position(|candidate| candidate == line)
+                {
+                    kept.push(matched.remove(from + at));
+                    from += at;
+                }
+            }
+            kept.extend(after);
+            state.buffer = kept.into();
+            matched.len()
         } else {
             1
         };
