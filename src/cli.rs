@@ -5,10 +5,19 @@ use ipnet::IpNet;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+/// `bantop --version`: the version and the git revision bantop was built from (set by build.rs;
+/// "unknown" outside a git checkout).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (git ",
+    env!("BANTOP_GIT_REVISION"),
+    ")"
+);
+
 /// bantop: live security operations on servers protected by fail2ban. Settings also come from
 /// /etc/bantop/config.toml and ~/.config/bantop/config.toml; flags win.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(version = VERSION, about)]
 pub struct Cli {
     /// fail2ban's configuration directory (default /etc/fail2ban).
     #[arg(long, global = true)]
@@ -206,6 +215,13 @@ pub enum CliCommand {
         /// The steps as JSON (kind, text, ok, changed) instead of text.
         #[arg(long)]
         json: bool,
+    },
+    /// The shell completion script for SHELL, on standard output (the Debian package installs
+    /// bash's, zsh's and fish's already), e.g. `bantop completions bash > ~/.bash_completion`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
     },
 }
 

@@ -6,6 +6,7 @@
 pub mod asterisk;
 pub mod cli;
 pub mod commands;
+pub mod docs;
 pub mod engine;
 pub mod fail2ban;
 pub mod firewall;

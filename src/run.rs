@@ -163,6 +163,10 @@ pub async fn run(
             reason,
             json,
         } => actions::rescue(places, *address, reason.as_deref(), *json, out).await,
+        CliCommand::Completions { shell } => {
+            out.write_all(&crate::docs::completions::script(*shell))?;
+            Ok(OK)
+        }
     }
 }
 

@@ -16,4 +16,9 @@ cargo test --benches "$@"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --lib --bins --tests "$@" 2>&1 | tee "$log"
+# The Debian package end to end (build, lintian, install, run, purge), before the totals: as
+# root only, since it installs it; BANTOP_PACKAGE_TEST=0 skips it.
+if [ "$(id -u)" -eq 0 ] && [ "${BANTOP_PACKAGE_TEST:-1}" != 0 ]; then
+    tests/package.sh
+fi
 awk '/^test result:/ { passed += $4; failed += $6 } END { printf "tests: %d passed, %d failed\n", passed, failed }' "$log"
