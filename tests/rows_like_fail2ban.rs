@@ -17,37 +17,12 @@ use std::sync::Mutex;
 /// The two tests each keep both cores busy: one at a time.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-/// Known disagreements on the small logs (seed 7, 2,000 lines): case, reason.
-const KNOWN_SMALL: &[(&str, &str)] = &[
-    (
-        "mongodb-auth",
-        "lines taken by <SKIPLINES> leave the multi-line buffer; fail2ban puts them back",
-    ),
-    (
-        "sshd[mode=ddos]",
-        "`users` on a forgetting line with no cached multi-line id; fail2ban has none",
-    ),
-    (
-        "sshd[mode=aggressive]",
-        "`users` on a forgetting line with no cached multi-line id; fail2ban has none",
-    ),
-];
+/// Known disagreements on the small logs (seed 7, 2,000 lines): case, reason. None left (see
+/// benches/ROWS_FINDINGS.md for those that were).
+const KNOWN_SMALL: &[(&str, &str)] = &[];
 
-/// Known disagreements on the 100,000-line sshd log (seed 7): case, reason.
-const KNOWN_SSHD: &[(&str, &str)] = &[
-    (
-        "sshd",
-        "multi-line ids expire after 5 minutes of log time; fail2ban-regex's after 5 minutes of wall-clock time",
-    ),
-    (
-        "sshd[mode=ddos]",
-        "`users` on a forgetting line with no cached id; ids expire by log time",
-    ),
-    (
-        "sshd[mode=aggressive]",
-        "`users` on a forgetting line with no cached id; ids expire by log time",
-    ),
-];
+/// Known disagreements on the 100,000-line sshd log (seed 7): case, reason. None left.
+const KNOWN_SSHD: &[(&str, &str)] = &[];
 
 /// Runs the comparison with `args`, keeping the logs in `keep`; every case's result.
 fn compare(args: &[&str], keep: &Path) -> Vec<Value> {
