@@ -61,6 +61,9 @@ pub struct CompiledFilter {
     /// For each failregex, literals one of which the text must hold for it to match, where
     /// that is the cheaper way to reject it (see [`Screens`](crate::fail2ban::pattern::prefilter::Screens)).
     pub(super) failregex_screens: Vec<Option<Prefilter>>,
+    /// For each failregex, literals every match holds somewhere (see
+    /// [`Screens`](crate::fail2ban::pattern::prefilter::Screens)): all must be in the text.
+    pub(super) failregex_literals: Vec<Vec<Vec<u8>>>,
     /// The prefregex without its trailing `<F-CONTENT>.+</F-CONTENT>$`, when it has that shape.
     pub(super) content_prefix: Option<Pattern>,
     /// Whether that prefix has named groups of its own (read only then).
@@ -164,6 +167,7 @@ impl CompiledFilter {
             maxlines: conf.maxlines.max(1),
             prefilter: screens.line,
             failregex_screens: screens.each,
+            failregex_literals: screens.inner,
             content_prefix,
             content_prefix_groups,
             counting: false,

@@ -310,14 +310,21 @@ impl CompiledFilter {
         }
         let text = Text::new(content);
         let screens = &self.failregex_screens;
-        let mut failregexes =
-            self.failregex
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| match screens.get(*i) {
-                    Some(Some(screen)) => screen.may_match(content),
-                    _ => true,
-                });
+        let mut failregexes = self
+            .failregex
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| match screens.get(*i) {
+                Some(Some(screen)) => screen.may_match(content),
+                _ => true,
+            })
+            .filter(|(i, _)| {
+                self.failregex_literals.get(*i).is_none_or(|literals| {
+                    literals
+                        .iter()
+                        .all(|literal| memchr::memmem::find(content.as_bytes(), literal).is_some())
+                })
+            });
         // Counting, when the prefregex captured nothing: the first failregex that matches,
         // if one of its host groups took part.
         if self.counting && captures.is_empty() {

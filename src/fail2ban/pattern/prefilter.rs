@@ -38,6 +38,9 @@ pub(crate) struct Screens {
     pub(crate) line: Option<Prefilter>,
     /// For each failregex, in order (`None` for the others).
     pub(crate) each: Vec<Option<Prefilter>>,
+    /// For each failregex, the literals every match holds somewhere (all of them; only for
+    /// multi-line failregexes with `<SKIPLINES>`, whose whole buffer is searched at each line).
+    pub(crate) inner: Vec<Vec<Vec<u8>>>,
 }
 
 impl Prefilter {
@@ -57,7 +60,20 @@ impl Prefilter {
                 _ => None,
             })
             .collect();
-        Screens { line, each }
+        // A multi-line failregex's matches all hold some long literals somewhere (slapd's
+        // ` ACCEPT from IP=` and ` err=49 text=`): a buffer without every one of them is not
+        // searched.
+        let inner = failregexes
+            .iter()
+            .map(|regex| {
+                if regex.contains("(?P<skiplines") {
+                    inner_literals(regex)
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
+        Screens { line, each, inner }
     }
 
     fn of(mut literals: Vec<Vec<u8>>) -> Option<Self> {
@@ -179,6 +195,38 @@ fn required_literals(regex: &str) -> Option<(Vec<Vec<u8>>, Side)> {
     None
 }
 
+/// Literals shorter than this are no screen worth a search of their own.
+const MIN_INNER_LITERAL: usize = 6;
+
+/// The literals every match of `regex` holds somewhere: those of its top-level sequence
+/// (inside groups and repetitions taken at least once, never inside an alternative).
+fn inner_literals(regex: &str) -> Vec<Vec<u8>> {
+    use regex_syntax::hir::{Hir, HirKind};
+    fn collect(hir: &Hir, out: &mut Vec<Vec<u8>>) {
+        match hir.kind() {
+            HirKind::Literal(literal) => out.push(literal.0.to_vec()),
+            HirKind::Capture(capture) => collect(&capture.sub, out),
+            HirKind::Repetition(repetition) if repetition.min >= 1 => {
+                collect(&repetition.sub, out);
+            }
+            HirKind::Concat(items) => items.iter().for_each(|item| collect(item, out)),
+            _ => {}
+        }
+    }
+    let Some(hir) = relaxed(regex).and_then(|relaxed| {
+        regex_syntax::ParserBuilder::new()
+            .build()
+            .parse(&relaxed)
+            .ok()
+    }) else {
+        return Vec::new();
+    };
+    let mut literals = Vec::new();
+    collect(&hir, &mut literals);
+    literals.retain(|literal| literal.len() >= MIN_INNER_LITERAL);
+    literals
+}
+
 /// `regex` with its look-around groups taken out: it then matches at least what the original
 /// matches (literals every match of it holds are held by every original match too; where it
 /// does not match, neither does the original); conditionals become plain alternations.
@@ -202,6 +250,12 @@ pub(super) fn relaxed(regex: &str) -> Option<String> {
             .any(|p| rest.starts_with(p))
         {
             i = closing_paren(regex, i)? + 1;
+            continue;
+        }
+        if rest.starts_with("(?P=") {
+            // A back-reference matches some text: any text, relaxed.
+            i = closing_paren(regex, i)? + 1;
+            out.push_str("(?s:.*)");
             continue;
         }
         if rest.starts_with("(?(") {
