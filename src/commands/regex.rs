@@ -7,7 +7,7 @@
 
 use crate::fail2ban::config::Section;
 use crate::fail2ban::date::Zone;
-use crate::fail2ban::dns::{self, NameAnswer};
+use crate::fail2ban::dns;
 use crate::fail2ban::filter::failure_ids::{FailureIds, UseDns, failure_ids};
 use crate::fail2ban::filter::{CompiledFilter, FilterMatch};
 use crate::fail2ban::filter_conf::FilterConf;
@@ -141,11 +141,7 @@ const RESOLVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 /// The failure's objects: one per address fail2ban counts it against (a host name resolved
 /// as its `usedns` says; none when it resolves to nothing).
 fn json_per_address(found: FilterMatch, usedns: UseDns, now: f64) -> Vec<(String, String)> {
-    let mut resolve =
-        |name: &str| match dns::resolve(&[name.to_string()], RESOLVE_TIMEOUT).remove(name) {
-            Some(NameAnswer::Addresses(found)) => found,
-            _ => Vec::new(),
-        };
+    let mut resolve = |name: &str| dns::addresses_of(name, RESOLVE_TIMEOUT);
     match failure_ids(&found, usedns, &mut resolve) {
         FailureIds::Text(_) => vec![json_around_lineno(found, now)],
         FailureIds::Addresses(addresses)

@@ -51,11 +51,7 @@ pub fn count_line(
         return Vec::new();
     };
     let time = force_time.or(found.time).unwrap_or(now);
-    let mut resolve =
-        |name: &str| match dns::resolve(&[name.to_string()], NAME_TIMEOUT).remove(name) {
-            Some(NameAnswer::Addresses(found)) => found,
-            _ => Vec::new(),
-        };
+    let mut resolve = |name: &str| dns::addresses_of(name, NAME_TIMEOUT);
     // A name that resolves to nothing counts for nothing, as in fail2ban; it is still shown.
     let addresses: Vec<Option<IpAddr>> = match failure_ids(&found, jail.usedns, &mut resolve) {
         FailureIds::Addresses(addresses) if !addresses.is_empty() => {

@@ -78,6 +78,15 @@ pub fn resolve(names: &[String], timeout: Duration) -> HashMap<String, NameAnswe
     answers
 }
 
+/// The addresses of one name as fail2ban's `dnsToIp` gives them to a filter: none when the
+/// name does not exist or the resolver gives no answer in `timeout`.
+pub fn addresses_of(name: &str, timeout: Duration) -> Vec<IpAddr> {
+    match resolve(&[name.to_string()], timeout).remove(name) {
+        Some(NameAnswer::Addresses(found)) => found,
+        _ => Vec::new(),
+    }
+}
+
 /// One blocking look-up.
 fn lookup(name: &str) -> NameAnswer {
     match (name, 0).to_socket_addrs() {
