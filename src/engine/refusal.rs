@@ -118,21 +118,7 @@ impl Whitelists {
     pub fn settle(&mut self, ip: IpAddr, timeout: Duration) {
         let names: Vec<String> = self.names.iter().map(|(_, name)| name.clone()).collect();
         let answers = dns::resolve(&names, timeout);
-        for (jail, name) in std::mem::take(&mut self.names) {
-            match answers.get(&name) {
-                Some(NameAnswer::Addresses(found)) => {
-                    for address in found {
-                        if let Ok(net) = canonical_net(IpNet::from(*address)) {
-                            self.entries.push((format!("{jail} (as {name})"), net));
-                        }
-                    }
-                }
-                Some(NameAnswer::Undecided(why)) => self
-                    .unreadable
-                    .push((jail, format!("entry {name:?}: {why}"))),
-                None => {}
-            }
-        }
+        self.apply_names(|name| answers.get(name).cloned());
         for (jail, command) in std::mem::take(&mut self.commands) {
             match ignore_command::ask(&command, ip, timeout) {
                 CommandAnswer::Ignored => {
@@ -145,6 +131,33 @@ impl Whitelists {
                 CommandAnswer::Undecided(why) => {
                     self.unreadable.push((jail, format!("ignorecommand {why}")))
                 }
+            }
+        }
+    }
+
+    /// What can be decided without waiting (on the UI task): host names the resolver has
+    /// answered for already (start-up resolves every ignore list's names); the others, and
+    /// every `ignorecommand`, stay undecided, so the check fails closed.
+    pub fn settle_from_cache(&mut self) {
+        self.apply_names(dns::cached);
+    }
+
+    /// Host names with an answer become entries (or unreadable, when undecided); those
+    /// without one stay in `names`.
+    fn apply_names(&mut self, answer: impl Fn(&str) -> Option<NameAnswer>) {
+        for (jail, name) in std::mem::take(&mut self.names) {
+            match answer(&name) {
+                Some(NameAnswer::Addresses(found)) => {
+                    for address in found {
+                        if let Ok(net) = canonical_net(IpNet::from(address)) {
+                            self.entries.push((format!("{jail} (as {name})"), net));
+                        }
+                    }
+                }
+                Some(NameAnswer::Undecided(why)) => self
+                    .unreadable
+                    .push((jail, format!("entry {name:?}: {why}"))),
+                None => self.names.push((jail, name)),
             }
         }
     }
@@ -214,6 +227,11 @@ pub fn whitelisted(target: IpNet, whitelists: &Whitelists) -> Option<String> {
     if let Some((jail, name)) = whitelists.names.first() {
         return Some(format!(
             "the whitelist of {jail} holds the host name {name:?}, not resolved yet, so bantop cannot tell whether {text} is in it"
+        ));
+    }
+    if let Some((jail, command)) = whitelists.commands.first() {
+        return Some(format!(
+            "the whitelist of {jail} has an ignorecommand ({command:?}) not asked about {text} here (bantop ban asks it), so bantop cannot tell whether {text} is in it"
         ));
     }
     None
@@ -361,6 +379,26 @@ mod tests {
                 "{loopback}: {settled:?}"
             );
         }
+    }
+
+    #[test]
+    fn without_waiting_names_count_as_answered_and_commands_fail_closed() {
+        let mut white = Whitelists::default();
+        white.add_list("sshd", &["localhost".to_string()]);
+        // The cache has an answer once something resolved the name.
+        dns::resolve(&["localhost".to_string()], CHECK_TIMEOUT);
+        white
+            .commands
+            .push(("sshd".to_string(), "true".to_string()));
+        white.settle_from_cache();
+        assert!(
+            whitelisted(net("127.0.0.1/32"), &white)
+                .is_some_and(|d| d.contains("whitelisted in sshd (as localhost)"))
+        );
+        assert!(
+            whitelisted(net("203.0.113.5/32"), &white)
+                .is_some_and(|d| d.contains("ignorecommand") && d.contains("cannot tell"))
+        );
     }
 
     #[test]

@@ -87,6 +87,15 @@ pub fn addresses_of(name: &str, timeout: Duration) -> Vec<IpAddr> {
     }
 }
 
+/// A name's answer if the cache holds it, without asking the resolver (for the UI task).
+pub fn cached(name: &str) -> Option<NameAnswer> {
+    let cache = cache().lock().ok()?;
+    cache
+        .get(name)
+        .filter(|(at, _)| at.elapsed() < CACHE_TIME)
+        .map(|(_, answer)| answer.clone())
+}
+
 /// One blocking look-up.
 fn lookup(name: &str) -> NameAnswer {
     match (name, 0).to_socket_addrs() {

@@ -458,12 +458,14 @@ impl App {
 
     /// Why banning `ip` needs a separate confirmation, if it does: the one refusal policy of
     /// every path, on the whitelists the TUI shows.
-    /// Host names are resolved and `ignorecommand`s run here, bounded by the policy's timeout.
+    /// Nothing waits here (the UI task): host names count as the resolver has answered for
+    /// them already, and what is still undecided (a name without an answer, an
+    /// `ignorecommand`) asks for the second confirmation.
     fn ban_danger(&self, ip: IpAddr) -> Option<String> {
-        use crate::engine::refusal::{CHECK_TIMEOUT, Whitelists, ban_danger};
+        use crate::engine::refusal::{Whitelists, ban_danger};
         let settings: Vec<_> = self.jails.iter().map(|j| j.settings.clone()).collect();
         let mut whitelists = Whitelists::of_jails(&settings, &[]);
-        whitelists.settle(ip, CHECK_TIMEOUT);
+        whitelists.settle_from_cache();
         ban_danger(IpNet::from(ip), &self.operators, &whitelists)
     }
 
