@@ -95,6 +95,12 @@ pub enum CliCommand {
         /// Read this journal file instead of the system journal (systemd jails).
         #[arg(long)]
         journal_file: Option<PathBuf>,
+        /// Read the logs back this far (rotated files too, gzip'd or not), e.g. 24h, 7d.
+        #[arg(long, value_parser = parse_since, conflicts_with = "from_start")]
+        since: Option<u64>,
+        /// Read what the logs hold now, then end (no following).
+        #[arg(long)]
+        no_follow: bool,
     },
     /// A filter on a log file, like fail2ban-regex: FILTER is a name in <fail2ban-dir>/filter.d
     /// or a path to a .conf, optionally with options (`sshd[mode=aggressive]`).
@@ -241,6 +247,11 @@ fn parse_address(text: &str) -> Result<IpAddr, String> {
 /// How long a ban lasts: fail2ban's units in lower case (`600`, `10m`, `1h30m`, `1d`, `1w`).
 fn parse_duration(text: &str) -> Result<u64, String> {
     crate::fail2ban::duration::parse_ban_duration(text)
+}
+
+/// How far back to read: `24h`, `7d`, `2w`.
+fn parse_since(text: &str) -> Result<u64, String> {
+    crate::fail2ban::duration::parse_period(text)
 }
 
 /// An address or a network without host bits; `/0` would switch the jails off.

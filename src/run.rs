@@ -67,10 +67,14 @@ pub async fn run(
             json,
             from_start,
             journal_file,
+            since,
+            no_follow,
         } => {
             let request = crate::commands::events::EventsRequest {
                 fail2ban_dir: settings.fail2ban_dir.clone(),
                 from_start: *from_start,
+                since: *since,
+                follow: !*no_follow,
                 journal_file: journal_file.clone(),
                 json: *json,
             };

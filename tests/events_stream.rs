@@ -347,7 +347,11 @@ fn text_output_without_json() {
     });
     let mut seen = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !seen.iter().any(|l: &String| l.contains(" BAN ")) && Instant::now() < deadline {
+    // The history comes first (the ban among it), then the file is followed ("opened").
+    let done = |seen: &[String]| {
+        seen.iter().any(|l| l.contains(" BAN ")) && seen.iter().any(|l| l.ends_with(": opened"))
+    };
+    while !done(&seen) && Instant::now() < deadline {
         if let Ok(line) = lines.recv_timeout(Duration::from_millis(200)) {
             seen.push(line);
         }

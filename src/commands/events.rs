@@ -1,16 +1,21 @@
-//! `bantop events [--json] [--from-start] [--journal-file FILE]`: what the TUI shows, as a
-//! stream: every failure the jails' filters find in their logs, the bans and unbans their
-//! counting makes, and the state of each source. One JSON object per line with `--json`. It
-//! ends on SIGINT or SIGTERM (within [`EXIT_GRACE`], even when stuck writing to a reader that
+//! `bantop events [--json] [--from-start | --since DURATION] [--no-follow] [--journal-file
+//! FILE]`: what the TUI shows, as a stream: every failure the jails' filters find in their
+//! logs, the bans and unbans their counting makes, and the state of each source. What the
+//! files hold already is read at `bantop regex`'s speed (rotated files too with `--from-start`
+//! or `--since`); then the logs are followed, unless `--no-follow`. One JSON object per line
+//! with `--json`. It ends on SIGINT or SIGTERM (within [`EXIT_GRACE`], even when stuck writing to a reader that
 //! stopped reading), and when its reader goes away.
 
+use crate::commands::regex::MAX_JOBS;
+use crate::engine::history::{HistoryRequest, read_file_jails};
 use crate::engine::pipeline::Pipeline;
 use crate::fail2ban::date::Zone;
 use crate::model::{EngineEvent, EventKind};
-use crate::source::watch::{SOURCE_BATCHES, SourceEvent, follow_files};
-use serde_json::{Map, Value, json};
+use crate::source::watch::{SOURCE_BATCHES, SourceEvent, Start, follow_files};
+use serde_json::{Value, json};
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, oneshot};
@@ -45,16 +50,25 @@ async fn stop_on_signal(stop: oneshot::Sender<()>) -> std::io::Result<()> {
 pub struct EventsRequest {
     /// fail2ban's configuration directory.
     pub fail2ban_dir: PathBuf,
-    /// Read whole files and the whole journal instead of the last `findtime`.
+    /// Read whole files, what rotation left beside them and the whole journal instead of the
+    /// last `findtime`.
     pub from_start: bool,
+    /// Read this many seconds back instead (rotated files too).
+    pub since: Option<u64>,
+    /// Follow the logs after reading what they hold (else end there).
+    pub follow: bool,
     /// A journal file to read instead of the system journal.
     pub journal_file: Option<PathBuf>,
     /// JSON lines instead of text.
     pub json: bool,
 }
 
-/// Streams events to `out` until a signal, or until `out` is closed.
+/// Streams events to `out` until a signal, or until `out` is closed, or, when not following,
+/// once the logs are read.
 pub async fn run(request: EventsRequest, out: &mut dyn Write) -> anyhow::Result<u8> {
+    // Written out at each flush: after the history, after each batch of the stream.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+    let out: &mut dyn Write = &mut out;
     let (stop_tx, mut stop) = oneshot::channel();
     stop_on_signal(stop_tx).await?;
     let mut pipeline = Pipeline::load(&request.fail2ban_dir, Zone::Local)?;
@@ -65,12 +79,50 @@ pub async fn run(request: EventsRequest, out: &mut dyn Write) -> anyhow::Result<
         }
     }
     let now = now();
-    let cutoff = now - pipeline.longest_findtime() as f64;
+    let since = match (request.from_start, request.since) {
+        (true, _) => None,
+        (false, Some(seconds)) => Some(now - seconds as f64),
+        (false, None) => Some(now - pipeline.longest_findtime() as f64),
+    };
+    // What the files hold now, at the batch engine's speed; following goes on from there.
+    let history = HistoryRequest {
+        since,
+        rotated: request.from_start || request.since.is_some(),
+        seek_back: !request.from_start && request.since.is_none(),
+        now,
+        jobs: std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_JOBS)),
+    };
+    let json = request.json;
+    let read = tokio::task::block_in_place(|| {
+        read_file_jails(&mut pipeline, history, &mut |event| {
+            emit_event(out, json, &event)
+        })
+    });
+    if read.stopped {
+        return Ok(super::OK);
+    }
+    for file in &read.files {
+        if let Some(problem) = &file.problem {
+            let path = file.path.display().to_string();
+            let event = json!({"type": "source", "jail": file.jail, "path": path, "status": "error", "message": problem});
+            if !emit(out, json, &event, &format!("{}: {problem}", file.jail)) {
+                return Ok(super::OK);
+            }
+        }
+    }
+    if out.flush().is_err() {
+        return Ok(super::OK);
+    }
     let (tx, mut rx) = mpsc::channel::<Vec<SourceEvent>>(SOURCE_BATCHES);
-    let since = (!request.from_start).then_some(cutoff);
-    let file_jails = pipeline.file_jails(since);
-    tokio::spawn(follow_files(file_jails, tx.clone()));
-    for source in pipeline.journal_sources(since, request.journal_file.clone()) {
+    if request.follow {
+        let ends = Arc::new(read.ends);
+        let mut file_jails = pipeline.file_jails(None);
+        for jail in &mut file_jails {
+            jail.start = Start::After(Arc::clone(&ends));
+        }
+        tokio::spawn(follow_files(file_jails, tx.clone()));
+    }
+    for source in pipeline.journal_sources(since, request.journal_file.clone(), request.follow) {
         tokio::spawn(source.follow(tx.clone()));
     }
     drop(tx);
@@ -88,9 +140,7 @@ pub async fn run(request: EventsRequest, out: &mut dyn Write) -> anyhow::Result<
             },
         };
         for event in events {
-            if let Some((value, text)) = describe(&event)
-                && !emit(out, request.json, &value, &text)
-            {
+            if !emit_event(out, request.json, &event) {
                 return Ok(super::OK);
             }
         }
@@ -111,66 +161,115 @@ fn emit(out: &mut dyn Write, json: bool, value: &Value, text: &str) -> bool {
     written.is_ok()
 }
 
-/// An event as JSON and as a line of text.
-fn describe(event: &EngineEvent) -> Option<(Value, String)> {
+/// Writes one engine event as JSON or as text (only the one asked for is made); false when
+/// the reader went away. Events the stream does not show are passed over.
+fn emit_event(out: &mut dyn Write, json: bool, event: &EngineEvent) -> bool {
+    if json {
+        let written = match event {
+            // The most frequent by far: written straight from the event, nothing copied.
+            EngineEvent::Log(log) => serde_json::to_writer(&mut *out, &FailureJson::of(log))
+                .map_err(std::io::Error::from)
+                .and_then(|()| out.write_all(b"\n")),
+            other => match json_of(other) {
+                Some(value) => writeln!(out, "{value}"),
+                None => Ok(()),
+            },
+        };
+        written.is_ok()
+    } else {
+        text_of(event).is_none_or(|text| emit(out, false, &Value::Null, &text))
+    }
+}
+
+/// A failure as `--json` writes it: its captures under fail2ban's names, then `type`, `jail`,
+/// `ip`, `time`, `line`, and `count` and `maxretry` when it was counted (a capture named like
+/// one of those is left out: the event's own value wins).
+struct FailureJson<'a> {
+    log: &'a crate::model::LogEvent,
+}
+
+impl<'a> FailureJson<'a> {
+    fn of(log: &'a crate::model::LogEvent) -> Self {
+        FailureJson { log }
+    }
+}
+
+/// The members a failure's own values take.
+const FAILURE_MEMBERS: [&str; 7] = ["type", "jail", "ip", "time", "line", "count", "maxretry"];
+
+impl serde::Serialize for FailureJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let f = &self.log.failure;
+        let mut map = serializer.serialize_map(None)?;
+        for (name, value) in &f.captures {
+            if !FAILURE_MEMBERS.contains(&name.as_str()) {
+                map.serialize_entry(name, value)?;
+            }
+        }
+        map.serialize_entry("type", "failure")?;
+        map.serialize_entry("jail", &f.jail)?;
+        map.serialize_entry("ip", &f.host)?;
+        map.serialize_entry("time", &f.time)?;
+        map.serialize_entry("line", &f.line)?;
+        if let EventKind::Counted { count, maxretry } = self.log.kind {
+            map.serialize_entry("count", &count)?;
+            map.serialize_entry("maxretry", &maxretry)?;
+        }
+        map.end()
+    }
+}
+
+/// An event other than a failure as JSON (a failure is written by [`FailureJson`]).
+fn json_of(event: &EngineEvent) -> Option<Value> {
+    Some(match event {
+        EngineEvent::Banned(ban) => {
+            json!({"type": "ban", "jail": ban.jail, "ip": ban.ip.to_string(), "time": ban.since, "until": ban.until, "failures": ban.failures, "count": ban.count})
+        }
+        EngineEvent::Unbanned { ban, reason } => {
+            json!({"type": "unban", "jail": ban.jail, "ip": ban.ip.to_string(), "time": ban.until.unwrap_or(ban.since), "reason": reason})
+        }
+        EngineEvent::Source { jail, path, status } => {
+            json!({"type": "source", "jail": jail, "path": path, "status": status})
+        }
+        _ => return None,
+    })
+}
+
+/// An event as a line of text.
+fn text_of(event: &EngineEvent) -> Option<String> {
     let clock = |t: f64| Zone::Local.format(t);
     Some(match event {
         EngineEvent::Log(log) => {
             let f = &log.failure;
-            let mut object: Map<String, Value> = f
-                .captures
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                .collect();
-            object.insert("type".into(), json!("failure"));
-            object.insert("jail".into(), json!(f.jail));
-            object.insert("ip".into(), json!(f.host));
-            object.insert("time".into(), json!(f.time));
-            object.insert("line".into(), json!(f.line));
             let count = match log.kind {
-                EventKind::Counted { count, maxretry } => {
-                    object.insert("count".into(), json!(count));
-                    object.insert("maxretry".into(), json!(maxretry));
-                    format!("{count}/{maxretry}")
-                }
+                EventKind::Counted { count, maxretry } => format!("{count}/{maxretry}"),
                 EventKind::Ignored => "ignored".to_string(),
                 EventKind::AlreadyBanned => "banned".to_string(),
                 EventKind::Unresolved => "unresolved".to_string(),
             };
-            (
-                Value::Object(object),
-                format!(
-                    "{} {} {} {count} {}",
-                    clock(f.time),
-                    f.jail,
-                    f.host,
-                    log.summary
-                ),
+            format!(
+                "{} {} {} {count} {}",
+                clock(f.time),
+                f.jail,
+                f.host,
+                log.summary
             )
         }
-        EngineEvent::Banned(ban) => (
-            json!({"type": "ban", "jail": ban.jail, "ip": ban.ip.to_string(), "time": ban.since, "until": ban.until, "failures": ban.failures, "count": ban.count}),
-            format!(
-                "{} {} {} BAN after {} failures",
-                clock(ban.since),
-                ban.jail,
-                ban.ip,
-                ban.failures
-            ),
+        EngineEvent::Banned(ban) => format!(
+            "{} {} {} BAN after {} failures",
+            clock(ban.since),
+            ban.jail,
+            ban.ip,
+            ban.failures
         ),
-        EngineEvent::Unbanned { ban, reason } => (
-            json!({"type": "unban", "jail": ban.jail, "ip": ban.ip.to_string(), "time": ban.until.unwrap_or(ban.since), "reason": reason}),
-            format!(
-                "{} {} {} UNBAN ({reason})",
-                clock(ban.until.unwrap_or(ban.since)),
-                ban.jail,
-                ban.ip
-            ),
+        EngineEvent::Unbanned { ban, reason } => format!(
+            "{} {} {} UNBAN ({reason})",
+            clock(ban.until.unwrap_or(ban.since)),
+            ban.jail,
+            ban.ip
         ),
-        EngineEvent::Source { jail, path, status } => (
-            json!({"type": "source", "jail": jail, "path": path, "status": status}),
-            format!("{jail}: {path}: {status}"),
-        ),
+        EngineEvent::Source { jail, path, status } => format!("{jail}: {path}: {status}"),
         _ => return None,
     })
 }

@@ -68,7 +68,7 @@ pub fn run(request: &RegexRequest, out: &mut dyn Write) -> anyhow::Result<u8> {
     let mut hits = vec![0u64; conf.failregex.len()];
     let mut out = std::io::BufWriter::new(out);
     let usedns = UseDns::of(request.usedns.as_deref().or(conf.usedns.as_deref()));
-    let prepare = |found: FilterMatch| Prepared {
+    let prepare = |found: FilterMatch, _: &str| Prepared {
         fid: found.fid,
         json: if request.json {
             json_per_address(found, usedns, now)

@@ -41,6 +41,9 @@ pub struct JailState {
     /// Each address's recent lines, kept only where bantop itself bans (the demo).
     evidence: HashMap<IpAddr, Vec<String>>,
     bans: HashMap<IpAddr, Ban>,
+    /// No timed ban ends before this (epoch seconds; a lower bound, made exact by the next
+    /// look): most calls of [`JailState::end_bans`] look at no ban.
+    next_ban_end: f64,
     /// Each address's bans in this jail that fail2ban's database still counts.
     ban_counts: HashMap<IpAddr, u32>,
     keep_evidence: bool,
@@ -76,6 +79,7 @@ impl JailState {
             tickets: HashMap::new(),
             evidence: HashMap::new(),
             bans: HashMap::new(),
+            next_ban_end: f64::INFINITY,
             ban_counts: HashMap::new(),
             keep_evidence: true,
         }
@@ -114,6 +118,15 @@ impl JailState {
         let findtime = self.settings.findtime.max(0) as u32;
         let maxretry = self.settings.maxretry;
         let now = seconds(time);
+        // A ticket older than findtime is gone, whether or not a sweep came by since.
+        if self
+            .tickets
+            .get(&ip)
+            .is_some_and(|ticket| ticket.last.saturating_add(findtime) <= now)
+        {
+            self.tickets.remove(&ip);
+            self.evidence.remove(&ip);
+        }
         let ticket = self.tickets.entry(ip).or_insert(Ticket {
             first: now,
             last: now,
@@ -228,6 +241,9 @@ impl JailState {
         };
         self.tickets.remove(&ip);
         self.evidence.remove(&ip);
+        if let Some(until) = ban.until {
+            self.next_ban_end = self.next_ban_end.min(until);
+        }
         self.bans.insert(ip, ban.clone());
         ban
     }
@@ -249,11 +265,25 @@ impl JailState {
 
     /// Ends the bans whose time is up at `now` and forgets tickets older than `findtime`.
     pub fn expire(&mut self, now: f64) -> Vec<Ban> {
+        self.forget_old_failures(now);
+        self.end_bans(now)
+    }
+
+    /// Forgets tickets older than `findtime` at `now` (memory: a failure after that starts a
+    /// new ticket anyway).
+    pub fn forget_old_failures(&mut self, now: f64) {
         let cutoff = now - self.settings.findtime as f64;
         self.tickets
             .retain(|_, ticket| f64::from(ticket.last) > cutoff);
         let tickets = &self.tickets;
         self.evidence.retain(|ip, _| tickets.contains_key(ip));
+    }
+
+    /// Ends the bans whose time is up at `now`, oldest first.
+    pub fn end_bans(&mut self, now: f64) -> Vec<Ban> {
+        if self.next_ban_end > now {
+            return Vec::new();
+        }
         let ended: Vec<IpAddr> = self
             .bans
             .values()
@@ -265,6 +295,11 @@ impl JailState {
             .filter_map(|ip| self.bans.remove(&ip))
             .collect();
         expired.sort_by(|a, b| a.since.total_cmp(&b.since));
+        self.next_ban_end = self
+            .bans
+            .values()
+            .filter_map(|ban| ban.until)
+            .fold(f64::INFINITY, f64::min);
         expired
     }
 
@@ -353,8 +388,8 @@ mod tests {
         let slow = ip("203.0.113.9");
         state.record_failure(slow, 0.0, "a", no_other_jails);
         state.record_failure(slow, 50.0, "b", no_other_jails);
-        // Two failures over 120 s is a rate of one per 60 s: the third counts as 2, no ban.
-        let outcome = state.record_failure(slow, 120.0, "c", no_other_jails);
+        // Two failures over 100 s is a rate of 1.2 per 60 s: the third counts as 2, no ban.
+        let outcome = state.record_failure(slow, 100.0, "c", no_other_jails);
         assert_eq!(
             outcome.kind,
             EventKind::Counted {
@@ -363,6 +398,37 @@ mod tests {
             }
         );
         assert!(outcome.ban.is_none());
+    }
+
+    #[test]
+    fn a_failure_after_findtime_of_quiet_starts_a_new_ticket_without_a_sweep() {
+        // fail2ban's cleanup (every few seconds of its clock) drops a ticket whose last
+        // failure is findtime old; reading history by the log's clock, no sweep has to run.
+        let mut state = jail(3, 60, 600);
+        let slow = ip("203.0.113.9");
+        state.record_failure(slow, 0.0, "a", no_other_jails);
+        state.record_failure(slow, 50.0, "b", no_other_jails);
+        let outcome = state.record_failure(slow, 110.0, "c", no_other_jails);
+        assert_eq!(
+            outcome.kind,
+            EventKind::Counted {
+                count: 1,
+                maxretry: 3
+            }
+        );
+    }
+
+    #[test]
+    fn bans_end_when_due_however_often_they_are_looked_at() {
+        let mut state = jail(1, 600, 100);
+        state.record_failure(ip("198.51.100.7"), 0.0, "x", no_other_jails);
+        state.record_failure(ip("198.51.100.8"), 50.0, "x", no_other_jails);
+        assert!(state.end_bans(99.0).is_empty());
+        assert_eq!(state.end_bans(100.0).len(), 1);
+        assert!(state.end_bans(149.0).is_empty());
+        let ended = state.end_bans(1000.0);
+        assert_eq!(ended.first().map(|b| b.ip), Some(ip("198.51.100.8")));
+        assert!(state.end_bans(1e9).is_empty());
     }
 
     #[test]

@@ -85,7 +85,7 @@ impl LiveEngine {
         let cutoff = now() - self.pipeline.longest_findtime() as f64;
         let files = self.pipeline.file_jails(Some(cutoff));
         tokio::spawn(follow_files(files, tx.clone()));
-        for source in self.pipeline.journal_sources(Some(cutoff), None) {
+        for source in self.pipeline.journal_sources(Some(cutoff), None, true) {
             tokio::spawn(source.follow(tx.clone()));
         }
         rx

@@ -9,6 +9,7 @@ pub mod command;
 pub mod demo;
 pub mod demo_sides;
 pub mod execute;
+pub mod history;
 pub mod ignore_command;
 pub mod jail_state;
 pub mod live;

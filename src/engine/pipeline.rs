@@ -4,6 +4,7 @@
 use super::jail_state::{JailState, jail_and_others};
 use crate::fail2ban::date::Zone;
 use crate::fail2ban::dns::{self, NameAnswer};
+use crate::fail2ban::filter::FilterMatch;
 use crate::fail2ban::filter::failure_ids::{FailureIds, UseDns, failure_ids};
 use crate::fail2ban::jail_conf::{JailConf, JailConfError, read_jails};
 use crate::fail2ban::{Filter, FilterError};
@@ -28,10 +29,8 @@ pub struct PipelineJail {
 }
 
 /// Matches `text` with the filter of the jail named `jail` and counts the failure there, once
-/// per address it counts against (a host name resolved as the jail's `usedns` says); a ban with
-/// `bantime.overalljails` counts the address's bans in the other `jails` too. `given_time` is
-/// the source's own time (journald); the failure's time is `force_time`, else the line's, else
-/// `now`.
+/// per address it counts against (see [`count_found`]). `given_time` is the source's own time
+/// (journald); the failure's time is `force_time`, else the line's, else `now`.
 pub fn count_line(
     jails: &mut [PipelineJail],
     jail: &str,
@@ -43,14 +42,54 @@ pub fn count_line(
     let Some(index) = jails.iter().position(|j| j.state.settings.name == jail) else {
         return Vec::new();
     };
+    let Some(found) = jails[index].filter.match_line(text, given_time, now) else {
+        return Vec::new();
+    };
+    let time = force_time.or(found.time).unwrap_or(now);
+    count_found(jails, index, FoundLine::new(found, text), time)
+}
+
+/// A failure a filter found, with the line that completed it and that line in a few words
+/// (made where the line was matched, on the matching thread of a block scan).
+#[derive(Debug, Clone)]
+pub struct FoundLine {
+    /// What the filter found.
+    pub found: FilterMatch,
+    /// The line.
+    pub text: String,
+    /// The line in a few words ([`summarize`]).
+    pub summary: String,
+}
+
+impl FoundLine {
+    /// `found` in `text`.
+    pub fn new(found: FilterMatch, text: &str) -> Self {
+        FoundLine {
+            found,
+            text: text.to_string(),
+            summary: summarize(text),
+        }
+    }
+}
+
+/// Counts a failure the filter of `jails[index]` found at `time`, once per address it counts
+/// against (a host name resolved as the jail's `usedns` says); a ban with
+/// `bantime.overalljails` counts the address's bans in the other jails too.
+pub fn count_found(
+    jails: &mut [PipelineJail],
+    index: usize,
+    line: FoundLine,
+    time: f64,
+) -> Vec<(LogEvent, Option<Ban>)> {
+    let FoundLine {
+        found,
+        text,
+        summary,
+    } = line;
     let Some((jail, others)) = jail_and_others(jails, index) else {
         return Vec::new();
     };
     let others: Vec<&PipelineJail> = others.collect();
-    let Some(found) = jail.filter.match_line(text, given_time, now) else {
-        return Vec::new();
-    };
-    let time = force_time.or(found.time).unwrap_or(now);
     let mut resolve = |name: &str| dns::addresses_of(name, NAME_TIMEOUT);
     // A name that resolves to nothing counts for nothing, as in fail2ban; it is still shown.
     let addresses: Vec<Option<IpAddr>> = match failure_ids(&found, jail.usedns, &mut resolve) {
@@ -59,17 +98,10 @@ pub fn count_line(
         }
         FailureIds::Addresses(_) | FailureIds::Text(_) => vec![None],
     };
-    let mut counted = Vec::new();
-    for ip in addresses {
-        let failure = Failure {
-            jail: jail.state.settings.name.clone(),
-            host: ip.map_or_else(|| found.host.clone(), |ip| ip.to_string()),
-            ip,
-            time,
-            fid: found.fid,
-            captures: found.captures.clone(),
-            line: text.to_string(),
-        };
+    let mut counted = Vec::with_capacity(addresses.len());
+    let (mut captures, mut text, mut summary) = (found.captures, text, summary);
+    let last = addresses.len().saturating_sub(1);
+    for (n, ip) in addresses.into_iter().enumerate() {
         let (kind, ban) = match ip {
             Some(ip) => {
                 let bans_elsewhere = || {
@@ -78,16 +110,39 @@ pub fn count_line(
                         .map(|other| other.state.earlier_bans(ip))
                         .sum()
                 };
-                let outcome = jail.state.record_failure(ip, time, text, bans_elsewhere);
+                let outcome = jail.state.record_failure(ip, time, &text, bans_elsewhere);
                 (outcome.kind, outcome.ban)
             }
             None => (EventKind::Unresolved, None),
+        };
+        // The last address takes the line and its captures; the others copy them.
+        let take = n == last;
+        let failure = Failure {
+            jail: jail.state.settings.name.clone(),
+            host: ip.map_or_else(|| found.host.clone(), |ip| ip.to_string()),
+            ip,
+            time,
+            fid: found.fid,
+            captures: if take {
+                std::mem::take(&mut captures)
+            } else {
+                captures.clone()
+            },
+            line: if take {
+                std::mem::take(&mut text)
+            } else {
+                text.clone()
+            },
         };
         counted.push((
             LogEvent {
                 failure,
                 kind,
-                summary: summarize(text),
+                summary: if take {
+                    std::mem::take(&mut summary)
+                } else {
+                    summary.clone()
+                },
             },
             ban,
         ));
@@ -212,8 +267,14 @@ impl Pipeline {
             .collect()
     }
 
-    /// The journal-backed jails, from `since` (or the whole journal), from `file` if given.
-    pub fn journal_sources(&self, since: Option<f64>, file: Option<PathBuf>) -> Vec<JournalSource> {
+    /// The journal-backed jails, from `since` (or the whole journal), from `file` if given,
+    /// followed or read to the end.
+    pub fn journal_sources(
+        &self,
+        since: Option<f64>,
+        file: Option<PathBuf>,
+        follow: bool,
+    ) -> Vec<JournalSource> {
         self.jails
             .iter()
             .filter(|j| j.state.settings.backend.trim().starts_with("systemd"))
@@ -222,12 +283,13 @@ impl Pipeline {
                 journalmatch: j.filter.journalmatch().to_vec(),
                 since,
                 file: file.clone(),
+                follow,
             })
             .collect()
     }
 
     /// How to read a line's time with the jail's own filter (for the backfill).
-    fn time_reader(&self, jail: &str) -> Option<TimeOf> {
+    pub(crate) fn time_reader(&self, jail: &str) -> Option<TimeOf> {
         let filter = self
             .jails
             .iter()

@@ -23,17 +23,21 @@ pub struct JournalSource {
     pub since: Option<f64>,
     /// A journal file to read instead of the system journal.
     pub file: Option<PathBuf>,
+    /// Whether to wait for new entries at the end (else the reading ends there).
+    pub follow: bool,
 }
 
 impl JournalSource {
     /// The `journalctl` arguments: follow, JSON, the time window and the matches (`+` is OR).
     pub fn arguments(&self) -> Vec<String> {
         let mut args = vec![
-            "--follow".to_string(),
             "--output=json".to_string(),
             "--no-pager".to_string(),
             "--lines=all".to_string(),
         ];
+        if self.follow {
+            args.insert(0, "--follow".to_string());
+        }
         if let Some(file) = &self.file {
             args.push(format!("--file={}", file.display()));
         }
@@ -203,6 +207,7 @@ mod tests {
             journalmatch: vec!["_SYSTEMD_UNIT=sshd.service + _COMM=sshd".into()],
             since: Some(1000.5),
             file: None,
+            follow: true,
         };
         assert_eq!(
             source.arguments(),

@@ -6,6 +6,7 @@ pub mod journal;
 pub mod journal_json;
 pub mod regular;
 pub mod replay;
+pub mod rotated;
 pub mod scenario;
 pub mod tail;
 pub mod watch;

@@ -56,6 +56,8 @@ pub enum Start {
         /// How to read a line's time.
         time_of: TimeOf,
     },
+    /// Where the history read of each file ended (files not named here appeared since: whole).
+    After(Arc<std::collections::HashMap<PathBuf, u64>>),
 }
 
 /// One jail's files.
@@ -125,7 +127,7 @@ fn concerns(followed: &Path, changed: &Path) -> bool {
 }
 
 /// Paths matching `pattern` now (the pattern itself when it has no wildcard).
-fn expand(pattern: &str) -> Vec<PathBuf> {
+pub(crate) fn expand(pattern: &str) -> Vec<PathBuf> {
     if !pattern.contains(['*', '?', '[']) {
         return vec![PathBuf::from(pattern)];
     }
@@ -151,6 +153,9 @@ fn earliest(a: StartAt, b: StartAt) -> StartAt {
 fn start_of(start: &Start, path: &Path) -> StartAt {
     match start {
         Start::FromStart => StartAt::Beginning,
+        Start::After(ends) => ends
+            .get(path)
+            .map_or(StartAt::Beginning, |end| StartAt::Offset(*end)),
         Start::Backfill { cutoff, time_of } => {
             match backfill::start_offset(path, *cutoff, time_of.as_ref()) {
                 Ok(offset) => StartAt::Offset(offset),

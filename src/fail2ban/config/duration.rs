@@ -114,6 +114,14 @@ pub fn parse_ban_duration(text: &str) -> Result<u64, String> {
     }
 }
 
+/// How far back to read (`--since`): the units of [`parse_ban_duration`], a positive time of
+/// at most ten years.
+pub fn parse_period(text: &str) -> Result<u64, String> {
+    parse_ban_duration(text).map_err(|_| {
+        format!("{text}: a positive time in s, m, h, d or w, at most 3650d (e.g. 24h, 7d)")
+    })
+}
+
 /// Seconds as a short text: `45s`, `10m`, `1h30m`, `2d`, `permanent` for negative values.
 pub fn format_seconds(seconds: i64) -> String {
     if seconds < 0 {

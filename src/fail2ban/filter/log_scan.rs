@@ -50,7 +50,8 @@ impl Totals {
 }
 
 /// Matches every line of `reader` with `filter` on up to `jobs` threads. Each failure is made
-/// into what the caller needs by `prepare`, on the thread that found it (the failure itself
+/// into what the caller needs by `prepare` (given the line that completed it), on the thread
+/// that found it (the failure itself
 /// never crosses threads), and given to `each` with its 1-based line number, in order (`each`
 /// returns false to stop). Returns what the lines read add up to.
 pub fn scan<T: Send>(
@@ -58,10 +59,29 @@ pub fn scan<T: Send>(
     filter: &CompiledFilter,
     now: f64,
     jobs: usize,
-    prepare: &(dyn Fn(FilterMatch) -> T + Sync),
+    prepare: &(dyn Fn(FilterMatch, &str) -> T + Sync),
     each: &mut dyn FnMut(u64, T) -> bool,
 ) -> std::io::Result<Totals> {
     scan_in_blocks(reader, filter, now, jobs, BLOCK, prepare, each)
+}
+
+/// As [`scan`], going on from `state` where a line depends on the lines before it (a
+/// multi-line filter, or one job): the lines are matched in order with `state`, which they
+/// leave as the last one left it, so that lines read later (the same log followed) continue
+/// the connections they began.
+pub fn scan_continuing<T: Send>(
+    reader: impl Read,
+    filter: &CompiledFilter,
+    state: &mut FilterState,
+    now: f64,
+    jobs: usize,
+    prepare: &(dyn Fn(FilterMatch, &str) -> T + Sync),
+    each: &mut dyn FnMut(u64, T) -> bool,
+) -> std::io::Result<Totals> {
+    if jobs <= 1 || !filter.lines_independent() {
+        return scan_alone_with(reader, filter, state, now, BLOCK, prepare, each);
+    }
+    scan(reader, filter, now, jobs, prepare, each)
 }
 
 fn scan_in_blocks<T: Send>(
@@ -70,7 +90,7 @@ fn scan_in_blocks<T: Send>(
     now: f64,
     jobs: usize,
     block_size: usize,
-    prepare: &(dyn Fn(FilterMatch) -> T + Sync),
+    prepare: &(dyn Fn(FilterMatch, &str) -> T + Sync),
     each: &mut dyn FnMut(u64, T) -> bool,
 ) -> std::io::Result<Totals> {
     if jobs <= 1 || !filter.lines_independent() {
@@ -207,18 +227,31 @@ struct Part {
 
 /// One thread, one state, every line in order (a multi-line filter, or `--jobs 1`).
 fn scan_alone<T>(
-    mut reader: impl Read,
+    reader: impl Read,
     filter: &CompiledFilter,
     now: f64,
     block_size: usize,
-    prepare: &(dyn Fn(FilterMatch) -> T + Sync),
+    prepare: &(dyn Fn(FilterMatch, &str) -> T + Sync),
+    each: &mut dyn FnMut(u64, T) -> bool,
+) -> std::io::Result<Totals> {
+    let mut state = FilterState::default();
+    scan_alone_with(reader, filter, &mut state, now, block_size, prepare, each)
+}
+
+/// [`scan_alone`] from `state`.
+fn scan_alone_with<T>(
+    mut reader: impl Read,
+    filter: &CompiledFilter,
+    state: &mut FilterState,
+    now: f64,
+    block_size: usize,
+    prepare: &(dyn Fn(FilterMatch, &str) -> T + Sync),
     each: &mut dyn FnMut(u64, T) -> bool,
 ) -> std::io::Result<Totals> {
     let (mut before, mut buffer) = (Totals::default(), Vec::new());
-    let mut state = FilterState::default();
     loop {
         let (whole, at_end) = next_block(&mut reader, &mut buffer, block_size)?;
-        let (part, failures) = match_part(filter, &mut state, &buffer[..whole], now, prepare);
+        let (part, failures) = match_part(filter, state, &buffer[..whole], now, prepare);
         for (line, failure) in failures {
             if !each(before.lines + line, failure) {
                 return Ok(before.stopped_at(line));
@@ -283,7 +316,7 @@ fn match_part<T>(
     state: &mut FilterState,
     part: &[u8],
     now: f64,
-    prepare: &dyn Fn(FilterMatch) -> T,
+    prepare: &dyn Fn(FilterMatch, &str) -> T,
 ) -> Found<T> {
     let mut failures = Vec::new();
     let mut lines = 0u64;
@@ -320,7 +353,7 @@ fn match_part<T>(
             filter.match_line(state, &text, None, now)
         };
         if let Some(found) = found {
-            failures.push((lines, prepare(found)));
+            failures.push((lines, prepare(found, &text)));
         }
     }
     let totals = Totals {
@@ -352,7 +385,7 @@ mod tests {
         let filter = filter(r"fail from <HOST>$");
         let mut found = Vec::new();
         let now = 1_768_842_600.0;
-        let prepare = |m: FilterMatch| (m.host, m.time);
+        let prepare = |m: FilterMatch, _: &str| (m.host, m.time);
         let lines = scan_in_blocks(log, &filter, now, jobs, block, &prepare, &mut |line, m| {
             found.push((line, m.0, m.1));
             true
@@ -464,7 +497,7 @@ mod tests {
         assert_eq!(kinds, [0, 1, 2, 4, 6].into(), "the kinds of line that fail");
         for jobs in [1, 3] {
             let mut found = Vec::new();
-            let prepare = |m: FilterMatch| (m.host, m.time);
+            let prepare = |m: FilterMatch, _: &str| (m.host, m.time);
             let lines = scan_in_blocks(
                 log.as_bytes(),
                 &filter,

@@ -91,6 +91,12 @@ impl Filter {
         self.compiled.date_templates()
     }
 
+    /// The compiled part and this filter's state, to match a whole log in blocks
+    /// ([`super::log_scan::scan_continuing`]) and follow it on from where that ended.
+    pub fn parts(&mut self) -> (&CompiledFilter, &mut FilterState) {
+        (&self.compiled, &mut self.state)
+    }
+
     /// The time of a log line by this filter's date settings, with `now` for year inference.
     pub fn line_time(&self, line: &str, now: f64) -> Option<f64> {
         self.compiled.line_time(line, now)
