@@ -102,6 +102,24 @@ pub enum CliCommand {
         #[arg(long)]
         no_follow: bool,
     },
+    /// Everything about one address: its failures in every jail's logs (rotated and gzip'd
+    /// ones too, the journal for systemd jails), first and last seen, the accounts it tried,
+    /// fail2ban's bans of it (its database), and its state now (banned where, dropped by the
+    /// kernel, whitelisted).
+    Inspect {
+        /// The address (any spelling: `::ffff:` forms are the IPv4 address).
+        #[arg(value_parser = parse_address)]
+        address: IpAddr,
+        /// Read back only this far (e.g. 24h, 7d; default: everything there is).
+        #[arg(long, value_parser = parse_since)]
+        since: Option<u64>,
+        /// Read this journal file instead of the system journal (systemd jails).
+        #[arg(long)]
+        journal_file: Option<PathBuf>,
+        /// One JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// A filter on a log file, like fail2ban-regex: FILTER is a name in <fail2ban-dir>/filter.d
     /// or a path to a .conf, optionally with options (`sshd[mode=aggressive]`).
     Regex {

@@ -80,6 +80,22 @@ pub async fn run(
             };
             crate::commands::events::run(request, out).await
         }
+        CliCommand::Inspect {
+            address,
+            since,
+            journal_file,
+            json,
+        } => {
+            let request = crate::engine::dossier::DossierRequest {
+                address: *address,
+                fail2ban_dir: settings.fail2ban_dir.clone(),
+                socket: settings.socket.clone(),
+                since: *since,
+                journal_file: journal_file.clone(),
+                now: chrono::Utc::now().timestamp_micros() as f64 / 1e6,
+            };
+            crate::commands::inspect::run(places, request, *json, out).await
+        }
         CliCommand::Regex {
             log,
             filter,

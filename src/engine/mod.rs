@@ -8,6 +8,7 @@ pub mod clock;
 pub mod command;
 pub mod demo;
 pub mod demo_sides;
+pub mod dossier;
 pub mod execute;
 pub mod history;
 pub mod ignore_command;

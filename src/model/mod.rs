@@ -7,6 +7,7 @@ pub mod ban;
 pub mod ban_increment;
 pub mod check;
 pub mod configuration;
+pub mod dossier;
 pub mod event;
 pub mod firewall;
 pub mod history;

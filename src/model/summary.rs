@@ -12,6 +12,35 @@ pub fn summarize(line: &str) -> String {
         .unwrap_or_else(|| message_text(line).to_string())
 }
 
+/// The account a failure line went after, where the line names one: the SIP user of a PJSIP
+/// request or chan_sip registration, the AMI or IAX2 user or peer, the provisioning file, the
+/// SSH user. Attacker's text: bound and sanitize it before use.
+pub fn account(line: &str) -> Option<String> {
+    if let Some(from) = between(line, "' from '", "' failed for") {
+        return Some(sip_user(from).to_string());
+    }
+    if let Some(from) = between(line, "Registration from '", "' failed for") {
+        return Some(sip_user(from).to_string());
+    }
+    if let Some(rest) = line
+        .find("manager.c: ")
+        .or_else(|| line.find("chan_iax2.c: "))
+        .map(|at| &line[at..])
+    {
+        return between(rest, "peer '", "'")
+            .or_else(|| between(rest, "as '", "'"))
+            .map(str::to_string);
+    }
+    if let Some((_, file)) = line.split_once("Sensitive file requested from ") {
+        return file.split_once(": ").map(|(_, name)| name.trim().to_string());
+    }
+    between(line, "Failed password for invalid user ", " from ")
+        .or_else(|| between(line, "Failed password for ", " from "))
+        .or_else(|| between(line, "Invalid user ", " from "))
+        .or_else(|| between(line, "Failed publickey for ", " from "))
+        .map(str::to_string)
+}
+
 /// The text between two markers, searching `end` after `start`.
 fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
     let from = text.find(start)? + start.len();
@@ -110,7 +139,24 @@ fn message_text(line: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::summarize;
+    use super::{account, summarize};
+
+    #[test]
+    fn the_account_each_kind_of_line_went_after() {
+        let cases = [
+            ("NOTICE[2345] res_pjsip/pjsip_distributor.c: Request 'REGISTER' from '\"1001\" <sip:1001@198.51.100.10>' failed for '203.0.113.5:5060' (callid: x) - Failed to authenticate", Some("1001")),
+            ("NOTICE[1] chan_sip.c: Registration from '\"7\" <sip:207@203.0.113.1>' failed for '203.0.113.1:5060' - Wrong password", Some("207")),
+            ("NOTICE[1] manager.c: 192.0.2.11 failed to authenticate as 'admin'", Some("admin")),
+            ("NOTICE[1] chan_iax2.c: No registration for peer 'trunk' (from 192.0.2.13)", Some("trunk")),
+            ("[x] Sensitive file requested from 10.0.0.5: 805ec0d57d55.cfg", Some("805ec0d57d55.cfg")),
+            ("sshd[1]: Failed password for invalid user oracle from 192.0.2.1 port 22 ssh2", Some("oracle")),
+            ("sshd[1]: Failed password for root from 192.0.2.1 port 22 ssh2", Some("root")),
+            ("sshd[1]: Connection closed by 192.0.2.1", None),
+        ];
+        for (line, expected) in cases {
+            assert_eq!(account(line).as_deref(), expected, "{line}");
+        }
+    }
 
     #[test]
     fn pjsip_register_names_method_user_and_reason() {

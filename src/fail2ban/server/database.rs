@@ -2,9 +2,11 @@
 //! log lines that led to it (`bips.data.matches`), and the recent ban history (`bans`).
 
 use crate::fail2ban::config::{Config, Section};
+use crate::model::address::read_held;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -19,9 +21,9 @@ pub struct BanRecord {
     /// The address.
     pub ip: String,
     /// Epoch seconds of the ban.
-    pub(super) time: i64,
+    pub time: i64,
     /// Seconds (-1: permanent).
-    pub(super) bantime: i64,
+    pub bantime: i64,
     /// How many times this address has been banned in this jail.
     pub bancount: i64,
     /// Failures counted.
@@ -100,6 +102,16 @@ impl Database {
         self.query(&format!("SELECT jail, ip, timeofban, bantime, bancount, data FROM bans ORDER BY timeofban DESC LIMIT {limit}"))
     }
 
+    /// Every ban of `address` in the history (`bans`), oldest first, whatever spelling
+    /// fail2ban stored it in (`::ffff:` forms are the IPv4 address).
+    pub fn bans_of(&self, address: IpAddr) -> Result<Vec<BanRecord>, DatabaseError> {
+        let mut bans = self.query(
+            "SELECT jail, ip, timeofban, bantime, bancount, data FROM bans ORDER BY timeofban",
+        )?;
+        bans.retain(|ban| read_held(&ban.ip) == Some(address));
+        Ok(bans)
+    }
+
     fn query(&self, sql: &str) -> Result<Vec<BanRecord>, DatabaseError> {
         let error = |e: rusqlite::Error| DatabaseError {
             path: self.path.clone(),
@@ -167,6 +179,14 @@ mod tests {
             ["2026-01-19 17:00:00 sshd[1]: Failed password"]
         );
         assert_eq!(database.history(10).map(|h| h.len()).ok(), Some(1));
+        let of = |ip: &str| {
+            database
+                .bans_of(ip.parse().unwrap_or_else(|e| panic!("{e}")))
+                .map(|bans| bans.len())
+                .ok()
+        };
+        assert_eq!(of("203.0.113.5"), Some(1));
+        assert_eq!(of("203.0.113.6"), Some(0));
         assert!(Database::open(&dir.path().join("missing")).is_err());
     }
 }
