@@ -254,11 +254,17 @@ mod tests {
         }]);
         dossier.finish();
         assert_eq!(dossier.failures, 4);
-        assert_eq!((dossier.first_seen, dossier.last_seen), (Some(10.0), Some(40.0)));
+        assert_eq!(
+            (dossier.first_seen, dossier.last_seen),
+            (Some(10.0), Some(40.0))
+        );
         assert_eq!(dossier.jails.len(), 2);
         let sshd = &dossier.jails[0];
         assert_eq!((sshd.failures, sshd.bans), (3, 1));
-        assert_eq!(sshd.accounts, [("root".to_string(), 2), ("admin".to_string(), 1)]);
+        assert_eq!(
+            sshd.accounts,
+            [("root".to_string(), 2), ("admin".to_string(), 1)]
+        );
         assert_eq!(dossier.jails[1].accounts, []);
     }
 

@@ -32,7 +32,9 @@ pub fn account(line: &str) -> Option<String> {
             .map(str::to_string);
     }
     if let Some((_, file)) = line.split_once("Sensitive file requested from ") {
-        return file.split_once(": ").map(|(_, name)| name.trim().to_string());
+        return file
+            .split_once(": ")
+            .map(|(_, name)| name.trim().to_string());
     }
     between(line, "Failed password for invalid user ", " from ")
         .or_else(|| between(line, "Failed password for ", " from "))
@@ -144,13 +146,34 @@ mod tests {
     #[test]
     fn the_account_each_kind_of_line_went_after() {
         let cases = [
-            ("NOTICE[2345] res_pjsip/pjsip_distributor.c: Request 'REGISTER' from '\"1001\" <sip:1001@198.51.100.10>' failed for '203.0.113.5:5060' (callid: x) - Failed to authenticate", Some("1001")),
-            ("NOTICE[1] chan_sip.c: Registration from '\"7\" <sip:207@203.0.113.1>' failed for '203.0.113.1:5060' - Wrong password", Some("207")),
-            ("NOTICE[1] manager.c: 192.0.2.11 failed to authenticate as 'admin'", Some("admin")),
-            ("NOTICE[1] chan_iax2.c: No registration for peer 'trunk' (from 192.0.2.13)", Some("trunk")),
-            ("[x] Sensitive file requested from 10.0.0.5: 805ec0d57d55.cfg", Some("805ec0d57d55.cfg")),
-            ("sshd[1]: Failed password for invalid user oracle from 192.0.2.1 port 22 ssh2", Some("oracle")),
-            ("sshd[1]: Failed password for root from 192.0.2.1 port 22 ssh2", Some("root")),
+            (
+                "NOTICE[2345] res_pjsip/pjsip_distributor.c: Request 'REGISTER' from '\"1001\" <sip:1001@198.51.100.10>' failed for '203.0.113.5:5060' (callid: x) - Failed to authenticate",
+                Some("1001"),
+            ),
+            (
+                "NOTICE[1] chan_sip.c: Registration from '\"7\" <sip:207@203.0.113.1>' failed for '203.0.113.1:5060' - Wrong password",
+                Some("207"),
+            ),
+            (
+                "NOTICE[1] manager.c: 192.0.2.11 failed to authenticate as 'admin'",
+                Some("admin"),
+            ),
+            (
+                "NOTICE[1] chan_iax2.c: No registration for peer 'trunk' (from 192.0.2.13)",
+                Some("trunk"),
+            ),
+            (
+                "[x] Sensitive file requested from 10.0.0.5: 805ec0d57d55.cfg",
+                Some("805ec0d57d55.cfg"),
+            ),
+            (
+                "sshd[1]: Failed password for invalid user oracle from 192.0.2.1 port 22 ssh2",
+                Some("oracle"),
+            ),
+            (
+                "sshd[1]: Failed password for root from 192.0.2.1 port 22 ssh2",
+                Some("root"),
+            ),
             ("sshd[1]: Connection closed by 192.0.2.1", None),
         ];
         for (line, expected) in cases {

@@ -140,7 +140,7 @@ impl Drop for PrivateServer {
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{e}"));
     for entry in std::fs::read_dir(from)
         .unwrap_or_else(|e| panic!("{}: {e}", from.display()))
