@@ -94,6 +94,24 @@ fn demo_with_events(name: &str) -> Tmux {
     tmux
 }
 
+/// Enter on an event opens the dossier of its address in a real terminal; Esc closes it.
+#[test]
+fn enter_opens_the_dossier_of_the_selected_address() {
+    let tmux = demo_with_events("dossier");
+    tmux.keys(&["k", "Enter"]);
+    let screen = tmux.wait_for("the dossier", Duration::from_secs(10), |s| {
+        s.contains("failures in") && s.contains("now: ")
+    });
+    assert!(screen.contains("esc close"), "{screen}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the events again", Duration::from_secs(10), |s| {
+        !s.contains("now: ") && event_rows(s).len() > 3
+    });
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), "0");
+    tmux.assert_terminal_restored();
+}
+
 /// A paste of "wy" used to be the keys `w` (whitelist the selected address in every jail) and
 /// `y` (confirm).
 #[test]

@@ -91,6 +91,39 @@ fn jails_view_where_from_with_a_skipped_jail() {
 }
 
 #[test]
+fn dossier_of_a_banned_attacker() {
+    let mut app = app_at_nine_and_a_half_minutes();
+    app.update(Action::NextView);
+    app.update(Action::NextJail);
+    app.update(Action::Inspect);
+    assert!(app.dossier.is_some(), "Enter on a ban opens its dossier");
+    both_sizes("dossier", &app);
+}
+
+#[test]
+fn the_dossier_scrolls_and_its_keys_act_on_its_address() {
+    let mut app = app_at_nine_and_a_half_minutes();
+    app.update(Action::NextView);
+    app.update(Action::NextJail);
+    let banned = app.selected_ban().map(|ban| ban.ip);
+    app.update(Action::Inspect);
+    // Another row selected behind it does not change what the keys act on.
+    app.update(Action::Down);
+    app.update(Action::Down);
+    assert_eq!(app.dossier.as_ref().map(|pane| pane.scroll), Some(2));
+    app.update(Action::Unban);
+    let title = match &app.popup {
+        Some(bantop::tui::app::Popup::Confirm(confirm)) => confirm.title.clone(),
+        other => panic!("{other:?}"),
+    };
+    let banned = banned.map(|ip| ip.to_string()).unwrap_or_default();
+    assert!(title.contains(&banned), "{title} / {banned}");
+    app.update(Action::Cancel);
+    app.update(Action::Close);
+    assert!(app.dossier.is_none());
+}
+
+#[test]
 fn unban_confirmation() {
     let mut app = app_at_nine_and_a_half_minutes();
     app.update(Action::NextView);

@@ -64,6 +64,8 @@ pub const UNBANNED_BY_OPERATOR: &str = "operator";
 pub enum EngineEvent {
     /// The engine's current time (log time in the demo), epoch seconds.
     Clock(f64),
+    /// An address's dossier, gathered from the logs and fail2ban's database.
+    Dossier(Box<super::dossier::Dossier>),
     /// A failure was found.
     Log(LogEvent),
     /// An address was banned.

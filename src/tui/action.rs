@@ -30,6 +30,10 @@ pub enum Action {
     PrevJail,
     /// Show or hide where the selected jail's values come from.
     Origins,
+    /// Open the selected address's dossier: its history, bans, state and origin.
+    Inspect,
+    /// Close the dossier.
+    Close,
     /// Type a filter (jail or address).
     Filter,
     /// Unban the selected address.
@@ -70,6 +74,8 @@ impl Action {
             Action::NextJail => "next jail",
             Action::PrevJail => "previous jail",
             Action::Origins => "where values come from",
+            Action::Inspect => "dossier",
+            Action::Close => "close",
             Action::Filter => "filter",
             Action::Unban => "unban",
             Action::Whitelist => "whitelist",

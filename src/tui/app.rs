@@ -247,6 +247,10 @@ pub struct App {
     pub configuration: ConfigurationView,
     /// Whether the jails view shows where the selected jail's values come from.
     pub show_origins: bool,
+    /// The open dossier, over the view.
+    pub dossier: Option<super::dossier_pane::DossierPane>,
+    /// An address whose history the run loop should have gathered (taken by it).
+    pub dossier_wanted: Option<IpAddr>,
     /// Set when the user asked to quit.
     pub should_quit: bool,
 }
@@ -301,6 +305,8 @@ impl App {
             list_scroll: 0,
             configuration: ConfigurationView::default(),
             show_origins: false,
+            dossier: None,
+            dossier_wanted: None,
             should_quit: false,
         }
     }
@@ -440,6 +446,7 @@ impl App {
     pub fn apply(&mut self, event: EngineEvent) {
         match event {
             EngineEvent::Clock(now) => self.now = now,
+            EngineEvent::Dossier(dossier) => self.take_dossier(dossier),
             EngineEvent::Log(log) => {
                 if let (Some(ip), crate::model::EventKind::Counted { count, maxretry }) =
                     (log.failure.ip, &log.kind)

@@ -13,6 +13,8 @@ const DEFAULT_KEYMAP: &str = include_str!("keymap.toml");
 pub enum Context {
     /// A popup is open.
     Popup,
+    /// An address's dossier is open.
+    Dossier,
     /// The events view.
     Events,
     /// The jails view.
@@ -29,6 +31,7 @@ impl Context {
     fn from_name(name: &str) -> Option<Self> {
         Some(match name {
             "popup" => Context::Popup,
+            "dossier" => Context::Dossier,
             "events" => Context::Events,
             "jails" => Context::Jails,
             "lists" => Context::Lists,
@@ -42,6 +45,7 @@ impl Context {
     pub fn name(self) -> &'static str {
         match self {
             Context::Popup => "popup",
+            Context::Dossier => "dossier",
             Context::Events => "events",
             Context::Jails => "jails",
             Context::Lists => "lists",

@@ -4,6 +4,7 @@
 pub mod action;
 pub mod app;
 mod ban_time_text;
+pub mod dossier_pane;
 pub mod keymap;
 pub mod run;
 pub mod terminal;
@@ -68,7 +69,7 @@ pub async fn run_demo(dir: &Path, speed: f64, options: UiOptions) -> anyhow::Res
     let (command_tx, command_rx) = mpsc::channel(16);
     let (event_tx, event_rx) = mpsc::channel(256);
     let engine_task = tokio::spawn(runner::run_demo(engine, command_rx, event_tx));
-    let result = run::run(app, options.theme, event_rx, command_tx).await;
+    let result = run::run(app, options.theme, event_rx, command_tx, None).await;
     engine_task.abort();
     result
 }
@@ -98,7 +99,11 @@ pub async fn run_live(
         command_rx,
         event_tx,
     ));
-    let result = run::run(app, options.theme, event_rx, command_tx).await;
+    let inspector = run::Inspector {
+        fail2ban_dir: fail2ban_dir.to_path_buf(),
+        socket: socket.to_path_buf(),
+    };
+    let result = run::run(app, options.theme, event_rx, command_tx, Some(inspector)).await;
     engine_task.abort();
     result
 }

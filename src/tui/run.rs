@@ -8,8 +8,10 @@ use super::terminal::TerminalGuard;
 use super::theme::Theme;
 use super::views;
 use crate::engine::Command;
+use crate::engine::dossier::{DossierRequest, gather};
 use crate::model::EngineEvent;
 use ratatui::crossterm::event::{self, Event};
+use std::path::PathBuf;
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
@@ -17,13 +19,44 @@ use tokio::sync::mpsc;
 /// Shortest time between two frames.
 const FRAME: Duration = Duration::from_millis(33);
 
+/// Where an address's whole history is read when its dossier opens (a real server; the demo
+/// has none: its replay is the history).
+#[derive(Debug, Clone)]
+pub struct Inspector {
+    /// fail2ban's configuration directory.
+    pub fail2ban_dir: PathBuf,
+    /// fail2ban's socket.
+    pub socket: PathBuf,
+}
+
+impl Inspector {
+    /// Gathers the dossier of `address` on a task of its own (reading every log may take
+    /// seconds; the UI goes on) and sends it to `done`.
+    fn gather(&self, address: std::net::IpAddr, done: mpsc::Sender<EngineEvent>) {
+        let request = DossierRequest {
+            address,
+            fail2ban_dir: self.fail2ban_dir.clone(),
+            socket: self.socket.clone(),
+            since: None,
+            journal_file: None,
+            now: chrono::Utc::now().timestamp_micros() as f64 / 1e6,
+        };
+        tokio::spawn(async move {
+            let dossier = gather(request).await;
+            let _ = done.send(EngineEvent::Dossier(Box::new(dossier))).await;
+        });
+    }
+}
+
 /// Runs the UI until the user quits or a signal asks to stop; the terminal is restored on return.
 pub async fn run(
     mut app: App,
     theme: Theme,
     mut events: mpsc::Receiver<Vec<EngineEvent>>,
     commands: mpsc::Sender<Command>,
+    inspector: Option<Inspector>,
 ) -> anyhow::Result<()> {
+    let (dossier_tx, mut dossiers) = mpsc::channel::<EngineEvent>(4);
     // Each of these would end the process with the tty raw and the alternate screen on; the
     // loop ends instead and the guard restores the terminal. Raw mode makes Ctrl-C and Ctrl-\
     // keys, but INT and QUIT still come from `kill` and from whatever stops a session.
@@ -54,6 +87,15 @@ pub async fn run(
                         app.status = Some((false, "the engine has stopped: nothing can be changed".to_string()));
                     }
                 }
+                if let Some(address) = app.dossier_wanted.take()
+                    && let Some(inspector) = &inspector
+                {
+                    inspector.gather(address, dossier_tx.clone());
+                }
+                dirty = true;
+            }
+            Some(dossier) = dossiers.recv() => {
+                app.apply(dossier);
                 dirty = true;
             }
             batch = events.recv(), if engine_running => match batch {

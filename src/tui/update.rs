@@ -23,6 +23,7 @@ impl App {
             return vec![Context::Popup];
         }
         let view = match self.view {
+            _ if self.dossier.is_some() => Context::Dossier,
             View::Events => Context::Events,
             View::Jails => Context::Jails,
             View::Ports | View::Posture => Context::Lists,
@@ -107,6 +108,9 @@ impl App {
         if self.popup.is_some() {
             return self.update_popup(action);
         }
+        if self.dossier.is_some() && self.update_dossier(action) {
+            return Vec::new();
+        }
         match action {
             Action::Quit => self.should_quit = true,
             Action::NextView => {
@@ -134,6 +138,10 @@ impl App {
                 self.selected_ban = 0;
             }
             Action::Origins => self.show_origins = !self.show_origins,
+            Action::Inspect => match self.target_ip() {
+                Some(ip) => self.open_dossier(ip),
+                None => self.status = Some((false, "select an address first".to_string())),
+            },
             Action::Unban | Action::Whitelist | Action::Ban | Action::Rescue
                 if self.read_only.is_some() =>
             {
@@ -148,9 +156,30 @@ impl App {
             Action::Pause => return vec![Command::TogglePause],
             Action::Faster => return vec![Command::Faster],
             Action::Slower => return vec![Command::Slower],
-            Action::Confirm | Action::Cancel => {}
+            Action::Confirm | Action::Cancel | Action::Close => {}
         }
         Vec::new()
+    }
+
+    /// An action on the open dossier: closing and scrolling it. False for the others (the
+    /// write keys act on the dossier's address, the view switch leaves it open).
+    fn update_dossier(&mut self, action: Action) -> bool {
+        let Some(pane) = self.dossier.as_mut() else {
+            return false;
+        };
+        pane.scroll = match action {
+            Action::Close | Action::Cancel => {
+                self.dossier = None;
+                return true;
+            }
+            Action::Up => pane.scroll.saturating_sub(1),
+            Action::Down => pane.scroll + 1,
+            Action::PageUp => pane.scroll.saturating_sub(PAGE),
+            Action::PageDown => pane.scroll + PAGE,
+            Action::Top => 0,
+            _ => return false,
+        };
+        true
     }
 
     fn update_popup(&mut self, action: Action) -> Vec<Command> {
@@ -285,6 +314,9 @@ impl App {
     /// The address the write keys act on: the selected ban, the selected event's address, or in
     /// the posture view the operator's own (its fix is to whitelist it).
     fn target_ip(&self) -> Option<IpAddr> {
+        if let Some(pane) = &self.dossier {
+            return Some(pane.address);
+        }
         match self.view {
             View::Jails => self.selected_ban().map(|b| b.ip),
             View::Events => self.selected_row().and_then(EventRow::ip),
@@ -315,6 +347,13 @@ impl App {
             return;
         };
         let jail = match self.view {
+            // In the dossier: the jail of the address's newest failure.
+            _ if self.dossier.is_some() => self
+                .events
+                .iter()
+                .rev()
+                .find(|row| row.ip() == Some(ip))
+                .map(|row| row.jail().to_string()),
             View::Events => self.selected_row().map(|row| row.jail().to_string()),
             _ => self
                 .jails
@@ -404,6 +443,12 @@ impl App {
 
     fn ask_unban(&mut self) {
         let target = match self.view {
+            // In the dossier: its address, in the first jail that bans it.
+            _ if self.dossier.is_some() => self.target_ip().and_then(|ip| {
+                let jail = self.banned_in(ip).into_iter().next()?;
+                let place = self.jail(&jail).map(|j| j.settings.place())?;
+                Some((ip, place))
+            }),
             View::Jails => {
                 let place = self
                     .jails

@@ -11,7 +11,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 /// Actions worth a place in the footer, in order.
-const SHOWN: [Action; 10] = [
+const SHOWN: [Action; 12] = [
+    Action::Close,
     Action::Quit,
     Action::NextView,
     Action::Help,
@@ -22,6 +23,7 @@ const SHOWN: [Action; 10] = [
     Action::Pause,
     Action::Faster,
     Action::Slower,
+    Action::Inspect,
 ];
 
 /// Draws the footer in `area`.

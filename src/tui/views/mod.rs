@@ -2,6 +2,7 @@
 //! totals and rate sparklines, the current view, and a footer generated from the keymap.
 
 mod ascii;
+mod dossier;
 mod events;
 mod footer;
 mod header;
@@ -46,6 +47,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     .areas(area);
     header::render(frame, top, app, theme);
     match app.view {
+        _ if app.dossier.is_some() => dossier::render(frame, body, app, theme),
         View::Events => events::render(frame, body, app, theme),
         View::Jails => jails::render(frame, body, app, theme),
         View::Ports => ports::render(frame, body, app, theme),

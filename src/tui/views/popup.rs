@@ -128,6 +128,7 @@ fn help_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
         Context::Events,
         Context::Jails,
         Context::Lists,
+        Context::Dossier,
     ];
     if app.replay.is_some() {
         contexts.push(Context::Demo);
