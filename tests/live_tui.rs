@@ -218,3 +218,44 @@ fn locked_out_the_banner_and_one_key_get_the_operator_back_in() {
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), "0");
 }
+
+/// Enter on a ban on a real server: the dossier reads every log, the rotated one too, and
+/// fail2ban's database, and shows them in place of what the session saw.
+#[test]
+fn the_dossier_on_a_real_server_reads_the_rotated_logs_and_the_database() {
+    let server = PrivateServer::start();
+    let rotated = server.dir.path().join("asterisk.log.1");
+    let line = |second: u32| {
+        format!(
+            "[2026-01-19 17:01:{second:02}.0000] NOTICE[2411] res_pjsip/pjsip_distributor.c: Request 'REGISTER' from '\"4711\" <sip:4711@203.0.113.5>' failed for '203.0.113.5:5070' (callid: 990de61b3d5d@pc33) - Failed to authenticate\n"
+        )
+    };
+    let text: String = (0..7).map(line).collect();
+    std::fs::write(&rotated, text).unwrap_or_else(|e| panic!("{e}"));
+    server.client_text(&["set", "asterisk-wazo", "banip", "203.0.113.5"]);
+    let conf = server.conf().to_string_lossy().into_owned();
+    let state = server.state_dir().to_string_lossy().into_owned();
+    let tmux = Tmux::start(
+        "live-dossier",
+        120,
+        40,
+        &["--fail2ban-dir", &conf, "--state-dir", &state],
+    );
+    tmux.keys(&["Tab"]);
+    tmux.wait_for(
+        "the asterisk-wazo ban table",
+        Duration::from_secs(15),
+        |s| s.contains("││203.0.113.5 "),
+    );
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("the gathered dossier", Duration::from_secs(15), |s| {
+        s.contains("from every log")
+    });
+    assert!(screen.contains("7 failures in 1 jail(s)"), "{screen}");
+    assert!(screen.contains("4711 (7)"), "{screen}");
+    assert!(screen.contains("bans (fail2ban's database)"), "{screen}");
+    assert!(screen.contains("banned in asterisk-wazo"), "{screen}");
+    tmux.keys(&["Escape", "q"]);
+    assert_eq!(tmux.wait_exit(), "0");
+    tmux.assert_terminal_restored();
+}
