@@ -103,7 +103,22 @@ pub fn read_named(path: &Path, max: u64) -> io::Result<String> {
     read_open(path, max, 0)
 }
 
+/// The bytes of a file the operator named (a GeoIP database), under the same rules as
+/// [`read_named`].
+pub fn read_named_bytes(path: &Path, max: u64) -> io::Result<Vec<u8>> {
+    read_open_bytes(path, max, 0)
+}
+
 fn read_open(path: &Path, max: u64, flags: i32) -> io::Result<String> {
+    String::from_utf8(read_open_bytes(path, max, flags)?).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: not UTF-8", path.display()),
+        )
+    })
+}
+
+fn read_open_bytes(path: &Path, max: u64, flags: i32) -> io::Result<Vec<u8>> {
     // Non-blocking: opening a FIFO does not wait for a writer before it is refused.
     let file = OpenOptions::new()
         .read(true)
@@ -122,14 +137,9 @@ fn read_open(path: &Path, max: u64, flags: i32) -> io::Result<String> {
             ),
         ));
     }
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
     file.take(max + 1).read_to_end(&mut bytes)?;
-    String::from_utf8(bytes).map_err(|_| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("{}: not UTF-8", path.display()),
-        )
-    })
+    Ok(bytes)
 }
 
 /// Writes `bytes` to `path` atomically: a new temporary file (`O_EXCL`) in the same directory,
