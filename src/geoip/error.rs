@@ -6,17 +6,16 @@ use std::path::PathBuf;
 /// A GeoIP file that could not be used. The other files still load.
 #[derive(Debug, thiserror::Error)]
 pub enum GeoIpError {
-    /// Missing, unreadable, not a regular file or too large (the message names the file).
+    /// Missing, not a regular file or too large (the message names the file).
     #[error("{0}")]
-    Read(#[source] std::io::Error),
-    /// Neither a MaxMind DB nor text.
-    #[error(
-        "{path}: not a GeoIP file: no MaxMind DB metadata marker in its last 128 KiB (a truncated \
-         .mmdb?) and not tor-geoipdb text (not UTF-8)"
-    )]
-    Unrecognised {
+    Open(#[source] std::io::Error),
+    /// An error while reading it.
+    #[error("{path}: {error}")]
+    Read {
         /// The file.
         path: PathBuf,
+        /// What reading it said.
+        error: std::io::Error,
     },
     /// A line of a tor-geoipdb file that is not `LOW,HIGH,CC`.
     #[error("{path}:{line}: {problem}")]
@@ -73,6 +72,15 @@ pub enum LineProblem {
     /// A range that starts at or before the end of the one before it.
     #[error("the range starts before the previous one ends (ranges must ascend and not overlap)")]
     NotAscending,
+    /// A NUL byte or bytes that are not UTF-8.
+    #[error(
+        "not text (a NUL byte, or not UTF-8): not a tor-geoipdb file, nor a MaxMind DB with its \
+         metadata (no marker \\xAB\\xCD\\xEFMaxMind.com in its last 128 KiB: truncated?)"
+    )]
+    NotText,
+    /// Longer than any tor-geoipdb line.
+    #[error("a line of over {0} bytes: not a tor-geoipdb line")]
+    TooLong(u64),
     /// Not two letters (or `??`).
     #[error("bad country code {0:?} (two letters, or ?? for unknown)")]
     Country(String),

@@ -14,17 +14,16 @@ use std::path::{Path, PathBuf};
 /// decodes at all).
 const PROBED_RECORDS: usize = 64;
 
-/// The metadata marker, which starts the last 128 KiB of a MaxMind DB at the latest.
+/// The metadata marker.
 const METADATA_MARKER: &[u8] = b"\xAB\xCD\xEFMaxMind.com";
 
-/// How far from the end the metadata may start, as the format's specification bounds it.
-const METADATA_MAX: usize = 128 * 1024;
+/// How many bytes at the end of a file hold the marker when it is a MaxMind DB: the format's
+/// specification bounds the metadata to 128 KiB.
+pub const METADATA_TAIL: u64 = 128 * 1024 + METADATA_MARKER.len() as u64;
 
-/// Whether `bytes` are a MaxMind DB: the metadata marker in their last 128 KiB.
-pub fn is_mmdb(bytes: &[u8]) -> bool {
-    let tail = &bytes[bytes
-        .len()
-        .saturating_sub(METADATA_MAX + METADATA_MARKER.len())..];
+/// Whether `tail`, the last [`METADATA_TAIL`] bytes of a file, holds the metadata marker: the
+/// file is a MaxMind DB.
+pub fn has_metadata_marker(tail: &[u8]) -> bool {
     memchr::memmem::rfind(tail, METADATA_MARKER).is_some()
 }
 
@@ -331,7 +330,7 @@ mod tests {
     fn a_file_cut_in_its_metadata_or_without_country_or_as_is_refused_naming_the_file() {
         let whole = geolite2_asn().build();
         let cut = whole[..whole.len() - 5].to_vec();
-        assert!(is_mmdb(&cut));
+        assert!(has_metadata_marker(&cut));
         let error = MmdbGeoip::open(Path::new("/x/test.mmdb"), cut)
             .err()
             .map(|e| e.to_string())

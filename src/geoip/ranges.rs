@@ -16,6 +16,13 @@ pub struct CountryRanges<T> {
 }
 
 impl<T: Copy + Ord> CountryRanges<T> {
+    /// Room for `count` more ranges, so that loading does not leave grown-out vectors behind.
+    pub fn reserve(&mut self, count: usize) {
+        self.starts.reserve_exact(count);
+        self.ends.reserve_exact(count);
+        self.countries.reserve_exact(count);
+    }
+
     /// Appends `start..=end`, which must start after the last range ends.
     pub fn push(&mut self, start: T, end: T, country: CountryCode) -> Result<(), LineProblem> {
         if end < start {
@@ -47,13 +54,6 @@ impl<T: Copy + Ord> CountryRanges<T> {
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.starts.is_empty()
-    }
-
-    /// Gives back what the vectors reserved beyond their length while they grew.
-    pub fn shrink_to_fit(&mut self) {
-        self.starts.shrink_to_fit();
-        self.ends.shrink_to_fit();
-        self.countries.shrink_to_fit();
     }
 }
 

@@ -3,9 +3,10 @@
 //! second for Debian's tor-geoipdb: do it off the UI task, once.
 
 use super::error::GeoIpError;
-use super::mmdb::{MmdbGeoip, is_mmdb};
+use super::mmdb::{METADATA_TAIL, MmdbGeoip, has_metadata_marker};
 use super::tor_file::TorGeoip;
 use crate::model::place::{Place, PlaceSource};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
@@ -93,21 +94,41 @@ pub fn default_files() -> Vec<PathBuf> {
 }
 
 fn load_file(path: &Path) -> Result<Source, GeoIpError> {
-    let bytes =
-        crate::state_file::read_named_bytes(path, MAX_FILE_BYTES).map_err(GeoIpError::Read)?;
-    if is_mmdb(&bytes) {
+    let mut file = crate::state_file::open_named(path, MAX_FILE_BYTES).map_err(GeoIpError::Open)?;
+    let failed = |error| GeoIpError::Read {
+        path: path.to_path_buf(),
+        error,
+    };
+    let length = file.metadata().map_err(failed)?.len();
+    let mut tail = Vec::new();
+    file.seek(SeekFrom::Start(length.saturating_sub(METADATA_TAIL)))
+        .and_then(|_| (&mut file).take(METADATA_TAIL).read_to_end(&mut tail))
+        .map_err(failed)?;
+    file.rewind().map_err(failed)?;
+    if has_metadata_marker(&tail) {
+        // The reader needs the whole database at hand.
+        let mut bytes = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
+        file.take(MAX_FILE_BYTES)
+            .read_to_end(&mut bytes)
+            .map_err(failed)?;
         return MmdbGeoip::open(path, bytes).map(Source::Mmdb);
     }
-    // Text has no NUL: a MaxMind DB cut before its metadata still has the zeros that end its
-    // search tree, and is told from text by them.
-    let unrecognised = || GeoIpError::Unrecognised {
-        path: path.to_path_buf(),
-    };
-    if memchr::memchr(0, &bytes).is_some() {
-        return Err(unrecognised());
+    let lines = count_lines(&mut file)
+        .and_then(|lines| file.rewind().map(|_| lines))
+        .map_err(failed)?;
+    TorGeoip::read(path, BufReader::new(file), lines).map(Source::Tor)
+}
+
+/// The newlines in `reader` plus one: room for every line, a last one without its newline too.
+fn count_lines(reader: &mut impl Read) -> std::io::Result<usize> {
+    let mut buffer = vec![0; 64 * 1024];
+    let mut lines = 1;
+    loop {
+        match reader.read(&mut buffer)? {
+            0 => return Ok(lines),
+            read => lines += memchr::memchr_iter(b'\n', &buffer[..read]).count(),
+        }
     }
-    let text = std::str::from_utf8(&bytes).map_err(|_| unrecognised())?;
-    TorGeoip::parse(path, text).map(Source::Tor)
 }
 
 #[cfg(test)]
@@ -260,7 +281,7 @@ mod tests {
         let problems: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
         assert_eq!(problems.len(), 5, "{problems:?}");
         assert!(
-            problems[0].starts_with(&format!("{}: not a GeoIP file: ", truncated.display())),
+            problems[0].starts_with(&format!("{}:1: not text (a NUL byte", truncated.display())),
             "{problems:?}"
         );
         assert!(

@@ -6,6 +6,7 @@
 use super::error::{GeoIpError, LineProblem};
 use super::ranges::{CountryCode, CountryRanges};
 use crate::model::place::PlaceSource;
+use std::io::{BufRead, Read};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
@@ -24,34 +25,59 @@ enum End {
     V6(u128),
 }
 
+/// The longest line read: Tor's are under 100 bytes.
+const MAX_LINE: u64 = 1024;
+
 impl TorGeoip {
-    /// Reads `text`, the content of `path`; a bad line is an error naming `path:line`.
-    pub fn parse(path: &Path, text: &str) -> Result<TorGeoip, GeoIpError> {
+    /// Reads the lines of `path` from `reader`, one at a time (the file is never whole in
+    /// memory); `lines` is how many there are, so the tables are allocated once. A bad line is
+    /// an error naming `path:line`.
+    pub fn read(
+        path: &Path,
+        mut reader: impl BufRead,
+        lines: usize,
+    ) -> Result<TorGeoip, GeoIpError> {
         let mut v4 = CountryRanges::default();
         let mut v6 = CountryRanges::default();
         let mut header = Header::default();
-        for (index, line) in text.lines().enumerate() {
-            let line = line.trim();
+        let mut buffer = Vec::with_capacity(128);
+        for number in 1.. {
+            buffer.clear();
+            let read = (&mut reader)
+                .take(MAX_LINE)
+                .read_until(b'\n', &mut buffer)
+                .map_err(|error| GeoIpError::Read {
+                    path: path.to_path_buf(),
+                    error,
+                })?;
+            if read == 0 {
+                break;
+            }
+            let at = |problem| GeoIpError::Line {
+                path: path.to_path_buf(),
+                line: number,
+                problem,
+            };
+            if read as u64 == MAX_LINE && buffer.last() != Some(&b'\n') {
+                return Err(at(LineProblem::TooLong(MAX_LINE)));
+            }
+            if memchr::memchr(0, &buffer).is_some() {
+                return Err(at(LineProblem::NotText));
+            }
+            let line = std::str::from_utf8(&buffer)
+                .map_err(|_| at(LineProblem::NotText))?
+                .trim();
             if let Some(comment) = line.strip_prefix('#') {
                 header.read(comment);
-                continue;
+            } else if !line.is_empty() {
+                add_line(line, &mut v4, &mut v6, lines.saturating_sub(number)).map_err(at)?;
             }
-            if line.is_empty() {
-                continue;
-            }
-            add_line(line, &mut v4, &mut v6).map_err(|problem| GeoIpError::Line {
-                path: path.to_path_buf(),
-                line: index + 1,
-                problem,
-            })?;
         }
         if v4.is_empty() && v6.is_empty() {
             return Err(GeoIpError::NoRanges {
                 path: path.to_path_buf(),
             });
         }
-        v4.shrink_to_fit();
-        v6.shrink_to_fit();
         Ok(TorGeoip {
             path: path.to_path_buf(),
             attribution: header.attribution(),
@@ -81,11 +107,14 @@ impl TorGeoip {
     }
 }
 
-/// Adds one `LOW,HIGH,CC` line to the ranges of its family.
+/// Adds one `LOW,HIGH,CC` line to the ranges of its family. The first range of a family
+/// reserves room for `lines_left` more, so the tables never grow: a grown vector leaves its old
+/// buffers to the allocator, which keeps them (a file holds one family as a rule).
 fn add_line(
     line: &str,
     v4: &mut CountryRanges<u32>,
     v6: &mut CountryRanges<u128>,
+    lines_left: usize,
 ) -> Result<(), LineProblem> {
     let mut fields = line.split(',');
     let (Some(low), Some(high), Some(country), None) =
@@ -103,8 +132,18 @@ fn add_line(
         };
     };
     match (low, high) {
-        (End::V4(low), End::V4(high)) => v4.push(low, high, country),
-        (End::V6(low), End::V6(high)) => v6.push(low, high, country),
+        (End::V4(low), End::V4(high)) => {
+            if v4.is_empty() {
+                v4.reserve(lines_left + 1);
+            }
+            v4.push(low, high, country)
+        }
+        (End::V6(low), End::V6(high)) => {
+            if v6.is_empty() {
+                v6.reserve(lines_left + 1);
+            }
+            v6.push(low, high, country)
+        }
         _ => Err(LineProblem::MixedFamilies),
     }
 }
@@ -172,7 +211,7 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<TorGeoip, GeoIpError> {
-        TorGeoip::parse(Path::new("/x/geoip"), text)
+        TorGeoip::read(Path::new("/x/geoip"), text.as_bytes(), text.lines().count())
     }
 
     fn loaded(text: &str) -> TorGeoip {
@@ -238,6 +277,8 @@ mod tests {
             ("16777216,16777215,AU\n", 1, "ends before it starts"),
             ("20,30,AU\n25,40,FR\n", 2, "must ascend"),
             ("20,30,AU\n31,40,USA\n", 2, "bad country code \"USA\""),
+            ("20,30,AU\n31,40,\0\0\n", 2, "not text (a NUL byte"),
+            ("\u{1}\0\u{2}\n20,30,AU\n", 1, "not text (a NUL byte"),
         ];
         for (text, line, reason) in cases {
             let error = parse(text).err().map(|e| e.to_string()).unwrap_or_default();
@@ -246,6 +287,22 @@ mod tests {
                 "{text:?}: {error}"
             );
         }
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_or_a_line_too_long_are_refused_with_the_line() {
+        let latin1 = b"# ok\n20,30,AU\n# caf\xe9\n";
+        let error = TorGeoip::read(Path::new("/x/geoip"), &latin1[..], 3)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(error.starts_with("/x/geoip:3: not text"), "{error}");
+        let long = format!("20,30,AU\n{}\n", "1".repeat(5000));
+        let error = parse(&long).err().map(|e| e.to_string());
+        assert_eq!(
+            error.as_deref(),
+            Some("/x/geoip:2: a line of over 1024 bytes: not a tor-geoipdb line")
+        );
     }
 
     #[test]
