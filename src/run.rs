@@ -73,6 +73,7 @@ pub async fn run(
                 from_start: *from_start,
                 journal_file: journal_file.clone(),
                 json: *json,
+                geoip: settings.geoip.clone(),
             };
             crate::commands::events::run(request, out).await
         }

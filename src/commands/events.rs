@@ -2,14 +2,17 @@
 //! stream: every failure the jails' filters find in their logs, the bans and unbans their
 //! counting makes, and the state of each source. One JSON object per line with `--json`. It
 //! ends on SIGINT or SIGTERM (within [`EXIT_GRACE`], even when stuck writing to a reader that
-//! stopped reading), and when its reader goes away.
+//! stopped reading), and when its reader goes away. Failures and bans carry the address's
+//! `country` (and `asn`, `org` when known) from the GeoIP files, loaded once at start.
 
 use crate::engine::pipeline::Pipeline;
 use crate::fail2ban::date::Zone;
+use crate::geoip::GeoIp;
 use crate::model::{EngineEvent, EventKind};
 use crate::source::watch::{SOURCE_BATCHES, SourceEvent, follow_files};
 use serde_json::{Map, Value, json};
 use std::io::Write;
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
@@ -51,6 +54,8 @@ pub struct EventsRequest {
     pub journal_file: Option<PathBuf>,
     /// JSON lines instead of text.
     pub json: bool,
+    /// GeoIP files, in order.
+    pub geoip: Vec<PathBuf>,
 }
 
 /// Streams events to `out` until a signal, or until `out` is closed.
@@ -58,6 +63,7 @@ pub async fn run(request: EventsRequest, out: &mut dyn Write) -> anyhow::Result<
     let (stop_tx, mut stop) = oneshot::channel();
     stop_on_signal(stop_tx).await?;
     let mut pipeline = Pipeline::load(&request.fail2ban_dir, Zone::Local)?;
+    let geoip = load_geoip(request.geoip.clone()).await?;
     for (jail, problem) in &pipeline.problems {
         let event = json!({"type": "source", "jail": jail, "path": "filter", "status": "error", "message": problem});
         if !emit(out, request.json, &event, &format!("{jail}: {problem}")) {
@@ -88,7 +94,7 @@ pub async fn run(request: EventsRequest, out: &mut dyn Write) -> anyhow::Result<
             },
         };
         for event in events {
-            if let Some((value, text)) = describe(&event)
+            if let Some((value, text)) = describe(&event, &geoip)
                 && !emit(out, request.json, &value, &text)
             {
                 return Ok(super::OK);
@@ -111,8 +117,34 @@ fn emit(out: &mut dyn Write, json: bool, value: &Value, text: &str) -> bool {
     written.is_ok()
 }
 
+/// The GeoIP files, read on a blocking thread; a file that cannot be used is a warning on
+/// standard error (the stream stays JSON), and the others are used.
+async fn load_geoip(paths: Vec<PathBuf>) -> anyhow::Result<GeoIp> {
+    let (geoip, problems) = tokio::task::spawn_blocking(move || GeoIp::load(&paths)).await?;
+    for problem in problems {
+        eprintln!(
+            "bantop: warning: {}",
+            crate::model::sanitize::sanitize(&problem.to_string())
+        );
+    }
+    Ok(geoip)
+}
+
+/// `object` with `country` (null when unknown), and `asn` and `org` when known, for `address`.
+fn with_place(mut object: Map<String, Value>, geoip: &GeoIp, address: Option<IpAddr>) -> Value {
+    let place = address.map(|a| geoip.lookup(a)).unwrap_or_default();
+    object.insert("country".into(), json!(place.country));
+    if let Some(asn) = place.asn {
+        object.insert("asn".into(), json!(asn));
+    }
+    if let Some(org) = place.org {
+        object.insert("org".into(), json!(org));
+    }
+    Value::Object(object)
+}
+
 /// An event as JSON and as a line of text.
-fn describe(event: &EngineEvent) -> Option<(Value, String)> {
+fn describe(event: &EngineEvent, geoip: &GeoIp) -> Option<(Value, String)> {
     let clock = |t: f64| Zone::Local.format(t);
     Some(match event {
         EngineEvent::Log(log) => {
@@ -138,7 +170,7 @@ fn describe(event: &EngineEvent) -> Option<(Value, String)> {
                 EventKind::Unresolved => "unresolved".to_string(),
             };
             (
-                Value::Object(object),
+                with_place(object, geoip, f.ip),
                 format!(
                     "{} {} {} {count} {}",
                     clock(f.time),
@@ -149,7 +181,19 @@ fn describe(event: &EngineEvent) -> Option<(Value, String)> {
             )
         }
         EngineEvent::Banned(ban) => (
-            json!({"type": "ban", "jail": ban.jail, "ip": ban.ip.to_string(), "time": ban.since, "until": ban.until, "failures": ban.failures, "count": ban.count}),
+            with_place(
+                Map::from_iter([
+                    ("type".into(), json!("ban")),
+                    ("jail".into(), json!(ban.jail)),
+                    ("ip".into(), json!(ban.ip.to_string())),
+                    ("time".into(), json!(ban.since)),
+                    ("until".into(), json!(ban.until)),
+                    ("failures".into(), json!(ban.failures)),
+                    ("count".into(), json!(ban.count)),
+                ]),
+                geoip,
+                Some(ban.ip),
+            ),
             format!(
                 "{} {} {} BAN after {} failures",
                 clock(ban.since),
