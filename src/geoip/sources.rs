@@ -1,6 +1,7 @@
 //! Several GeoIP files in the operator's order, asked as one: each field of a [`Place`] comes
-//! from the first file that knows it. Loading reads whole files and takes a fraction of a
-//! second for Debian's tor-geoipdb: do it off the UI task, once.
+//! from the first file that knows it. Loading reads every file through (a MaxMind DB into
+//! memory whole) and takes a tenth of a second for Debian's tor-geoipdb: do it off the UI task,
+//! once, and share the result (`GeoIp` is `Send + Sync`).
 
 use super::error::GeoIpError;
 use super::mmdb::{METADATA_TAIL, MmdbGeoip, has_metadata_marker};
@@ -93,6 +94,7 @@ pub fn default_files() -> Vec<PathBuf> {
         .collect()
 }
 
+/// One file, as what its content says it is.
 fn load_file(path: &Path) -> Result<Source, GeoIpError> {
     let mut file = crate::state_file::open_named(path, MAX_FILE_BYTES).map_err(GeoIpError::Open)?;
     let failed = |error| GeoIpError::Read {
@@ -308,8 +310,10 @@ mod tests {
     }
 
     #[test]
-    fn no_file_knows_nothing() {
+    fn no_file_knows_nothing_and_any_task_may_ask() {
+        fn shared<T: Send + Sync>(_: &T) {}
         let (geoip, problems) = GeoIp::load(&[]);
+        shared(&geoip);
         assert!(problems.is_empty() && geoip.is_empty());
         assert_eq!(geoip.lookup(ip("8.8.8.8")), Place::default());
     }
