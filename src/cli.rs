@@ -35,6 +35,13 @@ pub struct Cli {
     /// A keymap file overriding the default keys, key by key.
     #[arg(long, global = true)]
     pub keymap: Option<PathBuf>,
+    /// A GeoIP file for the country and AS of addresses, read locally, never over the network:
+    /// tor-geoipdb text or a MaxMind DB (.mmdb: GeoLite2, DB-IP Lite, IPinfo Lite), told by
+    /// content. Repeat it for several, all before or all after the subcommand (clap keeps only
+    /// the subcommand's side); each field comes from the first file that knows it (default:
+    /// /usr/share/tor/geoip and /usr/share/tor/geoip6, from tor-geoipdb, if present).
+    #[arg(long = "geoip", value_name = "PATH", global = true)]
+    pub geoip: Vec<PathBuf>,
     /// What to do; without a command, the TUI on this server's fail2ban.
     #[command(subcommand)]
     pub command: Option<CliCommand>,

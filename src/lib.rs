@@ -1,7 +1,7 @@
 //! bantop: a terminal UI for live security operations on servers protected by fail2ban.
 //!
 //! Layers, each depending only on those below it: [`tui`] -> [`engine`] -> ([`fail2ban`],
-//! [`source`], [`firewall`]) -> [`model`].
+//! [`source`], [`firewall`], [`geoip`]) -> [`model`].
 
 pub mod asterisk;
 pub mod cli;
@@ -10,6 +10,7 @@ pub mod docs;
 pub mod engine;
 pub mod fail2ban;
 pub mod firewall;
+pub mod geoip;
 pub mod model;
 pub mod ports;
 pub mod posture;

@@ -77,6 +77,7 @@ pub async fn run(
                 follow: !*no_follow,
                 journal_file: journal_file.clone(),
                 json: *json,
+                geoip: settings.geoip.clone(),
             };
             crate::commands::events::run(request, out).await
         }
@@ -93,6 +94,7 @@ pub async fn run(
                 since: *since,
                 journal_file: journal_file.clone(),
                 now: chrono::Utc::now().timestamp_micros() as f64 / 1e6,
+                geoip: std::sync::Arc::new(crate::commands::load_geoip(&settings.geoip).await?),
             };
             crate::commands::inspect::run(places, request, *json, out).await
         }
@@ -196,6 +198,7 @@ fn ui_options(settings: &Settings) -> anyhow::Result<UiOptions> {
         theme: crate::tui::choose_theme(settings.theme.as_deref())?,
         keymap: crate::tui::choose_keymap(settings.keymap.as_deref())?,
         refresh: settings.refresh,
+        geoip: settings.geoip.clone(),
     })
 }
 

@@ -24,11 +24,13 @@ pub struct Settings {
     pub keymap: Option<PathBuf>,
     /// Time between two readings of fail2ban's ban tables.
     pub refresh: Duration,
+    /// GeoIP files, asked in this order (empty: no country or AS is shown).
+    pub geoip: Vec<PathBuf>,
 }
 
 impl Settings {
     /// The flags over the files over the defaults (`socket` from fail2ban.conf when neither
-    /// says).
+    /// says; the GeoIP files of tor-geoipdb that exist when neither names any).
     pub fn resolve(cli: &Cli, file: SettingsFile) -> Settings {
         let fail2ban_dir = cli
             .fail2ban_dir
@@ -49,6 +51,11 @@ impl Settings {
             theme: cli.theme.clone().or(file.theme),
             keymap: cli.keymap.clone().or(file.keymap),
             refresh: Duration::from_secs(file.refresh_seconds.unwrap_or(5)),
+            geoip: if cli.geoip.is_empty() {
+                file.geoip.unwrap_or_else(crate::geoip::default_files)
+            } else {
+                cli.geoip.clone()
+            },
             fail2ban_dir,
         }
     }
@@ -70,6 +77,8 @@ pub struct SettingsFile {
     pub keymap: Option<PathBuf>,
     /// Seconds between two readings of fail2ban's ban tables.
     pub refresh_seconds: Option<u64>,
+    /// GeoIP files, in order (`[]`: none, not even the default ones).
+    pub geoip: Option<Vec<PathBuf>>,
 }
 
 impl SettingsFile {
@@ -82,6 +91,7 @@ impl SettingsFile {
             theme: later.theme.or(self.theme),
             keymap: later.keymap.or(self.keymap),
             refresh_seconds: later.refresh_seconds.or(self.refresh_seconds),
+            geoip: later.geoip.or(self.geoip),
         }
     }
 }
@@ -119,6 +129,29 @@ pub fn load(files: &[PathBuf]) -> Result<(SettingsFile, Vec<String>), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
+
+    #[test]
+    fn geoip_files_come_from_the_flags_else_the_settings_else_tor_geoipdb() {
+        let file =
+            |text: &str| toml::from_str::<SettingsFile>(text).unwrap_or_else(|e| panic!("{e}"));
+        let paths = |paths: &[&str]| paths.iter().map(PathBuf::from).collect::<Vec<_>>();
+        let none = Cli::parse_from(["bantop", "status"]);
+        let resolved = |cli: &Cli, text: &str| Settings::resolve(cli, file(text)).geoip;
+        for flags in [
+            ["bantop", "--geoip", "/a.mmdb", "--geoip", "/b", "status"],
+            ["bantop", "status", "--geoip", "/a.mmdb", "--geoip", "/b"],
+        ] {
+            let flags = Cli::parse_from(flags);
+            assert_eq!(
+                resolved(&flags, "geoip = [\"/c\"]"),
+                paths(&["/a.mmdb", "/b"])
+            );
+        }
+        assert_eq!(resolved(&none, "geoip = [\"/c\"]"), paths(&["/c"]));
+        assert_eq!(resolved(&none, "geoip = []"), paths(&[]));
+        assert_eq!(resolved(&none, ""), crate::geoip::default_files());
+    }
 
     #[test]
     fn later_files_win_and_errors_name_the_file() {

@@ -103,7 +103,26 @@ pub fn read_named(path: &Path, max: u64) -> io::Result<String> {
     read_open(path, max, 0)
 }
 
+/// A file the operator named (a GeoIP database), opened under the same rules as
+/// [`read_named`], for a reader that does not need it whole in memory.
+pub fn open_named(path: &Path, max: u64) -> io::Result<std::fs::File> {
+    open_checked(path, max, 0)
+}
+
 fn read_open(path: &Path, max: u64, flags: i32) -> io::Result<String> {
+    let file = open_checked(path, max, flags)?;
+    let mut bytes = Vec::new();
+    file.take(max + 1).read_to_end(&mut bytes)?;
+    String::from_utf8(bytes).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: not UTF-8", path.display()),
+        )
+    })
+}
+
+/// `path` opened for reading, refused when it is not a regular file or larger than `max`.
+fn open_checked(path: &Path, max: u64, flags: i32) -> io::Result<std::fs::File> {
     // Non-blocking: opening a FIFO does not wait for a writer before it is refused.
     let file = OpenOptions::new()
         .read(true)
@@ -122,14 +141,7 @@ fn read_open(path: &Path, max: u64, flags: i32) -> io::Result<String> {
             ),
         ));
     }
-    let mut bytes = Vec::new();
-    file.take(max + 1).read_to_end(&mut bytes)?;
-    String::from_utf8(bytes).map_err(|_| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("{}: not UTF-8", path.display()),
-        )
-    })
+    Ok(file)
 }
 
 /// Writes `bytes` to `path` atomically: a new temporary file (`O_EXCL`) in the same directory,

@@ -158,6 +158,21 @@ fn inspect_finds_the_address_across_rotations_with_its_ban_history() {
     assert!(text.contains("6 failures in 1 jail(s)"), "{text}");
     assert!(text.contains("fail2ban bans it in asterisk-wazo"), "{text}");
 
+    // The country from Debian's tor-geoipdb files when they are installed (tests/run.sh
+    // installs them), none for a documentation address.
+    assert_eq!(dossier["country"], serde_json::Value::Null);
+    if Path::new("/usr/share/tor/geoip").is_file() {
+        let public = json(&server.bantop(&["inspect", "8.8.8.8", "--json"]));
+        assert_eq!(public["country"], "US", "{public:#}");
+        assert!(
+            public["place_sources"]
+                .to_string()
+                .contains("/usr/share/tor/geoip")
+        );
+    } else {
+        eprintln!("skipped the country check: tor-geoipdb is not installed");
+    }
+
     // A network or a word is refused with the reason.
     let refused = server.bantop(&["inspect", "203.0.113.0/24"]);
     assert!(!refused.status.success());

@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 # Build libraries (nftables over netlink), then what the tests run for real: tmux (the TUI in
 # a real terminal), fail2ban (the reference matcher and real servers), systemd-journal-remote
 # (real journal files), nftables, iptables (iptables-nft, as Wazo's actions use it) and
-# iproute2 in network namespaces, python3 (a client socket bound to a banned address).
+# iproute2 in network namespaces, python3 (a client socket bound to a banned address),
+# tor-geoipdb (real GeoIP files).
 tests/install-packages.sh pkg-config libnftnl-dev libmnl-dev tmux fail2ban \
-    systemd-journal-remote nftables iptables iproute2 util-linux python3
+    systemd-journal-remote nftables iptables iproute2 util-linux python3 tor-geoipdb
 
 # The benchmarks once each (criterion's test mode), then every test; the last line totals them.
 cargo test --benches "$@"

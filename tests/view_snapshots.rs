@@ -100,6 +100,25 @@ fn dossier_of_a_banned_attacker() {
     both_sizes("dossier", &app);
 }
 
+/// The demo with its own GeoIP files: a country column in the events and ban tables, the
+/// country and the file it comes from in the dossier.
+#[test]
+fn countries_with_the_demo_geoip_files() {
+    let mut app = app_at_nine_and_a_half_minutes();
+    let (geoip, problems) = bantop::geoip::GeoIp::load(&[
+        Path::new("demo/geoip").to_path_buf(),
+        Path::new("demo/geoip6").to_path_buf(),
+    ]);
+    assert!(problems.is_empty(), "{problems:?}");
+    app.geoip = std::sync::Arc::new(geoip);
+    both_sizes("events_with_countries", &app);
+    app.update(Action::NextView);
+    app.update(Action::NextJail);
+    both_sizes("jails_with_countries", &app);
+    app.update(Action::Inspect);
+    both_sizes("dossier_with_country", &app);
+}
+
 #[test]
 fn the_dossier_scrolls_and_its_keys_act_on_its_address() {
     let mut app = app_at_nine_and_a_half_minutes();

@@ -10,6 +10,8 @@ use crate::commands::regex::MAX_JOBS;
 use crate::engine::history::{HistoryRequest, read_file_jails};
 use crate::engine::pipeline::Pipeline;
 use crate::fail2ban::date::Zone;
+use crate::geoip::GeoIp;
+use crate::model::Place;
 use crate::model::{EngineEvent, EventKind};
 use crate::source::watch::{SOURCE_BATCHES, SourceEvent, Start, follow_files};
 use serde_json::{Value, json};
@@ -61,6 +63,8 @@ pub struct EventsRequest {
     pub journal_file: Option<PathBuf>,
     /// JSON lines instead of text.
     pub json: bool,
+    /// GeoIP files, in order.
+    pub geoip: Vec<PathBuf>,
 }
 
 /// Streams events to `out` until a signal, or until `out` is closed, or, when not following,
@@ -72,6 +76,7 @@ pub async fn run(request: EventsRequest, out: &mut dyn Write) -> anyhow::Result<
     let (stop_tx, mut stop) = oneshot::channel();
     stop_on_signal(stop_tx).await?;
     let mut pipeline = Pipeline::load(&request.fail2ban_dir, Zone::Local)?;
+    let geoip = super::load_geoip(&request.geoip).await?;
     for (jail, problem) in &pipeline.problems {
         let event = json!({"type": "source", "jail": jail, "path": "filter", "status": "error", "message": problem});
         if !emit(out, request.json, &event, &format!("{jail}: {problem}")) {
@@ -95,7 +100,7 @@ pub async fn run(request: EventsRequest, out: &mut dyn Write) -> anyhow::Result<
     let json = request.json;
     let read = tokio::task::block_in_place(|| {
         read_file_jails(&mut pipeline, history, &mut |event| {
-            emit_event(out, json, &event)
+            emit_event(out, json, &event, &geoip)
         })
     });
     if read.stopped {
@@ -140,7 +145,7 @@ pub async fn run(request: EventsRequest, out: &mut dyn Write) -> anyhow::Result<
             },
         };
         for event in events {
-            if !emit_event(out, request.json, &event) {
+            if !emit_event(out, request.json, &event, &geoip) {
                 return Ok(super::OK);
             }
         }
@@ -163,14 +168,21 @@ fn emit(out: &mut dyn Write, json: bool, value: &Value, text: &str) -> bool {
 
 /// Writes one engine event as JSON or as text (only the one asked for is made); false when
 /// the reader went away. Events the stream does not show are passed over.
-fn emit_event(out: &mut dyn Write, json: bool, event: &EngineEvent) -> bool {
+fn emit_event(out: &mut dyn Write, json: bool, event: &EngineEvent, geoip: &GeoIp) -> bool {
     if json {
         let written = match event {
             // The most frequent by far: written straight from the event, nothing copied.
-            EngineEvent::Log(log) => serde_json::to_writer(&mut *out, &FailureJson::of(log))
-                .map_err(std::io::Error::from)
-                .and_then(|()| out.write_all(b"\n")),
-            other => match json_of(other) {
+            EngineEvent::Log(log) => {
+                let place = log
+                    .failure
+                    .ip
+                    .map(|ip| geoip.lookup(ip))
+                    .unwrap_or_default();
+                serde_json::to_writer(&mut *out, &FailureJson { log, place })
+                    .map_err(std::io::Error::from)
+                    .and_then(|()| out.write_all(b"\n"))
+            }
+            other => match json_of(other, geoip) {
                 Some(value) => writeln!(out, "{value}"),
                 None => Ok(()),
             },
@@ -182,20 +194,18 @@ fn emit_event(out: &mut dyn Write, json: bool, event: &EngineEvent) -> bool {
 }
 
 /// A failure as `--json` writes it: its captures under fail2ban's names, then `type`, `jail`,
-/// `ip`, `time`, `line`, and `count` and `maxretry` when it was counted (a capture named like
-/// one of those is left out: the event's own value wins).
+/// `ip`, `time`, `line`, `count` and `maxretry` when it was counted, `country` (null when
+/// unknown), `asn` and `org` when known (a capture named like one of those is left out: the
+/// event's own value wins).
 struct FailureJson<'a> {
     log: &'a crate::model::LogEvent,
-}
-
-impl<'a> FailureJson<'a> {
-    fn of(log: &'a crate::model::LogEvent) -> Self {
-        FailureJson { log }
-    }
+    place: Place,
 }
 
 /// The members a failure's own values take.
-const FAILURE_MEMBERS: [&str; 7] = ["type", "jail", "ip", "time", "line", "count", "maxretry"];
+const FAILURE_MEMBERS: [&str; 10] = [
+    "type", "jail", "ip", "time", "line", "count", "maxretry", "country", "asn", "org",
+];
 
 impl serde::Serialize for FailureJson<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -216,15 +226,31 @@ impl serde::Serialize for FailureJson<'_> {
             map.serialize_entry("count", &count)?;
             map.serialize_entry("maxretry", &maxretry)?;
         }
+        map.serialize_entry("country", &self.place.country)?;
+        if let Some(asn) = self.place.asn {
+            map.serialize_entry("asn", &asn)?;
+        }
+        if let Some(org) = &self.place.org {
+            map.serialize_entry("org", org)?;
+        }
         map.end()
     }
 }
 
-/// An event other than a failure as JSON (a failure is written by [`FailureJson`]).
-fn json_of(event: &EngineEvent) -> Option<Value> {
+/// An event other than a failure as JSON (a failure is written by [`FailureJson`]); a ban
+/// with the address's place, as a failure has it.
+fn json_of(event: &EngineEvent, geoip: &GeoIp) -> Option<Value> {
     Some(match event {
         EngineEvent::Banned(ban) => {
-            json!({"type": "ban", "jail": ban.jail, "ip": ban.ip.to_string(), "time": ban.since, "until": ban.until, "failures": ban.failures, "count": ban.count})
+            let place = geoip.lookup(ban.ip);
+            let mut value = json!({"type": "ban", "jail": ban.jail, "ip": ban.ip.to_string(), "time": ban.since, "until": ban.until, "failures": ban.failures, "count": ban.count, "country": place.country});
+            if let Some(asn) = place.asn {
+                value["asn"] = json!(asn);
+            }
+            if let Some(org) = place.org {
+                value["org"] = json!(org);
+            }
+            value
         }
         EngineEvent::Unbanned { ban, reason } => {
             json!({"type": "unban", "jail": ban.jail, "ip": ban.ip.to_string(), "time": ban.until.unwrap_or(ban.since), "reason": reason})

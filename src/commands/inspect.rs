@@ -148,6 +148,9 @@ fn write_text(dossier: &Dossier, out: &mut dyn Write) -> std::io::Result<()> {
             )?;
         }
     }
+    for source in &dossier.place_sources {
+        writeln!(out, "{source}")?;
+    }
     for read in &dossier.read {
         writeln!(out, "read {read}")?;
     }

@@ -17,3 +17,20 @@ mod whitelists;
 pub const OK: u8 = 0;
 /// Exit status: done, and something needs the operator's attention (a failed check, a denial).
 pub const ATTENTION: u8 = 1;
+
+/// The GeoIP files, read on a blocking thread; a file that cannot be used is a warning on
+/// standard error (the output stays what it is), and the others are used.
+pub(crate) async fn load_geoip(
+    paths: &[std::path::PathBuf],
+) -> anyhow::Result<crate::geoip::GeoIp> {
+    let paths = paths.to_vec();
+    let (geoip, problems) =
+        tokio::task::spawn_blocking(move || crate::geoip::GeoIp::load(&paths)).await?;
+    for problem in problems {
+        eprintln!(
+            "bantop: warning: {}",
+            crate::model::sanitize::sanitize(&problem.to_string())
+        );
+    }
+    Ok(geoip)
+}

@@ -98,7 +98,7 @@ fn files(roff: &mut Roff, path: &[String]) {
         roff,
         "/etc/bantop/config.toml, ~/.config/bantop/config.toml",
         "bantop's settings, read in that order (flags win): fail2ban_dir, socket, state_dir, \
-         theme, keymap, refresh_seconds.",
+         theme, keymap, refresh_seconds, geoip.",
     );
     item(
         roff,
@@ -130,6 +130,15 @@ fn files(roff: &mut Roff, path: &[String]) {
             "/var/lib/bantop/manual-bans.json",
             "The manual bans in bantop's own nftables table (table inet bantop), put back by \
              bantop restore and when the TUI starts.",
+        );
+    }
+    if matches!(path.as_slice(), ["events"]) {
+        item(
+            roff,
+            "/usr/share/tor/geoip, /usr/share/tor/geoip6",
+            "The country of addresses (tor-geoipdb: the IPFire location database, CC BY-SA \
+             4.0), read when neither --geoip nor the settings name GeoIP files; never a network \
+             lookup.",
         );
     }
     item(

@@ -9,11 +9,13 @@ use super::pipeline::Pipeline;
 use crate::fail2ban::database::{Database, database_path};
 use crate::fail2ban::date::Zone;
 use crate::fail2ban::server::Fail2ban;
+use crate::geoip::GeoIp;
 use crate::model::EngineEvent;
 use crate::model::dossier::{Dossier, PastBan};
 use crate::source::watch::SourceEvent;
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// What to gather.
 #[derive(Debug, Clone)]
@@ -30,11 +32,17 @@ pub struct DossierRequest {
     pub journal_file: Option<PathBuf>,
     /// The current time, epoch seconds.
     pub now: f64,
+    /// Where addresses are from.
+    pub geoip: Arc<GeoIp>,
 }
 
 /// Gathers the dossier of `request.address`.
 pub async fn gather(request: DossierRequest) -> Dossier {
     let mut dossier = Dossier::new(request.address);
+    dossier.set_place(
+        request.geoip.lookup(request.address),
+        &request.geoip.sources(),
+    );
     let since = request.since.map(|seconds| request.now - seconds as f64);
     match Pipeline::load(&request.fail2ban_dir, Zone::Local) {
         Ok(pipeline) => read_logs(&mut dossier, pipeline, &request, since).await,

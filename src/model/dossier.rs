@@ -103,6 +103,8 @@ pub struct Dossier {
     pub asn: Option<u32>,
     /// The AS's organisation.
     pub org: Option<String>,
+    /// Where country and AS come from, with the data's attribution.
+    pub place_sources: Vec<String>,
     /// What was read (files with their lines, the journal, the database).
     pub read: Vec<String>,
     /// What could not be read, each naming the file.
@@ -125,6 +127,7 @@ impl Dossier {
             country: None,
             asn: None,
             org: None,
+            place_sources: Vec::new(),
             read: Vec::new(),
             problems: Vec::new(),
         }
@@ -188,6 +191,12 @@ impl Dossier {
         }
         self.bans.extend(bans);
         self.bans.sort_by_key(|ban| ban.time);
+    }
+
+    /// Sets where the address is from, and from which files.
+    pub fn set_place(&mut self, place: super::Place, sources: &[super::PlaceSource]) {
+        (self.country, self.asn, self.org) = (place.country, place.asn, place.org);
+        self.place_sources = sources.iter().map(ToString::to_string).collect();
     }
 
     /// Sorts what was added: accounts most tried first.
@@ -274,7 +283,7 @@ mod tests {
         let mut dossier = Dossier::new(address);
         let long = "x".repeat(1000);
         for n in 0..(MAX_LISTED_EVENTS + 10) {
-            let user = format!("{long}{n}");
+            let user = format!("{n}{long}");
             dossier.add_failure(&failure("2001:db8::7", "sshd", n as f64, Some(&user)));
         }
         assert_eq!(dossier.failures, MAX_LISTED_EVENTS as u64 + 10);

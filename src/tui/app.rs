@@ -247,6 +247,8 @@ pub struct App {
     pub configuration: ConfigurationView,
     /// Whether the jails view shows where the selected jail's values come from.
     pub show_origins: bool,
+    /// Where addresses are from (empty until the GeoIP files are read, or without any).
+    pub geoip: std::sync::Arc<crate::geoip::GeoIp>,
     /// The open dossier, over the view.
     pub dossier: Option<super::dossier_pane::DossierPane>,
     /// An address whose history the run loop should have gathered (taken by it).
@@ -305,6 +307,7 @@ impl App {
             list_scroll: 0,
             configuration: ConfigurationView::default(),
             show_origins: false,
+            geoip: std::sync::Arc::default(),
             dossier: None,
             dossier_wanted: None,
             should_quit: false,

@@ -61,6 +61,7 @@ impl App {
     /// What this session saw of `address`.
     pub fn session_dossier(&self, address: IpAddr) -> Dossier {
         let mut dossier = Dossier::new(address);
+        dossier.set_place(self.geoip.lookup(address), &self.geoip.sources());
         let mut bans = Vec::new();
         for row in self.events.iter() {
             match row {

@@ -28,6 +28,21 @@ pub struct UiOptions {
     pub keymap: keymap::Keymap,
     /// Time between two readings of fail2ban's ban tables (live mode).
     pub refresh: Duration,
+    /// GeoIP files, in order.
+    pub geoip: Vec<std::path::PathBuf>,
+}
+
+/// The GeoIP files, read on a blocking thread (the UI task never reads a file); what cannot be
+/// used is said in the status line.
+async fn with_geoip(mut app: app::App, paths: Vec<std::path::PathBuf>) -> app::App {
+    let loaded = tokio::task::spawn_blocking(move || crate::geoip::GeoIp::load(&paths)).await;
+    if let Ok((geoip, problems)) = loaded {
+        app.geoip = std::sync::Arc::new(geoip);
+        if let Some(problem) = problems.first() {
+            app.status = Some((false, format!("GeoIP: {problem}")));
+        }
+    }
+    app
 }
 
 /// The theme asked for by name or path, else the one that suits this terminal.
@@ -69,6 +84,14 @@ pub async fn run_demo(dir: &Path, speed: f64, options: UiOptions) -> anyhow::Res
     let (command_tx, command_rx) = mpsc::channel(16);
     let (event_tx, event_rx) = mpsc::channel(256);
     let engine_task = tokio::spawn(runner::run_demo(engine, command_rx, event_tx));
+    // The demo's own made-up countries for its documentation addresses come first.
+    let demo_geoip = ["geoip", "geoip6"].map(|name| dir.join(name));
+    let paths = demo_geoip
+        .into_iter()
+        .filter(|path| path.is_file())
+        .chain(options.geoip)
+        .collect();
+    let app = with_geoip(app, paths).await;
     let result = run::run(app, options.theme, event_rx, command_tx, None).await;
     engine_task.abort();
     result
@@ -99,9 +122,11 @@ pub async fn run_live(
         command_rx,
         event_tx,
     ));
+    let app = with_geoip(app, options.geoip).await;
     let inspector = run::Inspector {
         fail2ban_dir: fail2ban_dir.to_path_buf(),
         socket: socket.to_path_buf(),
+        geoip: std::sync::Arc::clone(&app.geoip),
     };
     let result = run::run(app, options.theme, event_rx, command_tx, Some(inspector)).await;
     engine_task.abort();

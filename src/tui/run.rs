@@ -27,6 +27,8 @@ pub struct Inspector {
     pub fail2ban_dir: PathBuf,
     /// fail2ban's socket.
     pub socket: PathBuf,
+    /// Where addresses are from.
+    pub geoip: std::sync::Arc<crate::geoip::GeoIp>,
 }
 
 impl Inspector {
@@ -40,6 +42,7 @@ impl Inspector {
             since: None,
             journal_file: None,
             now: chrono::Utc::now().timestamp_micros() as f64 / 1e6,
+            geoip: std::sync::Arc::clone(&self.geoip),
         };
         tokio::spawn(async move {
             let dossier = gather(request).await;

@@ -61,6 +61,17 @@ fn lines(
         place.join(" · ")
     };
     lines.push(line(&place, theme.label, width));
+    // One line per kind of data: the files of one source (IPv4, IPv6) say the same.
+    let mut shown: Vec<&str> = Vec::new();
+    for source in &dossier.place_sources {
+        let what = source
+            .rsplit_once(' ')
+            .map_or(source.as_str(), |(what, _)| what);
+        if !shown.contains(&what) {
+            shown.push(what);
+            lines.push(line(what, theme.muted, width));
+        }
+    }
     lines.push(match (dossier.first_seen, dossier.last_seen) {
         (Some(first), Some(last)) => line(
             &format!(

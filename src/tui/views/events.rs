@@ -52,9 +52,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let address_width: u16 = if wide { 26 } else { 17 };
     let jail_width: u16 = if wide { 14 } else { 13 };
     // The jail column fits `asterisk-wazo`; longer names are cut with `…`.
+    // The country column when GeoIP files are read (a code and a space).
+    let country_width: u16 = if app.geoip.is_empty() { 0 } else { 3 };
     let what_width = area
         .width
-        .saturating_sub(2 + 8 + jail_width + address_width + 6 + 4) as usize;
+        .saturating_sub(2 + 8 + jail_width + address_width + country_width + 6 + 4)
+        as usize;
     let selected = visible
         .len()
         .checked_sub(app.selected_event.unwrap_or(0) + 1);
@@ -67,20 +70,23 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .iter()
         .map(|row| event_row(row, app, theme, address_width as usize, what_width))
         .collect();
-    let header = Row::new(["Time", "Jail", "Address", "Count", "What"]).style(theme.label);
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(8),
-            Constraint::Length(jail_width),
-            Constraint::Length(address_width),
-            Constraint::Length(6),
-            Constraint::Min(10),
-        ],
-    )
-    .header(header)
-    .block(block)
-    .row_highlight_style(theme.selection);
+    let mut header = vec!["Time", "Jail", "Address", "Count", "What"];
+    let mut widths = vec![
+        Constraint::Length(8),
+        Constraint::Length(jail_width),
+        Constraint::Length(address_width),
+        Constraint::Length(6),
+        Constraint::Min(10),
+    ];
+    if country_width > 0 {
+        header.insert(3, "CC");
+        widths.insert(3, Constraint::Length(country_width - 1));
+    }
+    let header = Row::new(header).style(theme.label);
+    let table = Table::new(rows, widths)
+        .header(header)
+        .block(block)
+        .row_highlight_style(theme.selection);
     let mut state = TableState::default();
     if app.selected_event.is_some() {
         state.select(selected.map(|i| i - start));
@@ -159,11 +165,22 @@ fn event_row<'a>(
             theme.unban,
         ),
     };
-    Row::new(vec![
+    let mut cells = vec![
         Cell::from(format_clock(row.time(), app.zone)).style(theme.muted),
         Cell::from(fit(row.jail(), 14)).style(theme.jail),
         Cell::from(fit(&address_text(row, app), address_width)).style(ip_style(Style::default())),
         Cell::from(count).style(count_style),
         Cell::from(fit(&what, what_width)).style(what_style),
-    ])
+    ];
+    if !app.geoip.is_empty() {
+        cells.insert(3, Cell::from(country_of(row.ip(), app)).style(theme.muted));
+    }
+    Row::new(cells)
+}
+
+/// The country code of `ip` from the GeoIP files, blank when unknown.
+pub(super) fn country_of(ip: Option<std::net::IpAddr>, app: &App) -> String {
+    ip.and_then(|ip| app.geoip.lookup(ip).country)
+        .map(|code| sanitize(&code).chars().take(2).collect())
+        .unwrap_or_default()
 }

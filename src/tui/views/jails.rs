@@ -144,36 +144,44 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 Some(true) => Cell::from("drops"),
                 None => Cell::from("?").style(theme.muted),
             };
-            Row::new(vec![
+            let mut cells = vec![
                 Cell::from(address).style(address_style),
                 Cell::from(format_clock(ban.since, app.zone)),
                 Cell::from(expires),
                 Cell::from(ban.count.to_string()),
                 Cell::from(ban.failures.to_string()),
                 kernel,
-            ])
+            ];
+            if !app.geoip.is_empty() {
+                let country = super::events::country_of(Some(ban.ip), app);
+                cells.insert(1, Cell::from(country).style(theme.muted));
+            }
+            Row::new(cells)
         })
         .collect();
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Min(15),
-            Constraint::Length(8),
-            Constraint::Length(9),
-            Constraint::Length(4),
-            Constraint::Length(5),
-            Constraint::Length(6),
-        ],
-    )
-    .header(Row::new(["Address", "Since", "Expires", "Bans", "Fail", "Kernel"]).style(theme.label))
-    .block(
-        Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.border)
-            .title(format!(" Banned: {} ", panel.bans.len()))
-            .title_bottom(Line::styled(kernel_summary(app), theme.muted)),
-    )
-    .row_highlight_style(theme.selection);
+    let mut header = vec!["Address", "Since", "Expires", "Bans", "Fail", "Kernel"];
+    let mut widths = vec![
+        Constraint::Min(15),
+        Constraint::Length(8),
+        Constraint::Length(9),
+        Constraint::Length(4),
+        Constraint::Length(5),
+        Constraint::Length(6),
+    ];
+    if !app.geoip.is_empty() {
+        header.insert(1, "CC");
+        widths.insert(1, Constraint::Length(2));
+    }
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(theme.label))
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.border)
+                .title(format!(" Banned: {} ", panel.bans.len()))
+                .title_bottom(Line::styled(kernel_summary(app), theme.muted)),
+        )
+        .row_highlight_style(theme.selection);
     let mut table_state =
         TableState::default().with_selected((!panel.bans.is_empty()).then_some(app.selected_ban));
     frame.render_stateful_widget(table, table_area, &mut table_state);
