@@ -259,3 +259,51 @@ fn the_dossier_on_a_real_server_reads_the_rotated_logs_and_the_database() {
     assert_eq!(tmux.wait_exit(), "0");
     tmux.assert_terminal_restored();
 }
+
+/// `t` on a real server: a day back reads the rotated log's failures of three hours ago into
+/// the header's count and the events; the hour before left them out.
+#[test]
+fn a_longer_period_reads_the_logs_history() {
+    let server = PrivateServer::start();
+    let three_hours_ago = chrono::Local::now() - chrono::Duration::hours(3);
+    let text: String = (0..7)
+        .map(|n| {
+            let time = three_hours_ago + chrono::Duration::seconds(n);
+            format!(
+                "[{}.0000] NOTICE[2411] res_pjsip/pjsip_distributor.c: Request 'REGISTER' from '\"4711\" <sip:4711@198.51.100.61>' failed for '198.51.100.61:5070' (callid: 990de61b3d5d@pc33) - Failed to authenticate\n",
+                time.format("%Y-%m-%d %H:%M:%S")
+            )
+        })
+        .collect();
+    std::fs::write(server.dir.path().join("asterisk.log.1"), text)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let conf = server.conf().to_string_lossy().into_owned();
+    let state = server.state_dir().to_string_lossy().into_owned();
+    let tmux = Tmux::start(
+        "live-period",
+        120,
+        40,
+        &["--fail2ban-dir", &conf, "--state-dir", &state],
+    );
+    let screen = tmux.wait_for("the last hour", Duration::from_secs(15), |s| {
+        s.contains("last 1h") && s.contains("asterisk-wazo  fail 0 ")
+    });
+    assert!(!screen.contains("198.51.100.61"), "{screen}");
+    tmux.keys(&["t"]);
+    let screen = tmux.wait_for("the last day, read back", Duration::from_secs(15), |s| {
+        s.contains("last 24h") && s.contains("asterisk-wazo  fail 7 ")
+    });
+    assert!(screen.contains("198.51.100.61"), "{screen}");
+    // Back to the hour: nothing counted twice when the day comes round again.
+    tmux.keys(&["t", "t", "t"]);
+    tmux.wait_for("the hour again", Duration::from_secs(10), |s| {
+        s.contains("last 1h") && s.contains("asterisk-wazo  fail 0 ")
+    });
+    tmux.keys(&["t"]);
+    tmux.wait_for("the day again", Duration::from_secs(10), |s| {
+        s.contains("last 24h") && s.contains("asterisk-wazo  fail 7 ")
+    });
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), "0");
+    tmux.assert_terminal_restored();
+}

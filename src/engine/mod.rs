@@ -16,6 +16,7 @@ pub mod jail_state;
 pub mod live;
 pub mod manual_bans;
 pub mod operator;
+pub mod period_history;
 pub mod pipeline;
 pub mod refusal;
 pub mod runner;

@@ -66,6 +66,8 @@ pub enum EngineEvent {
     Clock(f64),
     /// An address's dossier, gathered from the logs and fail2ban's database.
     Dossier(Box<super::dossier::Dossier>),
+    /// The logs' history over a period, read for the TUI.
+    PeriodHistory(Box<super::period::PeriodHistory>),
     /// A failure was found.
     Log(LogEvent),
     /// An address was banned.

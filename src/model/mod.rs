@@ -12,6 +12,7 @@ pub mod event;
 pub mod firewall;
 pub mod history;
 pub mod jail;
+pub mod period;
 pub mod place;
 pub mod port;
 pub mod sanitize;

@@ -34,6 +34,8 @@ pub enum Action {
     Inspect,
     /// Close the dossier.
     Close,
+    /// Look back over the next period: 1h, 24h, 7d, 30d.
+    Period,
     /// Type a filter (jail or address).
     Filter,
     /// Unban the selected address.
@@ -76,6 +78,7 @@ impl Action {
             Action::Origins => "where values come from",
             Action::Inspect => "dossier",
             Action::Close => "close",
+            Action::Period => "period",
             Action::Filter => "filter",
             Action::Unban => "unban",
             Action::Whitelist => "whitelist",

@@ -15,8 +15,6 @@ use std::net::IpAddr;
 
 /// How many events the events view keeps.
 pub const HISTORY: usize = 10_000;
-/// Minutes of attack rate kept for the sparklines.
-const RATE_MINUTES: usize = 120;
 
 /// The views `Tab` switches between.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,7 +105,7 @@ pub struct JailPanel {
     pub failures: u64,
     /// Bans made since the start.
     pub bans_total: u64,
-    /// Failures per minute of log time: (minute, count), oldest first.
+    /// Failures per minute of log time: (minute, count), oldest first, for the longest period.
     pub rate: VecDeque<(i64, u64)>,
 }
 
@@ -247,6 +245,14 @@ pub struct App {
     pub configuration: ConfigurationView,
     /// Whether the jails view shows where the selected jail's values come from.
     pub show_origins: bool,
+    /// The period the events, the header and the dossier cover.
+    pub period: super::period::Period,
+    /// How far back the logs' history was read (infinity: not read).
+    pub history_from: f64,
+    /// A history reading the run loop should have made: (from, until).
+    pub history_wanted: Option<(f64, f64)>,
+    /// The time of the oldest failure this session counted itself.
+    pub session_from: Option<f64>,
     /// Where addresses are from (empty until the GeoIP files are read, or without any).
     pub geoip: std::sync::Arc<crate::geoip::GeoIp>,
     /// The open dossier, over the view.
@@ -307,6 +313,10 @@ impl App {
             list_scroll: 0,
             configuration: ConfigurationView::default(),
             show_origins: false,
+            period: super::period::Period::Hour,
+            history_from: f64::INFINITY,
+            history_wanted: None,
+            session_from: None,
             geoip: std::sync::Arc::default(),
             dossier: None,
             dossier_wanted: None,
@@ -373,7 +383,7 @@ impl App {
     pub fn visible_events(&self) -> Vec<&EventRow> {
         self.events
             .iter()
-            .filter(|row| self.matches_filter(row))
+            .filter(|row| self.in_period(row) && self.matches_filter(row))
             .collect()
     }
 
@@ -450,6 +460,7 @@ impl App {
         match event {
             EngineEvent::Clock(now) => self.now = now,
             EngineEvent::Dossier(dossier) => self.take_dossier(dossier),
+            EngineEvent::PeriodHistory(history) => self.take_history(*history),
             EngineEvent::Log(log) => {
                 if let (Some(ip), crate::model::EventKind::Counted { count, maxretry }) =
                     (log.failure.ip, &log.kind)
@@ -460,14 +471,17 @@ impl App {
                         (*count, *maxretry, log.failure.time),
                     );
                 }
-                let minute = (log.failure.time / 60.0).floor() as i64;
+                let time = log.failure.time;
+                self.session_from = Some(self.session_from.map_or(time, |t| t.min(time)));
+                let minute = (time / 60.0).floor() as i64;
                 if let Some(panel) = self.jail_mut(&log.failure.jail) {
                     panel.failures += 1;
                     match panel.rate.back_mut() {
                         Some((last, count)) if *last == minute => *count += 1,
                         _ => panel.rate.push_back((minute, 1)),
                     }
-                    while panel.rate.len() > RATE_MINUTES {
+                    let oldest = minute - super::period::KEPT_MINUTES;
+                    while panel.rate.front().is_some_and(|(m, _)| *m < oldest) {
                         panel.rate.pop_front();
                     }
                 }

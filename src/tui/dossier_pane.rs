@@ -64,6 +64,9 @@ impl App {
         dossier.set_place(self.geoip.lookup(address), &self.geoip.sources());
         let mut bans = Vec::new();
         for row in self.events.iter() {
+            if !self.in_period(row) {
+                continue;
+            }
             match row {
                 EventRow::Failure(log) => dossier.add_failure(log),
                 EventRow::Banned(ban) if ban.ip == address => bans.push(PastBan {

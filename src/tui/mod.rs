@@ -6,6 +6,7 @@ pub mod app;
 mod ban_time_text;
 pub mod dossier_pane;
 pub mod keymap;
+pub mod period;
 pub mod run;
 pub mod terminal;
 pub mod theme;

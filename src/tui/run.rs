@@ -9,6 +9,7 @@ use super::theme::Theme;
 use super::views;
 use crate::engine::Command;
 use crate::engine::dossier::{DossierRequest, gather};
+use crate::engine::period_history::read_period;
 use crate::model::EngineEvent;
 use ratatui::crossterm::event::{self, Event};
 use std::path::PathBuf;
@@ -32,14 +33,27 @@ pub struct Inspector {
 }
 
 impl Inspector {
-    /// Gathers the dossier of `address` on a task of its own (reading every log may take
-    /// seconds; the UI goes on) and sends it to `done`.
-    fn gather(&self, address: std::net::IpAddr, done: mpsc::Sender<EngineEvent>) {
+    /// Reads the logs' history from `since` to `until` on a task of its own and sends it to
+    /// `done`.
+    fn read_history(&self, (since, until): (f64, f64), done: mpsc::Sender<EngineEvent>) {
+        let dir = self.fail2ban_dir.clone();
+        let now = chrono::Utc::now().timestamp_micros() as f64 / 1e6;
+        tokio::spawn(async move {
+            let history = read_period(&dir, since, until, now, crate::tui::app::HISTORY).await;
+            let _ = done
+                .send(EngineEvent::PeriodHistory(Box::new(history)))
+                .await;
+        });
+    }
+
+    /// Gathers the dossier of `address` over the last `seconds` on a task of its own (reading
+    /// every log may take seconds; the UI goes on) and sends it to `done`.
+    fn gather(&self, address: std::net::IpAddr, seconds: f64, done: mpsc::Sender<EngineEvent>) {
         let request = DossierRequest {
             address,
             fail2ban_dir: self.fail2ban_dir.clone(),
             socket: self.socket.clone(),
-            since: None,
+            since: Some(seconds as u64),
             journal_file: None,
             now: chrono::Utc::now().timestamp_micros() as f64 / 1e6,
             geoip: std::sync::Arc::clone(&self.geoip),
@@ -93,7 +107,13 @@ pub async fn run(
                 if let Some(address) = app.dossier_wanted.take()
                     && let Some(inspector) = &inspector
                 {
-                    inspector.gather(address, dossier_tx.clone());
+                    inspector.gather(address, app.period.seconds(), dossier_tx.clone());
+                }
+                if let Some(span) = app.history_wanted.take()
+                    && let Some(inspector) = &inspector
+                {
+                    app.status = Some((true, format!("reading the logs of the last {}…", app.period.label())));
+                    inspector.read_history(span, dossier_tx.clone());
                 }
                 dirty = true;
             }

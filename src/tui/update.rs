@@ -138,6 +138,7 @@ impl App {
                 self.selected_ban = 0;
             }
             Action::Origins => self.show_origins = !self.show_origins,
+            Action::Period => self.next_period(),
             Action::Inspect => match self.target_ip() {
                 Some(ip) => self.open_dossier(ip),
                 None => self.status = Some((false, "select an address first".to_string())),
@@ -627,6 +628,59 @@ mod tests {
 
     fn key(c: char) -> KeyEvent {
         KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+    }
+
+    fn failure_at(address: &str, time: f64) -> LogEvent {
+        match failure(address, 1) {
+            EngineEvent::Log(mut log) => {
+                log.failure.time = time;
+                log
+            }
+            _ => unreachable!("failure() makes a Log"),
+        }
+    }
+
+    #[test]
+    fn the_period_hides_older_events_and_a_reading_of_history_counts_nothing_twice() {
+        let mut app = app();
+        let now = 100.0 * 86_400.0;
+        app.apply(EngineEvent::Clock(now));
+        app.apply(EngineEvent::Log(failure_at("198.51.100.1", now - 7200.0)));
+        app.apply(EngineEvent::Log(failure_at("198.51.100.2", now - 60.0)));
+        assert_eq!(app.visible_events().len(), 1, "the last hour");
+        app.update(Action::Period);
+        assert_eq!(app.visible_events().len(), 2, "the last day");
+        // The day is asked for up to where the session's own failures begin.
+        let asked = app.history_wanted.take();
+        assert_eq!(asked, Some((now - 86_400.0, now - 7200.0)));
+        app.update(Action::Period);
+        assert_eq!(
+            app.history_wanted.take(),
+            Some((now - 7.0 * 86_400.0, now - 86_400.0)),
+            "a second switch asks only for what is older"
+        );
+        app.apply(EngineEvent::PeriodHistory(Box::new(
+            crate::model::period::PeriodHistory {
+                since: now - 86_400.0,
+                until: now - 7200.0,
+                minutes: vec![("sshd".into(), vec![((now as i64 - 36_000) / 60, 3)])],
+                events: vec![failure_at("203.0.113.9", now - 36_000.0)],
+                problems: Vec::new(),
+            },
+        )));
+        let start = app.period_start();
+        assert_eq!(App::failures_in_period(&app.jails[0].rate, start), 5);
+        let rows: Vec<String> = app.visible_events().iter().map(|r| r.host()).collect();
+        assert_eq!(rows, ["203.0.113.9", "198.51.100.1", "198.51.100.2"]);
+        // 30 days asks for the rest; round to the hour and the day: nothing more is asked.
+        app.update(Action::Period);
+        assert_eq!(
+            app.history_wanted.take(),
+            Some((now - 30.0 * 86_400.0, now - 7.0 * 86_400.0))
+        );
+        app.update(Action::Period);
+        app.update(Action::Period);
+        assert_eq!(app.history_wanted, None);
     }
 
     #[test]

@@ -43,6 +43,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     title.push(Span::raw(format!("│ {} ", format_time(app.now, app.zone))));
     let banned: usize = app.jails.iter().map(|j| j.bans.len()).sum();
     title.push(Span::raw(format!("│ {banned} banned ")));
+    title.push(Span::raw(format!("│ last {} ", app.period.label())));
     if app.unparsed > 0 {
         let names: Vec<&str> = app
             .unparsed_sources
@@ -78,7 +79,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         frame.render_widget(Paragraph::new(Line::styled(text, theme.danger)), rows[1]);
         jail_rows = 2;
     }
-    let minute = (app.now / 60.0).floor() as i64;
+    let period_start = app.period_start();
     for (panel, row) in shown(app).zip(rows.iter().skip(jail_rows)) {
         let [text_area, spark_area] =
             Layout::horizontal([Constraint::Length(44), Constraint::Min(0)]).areas(*row);
@@ -88,22 +89,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 theme.jail,
             ),
             Span::styled(" fail ", theme.label),
-            Span::styled(format!("{:<6}", panel.failures), theme.count),
+            Span::styled(
+                format!("{:<6}", App::failures_in_period(&panel.rate, period_start)),
+                theme.count,
+            ),
             Span::styled("banned ", theme.label),
             Span::styled(format!("{:<3}", panel.bans.len()), theme.ban),
             Span::styled(format!("of {:<4}", panel.bans_total), theme.muted),
         ]);
         frame.render_widget(Paragraph::new(line), text_area);
-        let width = spark_area.width.saturating_sub(1) as i64;
-        let data: Vec<u64> = (minute - width + 1..=minute)
-            .map(|m| {
-                panel
-                    .rate
-                    .iter()
-                    .find(|(bucket, _)| *bucket == m)
-                    .map_or(0, |(_, count)| *count)
-            })
-            .collect();
+        let bars = spark_area.width.saturating_sub(1) as usize;
+        let bar = app.period.bar_minutes(bars as i64);
+        let data = App::bars(&panel.rate, app.now, bar, bars);
         frame.render_widget(
             Sparkline::default().data(&data).style(theme.sparkline),
             spark_area,
