@@ -75,8 +75,13 @@ pub async fn run(request: EventsRequest, out: &mut dyn Write) -> anyhow::Result<
     let out: &mut dyn Write = &mut out;
     let (stop_tx, mut stop) = oneshot::channel();
     stop_on_signal(stop_tx).await?;
-    let mut pipeline = Pipeline::load(&request.fail2ban_dir, Zone::Local)?;
-    let geoip = super::load_geoip(&request.geoip).await?;
+    // The configuration and the GeoIP files are read at once, each on a thread of its own.
+    let dir = request.fail2ban_dir.clone();
+    let (pipeline, geoip) = tokio::join!(
+        tokio::task::spawn_blocking(move || Pipeline::load(&dir, Zone::Local)),
+        super::load_geoip(&request.geoip)
+    );
+    let (mut pipeline, geoip) = (pipeline??, geoip?);
     for (jail, problem) in &pipeline.problems {
         let event = json!({"type": "source", "jail": jail, "path": "filter", "status": "error", "message": problem});
         if !emit(out, request.json, &event, &format!("{jail}: {problem}")) {
@@ -96,6 +101,7 @@ pub async fn run(request: EventsRequest, out: &mut dyn Write) -> anyhow::Result<
         seek_back: !request.from_start && request.since.is_none(),
         now,
         jobs: std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_JOBS)),
+        summaries: !request.json,
     };
     let json = request.json;
     let read = tokio::task::block_in_place(|| {

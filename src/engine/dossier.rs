@@ -98,6 +98,7 @@ async fn read_logs(
         seek_back: false,
         now: request.now,
         jobs: std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
+        summaries: true,
     };
     let read = tokio::task::block_in_place(|| {
         read_file_jails(&mut pipeline, history, &mut |event| {

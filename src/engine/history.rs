@@ -29,6 +29,9 @@ pub struct HistoryRequest {
     pub now: f64,
     /// Matching threads.
     pub jobs: usize,
+    /// Whether each failure gets its line in a few words ([`crate::model::summary`]): text
+    /// and the TUI show it, JSON does not.
+    pub summaries: bool,
 }
 
 /// What reading one file gave.
@@ -171,7 +174,18 @@ fn read_one(
     let mut bans_ended_at = f64::NEG_INFINITY;
     let mut swept_at = f64::NEG_INFINITY;
     let findtime = pipeline.jails[index].state.settings.findtime.max(1) as f64;
-    let prepare = |found: crate::fail2ban::FilterMatch, text: &str| FoundLine::new(found, text);
+    let summaries = request.summaries;
+    let prepare = |found: crate::fail2ban::FilterMatch, text: &str| {
+        if summaries {
+            FoundLine::new(found, text)
+        } else {
+            FoundLine {
+                found,
+                text: text.to_string(),
+                summary: String::new(),
+            }
+        }
+    };
     let (compiled, state) = filter.parts();
     let scanned = log_scan::scan_continuing(
         reader,

@@ -54,6 +54,7 @@ pub async fn read_period(
         seek_back: false,
         now,
         jobs: std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
+        summaries: true,
     };
     let read = tokio::task::block_in_place(|| {
         read_file_jails(&mut pipeline, request, &mut |event| {
