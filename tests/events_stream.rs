@@ -222,6 +222,47 @@ fn a_real_journal_file() {
         first["line"],
         "pbx sshd[800]: Failed password for invalid user admin from 198.51.100.7 port 40022 ssh2"
     );
+    drop(stream);
+
+    // Without following, the journal is read to its end and the stream ends by itself.
+    let journal_arg = journal.to_string_lossy().into_owned();
+    let bantop = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_bantop"))
+            .arg("--fail2ban-dir")
+            .arg(&conf)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let ended = bantop(&[
+        "events",
+        "--json",
+        "--from-start",
+        "--no-follow",
+        "--journal-file",
+        &journal_arg,
+    ]);
+    assert!(ended.status.success());
+    let text = String::from_utf8_lossy(&ended.stdout);
+    assert_eq!(text.matches("\"type\":\"failure\"").count(), 2, "{text}");
+
+    // The dossier of a journal jail's attacker.
+    let dossier = bantop(&[
+        "--state-dir",
+        &dir.path().join("state").to_string_lossy(),
+        "inspect",
+        "203.0.113.45",
+        "--json",
+        "--journal-file",
+        &journal_arg,
+    ]);
+    let dossier: serde_json::Value = serde_json::from_slice(&dossier.stdout).unwrap_or_default();
+    assert_eq!(dossier["failures"], 1, "{dossier:#}");
+    assert_eq!(dossier["jails"][0]["jail"], "sshd");
+    assert_eq!(
+        dossier["jails"][0]["accounts"][0],
+        serde_json::json!(["root", 1])
+    );
 }
 
 #[test]

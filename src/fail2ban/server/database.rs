@@ -189,4 +189,33 @@ mod tests {
         assert_eq!(of("203.0.113.6"), Some(0));
         assert!(Database::open(&dir.path().join("missing")).is_err());
     }
+
+    #[test]
+    fn a_database_of_another_schema_is_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("other.sqlite3");
+        let db = Connection::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        db.execute_batch("CREATE TABLE something(other TEXT);")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let database = Database::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        let address = "203.0.113.5".parse().unwrap_or_else(|e| panic!("{e}"));
+        let error = database.bans_of(address).err().map(|e| e.to_string());
+        assert!(
+            error
+                .as_deref()
+                .is_some_and(|e| e.contains("other.sqlite3") && e.contains("bans")),
+            "{error:?}"
+        );
+        let not_sqlite = dir.path().join("text.sqlite3");
+        std::fs::write(&not_sqlite, "not a database at all, just text\n".repeat(100))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let error = Database::open(&not_sqlite)
+            .and_then(|db| db.bans_of(address))
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            error.as_deref().is_some_and(|e| e.contains("text.sqlite3")),
+            "{error:?}"
+        );
+    }
 }
