@@ -200,6 +200,7 @@ fn country_code(text: &str) -> Option<String> {
 mod tests {
     use super::super::test_mmdb::{Mmdb, Value, map, text};
     use super::*;
+    use crate::model::place::place;
 
     fn net(text: &str) -> ipnet::IpNet {
         text.parse().unwrap_or_else(|e| panic!("{e}"))
@@ -207,14 +208,6 @@ mod tests {
 
     fn ip(text: &str) -> IpAddr {
         text.parse().unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    fn place(country: Option<&str>, asn: Option<u32>, org: Option<&str>) -> Place {
-        Place {
-            country: country.map(str::to_string),
-            asn,
-            org: org.map(str::to_string),
-        }
     }
 
     fn open(mmdb: &Mmdb) -> Result<MmdbGeoip, GeoIpError> {

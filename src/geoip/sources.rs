@@ -157,6 +157,7 @@ fn count_lines(reader: &mut impl Read) -> std::io::Result<usize> {
 mod tests {
     use super::super::test_mmdb::{Mmdb, map, text};
     use super::*;
+    use crate::model::place::place;
 
     fn ip(text: &str) -> IpAddr {
         text.parse().unwrap_or_else(|e| panic!("{e}"))
@@ -201,14 +202,6 @@ mod tests {
             )],
         };
         write(dir, "lite.db", &mmdb.build())
-    }
-
-    fn place(country: Option<&str>, asn: Option<u32>, org: Option<&str>) -> Place {
-        Place {
-            country: country.map(str::to_string),
-            asn,
-            org: org.map(str::to_string),
-        }
     }
 
     #[test]

@@ -68,17 +68,19 @@ impl std::fmt::Display for PlaceSource {
     }
 }
 
+/// A place from borrowed parts, for tests.
+#[cfg(test)]
+pub(crate) fn place(country: Option<&str>, asn: Option<u32>, org: Option<&str>) -> Place {
+    Place {
+        country: country.map(str::to_string),
+        asn,
+        org: org.map(str::to_string),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn place(country: Option<&str>, asn: Option<u32>, org: Option<&str>) -> Place {
-        Place {
-            country: country.map(str::to_string),
-            asn,
-            org: org.map(str::to_string),
-        }
-    }
 
     #[test]
     fn the_first_answer_per_field_wins_and_an_as_pair_stays_whole() {

@@ -207,8 +207,11 @@ mod tests {
             "{error:?}"
         );
         let not_sqlite = dir.path().join("text.sqlite3");
-        std::fs::write(&not_sqlite, "not a database at all, just text\n".repeat(100))
-            .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            &not_sqlite,
+            "not a database at all, just text\n".repeat(100),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         let error = Database::open(&not_sqlite)
             .and_then(|db| db.bans_of(address))
             .err()
