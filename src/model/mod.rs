@@ -5,8 +5,10 @@ pub mod address;
 pub mod audit;
 pub mod ban;
 pub mod ban_increment;
+pub mod calling_codes;
 pub mod check;
 pub mod configuration;
+pub mod dialled;
 pub mod dossier;
 pub mod event;
 pub mod firewall;
@@ -17,6 +19,7 @@ pub mod place;
 pub mod port;
 pub mod sanitize;
 pub mod summary;
+pub mod targets;
 pub mod whitelist;
 
 pub use audit::AuditEntry;
