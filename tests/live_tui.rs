@@ -225,9 +225,12 @@ fn locked_out_the_banner_and_one_key_get_the_operator_back_in() {
 fn the_dossier_on_a_real_server_reads_the_rotated_logs_and_the_database() {
     let server = PrivateServer::start();
     let rotated = server.dir.path().join("asterisk.log.1");
-    let line = |second: u32| {
+    // Ten minutes ago: within the dossier's period (the last hour).
+    let ten_minutes_ago = chrono::Local::now() - chrono::Duration::minutes(10);
+    let line = |second: i64| {
         format!(
-            "[2026-01-19 17:01:{second:02}.0000] NOTICE[2411] res_pjsip/pjsip_distributor.c: Request 'REGISTER' from '\"4711\" <sip:4711@203.0.113.5>' failed for '203.0.113.5:5070' (callid: 990de61b3d5d@pc33) - Failed to authenticate\n"
+            "[{}.0000] NOTICE[2411] res_pjsip/pjsip_distributor.c: Request 'REGISTER' from '\"4711\" <sip:4711@203.0.113.5>' failed for '203.0.113.5:5070' (callid: 990de61b3d5d@pc33) - Failed to authenticate\n",
+            (ten_minutes_ago + chrono::Duration::seconds(second)).format("%Y-%m-%d %H:%M:%S")
         )
     };
     let text: String = (0..7).map(line).collect();
