@@ -18,6 +18,7 @@ Scenario (minutes after 17:00:00 UTC, 2026-01-19), 24 minutes:
   15    IAX2 failures from 192.0.2.13 (below the threshold)
   18    calls to xivo-initconfig from 203.0.113.200
   20    SSH root guessing from 203.0.113.45, provisioning scan from 203.0.113.99
+  21    AMI logins with nonexistent users from 203.0.113.66 (no jail counts them)
 """
 
 import json
@@ -217,6 +218,12 @@ def provd_scan(ip, start, count):
 provd_scan("198.51.100.77", at(2, 10), 14)
 provd_scan("198.51.100.77", at(13, 20), 12)
 provd_scan("203.0.113.99", at(20, 40), 12)
+
+# AMI logins with user names that do not exist, from 203.0.113.66: Wazo's asterisk-wazo filter
+# does not count them, fail2ban's stock asterisk filter does (a blind spot for `bantop report`).
+# Fixed times and names: the lines above keep their random draws.
+for k, user in enumerate(["admin", "manager", "asterisk", "wazo", "xivo", "root", "ami", "monitor"]):
+    ast(at(21, 5 + 4 * k), f"manager.c: 203.0.113.66 tried to authenticate with nonexistent user '{user}'", thread=2418)
 
 # --- write --------------------------------------------------------------------------------
 os.makedirs(OUT, exist_ok=True)

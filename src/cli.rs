@@ -127,6 +127,27 @@ pub enum CliCommand {
         #[arg(long)]
         json: bool,
     },
+    /// What the attackers are after, over a period: per jail failures and bans, the accounts
+    /// tried, the numbers rejected calls went to (toll-fraud probes), the provisioning files
+    /// asked for, the top sources, what the jails miss (fail2ban's stock filters run beside
+    /// them), and the findings. For a ticket, or mail from cron.
+    Report {
+        /// The period, back from now (default 24h).
+        #[arg(long, value_parser = parse_since, default_value = "24h")]
+        since: u64,
+        /// On the demo's recordings instead of this server.
+        #[arg(long)]
+        demo: bool,
+        /// The demo directory (with --demo; default as `bantop demo`).
+        #[arg(long, requires = "demo")]
+        dir: Option<PathBuf>,
+        /// Read this journal file instead of the system journal (systemd jails).
+        #[arg(long)]
+        journal_file: Option<PathBuf>,
+        /// One JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// A filter on a log file, like fail2ban-regex: FILTER is a name in <fail2ban-dir>/filter.d
     /// or a path to a .conf, optionally with options (`sshd[mode=aggressive]`).
     Regex {

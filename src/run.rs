@@ -5,6 +5,7 @@ use crate::cli::{AclCommand, CliCommand};
 use crate::commands::actions::{self, Places, WhitelistRequest};
 use crate::commands::{OK, firewall};
 use crate::engine::operator::operator_addresses;
+use crate::engine::report::{ReportRequest, ReportSource};
 use crate::posture::PostureInputs;
 use crate::settings::Settings;
 use crate::tui::UiOptions;
@@ -97,6 +98,33 @@ pub async fn run(
                 geoip: std::sync::Arc::new(crate::commands::load_geoip(&settings.geoip).await?),
             };
             crate::commands::inspect::run(places, request, *json, out).await
+        }
+        CliCommand::Report {
+            since,
+            demo,
+            dir,
+            journal_file,
+            json,
+        } => {
+            let mut geoip = settings.geoip.clone();
+            let source = if *demo {
+                let dir = dir.clone().unwrap_or_else(default_demo_dir);
+                geoip.splice(0..0, crate::engine::DemoEngine::geoip_files(&dir));
+                ReportSource::Demo(dir)
+            } else {
+                ReportSource::Server {
+                    fail2ban_dir: settings.fail2ban_dir.clone(),
+                    socket: settings.socket.clone(),
+                    journal_file: journal_file.clone(),
+                }
+            };
+            let request = ReportRequest {
+                source,
+                seconds: *since,
+                now: (!*demo).then(|| chrono::Utc::now().timestamp_micros() as f64 / 1e6),
+                geoip: std::sync::Arc::new(crate::commands::load_geoip(&geoip).await?),
+            };
+            crate::commands::report::run(request, *json, out).await
         }
         CliCommand::Regex {
             log,

@@ -10,6 +10,7 @@ pub mod inspect;
 pub mod jails;
 pub mod ports;
 pub mod regex;
+pub mod report;
 pub mod status;
 mod whitelists;
 

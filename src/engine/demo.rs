@@ -165,6 +165,47 @@ impl DemoEngine {
         self.scenario.zone
     }
 
+    /// The time of the recordings' last line.
+    pub fn recording_end(&self) -> Option<f64> {
+        self.replay.end()
+    }
+
+    /// The demo's fail2ban configuration directory.
+    pub fn fail2ban_dir(&self) -> &std::path::Path {
+        &self.scenario.fail2ban_dir
+    }
+
+    /// The demo's own GeoIP files in `dir` (made-up countries for its documentation
+    /// addresses), those that exist.
+    pub fn geoip_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        ["geoip", "geoip6"]
+            .map(|name| dir.join(name))
+            .into_iter()
+            .filter(|path| path.is_file())
+            .collect()
+    }
+
+    /// The recordings that are plain log files, per jail: (jail, files).
+    pub fn recorded_files(&self) -> Vec<(String, Vec<std::path::PathBuf>)> {
+        self.jails
+            .iter()
+            .map(|j| &j.state.settings)
+            .map(|settings| {
+                let files = self
+                    .scenario
+                    .recordings
+                    .iter()
+                    .filter(|r| {
+                        r.jail == settings.name
+                            && r.format == crate::source::scenario::RecordingFormat::File
+                    })
+                    .map(|r| r.path.clone())
+                    .collect();
+                (settings.name.clone(), files)
+            })
+            .collect()
+    }
+
     /// Current log time.
     pub fn now(&self) -> f64 {
         self.clock.now

@@ -4,6 +4,7 @@
 //! [`EngineEvent`]: crate::model::EngineEvent
 
 pub mod audit;
+pub mod blind_spots;
 pub mod clock;
 pub mod command;
 pub mod demo;
@@ -19,6 +20,8 @@ pub mod operator;
 pub mod period_history;
 pub mod pipeline;
 pub mod refusal;
+pub mod report;
+pub mod report_findings;
 pub mod runner;
 pub mod server_sides;
 pub mod whitelist;

@@ -105,7 +105,11 @@ mod tests {
             "NANP area 876"
         );
         assert_eq!(country("01112125550123").as_deref(), Some("US"));
-        assert_eq!(country("0112125550123").as_deref(), Some("MA"), "011, then 212");
+        assert_eq!(
+            country("0112125550123").as_deref(),
+            Some("MA"),
+            "011, then 212"
+        );
         assert_eq!(country("+8816"), Some("--".to_string()), "satellite");
         assert_eq!(country("1001"), None, "an extension");
         assert_eq!(country("0612345678"), None, "a national number");

@@ -17,6 +17,7 @@ pub mod jail;
 pub mod period;
 pub mod place;
 pub mod port;
+pub mod report;
 pub mod sanitize;
 pub mod summary;
 pub mod targets;

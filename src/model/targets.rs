@@ -57,6 +57,8 @@ pub struct ProvisioningTarget {
     pub requests: u64,
     /// Distinct source addresses.
     pub sources: usize,
+    /// Those outside private networks (phones sit inside; a stranger outside).
+    pub outside_sources: usize,
     /// Distinct files.
     pub files: usize,
 }
@@ -169,6 +171,7 @@ impl TargetsBuilder {
                 pattern,
                 requests: tally.failures,
                 sources: tally.sources.len(),
+                outside_sources: tally.sources.iter().filter(|ip| !is_private(**ip)).count(),
                 files: tally.names.len(),
             })
             .collect();
@@ -178,6 +181,14 @@ impl TargetsBuilder {
             dialled,
             provisioning,
         }
+    }
+}
+
+/// Whether `ip` is in a private, loopback or link-local network, where a PBX's own phones are.
+fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_private() || v4.is_loopback() || v4.is_link_local(),
+        IpAddr::V6(v6) => v6.is_loopback() || v6.is_unique_local() || v6.is_unicast_link_local(),
     }
 }
 

@@ -86,10 +86,8 @@ pub async fn run_demo(dir: &Path, speed: f64, options: UiOptions) -> anyhow::Res
     let (event_tx, event_rx) = mpsc::channel(256);
     let engine_task = tokio::spawn(runner::run_demo(engine, command_rx, event_tx));
     // The demo's own made-up countries for its documentation addresses come first.
-    let demo_geoip = ["geoip", "geoip6"].map(|name| dir.join(name));
-    let paths = demo_geoip
+    let paths = DemoEngine::geoip_files(dir)
         .into_iter()
-        .filter(|path| path.is_file())
         .chain(options.geoip)
         .collect();
     let app = with_geoip(app, paths).await;

@@ -102,6 +102,11 @@ impl Database {
         self.query(&format!("SELECT jail, ip, timeofban, bantime, bancount, data FROM bans ORDER BY timeofban DESC LIMIT {limit}"))
     }
 
+    /// Every ban of the history (`bans`) at or after `since` (epoch seconds), oldest first.
+    pub fn bans_since(&self, since: i64) -> Result<Vec<BanRecord>, DatabaseError> {
+        self.query(&format!("SELECT jail, ip, timeofban, bantime, bancount, data FROM bans WHERE timeofban >= {since} ORDER BY timeofban"))
+    }
+
     /// Every ban of `address` in the history (`bans`), oldest first, whatever spelling
     /// fail2ban stored it in (`::ffff:` forms are the IPv4 address).
     pub fn bans_of(&self, address: IpAddr) -> Result<Vec<BanRecord>, DatabaseError> {
