@@ -15,6 +15,11 @@ use std::path::Path;
 
 /// The demo 9.5 minutes in: bans in all three jails, the operator's own failures counted.
 fn app_at_nine_and_a_half_minutes() -> App {
+    app_at(570.0)
+}
+
+/// The demo `seconds` in.
+fn app_at(seconds: f64) -> App {
     // Relative (cargo runs tests from the package root): no machine's path ends up in a snapshot.
     let mut engine = DemoEngine::load(Path::new("demo"), 60.0).unwrap_or_else(|e| panic!("{e}"));
     let keymap = Keymap::default_keys().unwrap_or_else(|e| panic!("{e}"));
@@ -29,7 +34,7 @@ fn app_at_nine_and_a_half_minutes() -> App {
     for event in engine
         .opening_events()
         .into_iter()
-        .chain(engine.advance_to(start + 570.0))
+        .chain(engine.advance_to(start + seconds))
     {
         app.apply(event);
     }
@@ -117,6 +122,18 @@ fn countries_with_the_demo_geoip_files() {
     both_sizes("jails_with_countries", &app);
     app.update(Action::Inspect);
     both_sizes("dossier_with_country", &app);
+}
+
+/// The demo 22 minutes in: the extensions brute-forced, the calls into xivo-initconfig, the
+/// provisioning scans.
+#[test]
+fn targets_view() {
+    let mut app = app_at(22.0 * 60.0);
+    for _ in 0..4 {
+        app.update(Action::NextView);
+    }
+    assert_eq!(app.view, bantop::tui::app::View::Targets);
+    both_sizes("targets", &app);
 }
 
 #[test]

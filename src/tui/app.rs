@@ -27,6 +27,8 @@ pub enum View {
     Ports,
     /// The security checklist.
     Posture,
+    /// What the attackers are after: accounts, dialled numbers, provisioning files.
+    Targets,
 }
 
 impl View {
@@ -36,7 +38,8 @@ impl View {
             View::Events => View::Jails,
             View::Jails => View::Ports,
             View::Ports => View::Posture,
-            View::Posture => View::Events,
+            View::Posture => View::Targets,
+            View::Targets => View::Events,
         }
     }
 }

@@ -11,6 +11,7 @@ mod origins;
 mod popup;
 mod ports;
 mod posture;
+pub mod targets;
 
 use super::app::{App, View};
 use super::theme::Theme;
@@ -52,6 +53,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         View::Jails => jails::render(frame, body, app, theme),
         View::Ports => ports::render(frame, body, app, theme),
         View::Posture => posture::render(frame, body, app, theme),
+        View::Targets => targets::render(frame, body, app, theme),
     }
     footer::render(frame, bottom, app, theme);
     popup::render(frame, area, app, theme);
