@@ -112,7 +112,9 @@ pub async fn run(request: EventsRequest, out: &mut dyn Write) -> anyhow::Result<
     if read.stopped {
         return Ok(super::OK);
     }
-    for file in &read.files {
+    // A file that is followed says what is wrong with it when following starts; only the
+    // others (rotated files, everything without following) are told here.
+    for file in read.files.iter().filter(|f| !(request.follow && f.current)) {
         if let Some(problem) = &file.problem {
             let path = file.path.display().to_string();
             let event = json!({"type": "source", "jail": file.jail, "path": path, "status": "error", "message": problem});

@@ -43,6 +43,9 @@ pub struct FileRead {
     pub path: PathBuf,
     /// Lines read.
     pub lines: u64,
+    /// Whether it is a file `logpath` names (not one rotation left), which following goes on
+    /// with.
+    pub current: bool,
     /// Why it could not be read (whole), if so.
     pub problem: Option<String>,
 }
@@ -111,6 +114,7 @@ pub fn read_file_jails(
                     jail: jail.clone(),
                     path,
                     lines: outcome.lines,
+                    current: is_current,
                     problem: outcome.problem,
                 });
                 if stopped {
