@@ -123,6 +123,9 @@ pub enum CliCommand {
         /// Read this journal file instead of the system journal (systemd jails).
         #[arg(long)]
         journal_file: Option<PathBuf>,
+        /// Ask the reverse DNS for its name (at most 2 s; the name is shown, not trusted).
+        #[arg(long)]
+        rdns: bool,
         /// One JSON object instead of text.
         #[arg(long)]
         json: bool,

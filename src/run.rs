@@ -86,6 +86,7 @@ pub async fn run(
             address,
             since,
             journal_file,
+            rdns,
             json,
         } => {
             let request = crate::engine::dossier::DossierRequest {
@@ -96,6 +97,7 @@ pub async fn run(
                 journal_file: journal_file.clone(),
                 now: chrono::Utc::now().timestamp_micros() as f64 / 1e6,
                 geoip: std::sync::Arc::new(crate::commands::load_geoip(&settings.geoip).await?),
+                reverse_dns: *rdns || settings.reverse_dns,
             };
             crate::commands::inspect::run(places, request, *json, out).await
         }
@@ -227,6 +229,7 @@ fn ui_options(settings: &Settings) -> anyhow::Result<UiOptions> {
         keymap: crate::tui::choose_keymap(settings.keymap.as_deref())?,
         refresh: settings.refresh,
         geoip: settings.geoip.clone(),
+        reverse_dns: settings.reverse_dns,
     })
 }
 

@@ -26,6 +26,8 @@ pub struct Settings {
     pub refresh: Duration,
     /// GeoIP files, asked in this order (empty: no country or AS is shown).
     pub geoip: Vec<PathBuf>,
+    /// Whether dossiers ask the reverse DNS for an address's name.
+    pub reverse_dns: bool,
 }
 
 impl Settings {
@@ -51,6 +53,7 @@ impl Settings {
             theme: cli.theme.clone().or(file.theme),
             keymap: cli.keymap.clone().or(file.keymap),
             refresh: Duration::from_secs(file.refresh_seconds.unwrap_or(5)),
+            reverse_dns: file.reverse_dns.unwrap_or(false),
             geoip: if cli.geoip.is_empty() {
                 file.geoip.unwrap_or_else(crate::geoip::default_files)
             } else {
@@ -79,6 +82,8 @@ pub struct SettingsFile {
     pub refresh_seconds: Option<u64>,
     /// GeoIP files, in order (`[]`: none, not even the default ones).
     pub geoip: Option<Vec<PathBuf>>,
+    /// Whether dossiers ask the reverse DNS for an address's name (default: no).
+    pub reverse_dns: Option<bool>,
 }
 
 impl SettingsFile {
@@ -92,6 +97,7 @@ impl SettingsFile {
             keymap: later.keymap.or(self.keymap),
             refresh_seconds: later.refresh_seconds.or(self.refresh_seconds),
             geoip: later.geoip.or(self.geoip),
+            reverse_dns: later.reverse_dns.or(self.reverse_dns),
         }
     }
 }

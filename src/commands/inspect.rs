@@ -148,6 +148,9 @@ fn write_text(dossier: &Dossier, out: &mut dyn Write) -> std::io::Result<()> {
             )?;
         }
     }
+    if let Some(name) = &dossier.reverse_dns {
+        writeln!(out, "reverse DNS: {name} (the network's word, not proof)")?;
+    }
     for source in &dossier.place_sources {
         writeln!(out, "{source}")?;
     }

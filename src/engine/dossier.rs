@@ -34,6 +34,8 @@ pub struct DossierRequest {
     pub now: f64,
     /// Where addresses are from.
     pub geoip: Arc<GeoIp>,
+    /// Whether to ask the reverse DNS for its name.
+    pub reverse_dns: bool,
 }
 
 /// Gathers the dossier of `request.address`.
@@ -49,6 +51,12 @@ pub async fn gather(request: DossierRequest) -> Dossier {
         Err(error) => dossier.problems.push(error.to_string()),
     }
     read_ban_history(&mut dossier, &request, since).await;
+    if request.reverse_dns {
+        match super::reverse_dns::reverse_name(request.address).await {
+            Ok(name) => dossier.reverse_dns = Some(name),
+            Err(why) => dossier.problems.push(format!("reverse DNS: {why}")),
+        }
+    }
     let mut server = Fail2ban::new(&request.socket);
     dossier.now.banned_in = match server.banned_in(request.address).await {
         Ok(jails) => Some(jails),

@@ -105,6 +105,8 @@ pub struct Dossier {
     pub org: Option<String>,
     /// Where country and AS come from, with the data's attribution.
     pub place_sources: Vec<String>,
+    /// Its reverse DNS name, when asked for (the network's word, not proof).
+    pub reverse_dns: Option<String>,
     /// What was read (files with their lines, the journal, the database).
     pub read: Vec<String>,
     /// What could not be read, each naming the file.
@@ -128,6 +130,7 @@ impl Dossier {
             asn: None,
             org: None,
             place_sources: Vec::new(),
+            reverse_dns: None,
             read: Vec::new(),
             problems: Vec::new(),
         }

@@ -31,6 +31,8 @@ pub struct UiOptions {
     pub refresh: Duration,
     /// GeoIP files, in order.
     pub geoip: Vec<std::path::PathBuf>,
+    /// Whether dossiers ask the reverse DNS for an address's name.
+    pub reverse_dns: bool,
 }
 
 /// The GeoIP files, read on a blocking thread (the UI task never reads a file); what cannot be
@@ -126,6 +128,7 @@ pub async fn run_live(
         fail2ban_dir: fail2ban_dir.to_path_buf(),
         socket: socket.to_path_buf(),
         geoip: std::sync::Arc::clone(&app.geoip),
+        reverse_dns: options.reverse_dns,
     };
     let result = run::run(app, options.theme, event_rx, command_tx, Some(inspector)).await;
     engine_task.abort();

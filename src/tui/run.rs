@@ -30,6 +30,8 @@ pub struct Inspector {
     pub socket: PathBuf,
     /// Where addresses are from.
     pub geoip: std::sync::Arc<crate::geoip::GeoIp>,
+    /// Whether dossiers ask the reverse DNS for an address's name.
+    pub reverse_dns: bool,
 }
 
 impl Inspector {
@@ -57,6 +59,7 @@ impl Inspector {
             journal_file: None,
             now: chrono::Utc::now().timestamp_micros() as f64 / 1e6,
             geoip: std::sync::Arc::clone(&self.geoip),
+            reverse_dns: self.reverse_dns,
         };
         tokio::spawn(async move {
             let dossier = gather(request).await;

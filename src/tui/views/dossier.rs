@@ -61,6 +61,9 @@ fn lines(
         place.join(" · ")
     };
     lines.push(line(&place, theme.label, width));
+    if let Some(name) = &dossier.reverse_dns {
+        lines.push(line(&format!("reverse DNS: {name}"), theme.muted, width));
+    }
     // One line per kind of data: the files of one source (IPv4, IPv6) say the same.
     let mut shown: Vec<&str> = Vec::new();
     for source in &dossier.place_sources {
