@@ -48,7 +48,7 @@ pub async fn run(
             let ports =
                 crate::ports::listening_ports(Path::new("/proc")).map_err(|e| e.to_string());
             let operator = crate::engine::operator::ssh_client_address();
-            let inputs = PostureInputs::from_server(
+            let mut inputs = PostureInputs::from_server(
                 settings.fail2ban_dir.clone(),
                 Some(settings.socket.clone()),
                 asterisk_dir.clone(),
@@ -56,6 +56,20 @@ pub async fn run(
                 ports,
             )
             .await;
+            // The last day of the logs: what the attackers are after, what the jails miss.
+            let report = ReportRequest {
+                source: ReportSource::Server {
+                    fail2ban_dir: settings.fail2ban_dir.clone(),
+                    socket: settings.socket.clone(),
+                    journal_file: None,
+                },
+                seconds: 86_400,
+                now: Some(chrono::Utc::now().timestamp_micros() as f64 / 1e6),
+                geoip: std::sync::Arc::new(crate::geoip::GeoIp::default()),
+            };
+            if settings.fail2ban_dir.is_dir() {
+                inputs.report = Some(crate::engine::report::gather(report).await);
+            }
             crate::commands::check::run(&inputs, *json, out)
         }
         CliCommand::Acl(AclCommand::Check {

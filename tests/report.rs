@@ -203,4 +203,29 @@ fn blind_spots_on_lines_the_test_writes() {
         findings.contains("asterisk-wazo misses 8 failures that fail2ban's asterisk filter finds"),
         "{findings}"
     );
+
+    // The checklist says so too.
+    let check = Command::new(env!("CARGO_BIN_EXE_bantop"))
+        .arg("--fail2ban-dir")
+        .arg(&conf)
+        .arg("--socket")
+        .arg(&socket)
+        .args(["check", "--json"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let items: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap_or_default();
+    let missed = items
+        .as_array()
+        .and_then(|items| {
+            items
+                .iter()
+                .find(|i| i["name"] == "failures no jail counts")
+        })
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(missed["status"], "warn", "{items:#}");
+    assert!(
+        missed["fix"].to_string().contains("nonexistent user"),
+        "{missed}"
+    );
 }

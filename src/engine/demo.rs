@@ -234,6 +234,7 @@ impl DemoEngine {
                     .collect(),
             ),
             fail2ban_answer: None,
+            report: None,
         };
         run_checks(&inputs)
     }

@@ -136,6 +136,7 @@ impl LiveEngine {
             jails: Ok(self.jails.clone()),
             notes: self.configuration.notes.clone(),
             demo_recordings: None,
+            report: None,
             fail2ban_answer: Some(crate::posture::ask_fail2ban(self.server.socket()).await),
         };
         events.push(EngineEvent::Posture(run_checks(&inputs)));

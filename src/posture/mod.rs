@@ -3,6 +3,8 @@
 //! the firewall, unexpected public ports, and SIP ACLs. Each item passes, warns or fails with
 //! the reason and the fix.
 
+mod attacks;
+
 use crate::asterisk::endpoints;
 use crate::fail2ban::jail_conf::read_configuration;
 use crate::fail2ban::server::{self, Fail2ban};
@@ -45,6 +47,9 @@ pub struct PostureInputs {
     pub demo_recordings: Option<Vec<(String, PathBuf)>>,
     /// How fail2ban answered a ping ([`ask_fail2ban`]); `None`: not asked.
     pub fail2ban_answer: Option<Result<(), String>>,
+    /// A report over the last day, for what the attackers are after and what the jails miss;
+    /// `None`: not read (those items are left out).
+    pub report: Option<crate::model::report::Report>,
 }
 
 impl PostureInputs {
@@ -84,6 +89,7 @@ impl PostureInputs {
             notes,
             firewall: read_firewall(),
             demo_recordings: None,
+            report: None,
         }
     }
 }
@@ -96,6 +102,9 @@ pub fn run_checks(inputs: &PostureInputs) -> Vec<CheckItem> {
     items.push(firewall(inputs));
     items.push(public_ports(inputs));
     items.push(sip_acls(inputs));
+    if let Some(report) = &inputs.report {
+        items.extend(attacks::items(report));
+    }
     items
 }
 
