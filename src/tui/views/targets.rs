@@ -37,8 +37,22 @@ pub fn session_targets(app: &App) -> Targets {
     builder.finish(&|ip| !app.banned_in(ip).is_empty())
 }
 
-/// Draws the view in `area`.
+/// Width from which the top sources are shown beside the targets.
+const WIDE: u16 = 110;
+/// Width of the top sources' column.
+const SOURCES_WIDTH: u16 = 40;
+
+/// Draws the view in `area`: the targets, and beside them on a wide terminal the sources with
+/// the most failures, by address and by network.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let area = if area.width >= WIDE {
+        let [targets, sources] =
+            Layout::horizontal([Constraint::Min(0), Constraint::Length(SOURCES_WIDTH)]).areas(area);
+        render_sources(frame, sources, app, theme);
+        targets
+    } else {
+        area
+    };
     let targets = session_targets(app);
     let [accounts_area, dialled_area, files_area] = Layout::vertical([
         Constraint::Percentage(50),
@@ -179,6 +193,67 @@ fn by_destination(targets: &Targets) -> String {
     } else {
         format!(" · {}", named.join(", "))
     }
+}
+
+/// The addresses and networks (/24, /48) with the most failures in the period, with their
+/// country when GeoIP files are read.
+fn render_sources(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let mut addresses: std::collections::HashMap<std::net::IpAddr, u64> =
+        std::collections::HashMap::new();
+    for row in app.events.iter().filter(|row| app.in_period(row)) {
+        if let EventRow::Failure(log) = row
+            && let Some(ip) = log.failure.ip
+        {
+            *addresses.entry(ip).or_default() += 1;
+        }
+    }
+    let mut networks: std::collections::HashMap<ipnet::IpNet, u64> =
+        std::collections::HashMap::new();
+    for (ip, count) in &addresses {
+        let prefix = if ip.is_ipv4() { 24 } else { 48 };
+        if let Ok(net) = ipnet::IpNet::new(*ip, prefix) {
+            *networks.entry(net.trunc()).or_default() += count;
+        }
+    }
+    let width = area.width.saturating_sub(2) as usize;
+    let half = area.height.saturating_sub(4) as usize / 2;
+    let country = |ip: std::net::IpAddr| app.geoip.lookup(ip).country.unwrap_or_default();
+    let mut lines = vec![Line::styled(
+        fit("address                  CC  fails", width),
+        theme.label,
+    )];
+    for (ip, count) in most(addresses.into_iter(), half) {
+        let text = format!(
+            "{:<24} {:<3} {:>5}",
+            fit(&ip.to_string(), 24),
+            sanitize(&country(ip)),
+            count
+        );
+        lines.push(Line::raw(fit(&text, width)));
+    }
+    lines.push(Line::styled(
+        fit("network                  CC  fails", width),
+        theme.label,
+    ));
+    for (net, count) in most(networks.into_iter(), half) {
+        let text = format!(
+            "{:<24} {:<3} {:>5}",
+            fit(&net.to_string(), 24),
+            sanitize(&country(net.addr())),
+            count
+        );
+        lines.push(Line::raw(fit(&text, width)));
+    }
+    let title = format!(" Top sources · last {} ", app.period.label());
+    draw(frame, area, theme, &title, lines);
+}
+
+/// The `n` entries with the most, ties by the key.
+fn most<K: Ord>(entries: impl Iterator<Item = (K, u64)>, n: usize) -> Vec<(K, u64)> {
+    let mut all: Vec<(K, u64)> = entries.collect();
+    all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    all.truncate(n);
+    all
 }
 
 /// `+972 IL`, with a warning for destinations toll fraud often calls; `national` otherwise.
