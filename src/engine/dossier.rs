@@ -4,15 +4,13 @@
 //! kernel's ruleset. Blocking work (reading, matching, netlink) runs off the async threads;
 //! whatever cannot be read is named in `problems`, and the rest is still given.
 
-use super::history::{HistoryRequest, read_file_jails};
+use super::history::read_all_logs;
 use super::pipeline::Pipeline;
 use crate::fail2ban::database::{Database, database_path};
 use crate::fail2ban::date::Zone;
 use crate::fail2ban::server::Fail2ban;
 use crate::geoip::GeoIp;
-use crate::model::EngineEvent;
 use crate::model::dossier::{Dossier, PastBan};
-use crate::source::watch::SourceEvent;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -97,60 +95,11 @@ async fn read_logs(
     request: &DossierRequest,
     since: Option<f64>,
 ) {
-    for (jail, problem) in &pipeline.problems {
-        dossier.problems.push(format!("{jail}: {problem}"));
-    }
-    let history = HistoryRequest {
-        since,
-        rotated: true,
-        seek_back: false,
-        now: request.now,
-        jobs: std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
-        summaries: true,
-    };
-    let read = tokio::task::block_in_place(|| {
-        read_file_jails(&mut pipeline, history, &mut |event| {
-            if let EngineEvent::Log(log) = &event {
-                dossier.add_failure(log);
-            }
-            true
-        })
-    });
-    for file in read.files {
-        match file.problem {
-            Some(problem) => dossier.problems.push(problem),
-            None => dossier.read.push(format!(
-                "{}: {} ({} lines)",
-                file.jail,
-                file.path.display(),
-                file.lines
-            )),
-        }
-    }
-    let (tx, mut rx) = tokio::sync::mpsc::channel(crate::source::watch::SOURCE_BATCHES);
-    for source in pipeline.journal_sources(since, request.journal_file.clone(), false) {
-        dossier.read.push(format!("{}: the journal", source.jail));
-        tokio::spawn(source.follow(tx.clone()));
-    }
-    drop(tx);
-    while let Some(batch) = rx.recv().await {
-        for event in batch {
-            match event {
-                SourceEvent::Line(line) => {
-                    for event in pipeline.process(&line, request.now, false) {
-                        if let EngineEvent::Log(log) = &event {
-                            dossier.add_failure(log);
-                        }
-                    }
-                }
-                SourceEvent::Status { jail, path, status } => {
-                    if let crate::source::tail::SourceStatus::Error(error) = status {
-                        dossier.problems.push(format!("{jail}: {path}: {error}"));
-                    }
-                }
-            }
-        }
-    }
+    let journal = request.journal_file.clone();
+    let mut add = |log: &crate::model::LogEvent| dossier.add_failure(log);
+    let logs = read_all_logs(&mut pipeline, since, request.now, true, journal, &mut add).await;
+    dossier.read.extend(logs.read);
+    dossier.problems.extend(logs.problems);
 }
 
 /// fail2ban's bans of the address, from its database (none kept: nothing to say).

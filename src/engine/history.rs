@@ -10,7 +10,7 @@ use super::pipeline::{FoundLine, Pipeline, count_found};
 use crate::fail2ban::log_scan;
 use crate::model::EngineEvent;
 use crate::source::rotated::{history_of, open_lines, whole_lines_end};
-use crate::source::watch::expand;
+use crate::source::watch::{SourceEvent, expand};
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::PathBuf;
@@ -247,4 +247,87 @@ fn read_one(
             stopped,
         },
     }
+}
+
+/// What reading every log gave besides its failures: each file with its lines, the journals,
+/// and what could not be read (each naming the file).
+#[derive(Debug, Default)]
+pub struct LogsRead {
+    /// What was read.
+    pub read: Vec<String>,
+    /// What could not be read.
+    pub problems: Vec<String>,
+}
+
+/// Reads every jail's logs from `since` (files with what rotation left, through the block
+/// scanner, then the journal of systemd jails, from `journal_file` if given) and gives each
+/// failure to `each`.
+pub async fn read_all_logs(
+    pipeline: &mut Pipeline,
+    since: Option<f64>,
+    now: f64,
+    summaries: bool,
+    journal_file: Option<std::path::PathBuf>,
+    each: &mut (dyn FnMut(&crate::model::LogEvent) + Send),
+) -> LogsRead {
+    let mut logs = LogsRead {
+        problems: pipeline
+            .problems
+            .iter()
+            .map(|(jail, problem)| format!("{jail}: {problem}"))
+            .collect(),
+        ..LogsRead::default()
+    };
+    let request = HistoryRequest {
+        since,
+        rotated: true,
+        seek_back: false,
+        now,
+        jobs: std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
+        summaries,
+    };
+    let read = tokio::task::block_in_place(|| {
+        read_file_jails(pipeline, request, &mut |event| {
+            if let EngineEvent::Log(log) = &event {
+                each(log);
+            }
+            true
+        })
+    });
+    for file in read.files {
+        match file.problem {
+            Some(problem) => logs.problems.push(problem),
+            None => logs.read.push(format!(
+                "{}: {} ({} lines)",
+                file.jail,
+                file.path.display(),
+                file.lines
+            )),
+        }
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::channel(crate::source::watch::SOURCE_BATCHES);
+    for source in pipeline.journal_sources(since, journal_file, false) {
+        logs.read.push(format!("{}: the journal", source.jail));
+        tokio::spawn(source.follow(tx.clone()));
+    }
+    drop(tx);
+    while let Some(batch) = rx.recv().await {
+        for event in batch {
+            match event {
+                SourceEvent::Line(line) => {
+                    for event in pipeline.process(&line, now, false) {
+                        if let EngineEvent::Log(log) = &event {
+                            each(log);
+                        }
+                    }
+                }
+                SourceEvent::Status { jail, path, status } => {
+                    if let crate::source::tail::SourceStatus::Error(error) = status {
+                        logs.problems.push(format!("{jail}: {path}: {error}"));
+                    }
+                }
+            }
+        }
+    }
+    logs
 }

@@ -3,12 +3,11 @@
 //! `until` (where what the TUI holds already begins), as failures per minute per jail and the
 //! newest failures themselves.
 
-use super::history::{HistoryRequest, read_file_jails};
+use super::history::read_all_logs;
 use super::pipeline::Pipeline;
 use crate::fail2ban::date::Zone;
 use crate::model::period::PeriodHistory;
-use crate::model::{EngineEvent, History, LogEvent};
-use crate::source::watch::SourceEvent;
+use crate::model::{History, LogEvent};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -48,41 +47,8 @@ pub async fn read_period(
             .or_default() += 1;
         events.push(log.clone());
     };
-    let request = HistoryRequest {
-        since: Some(since),
-        rotated: true,
-        seek_back: false,
-        now,
-        jobs: std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
-        summaries: true,
-    };
-    let read = tokio::task::block_in_place(|| {
-        read_file_jails(&mut pipeline, request, &mut |event| {
-            if let EngineEvent::Log(log) = &event {
-                take(log);
-            }
-            true
-        })
-    });
-    history
-        .problems
-        .extend(read.files.into_iter().filter_map(|file| file.problem));
-    let (tx, mut rx) = tokio::sync::mpsc::channel(crate::source::watch::SOURCE_BATCHES);
-    for source in pipeline.journal_sources(Some(since), None, false) {
-        tokio::spawn(source.follow(tx.clone()));
-    }
-    drop(tx);
-    while let Some(batch) = rx.recv().await {
-        for event in batch {
-            if let SourceEvent::Line(line) = event {
-                for event in pipeline.process(&line, now, false) {
-                    if let EngineEvent::Log(log) = &event {
-                        take(log);
-                    }
-                }
-            }
-        }
-    }
+    let logs = read_all_logs(&mut pipeline, Some(since), now, true, None, &mut take).await;
+    history.problems.extend(logs.problems);
     history.minutes = minutes
         .into_iter()
         .map(|(jail, counts)| (jail, counts.into_iter().collect()))

@@ -4,7 +4,7 @@
 //! socket, or the demo's); the blind spots of the jails' filters; and the findings in words.
 
 use super::blind_spots::{JailLogs, find};
-use super::history::{HistoryRequest, read_file_jails};
+use super::history::read_all_logs;
 use super::pipeline::Pipeline;
 use crate::fail2ban::database::{Database, database_path};
 use crate::fail2ban::date::Zone;
@@ -15,7 +15,7 @@ use crate::model::report::{BlindSpot, JailSummary, Report, SourceCount};
 use crate::model::targets::TargetsBuilder;
 use crate::model::{EngineEvent, JailSettings, LogEvent};
 use crate::source::rotated::history_of;
-use crate::source::watch::{SourceEvent, expand};
+use crate::source::watch::expand;
 use ipnet::IpNet;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
@@ -126,50 +126,18 @@ async fn from_server(
             return finish(report, collector, &request.geoip, &Bans::default());
         }
     };
-    let history = HistoryRequest {
-        since: Some(since),
-        rotated: true,
-        seek_back: false,
-        now: until,
-        jobs: std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
-        summaries: false,
-    };
-    let read = tokio::task::block_in_place(|| {
-        read_file_jails(&mut pipeline, history, &mut |event| {
-            if let EngineEvent::Log(log) = &event {
-                collector.add(log);
-            }
-            true
-        })
-    });
-    for file in read.files {
-        match file.problem {
-            Some(problem) => report.problems.push(problem),
-            None => report.read.push(format!(
-                "{}: {} ({} lines)",
-                file.jail,
-                file.path.display(),
-                file.lines
-            )),
-        }
-    }
-    let (tx, mut rx) = tokio::sync::mpsc::channel(crate::source::watch::SOURCE_BATCHES);
-    for source in pipeline.journal_sources(Some(since), journal_file, false) {
-        report.read.push(format!("{}: the journal", source.jail));
-        tokio::spawn(source.follow(tx.clone()));
-    }
-    drop(tx);
-    while let Some(batch) = rx.recv().await {
-        for event in batch {
-            if let SourceEvent::Line(line) = event {
-                for event in pipeline.process(&line, until, false) {
-                    if let EngineEvent::Log(log) = &event {
-                        collector.add(log);
-                    }
-                }
-            }
-        }
-    }
+    let mut add = |log: &LogEvent| collector.add(log);
+    let logs = read_all_logs(
+        &mut pipeline,
+        Some(since),
+        until,
+        false,
+        journal_file,
+        &mut add,
+    )
+    .await;
+    report.read.extend(logs.read);
+    report.problems.extend(logs.problems);
     let bans = server_bans(fail2ban_dir, socket, since, &mut report.problems).await;
     let filter_dir = fail2ban_dir.join("filter.d");
     for jail in &pipeline.jails {
