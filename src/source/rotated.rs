@@ -107,10 +107,73 @@ pub fn open_lines(path: &Path, from: u64) -> Result<Box<dyn Read + Send>, Histor
     file.seek(SeekFrom::Start(if gzip { 0 } else { from }))
         .map_err(|e| error(OpenError::Io(e)))?;
     Ok(if gzip {
-        Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file)))
+        // Decompressing takes longer than matching: it gets a thread of its own.
+        Box::new(ReadAhead::new(flate2::read::MultiGzDecoder::new(
+            BufReader::new(file),
+        )))
     } else {
         Box::new(file)
     })
+}
+
+/// Bytes read ahead at a time, and chunks waiting at most.
+const AHEAD_CHUNK: usize = 1 << 20;
+const AHEAD_CHUNKS: usize = 4;
+
+/// A reader whose bytes another thread reads ahead, a few chunks at most (memory stays
+/// bounded); an error there is this reader's error when its turn comes. The thread ends when
+/// its input ends or this reader is dropped.
+struct ReadAhead {
+    chunks: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    current: std::io::Cursor<Vec<u8>>,
+}
+
+impl ReadAhead {
+    fn new(mut input: impl Read + Send + 'static) -> Self {
+        let (sender, chunks) = std::sync::mpsc::sync_channel(AHEAD_CHUNKS);
+        std::thread::spawn(move || {
+            loop {
+                let mut chunk = Vec::with_capacity(AHEAD_CHUNK);
+                let read = input
+                    .by_ref()
+                    .take(AHEAD_CHUNK as u64)
+                    .read_to_end(&mut chunk);
+                // What was read before an error is given first (the lines before a damaged
+                // part of a gzip file still count), then the error.
+                let done = !matches!(read, Ok(n) if n > 0);
+                if !chunk.is_empty() && sender.send(Ok(chunk)).is_err() {
+                    return;
+                }
+                if let Err(error) = read {
+                    let _ = sender.send(Err(error));
+                    return;
+                }
+                if done {
+                    return;
+                }
+            }
+        });
+        ReadAhead {
+            chunks,
+            current: std::io::Cursor::new(Vec::new()),
+        }
+    }
+}
+
+impl Read for ReadAhead {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let read = self.current.read(buf)?;
+            if read > 0 || buf.is_empty() {
+                return Ok(read);
+            }
+            match self.chunks.recv() {
+                Ok(chunk) => self.current = std::io::Cursor::new(chunk?),
+                // The thread ended: the input is over.
+                Err(_) => return Ok(0),
+            }
+        }
+    }
 }
 
 /// Where the whole lines of `path` end now: after its last newline (a last line still being
@@ -229,6 +292,26 @@ mod tests {
                 .is_some_and(|e| e.contains("fifo.log") && e.contains("FIFO")),
             "{refused:?}"
         );
+    }
+
+    #[test]
+    fn what_a_damaged_gzip_file_holds_before_the_damage_is_read() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let truncated = dir.path().join("a.log.2.gz");
+        let text: String = (0..200_000).map(|n| format!("line {n}\n")).collect();
+        let whole = gzip(text.as_bytes());
+        write(&truncated, &whole[..whole.len() * 3 / 4]);
+        let mut read = Vec::new();
+        let mut reader = open_lines(&truncated, 0).unwrap_or_else(|e| panic!("{e}"));
+        let outcome = reader.read_to_end(&mut read);
+        assert!(outcome.is_err(), "the damage is an error");
+        assert!(
+            read.len() > text.len() / 2,
+            "{} of {} bytes",
+            read.len(),
+            text.len()
+        );
+        assert!(text.as_bytes().starts_with(&read));
     }
 
     #[test]
