@@ -75,13 +75,10 @@ pub async fn run(request: EventsRequest, out: &mut dyn Write) -> anyhow::Result<
     let out: &mut dyn Write = &mut out;
     let (stop_tx, mut stop) = oneshot::channel();
     stop_on_signal(stop_tx).await?;
-    // The configuration and the GeoIP files are read at once, each on a thread of its own.
-    let dir = request.fail2ban_dir.clone();
-    let (pipeline, geoip) = tokio::join!(
-        tokio::task::spawn_blocking(move || Pipeline::load(&dir, Zone::Local)),
-        super::load_geoip(&request.geoip)
-    );
-    let (mut pipeline, geoip) = (pipeline??, geoip?);
+    // The GeoIP files are read on a thread of their own while the logs are: the events found
+    // before they are ready wait for them (see `GeoIpLoading`).
+    let mut geoip = GeoIpLoading::start(request.geoip.clone());
+    let mut pipeline = Pipeline::load(&request.fail2ban_dir, Zone::Local)?;
     for (jail, problem) in &pipeline.problems {
         let event = json!({"type": "source", "jail": jail, "path": "filter", "status": "error", "message": problem});
         if !emit(out, request.json, &event, &format!("{jail}: {problem}")) {
@@ -106,11 +103,19 @@ pub async fn run(request: EventsRequest, out: &mut dyn Write) -> anyhow::Result<
     let json = request.json;
     let read = tokio::task::block_in_place(|| {
         read_file_jails(&mut pipeline, history, &mut |event| {
-            emit_event(out, json, &event, &geoip)
+            geoip.pass(event, &mut |event, geoip| {
+                emit_event(out, json, event, geoip)
+            })
         })
     });
     if read.stopped {
         return Ok(super::OK);
+    }
+    let (geoip, waiting) = tokio::task::block_in_place(|| geoip.finish());
+    for event in waiting {
+        if !emit_event(out, json, &event, &geoip) {
+            return Ok(super::OK);
+        }
     }
     // A file that is followed says what is wrong with it when following starts; only the
     // others (rotated files, everything without following) are told here.
@@ -172,6 +177,75 @@ fn emit(out: &mut dyn Write, json: bool, value: &Value, text: &str) -> bool {
         writeln!(out, "{}", crate::model::sanitize::sanitize(text))
     };
     written.is_ok()
+}
+
+/// Events kept at most while the GeoIP files are read.
+const MAX_WAITING: usize = 100_000;
+
+/// The GeoIP files being read on a thread of their own, and the events that wait for them.
+struct GeoIpLoading {
+    loaded: Option<GeoIp>,
+    loading: std::sync::mpsc::Receiver<GeoIp>,
+    waiting: Vec<EngineEvent>,
+}
+
+impl GeoIpLoading {
+    /// Starts reading `paths`; a file that cannot be used is a warning on standard error
+    /// (the stream stays JSON).
+    fn start(paths: Vec<PathBuf>) -> Self {
+        let (sender, loading) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let (geoip, problems) = GeoIp::load(&paths);
+            for problem in problems {
+                eprintln!(
+                    "bantop: warning: {}",
+                    crate::model::sanitize::sanitize(&problem.to_string())
+                );
+            }
+            let _ = sender.send(geoip);
+        });
+        GeoIpLoading {
+            loaded: None,
+            loading,
+            waiting: Vec::new(),
+        }
+    }
+
+    /// Gives `event` to `emit` with the files once they are read, after the events that
+    /// waited for them, in order; until then keeps it. False when `emit` says stop.
+    fn pass(
+        &mut self,
+        event: EngineEvent,
+        emit: &mut dyn FnMut(&EngineEvent, &GeoIp) -> bool,
+    ) -> bool {
+        if self.loaded.is_none() {
+            self.loaded = if self.waiting.len() < MAX_WAITING {
+                self.loading.try_recv().ok()
+            } else {
+                // Memory stays bounded: the reading waits for the files from here.
+                Some(self.loading.recv().unwrap_or_default())
+            };
+        }
+        let Some(geoip) = &self.loaded else {
+            self.waiting.push(event);
+            return true;
+        };
+        for waiting in self.waiting.drain(..) {
+            if !emit(&waiting, geoip) {
+                return false;
+            }
+        }
+        emit(&event, geoip)
+    }
+
+    /// The files (waiting for them if need be) and the events that waited, in order.
+    fn finish(self) -> (GeoIp, Vec<EngineEvent>) {
+        let geoip = self
+            .loaded
+            .or_else(|| self.loading.recv().ok())
+            .unwrap_or_default();
+        (geoip, self.waiting)
+    }
 }
 
 /// Writes one engine event as JSON or as text (only the one asked for is made); false when
