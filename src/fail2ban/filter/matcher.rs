@@ -392,17 +392,14 @@ impl CompiledFilter {
         let mlfid = captures.get("mlfid").cloned();
         let (mut attempts, mut users) = (matched_lines, Vec::new());
         if let Some(mlfid) = &mlfid {
+            // fail2ban honours `nofail` only for multi-line ids.
             let merged =
                 state
                     .mlfid
-                    .merge(mlfid, captures, super::mlfid::clock_now(), matched_lines);
+                    .merge(mlfid, captures, super::mlfid::clock_now(), matched_lines)?;
             captures = merged.groups;
             attempts = merged.matches;
             users = merged.users;
-            // fail2ban honours `nofail` only for multi-line ids.
-            if captures.get("nofail").is_some_and(|v| !v.is_empty()) {
-                return None;
-            }
         }
         let Some(host) = HOST_GROUPS
             .iter()
