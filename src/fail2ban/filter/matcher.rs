@@ -38,9 +38,9 @@ pub struct FilterMatch {
     pub users: Vec<String>,
 }
 
-/// A line's failure as far as the line alone tells it (what a single-line filter finds before
-/// it reads the multi-line ids, so that lines can be matched apart and merged in order).
-#[derive(Debug, Clone, PartialEq)]
+/// A line's failure before the merge into the entry of its multi-line id (for a single-line
+/// filter, what the line alone tells: lines can be found apart and merged in order).
+#[derive(Debug)]
 pub(super) enum LineFind {
     /// A complete failure: it has no multi-line id.
     Done(FilterMatch),
@@ -50,7 +50,7 @@ pub(super) enum LineFind {
 }
 
 /// A failregex's match on a line with an `<F-MLFID>`, before the merge into its id's entry.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub(super) struct Unmerged {
     mlfid: String,
     fid: usize,
