@@ -202,19 +202,13 @@ impl CompiledFilter {
             .map(|date| date.time)
     }
 
-    /// Whether a line's result depends on no earlier line but through its last date: a
-    /// single-line filter without `<F-MLFID>`. Such a log may be cut into parts matched apart.
-    pub(crate) fn lines_independent(&self) -> bool {
-        let has_mlfid = |pattern: &Pattern| {
-            pattern
-                .group_names()
-                .iter()
-                .flatten()
-                .any(|name| name == "mlfid")
-        };
+    /// Whether what a line holds can be found apart from the lines before it
+    /// ([`CompiledFilter::find_line`]): a single-line filter. A line then depends on earlier
+    /// ones only through the time of the last dated one and, with `<F-MLFID>`, through the
+    /// entry of its multi-line id, which [`CompiledFilter::settle`] merges in line order. Such a
+    /// log may be cut into parts matched apart.
+    pub(crate) fn finds_lines_apart(&self) -> bool {
         self.maxlines == 1
-            && !self.prefregex.iter().any(has_mlfid)
-            && !self.failregex.iter().any(has_mlfid)
     }
 
     /// The `journalmatch` lines, for a systemd backend.
@@ -223,7 +217,7 @@ impl CompiledFilter {
     }
 
     /// Whether [`CompiledFilter::next_literal`] may screen the lines of a block for
-    /// [`CompiledFilter::match_screened_line`]: lines are matched one by one, and the
+    /// [`CompiledFilter::find_screened_line`]: lines are matched one by one, and the
     /// prefilter's literals hold no newline.
     pub(crate) fn screens_blocks(&self) -> bool {
         self.maxlines == 1 && self.prefilter.as_ref().is_some_and(Prefilter::within_lines)

@@ -1,17 +1,20 @@
 //! A whole log through a filter, as `bantop regex` reads one: in large blocks of whole lines,
-//! and, for a filter whose lines are independent ([`CompiledFilter::lines_independent`]), each
-//! block cut into parts matched on their own threads, which share the one compiled filter (each
-//! keeps its own [`FilterState`]). The one state a line passes on, the time of the
-//! last dated line, is handed to each part by reading the dates of the lines before it from the
-//! end (usually one line). Failures come back in line order, exactly as one thread finds them.
-//! Lines are split at `\n`; a line that is not UTF-8 is read with replacement characters, and
-//! NUL bytes or a very long line are just text.
+//! and, for a single-line filter ([`CompiledFilter::finds_lines_apart`]), each block cut into
+//! parts matched on their own threads, which share the one compiled filter (each keeps its own
+//! [`FilterState`]). What a line takes from the lines before it is the time of the last dated
+//! line, handed to each part by reading the dates of the lines before it from the end (usually
+//! one line), and, with `<F-MLFID>`, the entry of its multi-line id: the parts give back such
+//! failures unmerged, and they are merged on one thread in line order with one state
+//! ([`CompiledFilter::settle`]). Failures come back in line order, exactly as one thread finds
+//! them. Lines are split at `\n`; a line that is not UTF-8 is read with replacement characters,
+//! and NUL bytes or a very long line are just text.
 
 use super::compiled::CompiledFilter;
-use super::matcher::FilterMatch;
+use super::matcher::{FilterMatch, LineFind, Unmerged};
 use super::state::FilterState;
 use std::collections::VecDeque;
 use std::io::Read;
+use std::ops::{ControlFlow, Range};
 use std::sync::{Arc, Mutex, mpsc};
 
 /// Bytes read at a time (a block holds whole lines; a longer line makes it grow).
@@ -51,9 +54,9 @@ impl Totals {
 
 /// Matches every line of `reader` with `filter` on up to `jobs` threads. Each failure is made
 /// into what the caller needs by `prepare` (given the line that completed it), on the thread
-/// that found it (the failure itself
-/// never crosses threads), and given to `each` with its 1-based line number, in order (`each`
-/// returns false to stop). Returns what the lines read add up to.
+/// that found it (one of a multi-line id: on the thread that merged it), and given to `each`
+/// with its 1-based line number, in order (`each` returns false to stop). Returns what the
+/// lines read add up to.
 pub fn scan<T: Send>(
     reader: impl Read,
     filter: &CompiledFilter,
@@ -62,13 +65,14 @@ pub fn scan<T: Send>(
     prepare: &(dyn Fn(FilterMatch, &str) -> T + Sync),
     each: &mut dyn FnMut(u64, T) -> bool,
 ) -> std::io::Result<Totals> {
-    scan_in_blocks(reader, filter, now, jobs, BLOCK, prepare, each)
+    let mut state = FilterState::default();
+    scan_in_blocks(reader, filter, &mut state, now, jobs, BLOCK, prepare, each)
 }
 
-/// As [`scan`], going on from `state` where a line depends on the lines before it (a
-/// multi-line filter, or one job): the lines are matched in order with `state`, which they
-/// leave as the last one left it, so that lines read later (the same log followed) continue
-/// the connections they began.
+/// As [`scan`], going on from `state`: the multi-line ids and the last date the lines before
+/// left, which the lines read leave as one thread matching them in order would (when `each`
+/// did not stop them), so that lines read later (the same log followed) continue the
+/// connections they began.
 pub fn scan_continuing<T: Send>(
     reader: impl Read,
     filter: &CompiledFilter,
@@ -78,28 +82,29 @@ pub fn scan_continuing<T: Send>(
     prepare: &(dyn Fn(FilterMatch, &str) -> T + Sync),
     each: &mut dyn FnMut(u64, T) -> bool,
 ) -> std::io::Result<Totals> {
-    if jobs <= 1 || !filter.lines_independent() {
-        return scan_alone_with(reader, filter, state, now, BLOCK, prepare, each);
-    }
-    scan(reader, filter, now, jobs, prepare, each)
+    scan_in_blocks(reader, filter, state, now, jobs, BLOCK, prepare, each)
 }
 
+/// [`scan_continuing`] in blocks of `block_size` bytes (or a longer line).
+#[allow(clippy::too_many_arguments)]
 fn scan_in_blocks<T: Send>(
     mut reader: impl Read,
     filter: &CompiledFilter,
+    state: &mut FilterState,
     now: f64,
     jobs: usize,
     block_size: usize,
     prepare: &(dyn Fn(FilterMatch, &str) -> T + Sync),
     each: &mut dyn FnMut(u64, T) -> bool,
 ) -> std::io::Result<Totals> {
-    if jobs <= 1 || !filter.lines_independent() {
-        return scan_alone(reader, filter, now, block_size, prepare, each);
+    if jobs <= 1 || !filter.finds_lines_apart() {
+        return scan_alone(reader, filter, state, now, block_size, prepare, each);
     }
     // Workers for the whole run, each with its own state of the one shared filter, take parts from one queue as they
     // get free (an uneven part holds up no other worker), and send each part's failures back
     // on the part's own channel.
     let (part_sender, parts) = mpsc::channel::<(Part, mpsc::Sender<Found<T>>)>();
+    let merging = state;
     let parts = Mutex::new(parts);
     std::thread::scope(|scope| {
         let mut workers = Vec::with_capacity(jobs);
@@ -116,8 +121,14 @@ fn scan_in_blocks<T: Send>(
                         return;
                     };
                     state.set_last_date(part.last_date);
-                    let found =
-                        match_part(filter, &mut state, &part.block[part.range], now, prepare);
+                    let found = match_part(
+                        filter,
+                        &mut state,
+                        &part.block[part.range],
+                        now,
+                        prepare,
+                        false,
+                    );
                     // The block is let go before its failures are told, so that the reader
                     // gets it back for the next one.
                     drop(part.block);
@@ -129,7 +140,7 @@ fn scan_in_blocks<T: Send>(
         }
         let mut before = Totals::default();
         // The last date of all the lines before the block being read.
-        let mut carried_date = None;
+        let mut carried_date = merging.last_date;
         let mut buffer = Vec::new();
         // Blocks handed out and not yet collected (with their parts' channels, in order), and
         // buffers to read into again. Blocks are collected only while more than
@@ -161,12 +172,12 @@ fn scan_in_blocks<T: Send>(
                         range: start..end,
                         last_date,
                     };
-                    start = end;
                     let (found_sender, found) = mpsc::channel();
                     if part_sender.send((part, found_sender)).is_err() {
                         break 'blocks Err(std::io::Error::other("a matching thread failed"));
                     }
-                    receivers.push(found);
+                    receivers.push((start..end, found));
+                    start = end;
                 }
                 carried_date = last_date_in(filter, &block, now).or(carried_date);
                 in_flight.push_back((block, receivers));
@@ -178,14 +189,22 @@ fn scan_in_blocks<T: Send>(
                 let Some((done, receivers)) = in_flight.pop_front() else {
                     break;
                 };
-                for found in receivers {
+                for (range, found) in receivers {
                     let Ok((part, failures)) = found.recv() else {
                         break 'blocks Err(std::io::Error::other("a matching thread failed"));
                     };
-                    for (line, failure) in failures {
-                        if !each(before.lines + line, failure) {
-                            break 'blocks Ok(std::mem::take(&mut before).stopped_at(line));
-                        }
+                    let lines = &done[range];
+                    let told = tell(
+                        filter,
+                        merging,
+                        lines,
+                        failures,
+                        before.lines,
+                        prepare,
+                        each,
+                    );
+                    if let ControlFlow::Break(line) = told {
+                        break 'blocks Ok(std::mem::take(&mut before).stopped_at(line));
                     }
                     before.add(part);
                 }
@@ -194,6 +213,7 @@ fn scan_in_blocks<T: Send>(
                 }
             }
             if finished {
+                merging.set_last_date(carried_date);
                 break Ok(std::mem::take(&mut before));
             }
         };
@@ -212,10 +232,20 @@ const IN_FLIGHT: usize = 3;
 
 /// What a part gives back: what its lines add up to, and its failures by line number within
 /// it.
-type Found<T> = (Totals, Vec<(u64, T)>);
+type Found<T> = (Totals, Vec<(u64, Failure<T>)>);
 
-/// A block handed out to the workers, and the channels of its parts' failures, in order.
-type HandedOut<T> = (Arc<Vec<u8>>, Vec<mpsc::Receiver<Found<T>>>);
+/// A failure as a part gives it back.
+enum Failure<T> {
+    /// Made into what the caller needs, on the thread that found it.
+    Prepared(T),
+    /// Found in the line at `Range` of the part, to merge into the entry of its multi-line id
+    /// in line order.
+    Unmerged(Unmerged, Range<usize>),
+}
+
+/// A block handed out to the workers, and where its parts are with the channels of their
+/// failures, in order.
+type HandedOut<T> = (Arc<Vec<u8>>, Vec<(Range<usize>, mpsc::Receiver<Found<T>>)>);
 
 /// A part of a block for a worker: the lines in `range`, after lines whose last date is
 /// `last_date`.
@@ -225,21 +255,8 @@ struct Part {
     last_date: Option<f64>,
 }
 
-/// One thread, one state, every line in order (a multi-line filter, or `--jobs 1`).
+/// One thread, one state, every line in order (a filter with `maxlines` > 1, or `--jobs 1`).
 fn scan_alone<T>(
-    reader: impl Read,
-    filter: &CompiledFilter,
-    now: f64,
-    block_size: usize,
-    prepare: &(dyn Fn(FilterMatch, &str) -> T + Sync),
-    each: &mut dyn FnMut(u64, T) -> bool,
-) -> std::io::Result<Totals> {
-    let mut state = FilterState::default();
-    scan_alone_with(reader, filter, &mut state, now, block_size, prepare, each)
-}
-
-/// [`scan_alone`] from `state`.
-fn scan_alone_with<T>(
     mut reader: impl Read,
     filter: &CompiledFilter,
     state: &mut FilterState,
@@ -251,11 +268,11 @@ fn scan_alone_with<T>(
     let (mut before, mut buffer) = (Totals::default(), Vec::new());
     loop {
         let (whole, at_end) = next_block(&mut reader, &mut buffer, block_size)?;
-        let (part, failures) = match_part(filter, state, &buffer[..whole], now, prepare);
-        for (line, failure) in failures {
-            if !each(before.lines + line, failure) {
-                return Ok(before.stopped_at(line));
-            }
+        let lines = &buffer[..whole];
+        let (part, failures) = match_part(filter, state, lines, now, prepare, true);
+        let told = tell(filter, state, lines, failures, before.lines, prepare, each);
+        if let ControlFlow::Break(line) = told {
+            return Ok(before.stopped_at(line));
         }
         before.add(part);
         if at_end {
@@ -310,13 +327,16 @@ fn part_ends(block: &[u8], parts: usize) -> Vec<usize> {
     ends
 }
 
-/// What the lines of one part add up to, and its failures by line number within it.
+/// What the lines of one part add up to, and its failures by line number within it. With
+/// `settle` (one thread: `state` is the log's), failures of multi-line ids are merged at once
+/// with `state`, while the line is at hand; otherwise they are given back unmerged.
 fn match_part<T>(
     filter: &CompiledFilter,
     state: &mut FilterState,
     part: &[u8],
     now: f64,
     prepare: &dyn Fn(FilterMatch, &str) -> T,
+    settle: bool,
 ) -> Found<T> {
     let mut failures = Vec::new();
     let mut lines = 0u64;
@@ -348,12 +368,23 @@ fn match_part<T>(
                 literal = filter.next_literal(body, start.min(body.len()));
             }
             let here = here.map(|at| at.start - line_start..at.end - line_start);
-            filter.match_screened_line(state, &text, now, here)
+            filter.find_screened_line(state, &text, now, here)
         } else {
-            filter.match_line(state, &text, None, now)
+            filter.find_line(state, &text, now)
         };
-        if let Some(found) = found {
-            failures.push((lines, prepare(found, &text)));
+        match found {
+            Some(LineFind::Done(found)) => {
+                failures.push((lines, Failure::Prepared(prepare(found, &text))));
+            }
+            Some(LineFind::Unmerged(found)) if settle => {
+                if let Some(found) = filter.settle(state, found) {
+                    failures.push((lines, Failure::Prepared(prepare(found, &text))));
+                }
+            }
+            Some(LineFind::Unmerged(found)) => {
+                failures.push((lines, Failure::Unmerged(found, line_start..end)));
+            }
+            None => {}
         }
     }
     let totals = Totals {
@@ -362,6 +393,36 @@ fn match_part<T>(
         date_hits: state.take_date_hits(),
     };
     (totals, failures)
+}
+
+/// Gives the failures `match_part` found in `part` (whose first line follows `before` lines)
+/// to `each`, in order, those of a multi-line id merged first with `state`. Breaks with the
+/// line (of the part) where `each` stopped.
+fn tell<T>(
+    filter: &CompiledFilter,
+    state: &mut FilterState,
+    part: &[u8],
+    failures: Vec<(u64, Failure<T>)>,
+    before: u64,
+    prepare: &dyn Fn(FilterMatch, &str) -> T,
+    each: &mut dyn FnMut(u64, T) -> bool,
+) -> ControlFlow<u64> {
+    for (line, failure) in failures {
+        let told = match failure {
+            Failure::Prepared(told) => told,
+            Failure::Unmerged(unmerged, range) => {
+                let Some(found) = filter.settle(state, unmerged) else {
+                    continue;
+                };
+                let text = part.get(range).unwrap_or_default();
+                prepare(found, &String::from_utf8_lossy(text))
+            }
+        };
+        if !each(before + line, told) {
+            return ControlFlow::Break(line);
+        }
+    }
+    ControlFlow::Continue(())
 }
 
 #[cfg(test)]
@@ -386,10 +447,20 @@ mod tests {
         let mut found = Vec::new();
         let now = 1_768_842_600.0;
         let prepare = |m: FilterMatch, _: &str| (m.host, m.time);
-        let lines = scan_in_blocks(log, &filter, now, jobs, block, &prepare, &mut |line, m| {
-            found.push((line, m.0, m.1));
-            true
-        });
+        let mut state = FilterState::default();
+        let lines = scan_in_blocks(
+            log,
+            &filter,
+            &mut state,
+            now,
+            jobs,
+            block,
+            &prepare,
+            &mut |line, m| {
+                found.push((line, m.0, m.1));
+                true
+            },
+        );
         (lines.map(|totals| totals.lines).unwrap_or_default(), found)
     }
 
@@ -501,6 +572,7 @@ mod tests {
             let lines = scan_in_blocks(
                 log.as_bytes(),
                 &filter,
+                &mut FilterState::default(),
                 now,
                 jobs,
                 700,
@@ -512,6 +584,157 @@ mod tests {
             );
             assert_eq!(lines.ok().map(|totals| totals.lines), Some(400));
             assert_eq!(found, expected, "{jobs} jobs");
+        }
+    }
+
+    /// A failure as the tests compare them: line, host, time, captures, attempts, users.
+    type Seen = (
+        u64,
+        String,
+        Option<f64>,
+        std::collections::BTreeMap<String, String>,
+        usize,
+        Vec<String>,
+    );
+
+    fn seen(
+        m: FilterMatch,
+    ) -> (
+        String,
+        Option<f64>,
+        std::collections::BTreeMap<String, String>,
+        usize,
+        Vec<String>,
+    ) {
+        (m.host, m.time, m.captures, m.attempts, m.users)
+    }
+
+    #[test]
+    fn multi_line_ids_merge_in_line_order_for_any_jobs_and_blocks() {
+        // sshd's way: a connection's address comes on a nofail line, its failures later, on
+        // lines of their own, interleaved with up to 120 other connections (more than the 100
+        // the cache keeps), so ids span parts and blocks.
+        let conf = FilterConf {
+            path: PathBuf::from("test.conf"),
+            prefregex: Some(
+                r"^\s*<F-MLFID>\S+ sshd\[\d+\]:</F-MLFID> <F-CONTENT>.+</F-CONTENT>$".into(),
+            ),
+            failregex: vec![
+                r"^<F-NOFAIL>Connection from</F-NOFAIL> <HOST>".into(),
+                r"^Failed \S+ for <F-USER>\S+</F-USER>(?: from <HOST>)?".into(),
+                r"^<F-MLFFORGET><F-MLFGAINED>Accepted \w+</F-MLFGAINED></F-MLFFORGET> for <F-USER>\S+</F-USER>".into(),
+                r"^<F-NOFAIL><F-MLFFORGET>Disconnected</F-MLFFORGET></F-NOFAIL> from <HOST>".into(),
+                r"^Too many failures from <F-ID>\S+</F-ID>".into(),
+            ],
+            maxlines: 1,
+            ..FilterConf::default()
+        };
+        let filter = CompiledFilter::compile(&conf, Zone::utc()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(filter.finds_lines_apart());
+        let mut log = String::new();
+        let mut seed = 7u64;
+        for i in 0..6000u64 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let pick = seed >> 33;
+            let pid = 1000 + pick % 120;
+            let date = format!("2026-01-19 17:{:02}:{:02}", (i / 60) % 60, i % 60);
+            let line = match (pick >> 8) % 9 {
+                0 | 1 => format!(
+                    "{date} pbx sshd[{pid}]: Connection from 192.0.2.{}",
+                    pid % 250
+                ),
+                2..=4 => format!("{date} pbx sshd[{pid}]: Failed password for u{}", pick % 5),
+                5 => format!(
+                    "{date} pbx sshd[{pid}]: Failed password for root from 198.51.100.{}",
+                    pick % 9
+                ),
+                6 => format!(
+                    "{date} pbx sshd[{pid}]: Accepted publickey for u{}",
+                    pick % 3
+                ),
+                7 => format!(
+                    "{date} pbx sshd[{pid}]: Disconnected from 192.0.2.{}",
+                    pid % 250
+                ),
+                _ if pick.is_multiple_of(3) => {
+                    format!("pbx sshd[{pid}]: Too many failures from k{}", pick % 4)
+                }
+                _ => format!("{date} pbx cron[{pid}]: nothing"),
+            };
+            log.push_str(&line);
+            log.push('\n');
+        }
+        let now = 1_768_842_600.0;
+        let mut alone = FilterState::default();
+        let expected: Vec<Seen> = log
+            .lines()
+            .zip(1..)
+            .filter_map(|(line, n)| {
+                let (host, time, captures, attempts, users) =
+                    seen(filter.match_line(&mut alone, line, None, now)?);
+                Some((n, host, time, captures, attempts, users))
+            })
+            .collect();
+        assert!(expected.len() > 1000, "{}", expected.len());
+        assert!(
+            expected
+                .iter()
+                .any(|(_, _, _, c, ..)| c.get("user").is_some()
+                    && c.get("ip4").is_some_and(|ip| ip.starts_with("192.0.2."))),
+            "a failure takes the address of its connection's first line"
+        );
+        assert!(expected.iter().any(|(.., users)| users.len() > 1));
+        let scanned = |jobs: usize, block: usize, lines: &str, state: &mut FilterState| {
+            let mut found = Vec::new();
+            let prepare = |m: FilterMatch, line: &str| (seen(m), line.to_string());
+            let totals = scan_in_blocks(
+                lines.as_bytes(),
+                &filter,
+                state,
+                now,
+                jobs,
+                block,
+                &prepare,
+                &mut |n, (m, line)| {
+                    found.push(((n, m.0, m.1, m.2, m.3, m.4), line));
+                    true
+                },
+            );
+            (totals.map(|t| t.lines).unwrap_or_default(), found)
+        };
+        let lines: Vec<&str> = log.lines().collect();
+        for (jobs, block) in [
+            (1, BLOCK),
+            (1, 700),
+            (2, BLOCK),
+            (2, 64),
+            (3, 1000),
+            (7, 4096),
+            (64, 5000),
+        ] {
+            let (count, found) = scanned(jobs, block, &log, &mut FilterState::default());
+            assert_eq!(count, 6000);
+            for ((n, ..), line) in &found {
+                assert_eq!(line, lines[*n as usize - 1], "prepare is given the line");
+            }
+            let found: Vec<Seen> = found.into_iter().map(|(m, _)| m).collect();
+            assert_eq!(found, expected, "{jobs} jobs, blocks of {block}");
+            // Read in two goes, the second going on from the state the first left.
+            let half = log.len() / 2;
+            let half = half + log[half..].find('\n').unwrap_or_default() + 1;
+            let mut state = FilterState::default();
+            let (first, mut found) = scanned(jobs, block, &log[..half], &mut state);
+            let (_, second) = scanned(jobs, block, &log[half..], &mut state);
+            found.extend(
+                second
+                    .into_iter()
+                    .map(|((n, h, t, c, a, u), line)| ((n + first, h, t, c, a, u), line)),
+            );
+            let found: Vec<Seen> = found.into_iter().map(|(m, _)| m).collect();
+            assert_eq!(
+                found, expected,
+                "{jobs} jobs, blocks of {block}, in two goes"
+            );
         }
     }
 

@@ -2,7 +2,11 @@
 //! `Filter.processLine`/`findFailure`: cut the date, apply `prefregex` (its `<F-CONTENT>` becomes
 //! the text the failregexes see), take the first failregex that matches unless an ignoreregex
 //! matches too, and report the host from `ip4`, `ip6`, `dns` or the failure id. The compiled
-//! filter is only read; what a line leaves for the next is in a [`FilterState`].
+//! filter is only read; what a line leaves for the next is in a [`FilterState`]. A failure with
+//! a multi-line id is found in two steps, as fail2ban's `findFailure` does it before and from
+//! `_mergeFailure`: what the line alone holds ([`LineFind`]), then its merge into the entry of
+//! its id ([`CompiledFilter::settle`]), which alone reads and changes the entries; a
+//! single-line filter's lines may thus be found apart and settled in order.
 
 use super::compiled::{CompiledFilter, FilterError};
 use super::state::FilterState;
@@ -32,6 +36,27 @@ pub struct FilterMatch {
     pub attempts: usize,
     /// Every user tried on the connection of a multi-line id (fail2ban's `users`).
     pub users: Vec<String>,
+}
+
+/// A line's failure before the merge into the entry of its multi-line id (for a single-line
+/// filter, what the line alone tells: lines can be found apart and merged in order).
+#[derive(Debug)]
+pub(super) enum LineFind {
+    /// A complete failure: it has no multi-line id.
+    Done(FilterMatch),
+    /// A failure to merge, in line order, into the entry of its multi-line id
+    /// ([`CompiledFilter::settle`]).
+    Unmerged(Unmerged),
+}
+
+/// A failregex's match on a line with an `<F-MLFID>`, before the merge into its id's entry.
+#[derive(Debug)]
+pub(super) struct Unmerged {
+    mlfid: String,
+    fid: usize,
+    time: Option<f64>,
+    captures: BTreeMap<String, String>,
+    matched_lines: usize,
 }
 
 /// A compiled filter with the state of the one log it matches: shared compiled part, own state
@@ -142,7 +167,10 @@ impl CompiledFilter {
         time: Option<f64>,
         now: f64,
     ) -> Option<FilterMatch> {
-        self.match_line_holding(state, line, time, now, None)
+        match self.find_line_holding(state, line, time, now, None)? {
+            LineFind::Done(failure) => Some(failure),
+            LineFind::Unmerged(unmerged) => self.settle(state, unmerged),
+        }
     }
 
     /// Whether an ignoreregex matches `text` (counted as an ignored line).
@@ -160,17 +188,17 @@ impl CompiledFilter {
         self.dates.find_remembered(line, now, &mut state.date_memo)
     }
 
-    /// [`CompiledFilter::match_line`]; `literal`: where the line holds one of the prefilter's
-    /// literals, when known (the prefilter need not search the line again where its date is not
-    /// cut out across it).
-    fn match_line_holding(
+    /// [`CompiledFilter::match_line`] up to the merge of a multi-line id; `literal`: where the
+    /// line holds one of the prefilter's literals, when known (the prefilter need not search the
+    /// line again where its date is not cut out across it).
+    fn find_line_holding(
         &self,
         state: &mut FilterState,
         line: &str,
         time: Option<f64>,
         now: f64,
         literal: Option<Range<usize>>,
-    ) -> Option<FilterMatch> {
+    ) -> Option<LineFind> {
         let line = line.trim_end_matches(['\n', '\r']);
         // Whether the text searched holds the literal: it stands clear of the date cut out.
         let holds = |cut: Option<Range<usize>>| {
@@ -203,24 +231,24 @@ impl CompiledFilter {
                 ),
             },
         };
-        let found = self.match_text(state, text, time, prefiltered);
+        let found = self.find_text(state, text, time, prefiltered);
         state.cut = cut;
         found
     }
 
-    /// [`CompiledFilter::match_line`] (without a source time) on a line screened by
-    /// [`CompiledFilter::next_literal`]: `literal` is where it holds the first literal, `None`
-    /// when it holds none. Such a line cannot fail unless cutting its date out makes a literal,
-    /// so it only gives its time to the lines after it.
-    pub(super) fn match_screened_line(
+    /// [`CompiledFilter::find_line`] on a line screened by [`CompiledFilter::next_literal`]:
+    /// `literal` is where it holds the first literal, `None` when it holds none. Such a line
+    /// cannot fail unless cutting its date out makes a literal, so it only gives its time to the
+    /// lines after it.
+    pub(super) fn find_screened_line(
         &self,
         state: &mut FilterState,
         line: &str,
         now: f64,
         literal: Option<Range<usize>>,
-    ) -> Option<FilterMatch> {
+    ) -> Option<LineFind> {
         if literal.is_some() {
-            return self.match_line_holding(state, line, None, now, literal);
+            return self.find_line_holding(state, line, None, now, literal);
         }
         let line = line.trim_end_matches(['\n', '\r']);
         let date = self.find_date(state, line, now)?;
@@ -229,22 +257,36 @@ impl CompiledFilter {
             .as_ref()
             .is_some_and(|prefilter| prefilter.may_span_cut(line, date.start, date.end))
         {
-            return self.match_line(state, line, None, now);
+            return self.find_line(state, line, now);
         }
         state.count_date(&date);
         state.last_date = Some(date.time);
         None
     }
 
-    /// Matches a line whose date is cut out (`time` is its time).
-    /// `prefiltered`: the text is known to hold one of the prefilter's literals.
-    fn match_text(
+    /// [`CompiledFilter::match_line`] (without a source time) up to the merge of a multi-line
+    /// id. For a single-line filter what it finds depends on no earlier line but through the
+    /// time of the last dated one: the lines of a log may be found apart, then settled in order
+    /// ([`CompiledFilter::settle`]) with one state.
+    pub(super) fn find_line(
+        &self,
+        state: &mut FilterState,
+        line: &str,
+        now: f64,
+    ) -> Option<LineFind> {
+        self.find_line_holding(state, line, None, now, None)
+    }
+
+    /// Finds the failure in a line whose date is cut out (`time` is its time), up to the merge
+    /// of a multi-line id. `prefiltered`: the text is known to hold one of the prefilter's
+    /// literals.
+    fn find_text(
         &self,
         state: &mut FilterState,
         text: &str,
         time: Option<f64>,
         prefiltered: bool,
-    ) -> Option<FilterMatch> {
+    ) -> Option<LineFind> {
         if time.is_some() {
             state.last_date = time;
         }
@@ -338,13 +380,15 @@ impl CompiledFilter {
             let (fid, host) = failregexes
                 .find_map(|(i, regex)| regex.has_group_in(text, &is_host).map(|h| (i, h)))?;
             let ignored = self.ignores(state, text);
-            return (host && !ignored).then(|| FilterMatch {
-                fid,
-                host: String::new(),
-                time,
-                captures,
-                attempts: 1,
-                users: Vec::new(),
+            return (host && !ignored).then(|| {
+                LineFind::Done(FilterMatch {
+                    fid,
+                    host: String::new(),
+                    time,
+                    captures,
+                    attempts: 1,
+                    users: Vec::new(),
+                })
             });
         }
         let (fid, found) =
@@ -389,28 +433,54 @@ impl CompiledFilter {
         let mut groups = found.groups;
         captures.append(&mut groups);
         fold_alternates(&mut captures);
-        let mlfid = captures.get("mlfid").cloned();
-        let (mut attempts, mut users) = (matched_lines, Vec::new());
-        if let Some(mlfid) = &mlfid {
-            let merged =
-                state
-                    .mlfid
-                    .merge(mlfid, captures, super::mlfid::clock_now(), matched_lines);
-            captures = merged.groups;
-            attempts = merged.matches;
-            users = merged.users;
-            // fail2ban honours `nofail` only for multi-line ids.
-            if captures.get("nofail").is_some_and(|v| !v.is_empty()) {
-                return None;
-            }
+        if let Some(mlfid) = captures.get("mlfid").cloned() {
+            return Some(LineFind::Unmerged(Unmerged {
+                mlfid,
+                fid,
+                time,
+                captures,
+                matched_lines,
+            }));
         }
+        let host = HOST_GROUPS
+            .iter()
+            .find_map(|key| captures.get(*key).cloned())?;
+        captures.remove("nofail");
+        Some(LineFind::Done(FilterMatch {
+            fid,
+            host,
+            time,
+            captures,
+            attempts: matched_lines,
+            users: Vec::new(),
+        }))
+    }
+
+    /// The failure `unmerged` makes with `state`: merged into the entry of its multi-line id
+    /// (which it updates, as fail2ban's `_mergeFailure`), in the order of the lines.
+    pub(super) fn settle(
+        &self,
+        state: &mut FilterState,
+        unmerged: Unmerged,
+    ) -> Option<FilterMatch> {
+        let Unmerged {
+            mlfid,
+            fid,
+            time,
+            captures,
+            matched_lines,
+        } = unmerged;
+        // fail2ban honours `nofail` only for multi-line ids.
+        let merged =
+            state
+                .mlfid
+                .merge(&mlfid, captures, super::mlfid::clock_now(), matched_lines)?;
+        let mut captures = merged.groups;
         let Some(host) = HOST_GROUPS
             .iter()
             .find_map(|key| captures.get(*key).cloned())
         else {
-            if let Some(mlfid) = &mlfid {
-                state.mlfid.mark_pending(mlfid);
-            }
+            state.mlfid.mark_pending(&mlfid);
             return None;
         };
         captures.remove("nofail");
@@ -419,8 +489,8 @@ impl CompiledFilter {
             host,
             time,
             captures,
-            attempts,
-            users,
+            attempts: merged.matches,
+            users: merged.users,
         })
     }
 }

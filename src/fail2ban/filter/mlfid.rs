@@ -69,13 +69,14 @@ fn count(groups: &mut Groups, key: &str) -> usize {
 impl MlfidCache {
     /// Merges `fail` (found on `matched_lines` lines) into the entry of `mlfid`, as fail2ban's
     /// `_mergeFailure` does with the one dict it caches and returns; `clock` is the time now.
+    /// `None` when the merged failure is none (`nofail`: fail2ban passes it over).
     pub(super) fn merge(
         &mut self,
         mlfid: &str,
         mut fail: Groups,
         clock: f64,
         matched_lines: usize,
-    ) -> Merged {
+    ) -> Option<Merged> {
         let mut flags = 0;
         if truthy(&fail, "mlfgained") {
             flags |= GAINED | NOFAIL;
@@ -98,10 +99,12 @@ impl MlfidCache {
         {
             self.entries.shift_remove(mlfid);
         }
-        // A cached entry is updated where it is (place and expiry unchanged).
+        // A cached entry is updated where it is (place and expiry unchanged); a new one is
+        // made here, and stored after unless its line forgets it.
         let cached_at = self.entries.get_index_of(mlfid);
-        let (mut groups, mut users, keep) = match self.entries.shift_remove(mlfid) {
-            Some(mut entry) => {
+        let mut fresh = None;
+        let (groups, users) = match cached_at.and_then(|index| self.entries.get_index_mut(index)) {
+            Some((_, entry)) => {
                 entry.users.extend(user);
                 if entry.groups.remove("nofail").is_some() {
                     flags |= CACHED_NOFAIL;
@@ -116,14 +119,18 @@ impl MlfidCache {
                     entry.groups.remove(MATCHES);
                 }
                 entry.groups.extend(fail);
-                let keep = (flags & FORGET == 0).then_some(entry.expires);
-                (entry.groups, entry.users, keep)
+                (&mut entry.groups, &mut entry.users)
             }
             // A new id gets `users` only when its line does not forget it.
-            None if flags & FORGET == 0 => {
-                (fail, user.into_iter().collect(), Some(clock + MAX_AGE))
+            None => {
+                let users = if flags & FORGET == 0 {
+                    user.into_iter().collect()
+                } else {
+                    BTreeSet::new()
+                };
+                let (groups, users) = fresh.insert((fail, users));
+                (groups, users)
             }
-            None => (fail, BTreeSet::new(), None),
         };
         if groups.remove("mlfpending").is_some() || users.len() > 1 {
             groups.remove("nofail");
@@ -131,44 +138,52 @@ impl MlfidCache {
             flags &= !(GAINED | NOFAIL);
         }
         if flags & NOFAIL == 0 {
-            let mut matches = count(&mut groups, NOFAIL_MATCHES) + count(&mut groups, MATCHES);
+            let mut matches = count(groups, NOFAIL_MATCHES) + count(groups, MATCHES);
             if flags & GAINED == 0 {
                 matches += matched_lines;
             }
             groups.insert(MATCHES.to_string(), matches.to_string());
         } else if flags & (NOFAIL | FORGET) == NOFAIL {
-            let waiting = count(&mut groups, NOFAIL_MATCHES) + matched_lines;
+            let waiting = count(groups, NOFAIL_MATCHES) + matched_lines;
             groups.insert(NOFAIL_MATCHES.to_string(), waiting.to_string());
         }
-        if let Some(expires) = keep {
-            let entry = Entry {
-                expires,
-                groups: groups.clone(),
-                users: std::mem::take(&mut users),
-            };
-            users = entry.users.clone();
-            match cached_at {
-                Some(index) => {
-                    self.entries.shift_insert(
-                        index.min(self.entries.len()),
-                        mlfid.to_string(),
-                        entry,
-                    );
-                }
-                None => self.store(mlfid, entry, clock),
+        // What the failure is made of: copied when the entry stays, not when it goes.
+        let failed = !truthy(groups, "nofail");
+        let merged = match (cached_at, fresh) {
+            (Some(index), _) if flags & FORGET != 0 => self
+                .entries
+                .shift_remove_index(index)
+                .map(|(_, entry)| (entry.groups, entry.users)),
+            (Some(index), _) => self
+                .entries
+                .get_index(index)
+                .filter(|_| failed)
+                .map(|(_, entry)| (entry.groups.clone(), entry.users.clone())),
+            (None, Some((groups, users))) if flags & FORGET == 0 => {
+                let copy = failed.then(|| (groups.clone(), users.clone()));
+                let expires = clock + MAX_AGE;
+                let entry = Entry {
+                    expires,
+                    groups,
+                    users,
+                };
+                self.store(mlfid, entry, clock);
+                copy
             }
-        }
+            (None, fresh) => fresh,
+        };
+        let (mut groups, users) = merged.filter(|_| failed)?;
         let matches = groups
             .get(MATCHES)
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
         groups.remove(MATCHES);
         groups.remove(NOFAIL_MATCHES);
-        Merged {
+        Some(Merged {
             groups,
             users: users.into_iter().collect(),
             matches,
-        }
+        })
     }
 
     /// Marks the entry of `mlfid` as having a failure waiting for its address.
@@ -214,8 +229,10 @@ mod tests {
             0.0,
             1,
         );
-        assert!(truthy(&first.groups, "nofail"));
-        let second = cache.merge("sshd[1]:", groups(&[("user", "root")]), 1.0, 1);
+        assert_eq!(first, None, "a nofail line is no failure");
+        let second = cache
+            .merge("sshd[1]:", groups(&[("user", "root")]), 1.0, 1)
+            .unwrap_or_else(|| panic!("a failure"));
         assert_eq!(
             second.groups.get("ip4").map(String::as_str),
             Some("192.0.2.1")
@@ -241,7 +258,7 @@ mod tests {
             0.0,
             1,
         );
-        assert!(truthy(&gained.groups, "nofail"));
+        assert_eq!(gained, None);
         assert!(cache.entries.is_empty());
     }
 
@@ -255,14 +272,18 @@ mod tests {
             1,
         );
         // Updated at 200 s: still the entry stored at 0 s.
-        let kept = cache.merge("sshd[4]:", groups(&[("nofail", "y")]), 200.0, 1);
+        cache.merge("sshd[4]:", groups(&[("nofail", "y")]), 200.0, 1);
+        let kept = cache.merge("sshd[4]:", groups(&[("user", "root")]), 299.0, 1);
         assert_eq!(
-            kept.groups.get("ip4").map(String::as_str),
-            Some("192.0.2.4")
+            kept.and_then(|kept| kept.groups.get("ip4").cloned()),
+            Some("192.0.2.4".to_string())
         );
         // At 301 s it has expired, though updated 101 s before.
         let later = cache.merge("sshd[4]:", groups(&[("user", "root")]), 301.0, 1);
-        assert_eq!(later.groups.get("ip4"), None);
+        assert_eq!(
+            later.and_then(|later| later.groups.get("ip4").cloned()),
+            None
+        );
     }
 
     #[test]
@@ -278,7 +299,7 @@ mod tests {
             0.0,
             1,
         );
-        assert!(forgot.users.is_empty());
+        assert_eq!(forgot.map(|forgot| forgot.users), Some(Vec::new()));
     }
 
     #[test]
@@ -309,7 +330,10 @@ mod tests {
             1.0,
             1,
         );
-        assert!(!truthy(&second.groups, "nofail"));
-        assert_eq!(second.users, ["a", "b"]);
+        assert_eq!(
+            second.map(|second| second.users),
+            Some(vec!["a".to_string(), "b".to_string()]),
+            "several users reset nofail"
+        );
     }
 }
