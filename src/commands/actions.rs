@@ -19,16 +19,7 @@ use std::io::Write;
 use std::net::IpAddr;
 use std::path::Path;
 
-/// Where fail2ban and bantop keep their things.
-#[derive(Debug, Clone, Copy)]
-pub struct Places<'a> {
-    /// fail2ban's configuration directory.
-    pub fail2ban_dir: &'a Path,
-    /// fail2ban's socket.
-    pub socket: &'a Path,
-    /// bantop's state directory (the audit log).
-    pub state_dir: &'a Path,
-}
+pub use super::places::Places;
 
 /// Records an action in the audit log; a failure to do so is said on stderr (so that `--json`
 /// output stays JSON), not fatal.

@@ -4,7 +4,7 @@
 //! them). Text or one JSON object; the text goes through the sanitizer whole, since nearly all
 //! of it comes from the logs.
 
-use super::actions::Places;
+use super::places::Places;
 use crate::engine::dossier::{DossierRequest, gather};
 use crate::engine::refusal::whitelisted;
 use crate::fail2ban::date::Zone;

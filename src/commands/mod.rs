@@ -8,6 +8,7 @@ pub mod events;
 pub mod firewall;
 pub mod inspect;
 pub mod jails;
+pub mod places;
 pub mod ports;
 pub mod regex;
 pub mod report;

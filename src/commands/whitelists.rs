@@ -4,7 +4,7 @@
 //! jail and in bantop's own set, and the same as the TUI reads it: an address whitelisted in
 //! any jail needs `--force` wherever it is banned.
 
-use super::actions::Places;
+use super::places::Places;
 use crate::engine::refusal::Whitelists;
 use crate::fail2ban::jail_conf::read_jails;
 use crate::fail2ban::server::Fail2ban;

@@ -3,6 +3,8 @@
 
 pub mod action;
 pub mod app;
+pub mod app_dossier;
+pub mod app_period;
 mod ban_time_text;
 pub mod dossier_pane;
 pub mod keymap;

@@ -13,6 +13,7 @@ pub mod jail_conf;
 pub mod jail_reader;
 mod merged;
 mod options;
+mod python_values;
 pub mod resolved_jail;
 mod stream;
 mod tags;

@@ -3,8 +3,8 @@
 //! `maxlines` and `prefregex` first), folded as the server applies them: a later `set` wins,
 //! every `add` is kept.
 
-use super::jail_reader::time_value;
 use super::merged::{ConfigError, Origin};
+use super::python_values::{python_int, time_value};
 use super::resolved_jail::{ResolvedJail, Unset};
 
 /// A value as fail2ban's client sends it.
@@ -101,7 +101,7 @@ impl JailStream {
     ) -> Result<(), ConfigError> {
         for (key, (value, origin)) in combined {
             let value = match key.as_str() {
-                "maxlines" => StreamValue::Int(super::jail_reader::python_int(&value)),
+                "maxlines" => StreamValue::Int(python_int(&value)),
                 _ => StreamValue::Text(value),
             };
             self.fill(&key, value, Some(origin))?;
@@ -145,7 +145,7 @@ impl JailStream {
             };
             let number = match &command.value {
                 StreamValue::Int(number) => *number,
-                StreamValue::Text(text) => super::jail_reader::python_int(text),
+                StreamValue::Text(text) => python_int(text),
                 StreamValue::Bool(flag) => Some(i64::from(*flag)),
             };
             let flag = command.value == StreamValue::Bool(true);
