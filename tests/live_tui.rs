@@ -57,7 +57,7 @@ fn live_ban_table_and_unban_through_the_keys() {
 
     // A ban made outside bantop appears by itself (the tables are read every 5 s).
     server.client_text(&["set", "wazo-provd", "banip", "198.51.100.9"]);
-    tmux.keys(&["Tab", "Tab", "Tab", "Tab"]);
+    tmux.keys(&["Tab", "Tab", "Tab", "Tab", "Tab"]);
     tmux.wait_for("the new ban in the events", Duration::from_secs(15), |s| {
         s.contains("198.51.100.9")
     });

@@ -136,6 +136,19 @@ fn targets_view() {
     both_sizes("targets", &app);
 }
 
+/// The demo 22 minutes in, over the last hour and the last day: failures and bans per jail.
+#[test]
+fn activity_view() {
+    let mut app = app_at(22.0 * 60.0);
+    for _ in 0..5 {
+        app.update(Action::NextView);
+    }
+    assert_eq!(app.view, bantop::tui::app::View::Activity);
+    both_sizes("activity", &app);
+    app.update(Action::Period);
+    insta::assert_snapshot!("activity_day_80x24", render(&app, 80, 24));
+}
+
 #[test]
 fn the_dossier_scrolls_and_its_keys_act_on_its_address() {
     let mut app = app_at_nine_and_a_half_minutes();

@@ -29,6 +29,8 @@ pub enum View {
     Posture,
     /// What the attackers are after: accounts, dialled numbers, provisioning files.
     Targets,
+    /// Failures and bans per jail over the period, as bars.
+    Activity,
 }
 
 impl View {
@@ -39,7 +41,8 @@ impl View {
             View::Jails => View::Ports,
             View::Ports => View::Posture,
             View::Posture => View::Targets,
-            View::Targets => View::Events,
+            View::Targets => View::Activity,
+            View::Activity => View::Events,
         }
     }
 }

@@ -26,7 +26,7 @@ impl App {
             _ if self.dossier.is_some() => Context::Dossier,
             View::Events => Context::Events,
             View::Jails => Context::Jails,
-            View::Ports | View::Posture | View::Targets => Context::Lists,
+            View::Ports | View::Posture | View::Targets | View::Activity => Context::Lists,
         };
         let mut contexts = vec![view];
         if self.replay.is_some() {
@@ -279,7 +279,7 @@ impl App {
                 // Offset 0 is the newest row: being there means following new rows.
                 self.selected_event = Some(offset.min(last)).filter(|offset| *offset > 0);
             }
-            View::Ports | View::Posture | View::Targets => {
+            View::Ports | View::Posture | View::Targets | View::Activity => {
                 let len = match self.view {
                     View::Ports => self.ports.len(),
                     View::Posture => self.posture.len(),
@@ -322,7 +322,7 @@ impl App {
             View::Jails => self.selected_ban().map(|b| b.ip),
             View::Events => self.selected_row().and_then(EventRow::ip),
             View::Posture => self.operators.first().copied(),
-            View::Ports | View::Targets => None,
+            View::Ports | View::Targets | View::Activity => None,
         }
     }
 
@@ -457,7 +457,7 @@ impl App {
                     .map(|j| j.settings.place());
                 self.selected_ban().map(|b| b.ip).zip(place)
             }
-            View::Ports | View::Posture | View::Targets => None,
+            View::Ports | View::Posture | View::Targets | View::Activity => None,
             View::Events => self.selected_row().and_then(|row| {
                 let ip = row.ip()?;
                 let jail = self

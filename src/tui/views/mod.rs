@@ -1,6 +1,7 @@
 //! Views: pure functions from the model to the frame. The layout is a title bar with per-jail
 //! totals and rate sparklines, the current view, and a footer generated from the keymap.
 
+mod activity;
 mod ascii;
 mod dossier;
 mod events;
@@ -54,6 +55,7 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
         View::Ports => ports::render(frame, body, app, theme),
         View::Posture => posture::render(frame, body, app, theme),
         View::Targets => targets::render(frame, body, app, theme),
+        View::Activity => activity::render(frame, body, app, theme),
     }
     footer::render(frame, bottom, app, theme);
     popup::render(frame, area, app, theme);
