@@ -170,13 +170,17 @@ pub async fn run(request: EventsRequest, out: &mut dyn Write) -> anyhow::Result<
 
 /// Writes one event; false when the reader went away.
 fn emit(out: &mut dyn Write, json: bool, value: &Value, text: &str) -> bool {
-    let written = if json {
-        writeln!(out, "{value}")
+    if json {
+        writeln!(out, "{value}").is_ok()
     } else {
-        // Log text is the attacker's: no escape sequence of theirs may reach the terminal.
-        writeln!(out, "{}", crate::model::sanitize::sanitize(text))
-    };
-    written.is_ok()
+        emit_text(out, text)
+    }
+}
+
+/// Writes one line of text; false when the reader went away.
+fn emit_text(out: &mut dyn Write, text: &str) -> bool {
+    // Log text is the attacker's: no escape sequence of theirs may reach the terminal.
+    writeln!(out, "{}", crate::model::sanitize::sanitize(text)).is_ok()
 }
 
 /// Events kept at most while the GeoIP files are read.
@@ -196,12 +200,7 @@ impl GeoIpLoading {
         let (sender, loading) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let (geoip, problems) = GeoIp::load(&paths);
-            for problem in problems {
-                eprintln!(
-                    "bantop: warning: {}",
-                    crate::model::sanitize::sanitize(&problem.to_string())
-                );
-            }
+            super::warn_geoip(&problems);
             let _ = sender.send(geoip);
         });
         GeoIpLoading {
@@ -271,7 +270,7 @@ fn emit_event(out: &mut dyn Write, json: bool, event: &EngineEvent, geoip: &GeoI
         };
         written.is_ok()
     } else {
-        text_of(event).is_none_or(|text| emit(out, false, &Value::Null, &text))
+        text_of(event).is_none_or(|text| emit_text(out, &text))
     }
 }
 

@@ -28,11 +28,16 @@ pub(crate) async fn load_geoip(
     let paths = paths.to_vec();
     let (geoip, problems) =
         tokio::task::spawn_blocking(move || crate::geoip::GeoIp::load(&paths)).await?;
+    warn_geoip(&problems);
+    Ok(geoip)
+}
+
+/// Each GeoIP file that cannot be used, as one warning on standard error.
+pub(crate) fn warn_geoip(problems: &[crate::geoip::GeoIpError]) {
     for problem in problems {
         eprintln!(
             "bantop: warning: {}",
             crate::model::sanitize::sanitize(&problem.to_string())
         );
     }
-    Ok(geoip)
 }

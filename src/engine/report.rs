@@ -10,7 +10,7 @@ use crate::fail2ban::database::{Database, database_path};
 use crate::fail2ban::date::Zone;
 use crate::fail2ban::server::Fail2ban;
 use crate::geoip::GeoIp;
-use crate::model::address::read_held;
+use crate::model::address::{network_of, read_held};
 use crate::model::report::{BlindSpot, JailSummary, Report, SourceCount};
 use crate::model::targets::TargetsBuilder;
 use crate::model::{EngineEvent, JailSettings, LogEvent};
@@ -308,12 +308,7 @@ fn finish(mut report: Report, collector: Collector, geoip: &GeoIp, bans: &Bans) 
     let mut countries: HashMap<String, (u64, BTreeSet<String>)> = HashMap::new();
     let mut asns: HashMap<String, (u64, BTreeSet<String>)> = HashMap::new();
     for (ip, (failures, jails)) in &collector.sources {
-        let network = match ip {
-            IpAddr::V4(_) => IpNet::new(*ip, 24),
-            IpAddr::V6(_) => IpNet::new(*ip, 48),
-        }
-        .map(|net| net.trunc())
-        .unwrap_or_else(|_| IpNet::from(*ip));
+        let network = network_of(*ip);
         let place = geoip.lookup(*ip);
         let groups = [
             place.country.clone().map(|c| (&mut countries, c)),

@@ -3,7 +3,6 @@
 //! miss.
 
 use crate::model::report::Report;
-use std::collections::BTreeMap;
 
 /// Failures on one account that make it worth a line.
 const ACCOUNT_FAILURES: u64 = 20;
@@ -32,22 +31,13 @@ pub fn findings(report: &Report) -> Vec<String> {
             account.failures, account.sources
         ));
     }
-    // Rejected calls per destination country code.
-    let mut codes: BTreeMap<(String, String), (u64, bool)> = BTreeMap::new();
-    for number in &report.targets.dialled {
-        if let (Some(code), Some(country)) = (
-            &number.destination.calling_code,
-            &number.destination.country,
-        ) {
-            let entry = codes.entry((code.clone(), country.clone())).or_default();
-            entry.0 += number.failures;
-            entry.1 |= number.destination.high_cost;
-        }
-    }
-    for ((code, country), (calls, high_cost)) in codes {
+    for destination in report.targets.calls_by_destination() {
         findings.push(format!(
-            "{calls} calls to +{code} ({country}) numbers rejected: international calls are being probed{}",
-            if high_cost {
+            "{} calls to +{} ({}) numbers rejected: international calls are being probed{}",
+            destination.calls,
+            destination.calling_code,
+            destination.country,
+            if destination.high_cost {
                 ", to a destination toll fraud often calls"
             } else {
                 ""

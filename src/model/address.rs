@@ -51,6 +51,13 @@ pub fn canonical_net(net: IpNet) -> Result<IpNet, String> {
     check_kind(net)
 }
 
+/// The network an address is counted in when sources are grouped: its /24 (IPv4) or /48
+/// (IPv6), a site's usual allocation.
+pub fn network_of(ip: IpAddr) -> IpNet {
+    let prefix = if ip.is_ipv4() { 24 } else { 48 };
+    IpNet::new(ip, prefix).map_or_else(|_| IpNet::from(ip), |net| net.trunc())
+}
+
 /// An address as fail2ban or a log wrote it, canonical when it reads as one (`::ffff:` forms
 /// become IPv4); `None` when it does not read as an address at all.
 pub fn read_held(text: &str) -> Option<IpAddr> {

@@ -74,6 +74,48 @@ pub struct Targets {
     pub provisioning: Vec<ProvisioningTarget>,
 }
 
+/// Rejected calls to one country calling code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DestinationCalls {
+    /// The calling code (`972`).
+    pub calling_code: String,
+    /// Its country.
+    pub country: String,
+    /// Rejected calls.
+    pub calls: u64,
+    /// Whether toll fraud often calls one of its numbers.
+    pub high_cost: bool,
+}
+
+impl Targets {
+    /// The rejected international calls per calling code, most first (national numbers left
+    /// out).
+    pub fn calls_by_destination(&self) -> Vec<DestinationCalls> {
+        let mut by_code: BTreeMap<(String, String), (u64, bool)> = BTreeMap::new();
+        for number in &self.dialled {
+            let destination = &number.destination;
+            if let (Some(code), Some(country)) = (&destination.calling_code, &destination.country) {
+                let entry = by_code.entry((code.clone(), country.clone())).or_default();
+                entry.0 += number.failures;
+                entry.1 |= destination.high_cost;
+            }
+        }
+        let mut calls: Vec<DestinationCalls> = by_code
+            .into_iter()
+            .map(
+                |((calling_code, country), (calls, high_cost))| DestinationCalls {
+                    calling_code,
+                    country,
+                    calls,
+                    high_cost,
+                },
+            )
+            .collect();
+        calls.sort_by_key(|d| std::cmp::Reverse(d.calls));
+        calls
+    }
+}
+
 /// Counts of one target while they are gathered.
 #[derive(Debug, Default)]
 struct Tally {

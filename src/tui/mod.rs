@@ -37,19 +37,6 @@ pub struct UiOptions {
     pub reverse_dns: bool,
 }
 
-/// The GeoIP files, read on a blocking thread (the UI task never reads a file); what cannot be
-/// used is said in the status line.
-async fn with_geoip(mut app: app::App, paths: Vec<std::path::PathBuf>) -> app::App {
-    let loaded = tokio::task::spawn_blocking(move || crate::geoip::GeoIp::load(&paths)).await;
-    if let Ok((geoip, problems)) = loaded {
-        app.geoip = std::sync::Arc::new(geoip);
-        if let Some(problem) = problems.first() {
-            app.status = Some((false, format!("GeoIP: {problem}")));
-        }
-    }
-    app
-}
-
 /// The theme asked for by name or path, else the one that suits this terminal.
 pub fn choose_theme(asked: Option<&str>) -> anyhow::Result<theme::Theme> {
     let chosen = match asked {
@@ -94,8 +81,7 @@ pub async fn run_demo(dir: &Path, speed: f64, options: UiOptions) -> anyhow::Res
         .into_iter()
         .chain(options.geoip)
         .collect();
-    let app = with_geoip(app, paths).await;
-    let result = run::run(app, options.theme, event_rx, command_tx, None).await;
+    let result = run::run(app, options.theme, event_rx, command_tx, paths, None).await;
     engine_task.abort();
     result
 }
@@ -125,14 +111,13 @@ pub async fn run_live(
         command_rx,
         event_tx,
     ));
-    let app = with_geoip(app, options.geoip).await;
     let inspector = run::Inspector {
         fail2ban_dir: fail2ban_dir.to_path_buf(),
         socket: socket.to_path_buf(),
-        geoip: std::sync::Arc::clone(&app.geoip),
         reverse_dns: options.reverse_dns,
     };
-    let result = run::run(app, options.theme, event_rx, command_tx, Some(inspector)).await;
+    let (theme, geoip) = (options.theme, options.geoip);
+    let result = run::run(app, theme, event_rx, command_tx, geoip, Some(inspector)).await;
     engine_task.abort();
     result
 }

@@ -10,9 +10,11 @@ use super::views;
 use crate::engine::Command;
 use crate::engine::dossier::{DossierRequest, gather};
 use crate::engine::period_history::read_period;
+use crate::geoip::GeoIp;
 use crate::model::EngineEvent;
 use ratatui::crossterm::event::{self, Event};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
@@ -28,8 +30,6 @@ pub struct Inspector {
     pub fail2ban_dir: PathBuf,
     /// fail2ban's socket.
     pub socket: PathBuf,
-    /// Where addresses are from.
-    pub geoip: std::sync::Arc<crate::geoip::GeoIp>,
     /// Whether dossiers ask the reverse DNS for an address's name.
     pub reverse_dns: bool,
 }
@@ -49,8 +49,15 @@ impl Inspector {
     }
 
     /// Gathers the dossier of `address` over the last `seconds` on a task of its own (reading
-    /// every log may take seconds; the UI goes on) and sends it to `done`.
-    fn gather(&self, address: std::net::IpAddr, seconds: f64, done: mpsc::Sender<EngineEvent>) {
+    /// every log may take seconds; the UI goes on), places it with `geoip`, and sends it to
+    /// `done`.
+    fn gather(
+        &self,
+        address: std::net::IpAddr,
+        seconds: f64,
+        geoip: Arc<GeoIp>,
+        done: mpsc::Sender<EngineEvent>,
+    ) {
         let request = DossierRequest {
             address,
             fail2ban_dir: self.fail2ban_dir.clone(),
@@ -58,7 +65,7 @@ impl Inspector {
             since: Some(seconds as u64),
             journal_file: None,
             now: chrono::Utc::now().timestamp_micros() as f64 / 1e6,
-            geoip: std::sync::Arc::clone(&self.geoip),
+            geoip,
             reverse_dns: self.reverse_dns,
         };
         tokio::spawn(async move {
@@ -74,9 +81,14 @@ pub async fn run(
     theme: Theme,
     mut events: mpsc::Receiver<Vec<EngineEvent>>,
     commands: mpsc::Sender<Command>,
+    geoip_files: Vec<PathBuf>,
     inspector: Option<Inspector>,
 ) -> anyhow::Result<()> {
     let (dossier_tx, mut dossiers) = mpsc::channel::<EngineEvent>(4);
+    // The GeoIP files are read on a thread while the UI starts: the first frame does not wait
+    // for them, and the country column comes when they are read.
+    let mut geoip_load = tokio::task::spawn_blocking(move || GeoIp::load(&geoip_files));
+    let mut geoip_loading = true;
     // Each of these would end the process with the tty raw and the alternate screen on; the
     // loop ends instead and the guard restores the terminal. Raw mode makes Ctrl-C and Ctrl-\
     // keys, but INT and QUIT still come from `kill` and from whatever stops a session.
@@ -110,13 +122,24 @@ pub async fn run(
                 if let Some(address) = app.dossier_wanted.take()
                     && let Some(inspector) = &inspector
                 {
-                    inspector.gather(address, app.period.seconds(), dossier_tx.clone());
+                    let geoip = Arc::clone(&app.geoip);
+                    inspector.gather(address, app.period.seconds(), geoip, dossier_tx.clone());
                 }
                 if let Some(span) = app.history_wanted.take()
                     && let Some(inspector) = &inspector
                 {
                     app.status = Some((true, format!("reading the logs of the last {}…", app.period.label())));
                     inspector.read_history(span, dossier_tx.clone());
+                }
+                dirty = true;
+            }
+            loaded = &mut geoip_load, if geoip_loading => {
+                geoip_loading = false;
+                if let Ok((geoip, problems)) = loaded {
+                    app.geoip = Arc::new(geoip);
+                    if let Some(problem) = problems.first() {
+                        app.status = Some((false, format!("GeoIP: {problem}")));
+                    }
                 }
                 dirty = true;
             }

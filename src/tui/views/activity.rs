@@ -85,20 +85,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
 }
 
-/// The session's bans of `jail` in each of the `count` buckets of `minutes` ending now.
+/// The session's bans of `jail` in each of the `count` buckets of `minutes` ending now (as
+/// [`App::bars`] counts the failures).
 fn ban_buckets(app: &App, jail: &str, minutes: i64, count: usize) -> Vec<u64> {
-    let last = (app.now / 60.0).floor() as i64 / minutes;
-    let first = last - count as i64 + 1;
-    let mut buckets = vec![0u64; count];
-    for row in app.events.iter() {
-        if let EventRow::Banned(ban) = row
-            && ban.jail == jail
-        {
-            let index = ((ban.since / 60.0).floor() as i64).div_euclid(minutes) - first;
-            if let Some(slot) = usize::try_from(index).ok().and_then(|i| buckets.get_mut(i)) {
-                *slot += 1;
+    let bans: std::collections::VecDeque<(i64, u64)> = app
+        .events
+        .iter()
+        .filter_map(|row| match row {
+            EventRow::Banned(ban) if ban.jail == jail => {
+                Some(((ban.since / 60.0).floor() as i64, 1))
             }
-        }
-    }
-    buckets
+            _ => None,
+        })
+        .collect();
+    App::bars(&bans, app.now, minutes, count)
 }

@@ -4,6 +4,7 @@
 //! provisioning files asked for. Names and numbers are the attacker's: sanitized and cut.
 
 use super::{fit, format_clock};
+use crate::model::address::network_of;
 use crate::model::dialled::Destination;
 use crate::model::sanitize::sanitize;
 use crate::model::targets::{Targets, TargetsBuilder};
@@ -172,21 +173,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 /// The calls per destination, most first: ` · 16 to +972 IL, 2 to +53 CU`.
 fn by_destination(targets: &Targets) -> String {
-    let mut calls: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
-    for number in &targets.dialled {
-        if let (Some(code), Some(country)) = (
-            &number.destination.calling_code,
-            &number.destination.country,
-        ) {
-            *calls.entry(format!("+{code} {country}")).or_default() += number.failures;
-        }
-    }
-    let mut calls: Vec<(String, u64)> = calls.into_iter().collect();
-    calls.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let named: Vec<String> = calls
+    let named: Vec<String> = targets
+        .calls_by_destination()
         .iter()
         .take(3)
-        .map(|(destination, count)| format!("{count} to {destination}"))
+        .map(|d| format!("{} to +{} {}", d.calls, d.calling_code, d.country))
         .collect();
     if named.is_empty() {
         String::new()
@@ -210,10 +201,7 @@ fn render_sources(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut networks: std::collections::HashMap<ipnet::IpNet, u64> =
         std::collections::HashMap::new();
     for (ip, count) in &addresses {
-        let prefix = if ip.is_ipv4() { 24 } else { 48 };
-        if let Ok(net) = ipnet::IpNet::new(*ip, prefix) {
-            *networks.entry(net.trunc()).or_default() += count;
-        }
+        *networks.entry(network_of(*ip)).or_default() += count;
     }
     let width = area.width.saturating_sub(2) as usize;
     let half = area.height.saturating_sub(4) as usize / 2;
