@@ -173,6 +173,11 @@ fn inspect_finds_the_address_across_rotations_with_its_ban_history() {
         eprintln!("skipped the country check: tor-geoipdb is not installed");
     }
 
+    // The reverse DNS only when asked for.
+    assert_eq!(dossier["reverse_dns"], serde_json::Value::Null);
+    let named = json(&server.bantop(&["inspect", "127.0.0.1", "--rdns", "--json"]));
+    assert!(named["reverse_dns"].is_string(), "{named:#}");
+
     // A network or a word is refused with the reason.
     let refused = server.bantop(&["inspect", "203.0.113.0/24"]);
     assert!(!refused.status.success());
@@ -279,6 +284,12 @@ fn events_without_following_ends_by_itself_with_the_failures_regex_finds() {
     expected.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
     assert_eq!(expected.len(), 11);
     assert_eq!(failures("failure"), expected);
+    // --since reads back only that far: these lines are older than an hour.
+    let recent = bantop(&["events", "--json", "--since", "1h", "--no-follow"]);
+    assert!(recent.status.success());
+    let recent = String::from_utf8_lossy(&recent.stdout);
+    assert!(!recent.contains("\"type\":\"failure\""), "{recent}");
+
     // maxretry 3 in 10 minutes: the address is banned once in the oldest file, the IPv6
     // attacker too.
     let bans = failures("ban");
