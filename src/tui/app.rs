@@ -257,6 +257,9 @@ pub struct App {
     pub history_from: f64,
     /// A history reading the run loop should have made: (from, until).
     pub history_wanted: Option<(f64, f64)>,
+    /// Whether the period was switched before the engine's first clock (the history is asked
+    /// for then).
+    pub history_on_clock: bool,
     /// The time of the oldest failure this session counted itself.
     pub session_from: Option<f64>,
     /// Where addresses are from (empty until the GeoIP files are read, or without any).
@@ -322,6 +325,7 @@ impl App {
             period: super::period::Period::Hour,
             history_from: f64::INFINITY,
             history_wanted: None,
+            history_on_clock: false,
             session_from: None,
             geoip: std::sync::Arc::default(),
             dossier: None,
@@ -464,7 +468,12 @@ impl App {
     /// Takes in one engine event.
     pub fn apply(&mut self, event: EngineEvent) {
         match event {
-            EngineEvent::Clock(now) => self.now = now,
+            EngineEvent::Clock(now) => {
+                self.now = now;
+                if self.history_on_clock {
+                    self.ask_for_history();
+                }
+            }
             EngineEvent::Dossier(dossier) => self.take_dossier(dossier),
             EngineEvent::PeriodHistory(history) => self.take_history(*history),
             EngineEvent::Log(log) => {

@@ -26,6 +26,18 @@ impl App {
         if let Some(address) = self.dossier.as_ref().map(|pane| pane.address) {
             self.open_dossier(address);
         }
+        self.ask_for_history();
+    }
+
+    /// Asks for the logs' history the period reaches back to that was not read. Before the
+    /// engine has said what time it is, the period has no start: the engine's first clock
+    /// asks.
+    pub(super) fn ask_for_history(&mut self) {
+        if self.now <= 0.0 {
+            self.history_on_clock = true;
+            return;
+        }
+        self.history_on_clock = false;
         let start = self.period_start();
         if start < self.history_from {
             self.history_wanted = Some((start, self.history_until()));

@@ -119,18 +119,6 @@ pub async fn run(
                         app.status = Some((false, "the engine has stopped: nothing can be changed".to_string()));
                     }
                 }
-                if let Some(address) = app.dossier_wanted.take()
-                    && let Some(inspector) = &inspector
-                {
-                    let geoip = Arc::clone(&app.geoip);
-                    inspector.gather(address, app.period.seconds(), geoip, dossier_tx.clone());
-                }
-                if let Some(span) = app.history_wanted.take()
-                    && let Some(inspector) = &inspector
-                {
-                    app.status = Some((true, format!("reading the logs of the last {}…", app.period.label())));
-                    inspector.read_history(span, dossier_tx.clone());
-                }
                 dirty = true;
             }
             loaded = &mut geoip_load, if geoip_loading => {
@@ -169,6 +157,20 @@ pub async fn run(
                 guard.terminal.draw(|frame| views::render(frame, &app, &theme))?;
                 dirty = false;
                 next_frame = tokio::time::Instant::now() + FRAME;
+            }
+        }
+        // What a key or an engine event asked to be read (the engine's first clock asks for
+        // a period switched before it).
+        if let Some(inspector) = &inspector {
+            if let Some(address) = app.dossier_wanted.take() {
+                let geoip = Arc::clone(&app.geoip);
+                inspector.gather(address, app.period.seconds(), geoip, dossier_tx.clone());
+            }
+            if let Some(span) = app.history_wanted.take() {
+                let label = app.period.label();
+                app.status = Some((true, format!("reading the logs of the last {label}…")));
+                inspector.read_history(span, dossier_tx.clone());
+                dirty = true;
             }
         }
     }

@@ -684,6 +684,19 @@ mod tests {
     }
 
     #[test]
+    fn a_period_switched_before_the_engines_clock_is_read_at_its_first_tick() {
+        let mut app = app();
+        app.update(Action::Period);
+        assert_eq!(app.history_wanted, None, "no start without a clock");
+        let now = 100.0 * 86_400.0;
+        app.apply(EngineEvent::Clock(now));
+        assert_eq!(app.history_wanted, Some((now - 86_400.0, now)));
+        app.history_wanted = None;
+        app.apply(EngineEvent::Clock(now + 1.0));
+        assert_eq!(app.history_wanted, None, "asked once");
+    }
+
+    #[test]
     fn apply_keeps_ban_tables_and_counters() {
         let mut app = app();
         app.apply(failure("198.51.100.7", 4));
