@@ -20,7 +20,6 @@ use crate::model::ban::OWN_SET_NAME;
 use crate::model::configuration::ConfigurationView;
 use crate::model::firewall::KernelFirewall;
 use crate::model::{Ban, BanOrigin, EngineEvent, JailSettings, WhitelistEntry};
-use crate::ports::listening_ports;
 use crate::posture::{PostureInputs, run_checks};
 use crate::source::watch::{SourceEvent, follow_files};
 use std::collections::BTreeMap;
@@ -112,7 +111,7 @@ impl LiveEngine {
 
     /// The first events: the drop-in, ports and posture, then the ban tables.
     pub async fn opening_events(&mut self) -> Vec<EngineEvent> {
-        let ports = listening_ports(Path::new("/proc")).map_err(|e| e.to_string());
+        let ports = super::exposure::exposed_ports(Path::new("/proc")).map_err(|e| e.to_string());
         let mut events = vec![
             EngineEvent::Dropin(self.dropin_text()),
             EngineEvent::Actions(self.audit.recent(10)),

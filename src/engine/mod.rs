@@ -11,6 +11,7 @@ pub mod demo;
 pub mod demo_sides;
 pub mod dossier;
 pub mod execute;
+pub mod exposure;
 pub mod history;
 pub mod ignore_command;
 pub mod jail_state;

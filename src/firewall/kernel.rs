@@ -54,7 +54,9 @@ pub fn reachable_rules(chains: &[RawChain], rules: Vec<RawRule>) -> Vec<RawRule>
             .filter(|r| reachable.contains(&key(r.family, &r.table, &r.chain)))
             .flat_map(|r| {
                 r.exprs.iter().filter_map(move |e| match e {
-                    RawExpr::Jump(target) => Some(key(r.family, &r.table, target)),
+                    RawExpr::Jump(target) | RawExpr::Goto(target) => {
+                        Some(key(r.family, &r.table, target))
+                    }
                     _ => None,
                 })
             })
@@ -182,11 +184,13 @@ fn loads_source(expr: &RawExpr) -> bool {
         RawExpr::Payload {
             base: NETWORK_HEADER,
             offset: 12,
-            len: 1..=4
+            len: 1..=4,
+            ..
         } | RawExpr::Payload {
             base: NETWORK_HEADER,
             offset: 8,
-            len: 1..=16
+            len: 1..=16,
+            ..
         }
     )
 }
@@ -200,6 +204,8 @@ pub fn set_lookup_drop(rule: &RawRule) -> Option<String> {
         RawExpr::Lookup {
             set,
             inverted: false,
+            dreg: None,
+            ..
         } if loads_source(&pair[0]) => Some(set.clone()),
         _ => None,
     })
@@ -229,8 +235,10 @@ pub fn single_source_drop(rule: &RawRule) -> Option<ChainDrop> {
     };
     let width = if offset == 12 { 4 } else { 16 };
     let (mask, compared) = match (rule.exprs.get(start + 1), rule.exprs.get(start + 2)) {
-        (Some(RawExpr::Bitwise { mask }), Some(RawExpr::Cmp { op: 0, data })) => (Some(mask), data),
-        (Some(RawExpr::Cmp { op: 0, data }), _) => (None, data),
+        (Some(RawExpr::Bitwise { mask, .. }), Some(RawExpr::Cmp { op: 0, data, .. })) => {
+            (Some(mask), data)
+        }
+        (Some(RawExpr::Cmp { op: 0, data, .. }), _) => (None, data),
         _ => return None,
     };
     let mut key = compared.clone();
@@ -340,11 +348,16 @@ mod tests {
             table: "filter".into(),
             name: name.into(),
             hooked,
+            hook: hooked.then_some(1),
+            priority: 0,
+            policy: hooked.then_some(1),
+            kind: "filter".into(),
         };
         let rule = |chain: &str, exprs: Vec<RawExpr>| RawRule {
             family: 2,
             table: "filter".into(),
             chain: chain.into(),
+            handle: 0,
             exprs,
         };
         let drop = || vec![RawExpr::Verdict(0)];
@@ -373,17 +386,20 @@ mod tests {
             family: 2,
             table: "filter".into(),
             chain: "f2b-sshd".into(),
+            handle: 0,
             exprs,
         };
         let payload = |len| RawExpr::Payload {
             base: 1,
             offset: 12,
             len,
+            dreg: 1,
         };
         let reject = RawExpr::Target("REJECT".into());
         let host = rule(vec![
             payload(4),
             RawExpr::Cmp {
+                sreg: 1,
                 op: 0,
                 data: vec![203, 0, 113, 5],
             },
@@ -395,6 +411,7 @@ mod tests {
         let bytes = rule(vec![
             payload(3),
             RawExpr::Cmp {
+                sreg: 1,
                 op: 0,
                 data: vec![198, 51, 100],
             },
@@ -405,9 +422,13 @@ mod tests {
         let masked = rule(vec![
             payload(4),
             RawExpr::Bitwise {
+                sreg: 1,
+                dreg: 1,
                 mask: vec![255, 255, 240, 0],
+                xor: vec![0; 4],
             },
             RawExpr::Cmp {
+                sreg: 1,
                 op: 0,
                 data: vec![10, 1, 16, 0],
             },
@@ -418,6 +439,7 @@ mod tests {
         let accept = rule(vec![
             payload(4),
             RawExpr::Cmp {
+                sreg: 1,
                 op: 0,
                 data: vec![1, 2, 3, 4],
             },

@@ -5,6 +5,9 @@
 pub mod kernel;
 pub mod netlink;
 pub mod nftables;
+pub mod reachability;
+pub mod rule_match;
+pub mod ruleset;
 pub mod simulated;
 
 use crate::model::firewall::KernelElement;

@@ -2,6 +2,7 @@
 //! Nothing here does I/O or knows about the terminal.
 
 pub mod address;
+pub mod address_ranges;
 pub mod audit;
 pub mod ban;
 pub mod ban_increment;

@@ -63,6 +63,64 @@ pub struct Port {
     pub severity: Severity,
     /// What is wrong or notable, in words.
     pub finding: Option<String>,
-    /// Whether a firewall rule restricts it: `unknown` until bantop reads the firewall.
-    pub firewall: String,
+    /// Whether a new connection from outside reaches it, by the kernel's ruleset.
+    pub firewall: Reach,
+    /// With `restricted`: the sources allowed (networks, with `on IFACE` when only through one
+    /// interface).
+    pub allowed_from: Vec<String>,
+    /// The rule (or chain policy) that decides it, when one does.
+    pub firewall_rule: Option<RuleRef>,
+    /// Why it is `unknown`, or what else the operator should know about the verdict.
+    pub firewall_reason: Option<String>,
+}
+
+/// Whether a new connection from outside (not loopback) reaches a socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reach {
+    /// From (almost) anywhere: at most a minority of sources (bans) is dropped.
+    Open,
+    /// From the listed sources only.
+    Restricted,
+    /// From nowhere.
+    Closed,
+    /// Not known: the ruleset could not be read or holds what bantop does not model.
+    Unknown,
+}
+
+impl Reach {
+    /// Its name, as `ports --json` writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reach::Open => "open",
+            Reach::Restricted => "restricted",
+            Reach::Closed => "closed",
+            Reach::Unknown => "unknown",
+        }
+    }
+}
+
+/// A rule of the kernel's ruleset, or a base chain's policy (no handle).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleRef {
+    /// The table's family (`inet`, `ip`, `ip6`).
+    pub family: String,
+    /// The table.
+    pub table: String,
+    /// The chain.
+    pub chain: String,
+    /// The rule's handle (`nft -a list chain ...`); none for the chain's policy.
+    pub handle: Option<u64>,
+    /// What it does to the port's packets: `accept`, `drop`, `policy drop`, ...
+    pub verdict: String,
+}
+
+impl std::fmt::Display for RuleRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} {}", self.family, self.table, self.chain)?;
+        match self.handle {
+            Some(handle) => write!(f, " handle {handle} ({})", self.verdict),
+            None => write!(f, " ({})", self.verdict),
+        }
+    }
 }

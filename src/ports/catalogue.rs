@@ -2,7 +2,7 @@
 //! whether it is meant to be reachable from outside. A loopback-only service found on a public
 //! address, or an unknown service listening publicly, is a finding.
 
-use crate::model::port::{Port, Proto, Scope, Severity};
+use crate::model::port::{Port, Proto, Reach, Scope, Severity};
 use std::net::IpAddr;
 
 /// Where a known service is meant to listen.
@@ -205,7 +205,48 @@ pub fn port(proto: Proto, address: IpAddr, number: u16, owner: Owner) -> Port {
         service: assessment.service,
         severity: assessment.severity,
         finding: assessment.finding,
-        firewall: "unknown".to_string(),
+        firewall: Reach::Unknown,
+        allowed_from: Vec::new(),
+        firewall_rule: None,
+        firewall_reason: Some("the firewall was not read".to_string()),
+    }
+}
+
+/// Weighs a port's finding with what the firewall lets through: a loopback-only service
+/// listening on every address is a warning, not a failure, when the firewall closes it or lets
+/// only some sources reach it; provisioning restricted to some networks is as advised.
+pub fn weigh_firewall(port: &mut Port) {
+    if port.scope == Scope::Loopback {
+        return;
+    }
+    let rule = port
+        .firewall_rule
+        .as_ref()
+        .map(|r| format!(" ({r})"))
+        .unwrap_or_default();
+    let from = port.allowed_from.join(", ");
+    match (port.firewall, port.severity) {
+        (Reach::Closed, Severity::Fail) => {
+            port.severity = Severity::Warn;
+            port.finding = Some(format!(
+                "meant for 127.0.0.1 only and listening on every address; the firewall closes it{rule}: bind it to loopback to be sure"
+            ));
+        }
+        (Reach::Closed, Severity::Warn) => {
+            port.severity = Severity::Ok;
+            port.finding = Some(format!("closed by the firewall{rule}"));
+        }
+        (Reach::Restricted, Severity::Fail) => {
+            port.severity = Severity::Warn;
+            port.finding = Some(format!(
+                "meant for 127.0.0.1 only; the firewall lets {from} reach it{rule}"
+            ));
+        }
+        (Reach::Restricted, Severity::Warn) if port.port == 8667 => {
+            port.severity = Severity::Ok;
+            port.finding = Some(format!("provisioning restricted to {from}{rule}"));
+        }
+        _ => {}
     }
 }
 

@@ -10,7 +10,7 @@
 pub mod read;
 pub mod write;
 
-pub use read::{list_chains, list_elements, list_rules, list_sets};
+pub use read::{list_chains, list_elements, list_interfaces, list_rules, list_sets};
 pub use write::{install_table, write_elements};
 
 use mnl::{Bus, CbResult, Socket};
@@ -47,10 +47,12 @@ pub struct RawElement {
     pub expires_ms: Option<u64>,
 }
 
-/// An expression of a rule, as much of it as bantop needs to tell what the rule drops.
+/// An expression of a rule, as much of it as bantop needs to tell what the rule drops and which
+/// packets reach a port. Registers are numbered as the kernel numbers them (0: the verdict,
+/// 1-4: 16-byte registers, 8-23: 4-byte ones).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RawExpr {
-    /// Load `len` bytes at `offset` of header `base` (1: network header).
+    /// Load `len` bytes at `offset` of header `base` (0: link, 1: network, 2: transport).
     Payload {
         /// `NFT_PAYLOAD_*_HEADER`.
         base: u32,
@@ -58,33 +60,90 @@ pub enum RawExpr {
         offset: u32,
         /// Byte length.
         len: u32,
+        /// The register loaded.
+        dreg: u32,
     },
-    /// Mask the loaded bytes (a prefix).
+    /// Load a packet's meta key (`NFT_META_*`), or set it when `dreg` is `None`.
+    Meta {
+        /// `NFT_META_*`.
+        key: u32,
+        /// The register loaded.
+        dreg: Option<u32>,
+    },
+    /// Load a conntrack key (`NFT_CT_*`), or set it when `dreg` is `None`.
+    Ct {
+        /// `NFT_CT_*`.
+        key: u32,
+        /// The register loaded.
+        dreg: Option<u32>,
+    },
+    /// `dreg = (sreg & mask) ^ xor`.
     Bitwise {
+        /// The register read.
+        sreg: u32,
+        /// The register written.
+        dreg: u32,
         /// The mask.
         mask: Vec<u8>,
+        /// The value xored after the mask.
+        xor: Vec<u8>,
     },
-    /// Compare the loaded bytes.
+    /// Compare a register's bytes.
     Cmp {
-        /// `NFT_CMP_*` (0: equal).
+        /// The register compared.
+        sreg: u32,
+        /// `NFT_CMP_*` (0: equal, 1: not equal, 2: <, 3: <=, 4: >, 5: >=).
         op: u32,
         /// The value compared with.
         data: Vec<u8>,
     },
-    /// Look the loaded bytes up in a set.
+    /// Whether a register's bytes lie in `[from, to]` (`op` 0) or outside (`op` 1).
+    Range {
+        /// The register compared.
+        sreg: u32,
+        /// `NFT_RANGE_EQ` or `NFT_RANGE_NEQ`.
+        op: u32,
+        /// The first value in the range.
+        from: Vec<u8>,
+        /// The last value in the range.
+        to: Vec<u8>,
+    },
+    /// Look a register's bytes up in a set (or a map, when `dreg` is set: 0 for a verdict map).
     Lookup {
+        /// The register looked up.
+        sreg: u32,
+        /// The register a map writes its value to.
+        dreg: Option<u32>,
         /// The set's name.
         set: String,
         /// `!= @set`.
         inverted: bool,
     },
-    /// A verdict (`NF_DROP` = 0, `NF_ACCEPT` = 1, jumps and returns negative).
+    /// A verdict (`NF_DROP` = 0, `NF_ACCEPT` = 1, `NF_QUEUE` = 3, `NFT_RETURN` = -5, ...).
     Verdict(i32),
-    /// A jump or goto to another chain of the table.
+    /// A jump to another chain of the table.
     Jump(String),
+    /// A goto to another chain of the table (no return to this one).
+    Goto(String),
+    /// A value put in a register.
+    Immediate {
+        /// The register written.
+        dreg: u32,
+        /// The value.
+        data: Vec<u8>,
+    },
+    /// An x_tables match run by iptables-nft (`conntrack`, `state`, `multiport`, ...).
+    Match {
+        /// Its name.
+        name: String,
+        /// Its revision.
+        rev: u32,
+        /// Its options, as the kernel's C struct.
+        info: Vec<u8>,
+    },
     /// An x_tables target run by iptables-nft (`REJECT`, `DROP`, ...).
     Target(String),
-    /// Any other expression, by name (`reject`, `counter`, `meta`, ...).
+    /// Any other expression, by name (`reject`, `counter`, `limit`, ...).
     Other(String),
 }
 
@@ -97,6 +156,8 @@ pub struct RawRule {
     pub table: String,
     /// Its chain.
     pub chain: String,
+    /// Its handle (what `nft -a` shows).
+    pub handle: u64,
     /// Its expressions, in order.
     pub exprs: Vec<RawExpr>,
 }
@@ -112,6 +173,14 @@ pub struct RawChain {
     pub name: String,
     /// A base chain, hooked into the packet path.
     pub hooked: bool,
+    /// Its hook (`NF_INET_LOCAL_IN` = 1 is input), for a base chain.
+    pub hook: Option<u32>,
+    /// Its priority, for a base chain.
+    pub priority: i32,
+    /// Its policy (`NF_DROP` = 0, `NF_ACCEPT` = 1), for a base chain.
+    pub policy: Option<u32>,
+    /// Its type (`filter`, `nat`, `route`), for a base chain.
+    pub kind: String,
 }
 
 /// An element to add or delete.

@@ -1,5 +1,5 @@
-//! Dumps of the kernel's ruleset: every set, the elements of one set, every rule with the
-//! expressions bantop needs to tell what it drops.
+//! Dumps of the kernel's ruleset: every chain, every set, the elements of one set, every rule
+//! with the expressions bantop needs to tell what it drops and what reaches a port.
 #![allow(unsafe_code)]
 
 use super::{
@@ -79,6 +79,27 @@ pub fn list_chains() -> io::Result<Vec<RawChain>> {
     Ok(chains)
 }
 
+/// The network interfaces of this namespace, name and index, from `if_nameindex(3)` (netlink,
+/// so the namespace's own; `/sys/class/net` shows the namespace that mounted it).
+pub fn list_interfaces() -> io::Result<Vec<(String, u32)>> {
+    // SAFETY: if_nameindex returns null or an array ended by an entry with index 0 and a null
+    // name; every name is a NUL-terminated string; the array is read before it is freed once.
+    unsafe {
+        let list = libc::if_nameindex();
+        if list.is_null() {
+            return Err(io::Error::last_os_error());
+        }
+        let mut interfaces = Vec::new();
+        let mut entry = list;
+        while (*entry).if_index != 0 && !(*entry).if_name.is_null() {
+            interfaces.push((owned_str((*entry).if_name), (*entry).if_index));
+            entry = entry.add(1);
+        }
+        libc::if_freenameindex(list);
+        Ok(interfaces)
+    }
+}
+
 fn parse_chain(header: &libc::nlmsghdr, chains: &mut Vec<RawChain>) -> libc::c_int {
     // SAFETY: as in parse_set, for a chain: allocated (null checked), parsed, read through
     // attributes reported as set, freed on every path.
@@ -99,15 +120,22 @@ fn parse_chain(header: &libc::nlmsghdr, chains: &mut Vec<RawChain>) -> libc::c_i
                 String::new()
             }
         };
+        let u32_of = |attr: u32| {
+            has(attr).then(|| sys::nftnl_chain_get_u32(chain, attr as u16))
+        };
         chains.push(RawChain {
-            family: if has(sys::NFTNL_CHAIN_FAMILY) {
-                sys::nftnl_chain_get_u32(chain, sys::NFTNL_CHAIN_FAMILY as u16)
-            } else {
-                0
-            },
+            family: u32_of(sys::NFTNL_CHAIN_FAMILY).unwrap_or(0),
             table: text(sys::NFTNL_CHAIN_TABLE),
             name: text(sys::NFTNL_CHAIN_NAME),
             hooked: has(sys::NFTNL_CHAIN_HOOKNUM),
+            hook: u32_of(sys::NFTNL_CHAIN_HOOKNUM),
+            priority: if has(sys::NFTNL_CHAIN_PRIO) {
+                sys::nftnl_chain_get_s32(chain, sys::NFTNL_CHAIN_PRIO as u16)
+            } else {
+                0
+            },
+            policy: u32_of(sys::NFTNL_CHAIN_POLICY),
+            kind: text(sys::NFTNL_CHAIN_TYPE),
         });
         sys::nftnl_chain_free(chain);
     }
@@ -258,10 +286,16 @@ fn parse_rule(header: &libc::nlmsghdr, rules: &mut Vec<RawRule>) -> libc::c_int 
         } else {
             0
         };
+        let handle = if sys::nftnl_rule_is_set(rule, sys::NFTNL_RULE_HANDLE as u16) {
+            sys::nftnl_rule_get_u64(rule, sys::NFTNL_RULE_HANDLE as u16)
+        } else {
+            0
+        };
         rules.push(RawRule {
             family,
             table: owned_str(sys::nftnl_rule_get_str(rule, sys::NFTNL_RULE_TABLE as u16)),
             chain: owned_str(sys::nftnl_rule_get_str(rule, sys::NFTNL_RULE_CHAIN as u16)),
+            handle,
             exprs,
         });
         sys::nftnl_rule_free(rule);
@@ -291,40 +325,76 @@ unsafe fn read_expr(expr: *mut sys::nftnl_expr) -> RawExpr {
                 Vec::new()
             }
         };
+        let str_of = |attr: u32| {
+            if has(attr) {
+                owned_str(sys::nftnl_expr_get_str(expr, attr as u16))
+            } else {
+                String::new()
+            }
+        };
         let name = owned_str(sys::nftnl_expr_get_str(expr, sys::NFTNL_EXPR_NAME as u16));
         match name.as_str() {
             "payload" => RawExpr::Payload {
                 base: u32_of(sys::NFTNL_EXPR_PAYLOAD_BASE),
                 offset: u32_of(sys::NFTNL_EXPR_PAYLOAD_OFFSET),
                 len: u32_of(sys::NFTNL_EXPR_PAYLOAD_LEN),
+                dreg: u32_of(sys::NFTNL_EXPR_PAYLOAD_DREG),
+            },
+            "meta" => RawExpr::Meta {
+                key: u32_of(sys::NFTNL_EXPR_META_KEY),
+                dreg: has(sys::NFTNL_EXPR_META_DREG).then(|| u32_of(sys::NFTNL_EXPR_META_DREG)),
+            },
+            "ct" => RawExpr::Ct {
+                key: u32_of(sys::NFTNL_EXPR_CT_KEY),
+                dreg: has(sys::NFTNL_EXPR_CT_DREG).then(|| u32_of(sys::NFTNL_EXPR_CT_DREG)),
             },
             "bitwise" => RawExpr::Bitwise {
+                sreg: u32_of(sys::NFTNL_EXPR_BITWISE_SREG),
+                dreg: u32_of(sys::NFTNL_EXPR_BITWISE_DREG),
                 mask: bytes_of(sys::NFTNL_EXPR_BITWISE_MASK),
+                xor: bytes_of(sys::NFTNL_EXPR_BITWISE_XOR),
             },
             "cmp" => RawExpr::Cmp {
+                sreg: u32_of(sys::NFTNL_EXPR_CMP_SREG),
                 op: u32_of(sys::NFTNL_EXPR_CMP_OP),
                 data: bytes_of(sys::NFTNL_EXPR_CMP_DATA),
             },
+            "range" => RawExpr::Range {
+                sreg: u32_of(sys::NFTNL_EXPR_RANGE_SREG),
+                op: u32_of(sys::NFTNL_EXPR_RANGE_OP),
+                from: bytes_of(sys::NFTNL_EXPR_RANGE_FROM_DATA),
+                to: bytes_of(sys::NFTNL_EXPR_RANGE_TO_DATA),
+            },
             "lookup" => RawExpr::Lookup {
-                set: if has(sys::NFTNL_EXPR_LOOKUP_SET) {
-                    owned_str(sys::nftnl_expr_get_str(
-                        expr,
-                        sys::NFTNL_EXPR_LOOKUP_SET as u16,
-                    ))
-                } else {
-                    String::new()
-                },
+                sreg: u32_of(sys::NFTNL_EXPR_LOOKUP_SREG),
+                dreg: has(sys::NFTNL_EXPR_LOOKUP_DREG)
+                    .then(|| u32_of(sys::NFTNL_EXPR_LOOKUP_DREG)),
+                set: str_of(sys::NFTNL_EXPR_LOOKUP_SET),
                 inverted: u32_of(sys::NFTNL_EXPR_LOOKUP_FLAGS) & libc::NFT_LOOKUP_F_INV as u32 != 0,
             },
-            "immediate" if has(sys::NFTNL_EXPR_IMM_CHAIN) => RawExpr::Jump(owned_str(
-                sys::nftnl_expr_get_str(expr, sys::NFTNL_EXPR_IMM_CHAIN as u16),
-            )),
+            "immediate" if has(sys::NFTNL_EXPR_IMM_CHAIN) => {
+                let chain = str_of(sys::NFTNL_EXPR_IMM_CHAIN);
+                if u32_of(sys::NFTNL_EXPR_IMM_VERDICT) as i32 == libc::NFT_GOTO {
+                    RawExpr::Goto(chain)
+                } else {
+                    RawExpr::Jump(chain)
+                }
+            }
             "immediate" if has(sys::NFTNL_EXPR_IMM_VERDICT) => {
                 RawExpr::Verdict(u32_of(sys::NFTNL_EXPR_IMM_VERDICT) as i32)
             }
-            "target" if has(sys::NFTNL_EXPR_TG_NAME) => RawExpr::Target(owned_str(
-                sys::nftnl_expr_get_str(expr, sys::NFTNL_EXPR_TG_NAME as u16),
-            )),
+            "immediate" => RawExpr::Immediate {
+                dreg: u32_of(sys::NFTNL_EXPR_IMM_DREG),
+                data: bytes_of(sys::NFTNL_EXPR_IMM_DATA),
+            },
+            "match" => RawExpr::Match {
+                name: str_of(sys::NFTNL_EXPR_MT_NAME),
+                rev: u32_of(sys::NFTNL_EXPR_MT_REV),
+                info: bytes_of(sys::NFTNL_EXPR_MT_INFO),
+            },
+            "target" if has(sys::NFTNL_EXPR_TG_NAME) => {
+                RawExpr::Target(str_of(sys::NFTNL_EXPR_TG_NAME))
+            }
             _ => RawExpr::Other(name),
         }
     }

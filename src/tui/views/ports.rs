@@ -1,8 +1,8 @@
-//! The ports view: every listening socket, who owns it, the service the port table expects and
-//! the finding when it should not be reachable.
+//! The ports view: every listening socket, who owns it, what the firewall lets reach it, the
+//! service the port table expects and the finding when it should not be reachable.
 
 use super::fit;
-use crate::model::port::{Port, Severity};
+use crate::model::port::{Port, Reach, Severity};
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
@@ -32,6 +32,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Constraint::Length(5),
             Constraint::Length(24),
             Constraint::Length(8),
+            Constraint::Length(10),
             Constraint::Length(22),
             Constraint::Length(26),
             Constraint::Min(10),
@@ -40,16 +41,26 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         vec![
             Constraint::Length(5),
             Constraint::Length(21),
-            Constraint::Length(8),
+            Constraint::Length(10),
             Constraint::Length(16),
             Constraint::Min(10),
         ]
     };
     let header: Vec<&str> = if wide {
-        vec!["Proto", "Address", "Scope", "Process", "Service", "Finding"]
+        vec![
+            "Proto", "Address", "Scope", "Firewall", "Process", "Service", "Finding",
+        ]
     } else {
-        vec!["Proto", "Address", "Scope", "Process", "Service / finding"]
+        vec!["Proto", "Address", "Firewall", "Process", "Service / finding"]
     };
+    let reach = |reach: Reach| app.ports.iter().filter(|p| p.firewall == reach).count();
+    let summary = format!(
+        " firewall: {} open, {} restricted, {} closed, {} unknown ",
+        reach(Reach::Open),
+        reach(Reach::Restricted),
+        reach(Reach::Closed),
+        reach(Reach::Unknown)
+    );
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(theme.label))
         .block(
@@ -57,7 +68,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 .borders(Borders::ALL)
                 .border_style(theme.border)
                 .title(title)
-                .title_bottom(Line::styled(" firewall rules not read yet ", theme.muted)),
+                .title_bottom(Line::styled(summary, theme.muted)),
         );
     frame.render_widget(table, area);
 }
@@ -81,12 +92,24 @@ fn port_row<'a>(port: &Port, theme: &Theme, wide: bool) -> Row<'a> {
         .clone()
         .unwrap_or_else(|| "unknown".to_string());
     let finding = port.finding.clone().unwrap_or_default();
+    let firewall_style = match port.firewall {
+        Reach::Open if port.severity != Severity::Ok => theme.error,
+        Reach::Unknown => theme.muted,
+        _ => Style::default(),
+    };
+    let firewall = Cell::from(port.firewall.name()).style(firewall_style);
     let mut cells = vec![
         Cell::from(format!("{:?}", port.proto).to_lowercase()),
         Cell::from(fit(&address, 24)),
-        Cell::from(format!("{:?}", port.scope).to_lowercase()),
-        Cell::from(fit(&process, 22)),
     ];
+    if wide {
+        cells.push(Cell::from(format!("{:?}", port.scope).to_lowercase()));
+        cells.push(firewall);
+        cells.push(Cell::from(fit(&process, 22)));
+    } else {
+        cells.push(firewall);
+        cells.push(Cell::from(fit(&process, 16)));
+    }
     if wide {
         cells.push(Cell::from(fit(&service, 26)));
         cells.push(Cell::from(finding).style(style));

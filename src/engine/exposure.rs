@@ -1,0 +1,33 @@
+//! The listening ports with what the kernel's firewall lets reach them: `/proc`'s sockets
+//! judged against the ruleset read over netlink, for `bantop ports`, the checklist and the
+//! TUI's ports view.
+
+use crate::firewall::reachability::{Reachability, reachability};
+use crate::firewall::ruleset::{self, Ruleset};
+use crate::model::port::Port;
+use crate::ports::{PortsError, catalogue, listening_ports};
+use std::path::Path;
+
+/// Every listening socket under `proc`, with its firewall verdict.
+pub fn exposed_ports(proc: &Path) -> Result<Vec<Port>, PortsError> {
+    let mut ports = listening_ports(proc)?;
+    let ruleset = ruleset::read(proc).map_err(|e| crate::firewall::kernel::describe_error(&e));
+    judge_ports(&mut ports, ruleset.as_ref().map_err(String::as_str));
+    Ok(ports)
+}
+
+/// Sets each port's `firewall`, `allowed_from`, `firewall_rule` and `firewall_reason` from the
+/// ruleset, or to `unknown` with the error when it could not be read, and weighs its finding.
+pub fn judge_ports(ports: &mut [Port], ruleset: Result<&Ruleset, &str>) {
+    for port in ports {
+        let verdict = match ruleset {
+            Ok(ruleset) => reachability(ruleset, port.proto, port.address, port.port),
+            Err(error) => Reachability::unknown(format!("the ruleset was not read: {error}"), None),
+        };
+        port.firewall = verdict.reach;
+        port.allowed_from = verdict.allowed_from;
+        port.firewall_rule = verdict.rule;
+        port.firewall_reason = verdict.reason;
+        catalogue::weigh_firewall(port);
+    }
+}
