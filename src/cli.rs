@@ -233,9 +233,38 @@ pub enum CliCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Put the saved manual bans back into the kernel with their remaining time (after a
-    /// reboot or `nft flush ruleset`); also done when the TUI starts.
+    /// Put the saved manual bans back into the kernel with their remaining time, and the saved
+    /// port restrictions (after a reboot or `nft flush ruleset`); also done when the TUI starts.
     Restore,
+    /// Close a port to everyone but the allowed networks (and loopback): rules in bantop's own
+    /// nftables chain `inet bantop restrict`, saved and restored like manual bans. Unless
+    /// --keep, it is rolled back after --rollback-after seconds unless confirmed at the prompt,
+    /// even if this terminal is lost. Refused when it would cut this SSH session.
+    Restrict {
+        /// The port and protocol: 5432/tcp, 5060/udp.
+        port: String,
+        /// A network allowed to reach the port (repeat it); none: loopback only.
+        #[arg(long, value_name = "CIDR")]
+        allow: Vec<String>,
+        /// Keep it without asking (for scripts): no rollback timer.
+        #[arg(long)]
+        keep: bool,
+        /// Seconds to confirm in before it is rolled back.
+        #[arg(long, default_value_t = crate::model::restriction::DEFAULT_ROLLBACK, value_name = "SECONDS")]
+        rollback_after: u64,
+    },
+    /// Lift a port's restriction.
+    Unrestrict {
+        /// The port and protocol: 5432/tcp.
+        port: String,
+    },
+    /// The rollback timer of a pending restriction (started by `restrict`).
+    #[command(hide = true)]
+    RestrictWatchdog {
+        /// Epoch seconds of the deadline.
+        #[arg(long)]
+        at: f64,
+    },
     /// Locked out: unban ADDR everywhere and whitelist it in every jail, in one go, printing
     /// each step. Meant for the console.
     Rescue {

@@ -206,6 +206,27 @@ pub async fn run(
         }
         CliCommand::Firewall { json } => firewall::show(places, *json, out).await,
         CliCommand::Restore => firewall::restore(places, out),
+        CliCommand::Restrict {
+            port,
+            allow,
+            keep,
+            rollback_after,
+        } => {
+            let request = crate::commands::restrict::RestrictRequest {
+                port,
+                allow,
+                keep: *keep,
+                rollback_after: *rollback_after,
+            };
+            crate::commands::restrict::restrict(places.state_dir, &request, out)
+        }
+        CliCommand::Unrestrict { port } => {
+            crate::commands::restrict::unrestrict(places.state_dir, port, out)
+        }
+        CliCommand::RestrictWatchdog { at } => {
+            crate::engine::restrictions::watch_until(places.state_dir, *at)?;
+            Ok(OK)
+        }
         CliCommand::Whitelist {
             entry,
             jails,

@@ -64,7 +64,8 @@ pub async fn ban(
     Ok(status)
 }
 
-/// Puts saved manual bans back into the kernel with their remaining time.
+/// Puts saved manual bans back into the kernel with their remaining time, and the saved port
+/// restrictions (rolling back pending ones past their deadline).
 pub fn restore(places: Places<'_>, out: &mut dyn Write) -> anyhow::Result<u8> {
     let report = ManualBans::new(places.state_dir).restore(now())?;
     for (net, left) in &report.restored {
@@ -83,6 +84,22 @@ pub fn restore(places: Places<'_>, out: &mut dyn Write) -> anyhow::Result<u8> {
         report.present,
         report.expired.len()
     )?;
+    let restrictions = crate::engine::restrictions::Restrictions::new(places.state_dir);
+    if !restrictions.load()?.is_empty() {
+        let report = restrictions.restore(now())?;
+        for label in &report.rolled_back {
+            writeln!(out, "rolled back (not confirmed in time): restriction of {label}")?;
+        }
+        writeln!(
+            out,
+            "port restrictions restored: {}",
+            if report.restored.is_empty() {
+                "none".to_string()
+            } else {
+                report.restored.join(", ")
+            }
+        )?;
+    }
     Ok(super::OK)
 }
 

@@ -12,6 +12,7 @@ pub mod places;
 pub mod ports;
 pub mod regex;
 pub mod report;
+pub mod restrict;
 pub mod status;
 mod whitelists;
 

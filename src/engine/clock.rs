@@ -59,3 +59,8 @@ mod tests {
         assert_eq!(ReplayClock::new(0.0, 1e9).speed, 3600.0);
     }
 }
+
+/// The wall clock, epoch seconds.
+pub fn now_epoch() -> f64 {
+    chrono::Utc::now().timestamp_millis() as f64 / 1000.0
+}

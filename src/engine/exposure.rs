@@ -31,3 +31,29 @@ pub fn judge_ports(ports: &mut [Port], ruleset: Result<&Ruleset, &str>) {
         catalogue::weigh_firewall(port);
     }
 }
+
+/// What the kernel's ruleset lets reach `port`/`proto` now, read back after a write: one line.
+pub fn port_now(port: u16, proto: crate::model::port::Proto) -> String {
+    let label = crate::model::restriction::port_label(port, proto);
+    let any = std::net::IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED);
+    match ruleset::read(Path::new("/proc")) {
+        Ok(ruleset) => {
+            let verdict = reachability(&ruleset, proto, any, port);
+            let mut line = format!("{label} from outside, as the kernel now reads: {}", verdict.reach.name());
+            if !verdict.allowed_from.is_empty() {
+                line.push_str(&format!(" from {}", verdict.allowed_from.join(", ")));
+            }
+            if let Some(rule) = verdict.rule {
+                line.push_str(&format!(" (by {rule})"));
+            }
+            if let Some(reason) = verdict.reason {
+                line.push_str(&format!("; {reason}"));
+            }
+            line
+        }
+        Err(error) => format!(
+            "{label}: the ruleset could not be read back: {}",
+            crate::firewall::kernel::describe_error(&error)
+        ),
+    }
+}

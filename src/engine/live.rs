@@ -31,6 +31,8 @@ use tokio::sync::mpsc;
 pub struct LiveEngine {
     audit: AuditLog,
     manual: ManualBans,
+    /// Port restrictions, restored with the manual bans.
+    restrictions: super::restrictions::Restrictions,
     pipeline: Pipeline,
     fail2ban_dir: PathBuf,
     server: Fail2ban,
@@ -60,6 +62,7 @@ impl LiveEngine {
         Ok(LiveEngine {
             audit: AuditLog::new(state_dir),
             manual: ManualBans::new(state_dir),
+            restrictions: super::restrictions::Restrictions::new(state_dir),
             pipeline: Pipeline::new(confs, Zone::Local),
             fail2ban_dir: fail2ban_dir.to_path_buf(),
             server: Fail2ban::new(socket),
@@ -120,6 +123,7 @@ impl LiveEngine {
             events.push(EngineEvent::Ports(ports.clone()));
         }
         events.extend(self.restore_manual_bans());
+        events.extend(self.restore_restrictions());
         // Read once, after the restore: for the checklist and the first ban tables.
         let firewall = kernel::read();
         let inputs = PostureInputs {
@@ -171,6 +175,26 @@ impl LiveEngine {
                 ),
             ),
             Err(error) => result(false, format!("manual bans not restored: {error}")),
+        })
+    }
+
+    /// Puts saved port restrictions back (rolling back pending ones past their deadline).
+    fn restore_restrictions(&self) -> Option<EngineEvent> {
+        if self.restrictions.load().map_or(true, |saved| saved.is_empty()) {
+            return None;
+        }
+        Some(match self.restrictions.restore(now()) {
+            Ok(report) => {
+                let mut text = format!("port restrictions in place: {}", report.restored.join(", "));
+                if !report.rolled_back.is_empty() {
+                    text.push_str(&format!(
+                        "; rolled back, not confirmed in time: {}",
+                        report.rolled_back.join(", ")
+                    ));
+                }
+                result(true, text)
+            }
+            Err(error) => result(false, format!("port restrictions not restored: {error}")),
         })
     }
 

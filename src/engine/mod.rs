@@ -23,6 +23,7 @@ pub mod pipeline;
 pub mod refusal;
 pub mod report;
 pub mod report_findings;
+pub mod restrictions;
 pub mod reverse_dns;
 pub mod runner;
 pub mod server_sides;

@@ -21,6 +21,17 @@ pub fn ssh_client_address() -> Option<IpAddr> {
     })
 }
 
+/// This SSH session's client address and the server port it came in on: `SSH_CONNECTION`
+/// (`client port server port`), else `SSH_CLIENT` (`client port server-port`).
+pub fn ssh_session() -> Option<(IpAddr, u16)> {
+    let read = |name: &str, port_field: usize| {
+        let value = std::env::var(name).ok()?;
+        let fields: Vec<&str> = value.split_whitespace().collect();
+        Some((fields.first()?.parse().ok()?, fields.get(port_field)?.parse().ok()?))
+    };
+    read("SSH_CONNECTION", 3).or_else(|| read("SSH_CLIENT", 2))
+}
+
 /// This session's address first, then the remote addresses of logged-in sessions in `utmp`.
 pub fn operator_addresses(utmp: &Path) -> Vec<IpAddr> {
     let mut addresses: Vec<IpAddr> = ssh_client_address().into_iter().collect();

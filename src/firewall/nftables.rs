@@ -6,6 +6,7 @@ use super::UnbanOutcome;
 use super::kernel::decode_elements;
 use super::netlink::{self, ElementWrite, RawSet, SetWrites, TableLayout};
 use crate::model::firewall::KernelElement;
+use crate::model::restriction::Restriction;
 use ipnet::IpNet;
 use std::io;
 
@@ -17,6 +18,8 @@ pub const SET4: &str = "ban4";
 pub const SET6: &str = "ban6";
 /// The base chain.
 pub const CHAIN: &str = "input";
+/// The base chain of port restrictions.
+pub const RESTRICT_CHAIN: &str = "restrict";
 /// Hook priority of the chain: before fail2ban's nftables action (-1) and iptables-nft (0).
 pub const PRIORITY: i32 = -10;
 
@@ -115,6 +118,21 @@ impl Nftables {
     pub fn read_elements(&self) -> Result<Vec<KernelElement>, NftablesError> {
         let sets = netlink::list_sets().map_err(|e| NftablesError::new("read sets", &e))?;
         elements_of(&sets)
+    }
+
+    /// Makes bantop's `restrict` chain hold exactly `restrictions` (deleting it when there are
+    /// none), in one batch.
+    pub fn write_restrictions(&self, restrictions: &[Restriction]) -> Result<(), NftablesError> {
+        let chains =
+            netlink::list_chains().map_err(|e| NftablesError::new("read the chains", &e))?;
+        let exists = chains
+            .iter()
+            .any(|c| c.family == INET && c.table == TABLE && c.name == RESTRICT_CHAIN);
+        if !exists && restrictions.is_empty() {
+            return Ok(());
+        }
+        netlink::write_restrictions(LAYOUT, c"restrict", restrictions, exists)
+            .map_err(|e| NftablesError::new("write chain inet bantop restrict", &e))
     }
 
     /// Ensures the table, then reads its elements (one dump of the sets for both).

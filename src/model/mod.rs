@@ -19,6 +19,7 @@ pub mod period;
 pub mod place;
 pub mod port;
 pub mod report;
+pub mod restriction;
 pub mod sanitize;
 pub mod summary;
 pub mod targets;

@@ -11,7 +11,7 @@ pub mod read;
 pub mod write;
 
 pub use read::{list_chains, list_elements, list_interfaces, list_rules, list_sets};
-pub use write::{install_table, write_elements};
+pub use write::{install_table, write_elements, write_restrictions};
 
 use mnl::{Bus, CbResult, Socket};
 use nftnl::Batch;

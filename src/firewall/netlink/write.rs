@@ -1,5 +1,5 @@
-//! Writes to bantop's table: the table, its two timed interval sets, the dropping chain, and
-//! element changes, each as one atomic batch.
+//! Writes to bantop's table: the table, its two timed interval sets, the dropping chain, the
+//! port restriction chain, and element changes, each as one atomic batch.
 #![allow(unsafe_code)]
 
 use super::{
@@ -9,7 +9,10 @@ use super::{
 use nftnl::nftnl_sys::{self as sys, libc};
 use nftnl::set::Set;
 use nftnl::{Batch, Chain, ChainType, Hook, MsgType, Policy, ProtoFamily, Rule, Table, nft_expr};
-use std::ffi::{CStr, c_void};
+use crate::model::port::Proto;
+use crate::model::restriction::Restriction;
+use ipnet::IpNet;
+use std::ffi::{CStr, CString, c_void};
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -51,6 +54,92 @@ pub fn install_table(layout: TableLayout<'_>, chain_exists: bool) -> io::Result<
     drop6.add_expr(&nft_expr!(verdict drop));
     batch.add(&drop6, MsgType::Add);
     send_batch(batch)
+}
+
+/// Replaces bantop's restriction chain in one batch: the chain (a base chain on the input hook)
+/// is deleted when it exists and made again with exactly these rules, first the loopback
+/// accept, then per restriction its allowed networks' accepts and the port's drop; with no
+/// restriction left, it is only deleted.
+pub fn write_restrictions(
+    layout: TableLayout<'_>,
+    chain_name: &CStr,
+    restrictions: &[Restriction],
+    chain_exists: bool,
+) -> io::Result<()> {
+    let mut batch = Batch::new();
+    let table = Table::new(layout.table, ProtoFamily::Inet);
+    batch.add(&table, MsgType::Add);
+    let mut chain = Chain::new(chain_name, &table);
+    if chain_exists {
+        batch.add(&chain, MsgType::Del);
+    }
+    if restrictions.is_empty() {
+        return send_batch(batch);
+    }
+    chain.set_hook(Hook::In, layout.priority);
+    chain.set_type(ChainType::Filter);
+    chain.set_policy(Policy::Accept);
+    batch.add(&chain, MsgType::Add);
+    let mut loopback = Rule::new(&chain);
+    loopback.add_expr(&nft_expr!(meta iif));
+    loopback.add_expr(&nft_expr!(cmp == LOOPBACK_INDEX));
+    loopback.add_expr(&nft_expr!(verdict accept));
+    batch.add(&loopback, MsgType::Add);
+    for restriction in restrictions {
+        let comment = CString::new(format!("bantop restrict {}", restriction.label()))
+            .map_err(|_| io::Error::other("a NUL in a comment"))?;
+        for net in &restriction.allow {
+            let mut accept = Rule::new(&chain);
+            port_match(&mut accept, restriction);
+            match net {
+                IpNet::V4(v4) => {
+                    accept.add_expr(&nft_expr!(meta nfproto));
+                    accept.add_expr(&nft_expr!(cmp == libc::NFPROTO_IPV4 as u8));
+                    accept.add_expr(&nft_expr!(payload ipv4 saddr));
+                    accept.add_expr(&nft_expr!(bitwise mask v4.netmask(), xor Ipv4Addr::UNSPECIFIED));
+                    accept.add_expr(&nft_expr!(cmp == v4.network()));
+                }
+                IpNet::V6(v6) => {
+                    accept.add_expr(&nft_expr!(meta nfproto));
+                    accept.add_expr(&nft_expr!(cmp == libc::NFPROTO_IPV6 as u8));
+                    accept.add_expr(&nft_expr!(payload ipv6 saddr));
+                    accept.add_expr(&nft_expr!(bitwise mask v6.netmask(), xor Ipv6Addr::UNSPECIFIED));
+                    accept.add_expr(&nft_expr!(cmp == v6.network()));
+                }
+            }
+            accept.add_expr(&nft_expr!(verdict accept));
+            accept
+                .set_comment(&comment)
+                .map_err(io::Error::other)?;
+            batch.add(&accept, MsgType::Add);
+        }
+        let mut drop = Rule::new(&chain);
+        port_match(&mut drop, restriction);
+        drop.add_expr(&nft_expr!(counter));
+        drop.add_expr(&nft_expr!(verdict drop));
+        drop.set_comment(&comment).map_err(io::Error::other)?;
+        batch.add(&drop, MsgType::Add);
+    }
+    send_batch(batch)
+}
+
+/// The loopback interface's index, the same in every network namespace.
+const LOOPBACK_INDEX: u32 = 1;
+
+/// `meta l4proto tcp|udp th dport PORT`.
+fn port_match(rule: &mut Rule<'_>, restriction: &Restriction) {
+    rule.add_expr(&nft_expr!(meta l4proto));
+    match restriction.proto {
+        Proto::Tcp => {
+            rule.add_expr(&nft_expr!(cmp == libc::IPPROTO_TCP as u8));
+            rule.add_expr(&nft_expr!(payload tcp dport));
+        }
+        Proto::Udp => {
+            rule.add_expr(&nft_expr!(cmp == libc::IPPROTO_UDP as u8));
+            rule.add_expr(&nft_expr!(payload udp dport));
+        }
+    }
+    rule.add_expr(&nft_expr!(cmp == &restriction.port.to_be_bytes()[..]));
 }
 
 /// A named set of `table` with bantop's flags.
