@@ -45,8 +45,8 @@ pub async fn run(
         }
         CliCommand::Ports { json } => crate::commands::ports::run(Path::new("/proc"), *json, out),
         CliCommand::Check { asterisk_dir, json } => {
-            let ports =
-                crate::engine::exposure::exposed_ports(Path::new("/proc")).map_err(|e| e.to_string());
+            let ports = crate::engine::exposure::exposed_ports(Path::new("/proc"))
+                .map_err(|e| e.to_string());
             let operator = crate::engine::operator::ssh_client_address();
             let mut inputs = PostureInputs::from_server(
                 settings.fail2ban_dir.clone(),

@@ -88,7 +88,10 @@ pub fn restore(places: Places<'_>, out: &mut dyn Write) -> anyhow::Result<u8> {
     if !restrictions.load()?.is_empty() {
         let report = restrictions.restore(now())?;
         for label in &report.rolled_back {
-            writeln!(out, "rolled back (not confirmed in time): restriction of {label}")?;
+            writeln!(
+                out,
+                "rolled back (not confirmed in time): restriction of {label}"
+            )?;
         }
         writeln!(
             out,

@@ -1,8 +1,8 @@
 //! `bantop ports [--json]`: every listening socket with its owner, known service, what the
 //! kernel's firewall lets reach it, and finding.
 
-use crate::model::port::{Port, Reach, Severity};
 use crate::engine::exposure::exposed_ports;
+use crate::model::port::{Port, Reach, Severity};
 use std::io::Write;
 use std::path::Path;
 
@@ -26,7 +26,11 @@ fn firewall_line(port: &Port) -> Option<String> {
         parts.push(format!("from {}", port.allowed_from.join(", ")));
     }
     if let Some(rule) = &port.firewall_rule {
-        let by = if port.firewall == Reach::Unknown { "at" } else { "by" };
+        let by = if port.firewall == Reach::Unknown {
+            "at"
+        } else {
+            "by"
+        };
         parts.push(format!("{by} {rule}"));
     }
     if let Some(reason) = &port.firewall_reason {

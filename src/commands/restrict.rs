@@ -65,11 +65,17 @@ pub fn restrict(
     restrictions.audit(
         "restrict",
         &restriction,
-        &format!("applied, pending: rolled back in {} s unless confirmed", request.rollback_after),
+        &format!(
+            "applied, pending: rolled back in {} s unless confirmed",
+            request.rollback_after
+        ),
     );
     writeln!(out, "{}", port_now(restriction.port, restriction.proto))?;
     if let Err(error) = &watchdog {
-        writeln!(out, "warning: the rollback watchdog did not start ({error}): the timer runs only while this command does")?;
+        writeln!(
+            out,
+            "warning: the rollback watchdog did not start ({error}): the timer runs only while this command does"
+        )?;
     }
     write!(
         out,
@@ -78,10 +84,16 @@ pub fn restrict(
     )?;
     out.flush()?;
     let confirmed = answer_within(deadline - now_epoch()).is_some_and(|line| {
-        matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes" | "keep")
+        matches!(
+            line.trim().to_ascii_lowercase().as_str(),
+            "y" | "yes" | "keep"
+        )
     });
     writeln!(out)?;
-    if confirmed && now_epoch() < deadline && restrictions.keep(restriction.port, restriction.proto)? {
+    if confirmed
+        && now_epoch() < deadline
+        && restrictions.keep(restriction.port, restriction.proto)?
+    {
         restrictions.audit("restrict kept", &restriction, "confirmed at the prompt");
         writeln!(
             out,
@@ -97,7 +109,9 @@ pub fn restrict(
     writeln!(
         out,
         "rolled back: not confirmed{}",
-        reverted.map(|back| format!("; {}", back.describe())).unwrap_or_default()
+        reverted
+            .map(|back| format!("; {}", back.describe()))
+            .unwrap_or_default()
     )?;
     writeln!(out, "{}", port_now(restriction.port, restriction.proto))?;
     Ok(ROLLED_BACK)

@@ -39,7 +39,10 @@ pub fn port_now(port: u16, proto: crate::model::port::Proto) -> String {
     match ruleset::read(Path::new("/proc")) {
         Ok(ruleset) => {
             let verdict = reachability(&ruleset, proto, any, port);
-            let mut line = format!("{label} from outside, as the kernel now reads: {}", verdict.reach.name());
+            let mut line = format!(
+                "{label} from outside, as the kernel now reads: {}",
+                verdict.reach.name()
+            );
             if !verdict.allowed_from.is_empty() {
                 line.push_str(&format!(" from {}", verdict.allowed_from.join(", ")));
             }

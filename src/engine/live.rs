@@ -180,12 +180,17 @@ impl LiveEngine {
 
     /// Puts saved port restrictions back (rolling back pending ones past their deadline).
     fn restore_restrictions(&self) -> Option<EngineEvent> {
-        if self.restrictions.load().map_or(true, |saved| saved.is_empty()) {
+        if self
+            .restrictions
+            .load()
+            .map_or(true, |saved| saved.is_empty())
+        {
             return None;
         }
         Some(match self.restrictions.restore(now()) {
             Ok(report) => {
-                let mut text = format!("port restrictions in place: {}", report.restored.join(", "));
+                let mut text =
+                    format!("port restrictions in place: {}", report.restored.join(", "));
                 if !report.rolled_back.is_empty() {
                     text.push_str(&format!(
                         "; rolled back, not confirmed in time: {}",

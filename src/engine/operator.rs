@@ -27,7 +27,10 @@ pub fn ssh_session() -> Option<(IpAddr, u16)> {
     let read = |name: &str, port_field: usize| {
         let value = std::env::var(name).ok()?;
         let fields: Vec<&str> = value.split_whitespace().collect();
-        Some((fields.first()?.parse().ok()?, fields.get(port_field)?.parse().ok()?))
+        Some((
+            fields.first()?.parse().ok()?,
+            fields.get(port_field)?.parse().ok()?,
+        ))
     };
     read("SSH_CONNECTION", 3).or_else(|| read("SSH_CLIENT", 2))
 }

@@ -261,7 +261,11 @@ impl Reverted {
                 if allow.is_empty() {
                     "loopback only".to_string()
                 } else {
-                    allow.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ")
+                    allow
+                        .iter()
+                        .map(|n| n.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 }
             ),
         }

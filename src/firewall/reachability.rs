@@ -137,8 +137,10 @@ fn verdict(readings: Vec<(String, ProbeReading)>, several_interfaces: bool) -> R
             reason: (!notes.is_empty()).then(|| notes.join("; ")),
         };
     }
-    let reaching: Vec<&(String, ProbeReading)> =
-        readings.iter().filter(|(_, r)| !r.accepted.is_empty()).collect();
+    let reaching: Vec<&(String, ProbeReading)> = readings
+        .iter()
+        .filter(|(_, r)| !r.accepted.is_empty())
+        .collect();
     if reaching.is_empty() {
         return Reachability {
             reach: Reach::Closed,
@@ -173,7 +175,8 @@ fn verdict(readings: Vec<(String, ProbeReading)>, several_interfaces: bool) -> R
         reach: Reach::Restricted,
         allowed_from: allowed,
         rule: reaching[0].1.decider.clone(),
-        reason: (total > MAX_LISTED).then(|| format!("{total} networks allowed, {MAX_LISTED} listed")),
+        reason: (total > MAX_LISTED)
+            .then(|| format!("{total} networks allowed, {MAX_LISTED} listed")),
     }
 }
 
@@ -240,7 +243,12 @@ fn run_probe(ruleset: &Ruleset, probe: &Probe) -> Result<ProbeReading, Stop> {
                     table: chain.table.clone(),
                     chain: chain.name.clone(),
                     handle: None,
-                    verdict: if accept { "policy accept" } else { "policy drop" }.to_string(),
+                    verdict: if accept {
+                        "policy accept"
+                    } else {
+                        "policy drop"
+                    }
+                    .to_string(),
                 },
                 accepted: accept,
                 share: outcome.returned.share(),
@@ -272,7 +280,10 @@ fn deciding(decisions: &[Decision], accepted_share: f64) -> Option<RuleRef> {
             .map(|d| d.rule.clone())
     };
     if accepted_share == 0.0 {
-        return decisions.iter().find(|d| !d.accepted).map(|d| d.rule.clone());
+        return decisions
+            .iter()
+            .find(|d| !d.accepted)
+            .map(|d| d.rule.clone());
     }
     widest(true, true).or_else(|| {
         if accepted_share < 1.0 {
@@ -309,7 +320,8 @@ fn run_chain(
         if remaining.is_empty() {
             break;
         }
-        let reading = read_rule(rule, probe, ruleset).map_err(|what| (what, here(rule, "not read")))?;
+        let reading =
+            read_rule(rule, probe, ruleset).map_err(|what| (what, here(rule, "not read")))?;
         let matched = remaining.intersection(&reading.sources);
         if matched.is_empty() {
             continue;

@@ -98,11 +98,17 @@ pub fn read_rule(rule: &RawRule, probe: &Probe, ruleset: &Ruleset) -> Result<Rul
                 registers.insert(*dreg, payload(probe, *base, *offset, *len));
                 continue;
             }
-            RawExpr::Meta { key, dreg: Some(dreg) } => {
+            RawExpr::Meta {
+                key,
+                dreg: Some(dreg),
+            } => {
                 registers.insert(*dreg, meta(probe, *key));
                 continue;
             }
-            RawExpr::Ct { key, dreg: Some(dreg) } => {
+            RawExpr::Ct {
+                key,
+                dreg: Some(dreg),
+            } => {
                 registers.insert(*dreg, conntrack(*key));
                 continue;
             }
@@ -125,9 +131,10 @@ pub fn read_rule(rule: &RawRule, probe: &Probe, ruleset: &Ruleset) -> Result<Rul
             RawExpr::Range { sreg, op, from, to } => {
                 within(registers.get(sreg), *op == NEQ, from, to, probe)
             }
-            RawExpr::Lookup {
-                dreg: Some(0), ..
-            } => Test::Unknown("a verdict map (vmap)".to_string()),
+            // The verdict comes from the map: what it is for this port is not read.
+            RawExpr::Lookup { dreg: Some(0), .. } => {
+                return decided_unknown("a verdict map (vmap)");
+            }
             RawExpr::Lookup { dreg: Some(_), .. } => Test::Unknown("a map lookup".to_string()),
             RawExpr::Lookup {
                 sreg,
@@ -402,10 +409,19 @@ fn source_comparison(
     } else {
         let prefix_bits = shift + (8 * len as u32 - ones);
         let first = value.checked_shl(shift).unwrap_or(0);
-        let last = first | (if prefix_bits >= 128 { u128::MAX } else { (1u128 << prefix_bits) - 1 });
+        let last = first
+            | (if prefix_bits >= 128 {
+                u128::MAX
+            } else {
+                (1u128 << prefix_bits) - 1
+            });
         span(first, last)
     };
-    Some(if op == EQ { inside } else { inside.complement() })
+    Some(if op == EQ {
+        inside
+    } else {
+        inside.complement()
+    })
 }
 
 /// The first `len` bytes as a big-endian number (missing bytes are zero).
@@ -428,9 +444,7 @@ fn within(value: Option<&Value>, outside: bool, from: &[u8], to: &[u8], probe: &
                 _ => Test::Unknown("a source address range bantop does not model".to_string()),
             }
         }
-        Some(Value::Source { .. }) => {
-            Test::Unknown("a masked source address range".to_string())
-        }
+        Some(Value::Source { .. }) => Test::Unknown("a masked source address range".to_string()),
         Some(Value::Opaque(what)) => Test::Unknown(what.clone()),
         None => Test::Unknown("an empty register".to_string()),
     };
@@ -471,14 +485,16 @@ fn lookup(
             if *len == key_len && key_len == family_width(probe.family) =>
         {
             let nets = decode_elements(&contents.set, &contents.elements);
-            Test::Sources(nets.iter().fold(
-                AddressRanges::empty(probe.family),
-                |all, element| all.union(&AddressRanges::network(probe.family, element.net)),
-            ))
+            Test::Sources(
+                nets.iter()
+                    .fold(AddressRanges::empty(probe.family), |all, element| {
+                        all.union(&AddressRanges::network(probe.family, element.net))
+                    }),
+            )
         }
-        Some(Value::Source { .. }) => {
-            Test::Unknown(format!("a lookup of part of the source address in set {name}"))
-        }
+        Some(Value::Source { .. }) => Test::Unknown(format!(
+            "a lookup of part of the source address in set {name}"
+        )),
         Some(Value::Opaque(what)) => Test::Unknown(what.clone()),
         None => Test::Unknown("an empty register".to_string()),
     };
@@ -597,18 +613,30 @@ mod tests {
     fn source_prefixes_and_orders() {
         let v4 = Family::V4;
         let eq = source_comparison(v4, 3, None, EQ, &[192, 0, 2]);
-        assert_eq!(eq.as_ref().map(texts), Some(vec!["192.0.2.0/24".to_string()]));
+        assert_eq!(
+            eq.as_ref().map(texts),
+            Some(vec!["192.0.2.0/24".to_string()])
+        );
         let masked = source_comparison(v4, 4, Some(&[255, 255, 240, 0]), EQ, &[10, 1, 16, 0]);
-        assert_eq!(masked.as_ref().map(texts), Some(vec!["10.1.16.0/20".to_string()]));
+        assert_eq!(
+            masked.as_ref().map(texts),
+            Some(vec!["10.1.16.0/20".to_string()])
+        );
         let not = source_comparison(v4, 1, None, NEQ, &[10]).unwrap_or(AddressRanges::empty(v4));
         assert!(!not.contains("10.2.3.4".parse().unwrap_or([0, 0, 0, 0].into())));
         assert!(not.contains("11.0.0.1".parse().unwrap_or([0, 0, 0, 0].into())));
         let below = source_comparison(v4, 4, None, LT, &[128, 0, 0, 0]);
-        assert_eq!(below.as_ref().map(texts), Some(vec!["0.0.0.0/1".to_string()]));
+        assert_eq!(
+            below.as_ref().map(texts),
+            Some(vec!["0.0.0.0/1".to_string()])
+        );
         let odd = source_comparison(v4, 4, Some(&[255, 0, 255, 0]), EQ, &[10, 0, 1, 0]);
         assert!(odd.is_none(), "a mask with holes is not modelled");
         let v6 = source_comparison(Family::V6, 4, None, EQ, &[0x20, 0x01, 0x0d, 0xb8]);
-        assert_eq!(v6.as_ref().map(texts), Some(vec!["2001:db8::/32".to_string()]));
+        assert_eq!(
+            v6.as_ref().map(texts),
+            Some(vec!["2001:db8::/32".to_string()])
+        );
     }
 
     #[test]

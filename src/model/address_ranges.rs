@@ -104,11 +104,7 @@ impl AddressRanges {
 
     /// The share of the family's addresses it holds, from 0 to 1.
     pub fn share(&self) -> f64 {
-        let count: f64 = self
-            .ranges
-            .iter()
-            .map(|(a, b)| (b - a) as f64 + 1.0)
-            .sum();
+        let count: f64 = self.ranges.iter().map(|(a, b)| (b - a) as f64 + 1.0).sum();
         count / (self.family.max() as f64 + 1.0)
     }
 
@@ -221,8 +217,8 @@ mod tests {
         assert!(a.complement().complement() == a);
         assert!(AddressRanges::full(v4).complement().is_empty());
         assert!(AddressRanges::empty(v4).complement().is_full());
-        let all_but_one = AddressRanges::full(v4)
-            .difference(&AddressRanges::network(v4, net("203.0.113.5/32")));
+        let all_but_one =
+            AddressRanges::full(v4).difference(&AddressRanges::network(v4, net("203.0.113.5/32")));
         assert!(all_but_one.share() > 0.99 && !all_but_one.is_full());
         assert!(!all_but_one.contains("203.0.113.5".parse().unwrap_or(IpAddr::V4(0.into()))));
         let v6 = AddressRanges::network(Family::V6, net("2001:db8::/32"));

@@ -92,8 +92,7 @@ pub fn parse_port(text: &str) -> Result<(u16, Proto), String> {
 /// host bits must be clear, and a network wider than /8 (IPv4) or /16 (IPv6) restricts almost
 /// nothing and is refused.
 pub fn parse_allowed(text: &str) -> Result<IpNet, String> {
-    let net =
-        super::address::canonical_target(text).map_err(|e| format!("--allow {text}: {e}"))?;
+    let net = super::address::canonical_target(text).map_err(|e| format!("--allow {text}: {e}"))?;
     let narrowest = if net.addr().is_ipv4() { 8 } else { 16 };
     if net.prefix_len() < narrowest {
         return Err(format!(
@@ -160,7 +159,10 @@ mod tests {
         let session = Some(("198.51.100.7".parse().unwrap_or([0, 0, 0, 0].into()), 22));
         assert!(cuts_session(&restriction(&["192.0.2.0/24"]), session).is_some());
         assert!(cuts_session(&restriction(&["198.51.100.0/24"]), session).is_none());
-        let mapped = Some(("::ffff:198.51.100.7".parse().unwrap_or([0, 0, 0, 0].into()), 22));
+        let mapped = Some((
+            "::ffff:198.51.100.7".parse().unwrap_or([0, 0, 0, 0].into()),
+            22,
+        ));
         assert!(
             cuts_session(&restriction(&["192.0.2.0/24"]), mapped).is_some(),
             "another spelling of the same source"

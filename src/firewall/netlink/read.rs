@@ -120,9 +120,7 @@ fn parse_chain(header: &libc::nlmsghdr, chains: &mut Vec<RawChain>) -> libc::c_i
                 String::new()
             }
         };
-        let u32_of = |attr: u32| {
-            has(attr).then(|| sys::nftnl_chain_get_u32(chain, attr as u16))
-        };
+        let u32_of = |attr: u32| has(attr).then(|| sys::nftnl_chain_get_u32(chain, attr as u16));
         chains.push(RawChain {
             family: u32_of(sys::NFTNL_CHAIN_FAMILY).unwrap_or(0),
             table: text(sys::NFTNL_CHAIN_TABLE),
@@ -367,8 +365,7 @@ unsafe fn read_expr(expr: *mut sys::nftnl_expr) -> RawExpr {
             },
             "lookup" => RawExpr::Lookup {
                 sreg: u32_of(sys::NFTNL_EXPR_LOOKUP_SREG),
-                dreg: has(sys::NFTNL_EXPR_LOOKUP_DREG)
-                    .then(|| u32_of(sys::NFTNL_EXPR_LOOKUP_DREG)),
+                dreg: has(sys::NFTNL_EXPR_LOOKUP_DREG).then(|| u32_of(sys::NFTNL_EXPR_LOOKUP_DREG)),
                 set: str_of(sys::NFTNL_EXPR_LOOKUP_SET),
                 inverted: u32_of(sys::NFTNL_EXPR_LOOKUP_FLAGS) & libc::NFT_LOOKUP_F_INV as u32 != 0,
             },

@@ -6,12 +6,12 @@ use super::{
     ELEMENT_INTERVAL_END, ELEMENT_ROOM, ElementWrite, MIN_BUFFER, SetWrites, TableLayout,
     send_batch,
 };
-use nftnl::nftnl_sys::{self as sys, libc};
-use nftnl::set::Set;
-use nftnl::{Batch, Chain, ChainType, Hook, MsgType, Policy, ProtoFamily, Rule, Table, nft_expr};
 use crate::model::port::Proto;
 use crate::model::restriction::Restriction;
 use ipnet::IpNet;
+use nftnl::nftnl_sys::{self as sys, libc};
+use nftnl::set::Set;
+use nftnl::{Batch, Chain, ChainType, Hook, MsgType, Policy, ProtoFamily, Rule, Table, nft_expr};
 use std::ffi::{CStr, CString, c_void};
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -96,21 +96,21 @@ pub fn write_restrictions(
                     accept.add_expr(&nft_expr!(meta nfproto));
                     accept.add_expr(&nft_expr!(cmp == libc::NFPROTO_IPV4 as u8));
                     accept.add_expr(&nft_expr!(payload ipv4 saddr));
-                    accept.add_expr(&nft_expr!(bitwise mask v4.netmask(), xor Ipv4Addr::UNSPECIFIED));
+                    accept
+                        .add_expr(&nft_expr!(bitwise mask v4.netmask(), xor Ipv4Addr::UNSPECIFIED));
                     accept.add_expr(&nft_expr!(cmp == v4.network()));
                 }
                 IpNet::V6(v6) => {
                     accept.add_expr(&nft_expr!(meta nfproto));
                     accept.add_expr(&nft_expr!(cmp == libc::NFPROTO_IPV6 as u8));
                     accept.add_expr(&nft_expr!(payload ipv6 saddr));
-                    accept.add_expr(&nft_expr!(bitwise mask v6.netmask(), xor Ipv6Addr::UNSPECIFIED));
+                    accept
+                        .add_expr(&nft_expr!(bitwise mask v6.netmask(), xor Ipv6Addr::UNSPECIFIED));
                     accept.add_expr(&nft_expr!(cmp == v6.network()));
                 }
             }
             accept.add_expr(&nft_expr!(verdict accept));
-            accept
-                .set_comment(&comment)
-                .map_err(io::Error::other)?;
+            accept.set_comment(&comment).map_err(io::Error::other)?;
             batch.add(&accept, MsgType::Add);
         }
         let mut drop = Rule::new(&chain);

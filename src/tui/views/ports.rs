@@ -51,7 +51,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             "Proto", "Address", "Scope", "Firewall", "Process", "Service", "Finding",
         ]
     } else {
-        vec!["Proto", "Address", "Firewall", "Process", "Service / finding"]
+        vec![
+            "Proto",
+            "Address",
+            "Firewall",
+            "Process",
+            "Service / finding",
+        ]
     };
     let reach = |reach: Reach| app.ports.iter().filter(|p| p.firewall == reach).count();
     let summary = format!(
