@@ -265,6 +265,7 @@ fn ui_options(settings: &Settings) -> anyhow::Result<UiOptions> {
         refresh: settings.refresh,
         geoip: settings.geoip.clone(),
         reverse_dns: settings.reverse_dns,
+        restrict_rollback: settings.restrict_rollback,
     })
 }
 

@@ -28,6 +28,8 @@ pub struct Settings {
     pub geoip: Vec<PathBuf>,
     /// Whether dossiers ask the reverse DNS for an address's name.
     pub reverse_dns: bool,
+    /// Seconds a restriction applied from the TUI waits for its confirmation.
+    pub restrict_rollback: u64,
 }
 
 impl Settings {
@@ -54,6 +56,10 @@ impl Settings {
             keymap: cli.keymap.clone().or(file.keymap),
             refresh: Duration::from_secs(file.refresh_seconds.unwrap_or(5)),
             reverse_dns: file.reverse_dns.unwrap_or(false),
+            restrict_rollback: file
+                .restrict_rollback_seconds
+                .unwrap_or(crate::model::restriction::DEFAULT_ROLLBACK)
+                .clamp(5, 3600),
             geoip: if cli.geoip.is_empty() {
                 file.geoip.unwrap_or_else(crate::geoip::default_files)
             } else {
@@ -84,6 +90,9 @@ pub struct SettingsFile {
     pub geoip: Option<Vec<PathBuf>>,
     /// Whether dossiers ask the reverse DNS for an address's name (default: no).
     pub reverse_dns: Option<bool>,
+    /// Seconds a restriction applied from the TUI waits for its confirmation before it is
+    /// rolled back (default 60, from 5 to 3600).
+    pub restrict_rollback_seconds: Option<u64>,
 }
 
 impl SettingsFile {
@@ -98,6 +107,9 @@ impl SettingsFile {
             refresh_seconds: later.refresh_seconds.or(self.refresh_seconds),
             geoip: later.geoip.or(self.geoip),
             reverse_dns: later.reverse_dns.or(self.reverse_dns),
+            restrict_rollback_seconds: later
+                .restrict_rollback_seconds
+                .or(self.restrict_rollback_seconds),
         }
     }
 }

@@ -295,3 +295,125 @@ fn restrictions_that_cut_this_session_or_make_no_sense_are_refused_and_write_not
     assert!(!listed.status.success(), "nothing written");
     assert!(!ns.state.path().join("restrictions.json").exists());
 }
+
+#[test]
+fn the_tui_restricts_a_port_keeps_it_on_y_and_rolls_it_back_at_the_deadline() {
+    let (ns, outside) = setup();
+    let _listener = ns.listen(5432);
+    let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let config = home.path().join(".config/bantop");
+    std::fs::create_dir_all(&config).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        config.join("config.toml"),
+        "restrict_rollback_seconds = 6\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let state = ns.state.path().to_string_lossy().into_owned();
+    let missing = ns.state.path().join("no-fail2ban.sock");
+    let missing = missing.to_string_lossy().into_owned();
+    // A fail2ban configuration with no jail, and no server: the TUI is read-only for fail2ban,
+    // but restrictions are bantop's own.
+    let conf = ns.state.path().join("fail2ban");
+    std::fs::create_dir_all(&conf).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(conf.join("jail.conf"), "[DEFAULT]\nbantime = 10m\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let no_dir = conf.to_string_lossy().into_owned();
+    let home_text = home.path().to_string_lossy().into_owned();
+    let tmux = common::tmux::Tmux::start_through(
+        &ns.launcher(),
+        "restrict-tui",
+        120,
+        40,
+        &[("HOME", &home_text)],
+        &[
+            "--state-dir",
+            &state,
+            "--socket",
+            &missing,
+            "--fail2ban-dir",
+            &no_dir,
+            "--geoip",
+            "/dev/null",
+        ],
+    );
+    // Events, jails, ports.
+    tmux.keys(&["Tab", "Tab"]);
+    tmux.wait_for("the port, open", Duration::from_secs(15), |s| {
+        s.lines()
+            .any(|l| l.contains("0.0.0.0:5432") && l.contains("open"))
+    });
+    tmux.keys(&["x"]);
+    tmux.wait_for("the form with the advice", Duration::from_secs(5), |s| {
+        s.contains("never public; loopback only")
+    });
+    tmux.keys(&["192.0.2.0/24"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the exact rules", Duration::from_secs(5), |s| {
+        s.contains("tcp dport 5432 ip saddr 192.0.2.0/24 accept")
+    });
+    tmux.keys(&["y"]);
+    tmux.wait_for("the countdown", Duration::from_secs(10), |s| {
+        s.contains("Keep the restriction?") && s.contains("in the kernel now")
+    });
+    assert_eq!(ns.connect(&outside, OTHER, 5432), "timeout");
+    assert_eq!(ns.connect(&outside, ALLOWED, 5432), "connected");
+    tmux.keys(&["y"]);
+    tmux.wait_for("kept", Duration::from_secs(10), |s| {
+        s.contains("kept the restriction of 5432/tcp")
+            && s.lines()
+                .any(|l| l.contains("0.0.0.0:5432") && l.contains("restricted"))
+    });
+    std::thread::sleep(Duration::from_secs(7));
+    assert_eq!(
+        ns.connect(&outside, OTHER, 5432),
+        "timeout",
+        "kept past the deadline"
+    );
+
+    // A change nobody confirms: the kept restriction comes back at the deadline.
+    tmux.keys(&["x"]);
+    tmux.wait_for("the form", Duration::from_secs(5), |s| {
+        s.contains("Restrict a port")
+    });
+    tmux.keys(&["198.51.100.0/24"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the rules", Duration::from_secs(5), |s| {
+        s.contains("ip saddr 198.51.100.0/24 accept")
+    });
+    tmux.keys(&["y"]);
+    tmux.wait_for("the countdown", Duration::from_secs(10), |s| {
+        s.contains("Keep the restriction?")
+    });
+    assert_eq!(ns.connect(&outside, OTHER, 5432), "connected", "pending");
+    tmux.wait_for(
+        "rolled back at the deadline",
+        Duration::from_secs(15),
+        |s| s.contains("rolled back"),
+    );
+    wait_until(
+        || ns.connect(&outside, OTHER, 5432) == "timeout",
+        || {
+            format!(
+                "{}\n{}\n{}\n{}",
+                text(&ns.run("ps", &["-eo", "pid,pgid,stat,etime,args"])),
+                std::fs::read_to_string(ns.state.path().join("restrictions.json"))
+                    .unwrap_or_default(),
+                std::fs::read_to_string(ns.state.path().join("audit.jsonl")).unwrap_or_default(),
+                text(&ns.run("nft", &["list", "ruleset"]))
+            )
+        },
+    );
+    assert_eq!(ns.connect(&outside, ALLOWED, 5432), "connected");
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_exit(), "0");
+}
+
+fn wait_until(mut done: impl FnMut() -> bool, state: impl Fn() -> String) {
+    for _ in 0..60 {
+        if done() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    panic!("not in time: {}", state());
+}

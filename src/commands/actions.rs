@@ -42,6 +42,7 @@ pub(super) async fn run_command(
 ) -> anyhow::Result<u8> {
     let mut server = Fail2ban::new(places.socket);
     let bans = ManualBans::new(places.state_dir);
+    let restrictions = crate::engine::restrictions::Restrictions::new(places.state_dir);
     let mut fail2ban = ServerFail2ban {
         server: &mut server,
         fail2ban_dir: places.fail2ban_dir,
@@ -49,6 +50,7 @@ pub(super) async fn run_command(
     let mut own_set = KernelSet {
         bans: &bans,
         reason,
+        restrictions: &restrictions,
     };
     let steps = execute(command, &mut fail2ban, &mut own_set).await;
     let (ok, message) = summary(command, &steps);

@@ -138,7 +138,7 @@ fn planned(request: &RestrictRequest<'_>) -> anyhow::Result<Restriction> {
         port,
         proto,
         allow,
-        rollback_at: (!request.keep).then(|| now + request.rollback_after as f64),
+        rollback_at: (!request.keep).then_some(now + request.rollback_after as f64),
         since: now,
         replaced: None,
     })

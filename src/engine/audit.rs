@@ -5,6 +5,7 @@
 use super::command::Command;
 use crate::model::address::text_of;
 use crate::model::ban::OWN_SET_NAME;
+use crate::model::restriction::port_label;
 use crate::model::{AuditEntry, EngineEvent};
 use crate::state_file::{self, StateLock};
 use std::io::Write;
@@ -62,6 +63,26 @@ pub fn entry_for(command: &Command, events: &[EngineEvent]) -> Option<AuditEntry
         Command::Whitelist { entry, jails, .. } => ("whitelist", entry.to_string(), jails.clone()),
         Command::Unwhitelist { entry, jails } => ("unwhitelist", entry.to_string(), jails.clone()),
         Command::Rescue { ip, jails, .. } => ("rescue", ip.to_string(), jails.clone()),
+        Command::Restrict { restriction } => (
+            if restriction.rollback_at.is_some() {
+                "restrict (pending)"
+            } else {
+                "restrict"
+            },
+            restriction_target(restriction),
+            Vec::new(),
+        ),
+        Command::KeepRestriction { port, proto } => {
+            ("restrict kept", port_label(*port, *proto), Vec::new())
+        }
+        Command::RevertRestriction { port, proto } => (
+            "restrict rolled back",
+            port_label(*port, *proto),
+            Vec::new(),
+        ),
+        Command::Unrestrict { port, proto } => {
+            ("unrestrict", port_label(*port, *proto), Vec::new())
+        }
         Command::TogglePause | Command::Faster | Command::Slower => return None,
     };
     let outcome = events.iter().rev().find_map(|event| match event {
@@ -78,6 +99,20 @@ pub fn entry_for(command: &Command, events: &[EngineEvent]) -> Option<AuditEntry
         &jails,
         &outcome.unwrap_or_else(|| "ok".to_string()),
     ))
+}
+
+/// `5432/tcp from 192.0.2.0/24, ...` (or `from loopback only`).
+pub fn restriction_target(restriction: &crate::model::restriction::Restriction) -> String {
+    let allowed: Vec<String> = restriction.allow.iter().map(|n| n.to_string()).collect();
+    format!(
+        "{} from {}",
+        restriction.label(),
+        if allowed.is_empty() {
+            "loopback only".to_string()
+        } else {
+            allowed.join(", ")
+        }
+    )
 }
 
 /// The audit log of a state directory.

@@ -42,6 +42,11 @@ impl ReplayClock {
     }
 }
 
+/// The wall clock, epoch seconds.
+pub fn now_epoch() -> f64 {
+    chrono::Utc::now().timestamp_millis() as f64 / 1000.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,9 +63,4 @@ mod tests {
         assert_eq!(clock.speed, 120.0);
         assert_eq!(ReplayClock::new(0.0, 1e9).speed, 3600.0);
     }
-}
-
-/// The wall clock, epoch seconds.
-pub fn now_epoch() -> f64 {
-    chrono::Utc::now().timestamp_millis() as f64 / 1000.0
 }

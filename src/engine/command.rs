@@ -5,6 +5,8 @@ use crate::fail2ban::dropin;
 use crate::fail2ban::duration::format_seconds;
 use crate::model::BanPlace;
 use crate::model::address::text_of;
+use crate::model::port::Proto;
+use crate::model::restriction::{LOOPBACK_RULE, Restriction, port_label};
 use ipnet::IpNet;
 use std::net::IpAddr;
 
@@ -66,6 +68,33 @@ pub enum Command {
         /// Who, when, why.
         comment: String,
     },
+    /// Close a port to all but the allowed networks (pending until confirmed when it has a
+    /// rollback time).
+    Restrict {
+        /// The restriction.
+        restriction: Restriction,
+    },
+    /// Confirm a pending restriction: it stays.
+    KeepRestriction {
+        /// The port.
+        port: u16,
+        /// Its protocol.
+        proto: Proto,
+    },
+    /// Roll back a pending restriction now (the kept one it replaced comes back).
+    RevertRestriction {
+        /// The port.
+        port: u16,
+        /// Its protocol.
+        proto: Proto,
+    },
+    /// Lift a port's restriction.
+    Unrestrict {
+        /// The port.
+        port: u16,
+        /// Its protocol.
+        proto: Proto,
+    },
     /// Pause or resume the demo's replay.
     TogglePause,
     /// Replay faster.
@@ -120,6 +149,32 @@ impl Command {
             }),
             _ => None,
         }
+    }
+
+    /// The command as carried out at `now`: a pending restriction's timer starts when it is
+    /// applied, not when it was asked for (the operator may read the plan for a while).
+    pub fn restamped(self, now: f64) -> Command {
+        match self {
+            Command::Restrict { mut restriction } => {
+                if let Some(at) = restriction.rollback_at {
+                    restriction.rollback_at = Some(now + (at - restriction.since).max(1.0));
+                }
+                restriction.since = now;
+                Command::Restrict { restriction }
+            }
+            other => other,
+        }
+    }
+
+    /// Whether it applies, keeps, rolls back or lifts a port restriction.
+    pub fn touches_restrictions(&self) -> bool {
+        matches!(
+            self,
+            Command::Restrict { .. }
+                | Command::KeepRestriction { .. }
+                | Command::RevertRestriction { .. }
+                | Command::Unrestrict { .. }
+        )
     }
 
     /// Whether it changes the whitelist (drop-in and ignore lists).
@@ -232,7 +287,34 @@ impl Command {
                 );
                 steps
             }
-            Command::TogglePause | Command::Faster | Command::Slower => Vec::new(),
+            Command::Restrict { restriction } => {
+                let mut steps = vec![format!(
+                    "nftables: chain inet bantop restrict (hook input, priority -10), rules for {}:",
+                    restriction.label()
+                )];
+                steps.push(format!("  {LOOPBACK_RULE}"));
+                steps.extend(restriction.rules().into_iter().map(|r| format!("  {r}")));
+                if restriction.rollback_at.is_some() {
+                    steps.push(
+                        "pending: rolled back at its deadline unless you press y (a watchdog process rolls it back if this terminal is lost)"
+                            .to_string(),
+                    );
+                }
+                steps.push(format!(
+                    "save in {} (restored after a reboot)",
+                    super::restrictions::FILE_NAME
+                ));
+                steps
+            }
+            Command::Unrestrict { port, proto } => vec![format!(
+                "nftables: delete the rules for {} from chain inet bantop restrict",
+                port_label(*port, *proto)
+            )],
+            Command::KeepRestriction { .. }
+            | Command::RevertRestriction { .. }
+            | Command::TogglePause
+            | Command::Faster
+            | Command::Slower => Vec::new(),
         };
         if context.simulated && !steps.is_empty() {
             steps.insert(

@@ -117,7 +117,7 @@ impl DemoEngine {
         let replay = Replay::load(&scenario.recordings, zone)?;
         let start = replay.start().ok_or(DemoError::Empty)?;
         let manual = JailState::new(super::manual_bans::jail_settings());
-        let ports = scenario
+        let mut ports: Vec<Port> = scenario
             .sockets
             .iter()
             .map(|s| {
@@ -130,6 +130,11 @@ impl DemoEngine {
                 catalogue::port(s.proto, s.address, s.port, owner)
             })
             .collect();
+        // A Wazo as installed: iptables with no rule, so every public port is open.
+        super::exposure::judge_ports(
+            &mut ports,
+            Ok(&crate::firewall::ruleset::Ruleset::default()),
+        );
         Ok(DemoEngine {
             jails,
             manual,
@@ -272,7 +277,65 @@ impl DemoEngine {
     /// Moves on by `real_seconds` of real time at the replay speed.
     pub fn tick(&mut self, real_seconds: f64) -> Vec<EngineEvent> {
         self.clock.advance(real_seconds);
-        self.advance_to(self.clock.now)
+        let mut events = self.roll_back_overdue();
+        events.extend(self.advance_to(self.clock.now));
+        events
+    }
+
+    /// Rolls back the simulated restrictions still pending at their (wall clock) deadline.
+    fn roll_back_overdue(&mut self) -> Vec<EngineEvent> {
+        let now = super::clock::now_epoch();
+        let all = &mut self.firewall.restrictions;
+        let mut rolled = Vec::new();
+        while let Some(index) = all
+            .iter()
+            .position(|r| r.rollback_at.is_some_and(|at| at <= now))
+        {
+            rolled.push(all[index].label());
+            crate::model::restriction::revert_in(all, index);
+        }
+        if rolled.is_empty() {
+            return Vec::new();
+        }
+        vec![
+            EngineEvent::ActionResult {
+                ok: false,
+                message: format!(
+                    "not confirmed in time, rolled back: restriction of {} (simulated)",
+                    rolled.join(", ")
+                ),
+                changed: true,
+            },
+            EngineEvent::Ports(self.restricted_ports()),
+        ]
+    }
+
+    /// The demo's ports with the simulated restrictions applied to their firewall verdict.
+    fn restricted_ports(&self) -> Vec<Port> {
+        let mut ports = self.ports.clone();
+        for port in &mut ports {
+            if let Some(r) = self
+                .firewall
+                .restrictions
+                .iter()
+                .find(|r| (r.port, r.proto) == (port.port, port.proto))
+            {
+                port.firewall = if r.allow.is_empty() {
+                    crate::model::port::Reach::Closed
+                } else {
+                    crate::model::port::Reach::Restricted
+                };
+                port.allowed_from = r.allow.iter().map(|n| n.to_string()).collect();
+                port.firewall_rule = None;
+                port.firewall_reason = Some(if r.rollback_at.is_some() {
+                    "simulated, pending confirmation".to_string()
+                } else {
+                    "simulated".to_string()
+                });
+                catalogue::weigh_firewall(port);
+            }
+        }
+        ports
     }
 
     /// Replays every line up to log time `until` and ends the bans due by then.
@@ -362,8 +425,13 @@ impl DemoEngine {
 
     /// The same, with the executor's steps.
     pub fn execute_steps(&mut self, command: Command) -> (Vec<Step>, Vec<EngineEvent>) {
+        let command = command.restamped(super::clock::now_epoch());
         let (steps, mut events) = self.carry_out(command.clone());
         self.push_firewall(&mut events);
+        if command.touches_restrictions() {
+            events.extend(super::execute::restriction_events(&command, &steps));
+            events.push(EngineEvent::Ports(self.restricted_ports()));
+        }
         if let Some(entry) = super::audit::entry_for(&command, &events) {
             self.actions.push(entry);
             events.push(EngineEvent::Actions(

@@ -9,6 +9,8 @@ use super::manual_bans::ManualUnban;
 use crate::fail2ban::dropin::{entry_text, render};
 use crate::firewall::{BanOutcome, Element, OwnSet, SimulatedFirewall};
 use crate::model::event::UNBANNED_BY_OPERATOR;
+use crate::model::port::Proto;
+use crate::model::restriction::{Restriction, port_label, put_in, revert_in};
 use crate::model::{BanOrigin, EngineEvent, WhitelistEntry};
 use ipnet::IpNet;
 use std::net::IpAddr;
@@ -213,6 +215,55 @@ impl FirewallSide for SimulatedSet<'_> {
             kernel,
             forgotten: Vec::new(),
         })
+    }
+
+    fn restrict(&mut self, restriction: &Restriction) -> Result<(), String> {
+        put_in(&mut self.firewall.restrictions, restriction.clone());
+        Ok(())
+    }
+
+    fn keep_restriction(&mut self, port: u16, proto: Proto) -> Result<bool, String> {
+        let found = self
+            .firewall
+            .restrictions
+            .iter_mut()
+            .find(|r| (r.port, r.proto) == (port, proto));
+        Ok(found.is_some_and(|r| {
+            r.rollback_at = None;
+            r.replaced = None;
+            true
+        }))
+    }
+
+    fn revert_restriction(&mut self, port: u16, proto: Proto) -> Result<Option<String>, String> {
+        let all = &mut self.firewall.restrictions;
+        Ok(all
+            .iter()
+            .position(|r| (r.port, r.proto) == (port, proto) && r.rollback_at.is_some())
+            .map(|index| revert_in(all, index).describe()))
+    }
+
+    fn unrestrict(&mut self, port: u16, proto: Proto) -> Result<bool, String> {
+        let before = self.firewall.restrictions.len();
+        self.firewall
+            .restrictions
+            .retain(|r| (r.port, r.proto) != (port, proto));
+        Ok(self.firewall.restrictions.len() < before)
+    }
+
+    fn port_now(&mut self, port: u16, proto: Proto) -> String {
+        match self
+            .firewall
+            .restrictions
+            .iter()
+            .find(|r| (r.port, r.proto) == (port, proto))
+        {
+            Some(r) => format!("{} is restricted in the simulation", r.label()),
+            None => format!(
+                "{} is not restricted in the simulation",
+                port_label(port, proto)
+            ),
+        }
     }
 
     /// The simulated set alone: the demo's jails hold no kernel sets of their own.

@@ -5,11 +5,14 @@
 //! reports what is true afterwards, as its backend read it back. Rescue is one sequence
 //! everywhere: bantop's set, then every jail, then the whitelist.
 
+use super::audit::restriction_target;
 use super::command::Command;
 use super::manual_bans::ManualUnban;
 use crate::firewall::BanOutcome;
 use crate::model::address::text_of;
 use crate::model::ban::BanPlace;
+use crate::model::port::Proto;
+use crate::model::restriction::{Restriction, port_label};
 use ipnet::IpNet;
 use std::net::IpAddr;
 
@@ -33,6 +36,8 @@ pub enum StepKind {
     IgnoreList,
     /// The kernel read back: whether it still drops the address anywhere.
     Verify,
+    /// A port restriction applied, kept, rolled back or lifted.
+    Restriction,
 }
 
 /// One step and how it went.
@@ -142,6 +147,13 @@ pub fn summary(command: &Command, steps: &[Step]) -> (bool, String) {
                 jails.join(", ")
             ),
         ),
+        Command::Restrict { .. }
+        | Command::KeepRestriction { .. }
+        | Command::RevertRestriction { .. }
+        | Command::Unrestrict { .. } => (
+            changed,
+            steps.first().map(|s| s.text.clone()).unwrap_or_default(),
+        ),
         Command::TogglePause | Command::Faster | Command::Slower => (true, String::new()),
     }
 }
@@ -159,6 +171,23 @@ pub fn result_event(command: &Command, steps: &[Step], suffix: &str) -> crate::m
 
 fn last_line(text: &str) -> &str {
     text.lines().last().unwrap_or(text)
+}
+
+/// What the TUI is told after a restriction command: that a pending restriction awaits its
+/// confirmation, when one was applied.
+pub fn restriction_events(command: &Command, steps: &[Step]) -> Vec<crate::model::EngineEvent> {
+    match command {
+        Command::Restrict { restriction } if all_ok(steps) => restriction
+            .rollback_at
+            .map(|deadline| crate::model::EngineEvent::RestrictionPending {
+                port: restriction.port,
+                proto: restriction.proto,
+                deadline,
+            })
+            .into_iter()
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// Whether every step worked.
@@ -197,6 +226,16 @@ pub trait FirewallSide {
     fn unban(&mut self, net: IpNet) -> Result<ManualUnban, String>;
     /// Where the kernel drops `ip` now (any table's dropping set or rule), if it does.
     fn dropped_where(&mut self, ip: IpAddr) -> Result<Option<String>, String>;
+    /// Applies a port restriction (replacing the port's).
+    fn restrict(&mut self, restriction: &Restriction) -> Result<(), String>;
+    /// Confirms a pending restriction; false when it is gone (rolled back already).
+    fn keep_restriction(&mut self, port: u16, proto: Proto) -> Result<bool, String>;
+    /// Rolls back a pending restriction; what that left, if one was pending.
+    fn revert_restriction(&mut self, port: u16, proto: Proto) -> Result<Option<String>, String>;
+    /// Lifts a port's restriction; whether there was one.
+    fn unrestrict(&mut self, port: u16, proto: Proto) -> Result<bool, String>;
+    /// What reaches the port now, as the firewall reads it back, in words.
+    fn port_now(&mut self, port: u16, proto: Proto) -> String;
 }
 
 /// Carries out `command`, step by step; stops at a step whose failure makes the next ones
@@ -247,6 +286,82 @@ pub async fn execute(
             steps.extend(whitelist(fail2ban, IpNet::from(*ip), jails, false, comment).await);
             steps.push(verify_not_dropped(own_set, *ip));
             steps
+        }
+        Command::Restrict { restriction } => {
+            let (port, proto) = (restriction.port, restriction.proto);
+            vec![match own_set.restrict(restriction) {
+                Ok(()) => {
+                    let pending = restriction
+                        .rollback_at
+                        .map(|_| " (pending: press y to keep it)")
+                        .unwrap_or_default();
+                    Step::new(
+                        StepKind::Restriction,
+                        true,
+                        format!(
+                            "restricted {}{pending}; {}",
+                            restriction_target(restriction),
+                            own_set.port_now(port, proto)
+                        ),
+                    )
+                }
+                Err(error) => Step::new(StepKind::Restriction, false, error),
+            }]
+        }
+        Command::KeepRestriction { port, proto } => {
+            let label = port_label(*port, *proto);
+            vec![match own_set.keep_restriction(*port, *proto) {
+                Ok(true) => Step::new(
+                    StepKind::Restriction,
+                    true,
+                    format!("kept the restriction of {label}"),
+                ),
+                Ok(false) => Step::new(
+                    StepKind::Restriction,
+                    false,
+                    format!(
+                        "{label}: the restriction was rolled back already; {}",
+                        own_set.port_now(*port, *proto)
+                    ),
+                ),
+                Err(error) => Step::new(StepKind::Restriction, false, error),
+            }]
+        }
+        Command::RevertRestriction { port, proto } => {
+            let label = port_label(*port, *proto);
+            vec![match own_set.revert_restriction(*port, *proto) {
+                Ok(Some(left)) => Step::new(
+                    StepKind::Restriction,
+                    true,
+                    format!(
+                        "rolled back the restriction of {label}: {left}; {}",
+                        own_set.port_now(*port, *proto)
+                    ),
+                ),
+                Ok(None) => Step::unchanged(
+                    StepKind::Restriction,
+                    format!("{label} had no pending restriction"),
+                ),
+                Err(error) => Step::new(StepKind::Restriction, false, error),
+            }]
+        }
+        Command::Unrestrict { port, proto } => {
+            let label = port_label(*port, *proto);
+            vec![match own_set.unrestrict(*port, *proto) {
+                Ok(true) => Step::new(
+                    StepKind::Restriction,
+                    true,
+                    format!(
+                        "lifted the restriction of {label}; {}",
+                        own_set.port_now(*port, *proto)
+                    ),
+                ),
+                Ok(false) => Step::unchanged(
+                    StepKind::Restriction,
+                    format!("{label} has no restriction of bantop's"),
+                ),
+                Err(error) => Step::new(StepKind::Restriction, false, error),
+            }]
         }
         Command::TogglePause | Command::Faster | Command::Slower => Vec::new(),
     }

@@ -178,6 +178,29 @@ impl LiveEngine {
         })
     }
 
+    /// Rolls back pending restrictions past their deadline (the watchdog process does it too;
+    /// whichever comes first), and shows the ports as they then are.
+    fn roll_back_overdue(&self) -> Vec<EngineEvent> {
+        match self.restrictions.roll_back_overdue(now()) {
+            Ok(rolled) if rolled.is_empty() => Vec::new(),
+            Ok(rolled) => {
+                let labels: Vec<String> = rolled.iter().map(|r| r.label()).collect();
+                let mut events = vec![result(
+                    false,
+                    format!(
+                        "not confirmed in time, rolled back: restriction of {}",
+                        labels.join(", ")
+                    ),
+                )];
+                if let Ok(ports) = super::exposure::exposed_ports(Path::new("/proc")) {
+                    events.push(EngineEvent::Ports(ports));
+                }
+                events
+            }
+            Err(error) => vec![result(false, format!("pending restrictions: {error}"))],
+        }
+    }
+
     /// Puts saved port restrictions back (rolling back pending ones past their deadline).
     fn restore_restrictions(&self) -> Option<EngineEvent> {
         if self
@@ -216,6 +239,7 @@ impl LiveEngine {
     /// The same with the kernel's ruleset already read.
     async fn poll_with(&mut self, firewall: std::io::Result<KernelFirewall>) -> Vec<EngineEvent> {
         let mut events = vec![EngineEvent::Clock(now())];
+        events.extend(self.roll_back_overdue());
         let firewall = firewall.map_err(|e| describe_read_error(&e));
         let manual = firewall
             .as_ref()
@@ -316,12 +340,19 @@ impl LiveEngine {
 
     /// The same, with the executor's steps.
     pub async fn execute_steps(&mut self, command: Command) -> (Vec<Step>, Vec<EngineEvent>) {
+        let command = command.restamped(now());
         let (steps, mut events) = self.carry_out(command.clone()).await;
         if let Some(entry) = super::audit::entry_for(&command, &events) {
             if let Err(error) = self.audit.record(&entry) {
                 events.push(result(false, format!("done, but not audited: {error}")));
             }
             events.push(EngineEvent::Actions(self.audit.recent(10)));
+        }
+        if command.touches_restrictions() {
+            events.extend(super::execute::restriction_events(&command, &steps));
+            if let Ok(ports) = super::exposure::exposed_ports(Path::new("/proc")) {
+                events.push(EngineEvent::Ports(ports));
+            }
         }
         events.extend(self.poll().await);
         (steps, events)
@@ -335,6 +366,7 @@ impl LiveEngine {
         let mut own_set = KernelSet {
             bans: &self.manual,
             reason: "from the TUI",
+            restrictions: &self.restrictions,
         };
         let steps = execute(&command, &mut fail2ban, &mut own_set).await;
         let dropin_written = steps.iter().any(|s| s.kind == StepKind::Dropin && s.ok);

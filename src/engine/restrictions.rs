@@ -5,10 +5,10 @@
 //! terminal, rolls it back at its deadline if it is still pending, and so does any restore that
 //! finds it overdue. The kernel is written first; the file follows what the kernel took.
 
-use super::audit::{AuditLog, entry_now};
+use super::audit::{AuditLog, entry_now, restriction_target};
 use crate::firewall::nftables::{Nftables, NftablesError};
 use crate::model::port::Proto;
-use crate::model::restriction::Restriction;
+use crate::model::restriction::{Restriction, Reverted, put_in, revert_in};
 use crate::state_file::{self, PreparedWrite, StateLock};
 use std::path::{Path, PathBuf};
 
@@ -97,21 +97,10 @@ impl Restrictions {
 
     /// Applies `restriction`, replacing the same port's (which a pending one remembers, to put
     /// it back if it is rolled back).
-    pub fn apply(&self, mut restriction: Restriction) -> Result<(), RestrictionError> {
+    pub fn apply(&self, restriction: Restriction) -> Result<(), RestrictionError> {
         let _lock = self.lock()?;
         let mut all = self.load()?;
-        let key = (restriction.port, restriction.proto);
-        if restriction.rollback_at.is_some()
-            && let Some(before) = all.iter().find(|r| (r.port, r.proto) == key)
-        {
-            restriction.replaced = match before.rollback_at {
-                None => Some(before.allow.clone()),
-                Some(_) => before.replaced.clone(),
-            };
-        }
-        all.retain(|r| (r.port, r.proto) != key);
-        all.push(restriction);
-        all.sort_by_key(|r| (r.proto, r.port));
+        put_in(&mut all, restriction);
         self.write(&all)
     }
 
@@ -208,16 +197,7 @@ impl Restrictions {
     /// Records an action on `restriction` in the audit log (a failure to record is not the
     /// action's failure).
     pub fn audit(&self, action: &str, restriction: &Restriction, result: &str) {
-        let allowed: Vec<String> = restriction.allow.iter().map(|n| n.to_string()).collect();
-        let target = format!(
-            "{} from {}",
-            restriction.label(),
-            if allowed.is_empty() {
-                "loopback only".to_string()
-            } else {
-                allowed.join(", ")
-            }
-        );
+        let target = restriction_target(restriction);
         let _ = AuditLog::new(&self.state_dir).record(&entry_now(action, &target, &[], result));
     }
 
@@ -239,51 +219,6 @@ impl Restrictions {
             .process_group(0)
             .spawn()
             .map(|_| ())
-    }
-}
-
-/// What a rollback left in place.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Reverted {
-    /// The port is unrestricted.
-    Removed,
-    /// The kept restriction it replaced is back, allowing these networks.
-    Previous(Vec<ipnet::IpNet>),
-}
-
-impl Reverted {
-    /// In words.
-    pub fn describe(&self) -> String {
-        match self {
-            Reverted::Removed => "removed: the port is unrestricted again".to_string(),
-            Reverted::Previous(allow) => format!(
-                "the restriction it replaced is back (from {})",
-                if allow.is_empty() {
-                    "loopback only".to_string()
-                } else {
-                    allow
-                        .iter()
-                        .map(|n| n.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                }
-            ),
-        }
-    }
-}
-
-/// Rolls back `all[index]` in place.
-fn revert_in(all: &mut Vec<Restriction>, index: usize) -> Reverted {
-    match all[index].replaced.take() {
-        Some(allow) => {
-            all[index].allow = allow.clone();
-            all[index].rollback_at = None;
-            Reverted::Previous(allow)
-        }
-        None => {
-            all.remove(index);
-            Reverted::Removed
-        }
     }
 }
 

@@ -4,10 +4,13 @@
 
 use super::execute::{Fail2banSide, FirewallSide};
 use super::manual_bans::{ManualBans, ManualUnban};
+use super::restrictions::Restrictions;
 use super::whitelist::write_dropin;
 use crate::fail2ban::dropin::entry_text;
 use crate::fail2ban::server::Fail2ban;
 use crate::firewall::BanOutcome;
+use crate::model::port::Proto;
+use crate::model::restriction::Restriction;
 use ipnet::IpNet;
 use std::net::IpAddr;
 use std::path::Path;
@@ -73,6 +76,8 @@ pub struct KernelSet<'a> {
     pub bans: &'a ManualBans,
     /// Why, kept with a ban.
     pub reason: &'a str,
+    /// The saved port restrictions (and through them, the kernel).
+    pub restrictions: &'a Restrictions,
 }
 
 impl FirewallSide for KernelSet<'_> {
@@ -91,5 +96,48 @@ impl FirewallSide for KernelSet<'_> {
         let kernel = crate::firewall::kernel::read()
             .map_err(|e| crate::firewall::kernel::describe_error(&e))?;
         Ok(kernel.dropped_where(ip))
+    }
+
+    fn restrict(&mut self, restriction: &Restriction) -> Result<(), String> {
+        if let Some(refusal) =
+            crate::model::restriction::cuts_session(restriction, super::operator::ssh_session())
+        {
+            return Err(refusal);
+        }
+        self.restrictions
+            .apply(restriction.clone())
+            .map_err(|e| e.to_string())?;
+        if let Some(deadline) = restriction.rollback_at {
+            self.restrictions
+                .spawn_watchdog(deadline)
+                .map_err(|e| format!("applied, but the rollback watchdog did not start: {e}"))?;
+        }
+        Ok(())
+    }
+
+    fn keep_restriction(&mut self, port: u16, proto: Proto) -> Result<bool, String> {
+        self.restrictions
+            .keep(port, proto)
+            .map_err(|e| e.to_string())
+    }
+
+    fn revert_restriction(&mut self, port: u16, proto: Proto) -> Result<Option<String>, String> {
+        Ok(self
+            .restrictions
+            .revert(port, proto)
+            .map_err(|e| e.to_string())?
+            .map(|reverted| reverted.describe()))
+    }
+
+    fn unrestrict(&mut self, port: u16, proto: Proto) -> Result<bool, String> {
+        Ok(self
+            .restrictions
+            .remove(port, proto)
+            .map_err(|e| e.to_string())?
+            .is_some())
+    }
+
+    fn port_now(&mut self, port: u16, proto: Proto) -> String {
+        super::exposure::port_now(port, proto)
     }
 }

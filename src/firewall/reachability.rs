@@ -92,7 +92,8 @@ pub fn reachability(ruleset: &Ruleset, proto: Proto, address: IpAddr, port: u16)
             };
             match run_probe(ruleset, &probe) {
                 Ok(reading) => readings.push((interface.name.clone(), reading)),
-                Err((what, rule)) => {
+                Err(stop) => {
+                    let (what, rule) = *stop;
                     return Reachability::unknown(format!("stopped at {what}"), Some(rule));
                 }
             }
@@ -206,7 +207,7 @@ struct Decision {
 }
 
 /// Why the reading stopped: the construct, and the rule holding it.
-type Stop = (String, RuleRef);
+type Stop = Box<(String, RuleRef)>;
 
 fn run_probe(ruleset: &Ruleset, probe: &Probe) -> Result<ProbeReading, Stop> {
     let mut accepted = AddressRanges::full(probe.family);
@@ -320,8 +321,8 @@ fn run_chain(
         if remaining.is_empty() {
             break;
         }
-        let reading =
-            read_rule(rule, probe, ruleset).map_err(|what| (what, here(rule, "not read")))?;
+        let reading = read_rule(rule, probe, ruleset)
+            .map_err(|what| Box::new((what, here(rule, "not read"))))?;
         let matched = remaining.intersection(&reading.sources);
         if matched.is_empty() {
             continue;
@@ -346,7 +347,10 @@ fn run_chain(
             }
             Action::Jump(ref target) | Action::Goto(ref target) => {
                 if depth >= MAX_DEPTH {
-                    return Err(("jumps nested too deep".to_string(), here(rule, "jump")));
+                    return Err(Box::new((
+                        "jumps nested too deep".to_string(),
+                        here(rule, "jump"),
+                    )));
                 }
                 let goto = matches!(reading.action, Action::Goto(_));
                 let target = target.clone();

@@ -245,7 +245,7 @@ fn payload(probe: &Probe, base: u32, offset: u32, len: u32) -> Value {
         (TRANSPORT, _, 2, 2) => Value::Known(probe.port.to_be_bytes().to_vec()),
         (TRANSPORT, _, 0, 2) => Value::Opaque("a match on the source port".to_string()),
         (TRANSPORT, _, 0, 4) => Value::Opaque("a match on both ports".to_string()),
-        (TRANSPORT, _, ..) => Value::Opaque(format!("the transport header at byte {offset}")),
+        (TRANSPORT, ..) => Value::Opaque(format!("the transport header at byte {offset}")),
         (NETWORK, ..) => Value::Opaque(format!("the network header at byte {offset}")),
         _ => Value::Opaque("a link-layer header match".to_string()),
     }

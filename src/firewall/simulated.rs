@@ -14,6 +14,8 @@ use std::net::IpAddr;
 pub struct SimulatedFirewall {
     elements: BTreeMap<IpNet, Option<f64>>,
     journal: Vec<String>,
+    /// Port restrictions, as bantop's `restrict` chain would hold them.
+    pub restrictions: Vec<crate::model::restriction::Restriction>,
 }
 
 impl SimulatedFirewall {

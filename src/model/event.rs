@@ -98,6 +98,16 @@ pub enum EngineEvent {
         /// changed nothing has nothing to undo.
         changed: bool,
     },
+    /// A port restriction applied pending confirmation: kept only if confirmed before
+    /// `deadline` (epoch seconds, the wall clock).
+    RestrictionPending {
+        /// The port.
+        port: u16,
+        /// Its protocol.
+        proto: super::port::Proto,
+        /// When it is rolled back unless kept.
+        deadline: f64,
+    },
     /// Replay state of the demo (speed factor, paused, loop number).
     Replay {
         /// Time multiplier.

@@ -122,6 +122,68 @@ pub fn cuts_session(restriction: &Restriction, session: Option<(IpAddr, u16)>) -
     ))
 }
 
+/// What a rollback left in place.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reverted {
+    /// The port is unrestricted.
+    Removed,
+    /// The kept restriction it replaced is back, allowing these networks.
+    Previous(Vec<IpNet>),
+}
+
+impl Reverted {
+    /// In words.
+    pub fn describe(&self) -> String {
+        match self {
+            Reverted::Removed => "removed: the port is unrestricted again".to_string(),
+            Reverted::Previous(allow) => format!(
+                "the restriction it replaced is back (from {})",
+                if allow.is_empty() {
+                    "loopback only".to_string()
+                } else {
+                    allow
+                        .iter()
+                        .map(|n| n.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            ),
+        }
+    }
+}
+
+/// Rolls back `all[index]` in place.
+pub fn revert_in(all: &mut Vec<Restriction>, index: usize) -> Reverted {
+    match all[index].replaced.take() {
+        Some(allow) => {
+            all[index].allow = allow.clone();
+            all[index].rollback_at = None;
+            Reverted::Previous(allow)
+        }
+        None => {
+            all.remove(index);
+            Reverted::Removed
+        }
+    }
+}
+
+/// Puts `restriction` in `all` in place of the same port's, which a pending one remembers (to
+/// put it back if it is rolled back); sorted by protocol and port.
+pub fn put_in(all: &mut Vec<Restriction>, mut restriction: Restriction) {
+    let key = (restriction.port, restriction.proto);
+    if restriction.rollback_at.is_some()
+        && let Some(before) = all.iter().find(|r| (r.port, r.proto) == key)
+    {
+        restriction.replaced = match before.rollback_at {
+            None => Some(before.allow.clone()),
+            Some(_) => before.replaced.clone(),
+        };
+    }
+    all.retain(|r| (r.port, r.proto) != key);
+    all.push(restriction);
+    all.sort_by_key(|r| (r.proto, r.port));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -250,6 +250,37 @@ pub fn weigh_firewall(port: &mut Port) {
     }
 }
 
+/// The networks the platform's advice allows to reach a port, and the advice in words: AMI,
+/// PostgreSQL and the other loopback-only services never from outside; provisioning only from
+/// the phones' networks; SIP from trusted networks when the site has no remote phones; the
+/// private ranges stand for the site's own networks, to be edited.
+pub fn advised_allow(proto: Proto, port: u16) -> (Vec<ipnet::IpNet>, String) {
+    let private = || {
+        ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
+            .iter()
+            .filter_map(|n| n.parse().ok())
+            .collect()
+    };
+    let assessment = assess(proto, port, Scope::All);
+    let service = assessment
+        .service
+        .unwrap_or_else(|| "this service".to_string());
+    if assessment.severity == Severity::Fail {
+        return (
+            Vec::new(),
+            format!("{service}: never public; loopback only (nothing typed)"),
+        );
+    }
+    let advice = match port {
+        8667 => "provisioning only from the phones' networks: edit the private ranges to yours",
+        5060 | 5061 => {
+            "SIP from trusted networks when the site has no remote phones: edit to your networks"
+        }
+        _ => "the private ranges stand for your networks: edit them",
+    };
+    (private(), format!("{service}: {advice}"))
+}
+
 /// Who can reach a socket bound to `address`.
 fn scope_of(address: IpAddr) -> Scope {
     let address = match address {

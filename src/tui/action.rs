@@ -46,6 +46,10 @@ pub enum Action {
     Ban,
     /// Unban your own address everywhere and whitelist it (when it is banned or close).
     Rescue,
+    /// Close the selected port to all but some networks (ports view), with a rollback timer.
+    Restrict,
+    /// Lift the selected port's restriction (ports view).
+    Unrestrict,
     /// Undo the last action (with a confirmation).
     Undo,
     /// Confirm the open popup.
@@ -84,6 +88,8 @@ impl Action {
             Action::Whitelist => "whitelist",
             Action::Ban => "ban",
             Action::Rescue => "rescue yourself",
+            Action::Restrict => "restrict port",
+            Action::Unrestrict => "lift restriction",
             Action::Undo => "undo",
             Action::Confirm => "confirm",
             Action::Cancel => "cancel",

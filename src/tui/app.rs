@@ -175,6 +175,33 @@ pub enum Popup {
     },
     /// Confirming a write action.
     Confirm(Confirm),
+    /// Typing the networks a port is restricted to.
+    Restrict(RestrictForm),
+    /// A restriction applied pending confirmation: kept on y, rolled back on n or at the
+    /// deadline.
+    KeepRestriction {
+        /// The port.
+        port: u16,
+        /// Its protocol.
+        proto: crate::model::port::Proto,
+        /// When it is rolled back (epoch seconds, the wall clock).
+        deadline: f64,
+    },
+}
+
+/// The restrict popup's state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestrictForm {
+    /// The port.
+    pub port: u16,
+    /// Its protocol.
+    pub proto: crate::model::port::Proto,
+    /// The allowed networks as typed, separated by spaces or commas.
+    pub allow: String,
+    /// The platform's advice for this port.
+    pub advice: String,
+    /// Why the typed networks were refused, when they were.
+    pub error: Option<String>,
 }
 
 /// The demo's replay state, as last reported.
@@ -270,6 +297,11 @@ pub struct App {
     pub dossier_wanted: Option<IpAddr>,
     /// Set when the user asked to quit.
     pub should_quit: bool,
+    /// The wall clock when the last engine event came in (epoch seconds): what a pending
+    /// restriction's countdown is read against.
+    pub wall_clock: f64,
+    /// Seconds a restriction applied here waits for its confirmation.
+    pub restrict_rollback: u64,
 }
 
 impl App {
@@ -331,6 +363,8 @@ impl App {
             dossier: None,
             dossier_wanted: None,
             should_quit: false,
+            wall_clock: 0.0,
+            restrict_rollback: crate::model::restriction::DEFAULT_ROLLBACK,
         }
     }
 
@@ -467,7 +501,20 @@ impl App {
 
     /// Takes in one engine event.
     pub fn apply(&mut self, event: EngineEvent) {
+        self.wall_clock = crate::engine::clock::now_epoch();
+        self.expire_keep_popup();
         match event {
+            EngineEvent::RestrictionPending {
+                port,
+                proto,
+                deadline,
+            } => {
+                self.popup = Some(Popup::KeepRestriction {
+                    port,
+                    proto,
+                    deadline,
+                });
+            }
             EngineEvent::Clock(now) => {
                 self.now = now;
                 if self.history_on_clock {

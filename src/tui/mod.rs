@@ -5,6 +5,7 @@ pub mod action;
 pub mod app;
 pub mod app_dossier;
 pub mod app_period;
+pub mod app_restrict;
 mod ban_time_text;
 pub mod dossier_pane;
 pub mod keymap;
@@ -35,6 +36,8 @@ pub struct UiOptions {
     pub geoip: Vec<std::path::PathBuf>,
     /// Whether dossiers ask the reverse DNS for an address's name.
     pub reverse_dns: bool,
+    /// Seconds a restriction applied here waits for its confirmation.
+    pub restrict_rollback: u64,
 }
 
 /// The theme asked for by name or path, else the one that suits this terminal.
@@ -66,13 +69,14 @@ pub async fn run_demo(dir: &Path, speed: f64, options: UiOptions) -> anyhow::Res
     let engine = DemoEngine::load(dir, speed)?;
     let mut operators = vec![engine.operator()];
     operators.extend(crate::engine::operator::ssh_client_address());
-    let app = app::App::new(
+    let mut app = app::App::new(
         engine.jails(),
         options.keymap,
         engine.zone(),
         operators,
         true,
     );
+    app.restrict_rollback = options.restrict_rollback;
     let (command_tx, command_rx) = mpsc::channel(16);
     let (event_tx, event_rx) = mpsc::channel(256);
     let engine_task = tokio::spawn(runner::run_demo(engine, command_rx, event_tx));
@@ -96,13 +100,14 @@ pub async fn run_live(
 ) -> anyhow::Result<()> {
     let operators = crate::engine::operator::operator_addresses(Path::new("/var/run/utmp"));
     let engine = LiveEngine::load(fail2ban_dir, socket, state_dir, operators.first().copied())?;
-    let app = app::App::new(
+    let mut app = app::App::new(
         engine.jails(),
         options.keymap,
         Zone::Local,
         operators,
         false,
     );
+    app.restrict_rollback = options.restrict_rollback;
     let (command_tx, command_rx) = mpsc::channel(16);
     let (event_tx, event_rx) = mpsc::channel(256);
     let engine_task = tokio::spawn(runner::run_live(

@@ -53,6 +53,10 @@ impl App {
     /// it must not end the prompt and run the rest. In the filter prompt it is typed without
     /// its newlines and control characters; anywhere else it is ignored.
     fn paste(&mut self, text: &str) {
+        if matches!(self.popup, Some(Popup::Restrict(_))) {
+            self.paste_restrict(text);
+            return;
+        }
         if !self.editing_filter {
             return;
         }
@@ -66,6 +70,10 @@ impl App {
         self.status = None;
         if self.editing_filter {
             self.type_filter(key);
+            return Vec::new();
+        }
+        if matches!(self.popup, Some(Popup::Restrict(_))) {
+            self.type_restrict(key);
             return Vec::new();
         }
         if self.popup == Some(Popup::Help) {
@@ -149,6 +157,11 @@ impl App {
                 let why = self.read_only.clone().unwrap_or_default();
                 self.status = Some((false, format!("read-only: {why}")));
             }
+            Action::Restrict | Action::Unrestrict if self.view != View::Ports => {
+                self.status = Some((false, "x and X act on the ports view".to_string()));
+            }
+            Action::Restrict => self.ask_restrict(),
+            Action::Unrestrict => self.ask_unrestrict(),
             Action::Rescue => self.ask_rescue(),
             Action::Undo => self.ask_undo(),
             Action::Unban => self.ask_unban(),
@@ -188,6 +201,10 @@ impl App {
             return Vec::new();
         };
         match (popup, action) {
+            (popup @ Popup::KeepRestriction { .. }, Action::Confirm | Action::Cancel) => {
+                self.popup = Some(popup);
+                return self.answer_keep(action == Action::Confirm);
+            }
             (_, Action::Cancel) => {
                 self.status = Some((true, "cancelled, nothing written".to_string()))
             }
@@ -515,7 +532,7 @@ impl App {
         ban_danger(IpNet::from(ip), &self.operators, &whitelists)
     }
 
-    fn open_confirm(&mut self, title: String, command: Command, danger: Option<String>) {
+    pub(super) fn open_confirm(&mut self, title: String, command: Command, danger: Option<String>) {
         let ip = match &command {
             Command::Unban { target, .. } | Command::Ban { target, .. } => Some(target.addr()),
             Command::UnbanEverywhere { ip } => Some(*ip),

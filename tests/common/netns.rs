@@ -205,8 +205,8 @@ impl Namespace {
         String::from_utf8_lossy(&output.stdout).trim().to_string()
     }
 
-    /// A TCP listener on 0.0.0.0:`port` inside, until the returned child is killed.
-    pub fn listen(&self, port: u16) -> Child {
+    /// A TCP listener on 0.0.0.0:`port` inside, until the returned guard is dropped.
+    pub fn listen(&self, port: u16) -> Listener {
         let script = format!(
             "import socket, time\n\
              s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n\
@@ -225,7 +225,17 @@ impl Namespace {
             let _ = std::io::BufReader::new(stdout).read_line(&mut line);
         }
         assert_eq!(line.trim(), "listening");
-        child
+        Listener(child)
+    }
+}
+
+/// A listener process, killed when dropped.
+pub struct Listener(Child);
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 

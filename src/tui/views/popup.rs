@@ -1,6 +1,8 @@
-//! Popups over the current view: help (generated from the keymap), the ban duration choice, and
-//! the confirmation that shows exactly what a write action will do.
+//! Popups over the current view: help (generated from the keymap), the ban duration choice, the
+//! restrict form and its keep-or-roll-back countdown, and the confirmation that shows exactly
+//! what a write action will do.
 
+use crate::model::restriction::port_label;
 use crate::tui::app::{App, Popup};
 use crate::tui::keymap::Context;
 use crate::tui::theme::Theme;
@@ -40,6 +42,64 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 theme.muted,
             ));
             (" Ban ".to_string(), lines, theme.border)
+        }
+        Popup::Restrict(form) => {
+            let mut lines = vec![
+                Line::raw(format!(
+                    "Allow only these networks (and loopback) to reach {}:",
+                    port_label(form.port, form.proto)
+                )),
+                Line::styled(format!("> {}_", form.allow), theme.key),
+                Line::styled(form.advice.clone(), theme.muted),
+            ];
+            if let Some(error) = &form.error {
+                lines.push(Line::styled(error.clone(), theme.error));
+            }
+            lines.push(Line::styled(
+                format!(
+                    "kept only if you confirm within {} s after it is applied",
+                    app.restrict_rollback
+                ),
+                theme.muted,
+            ));
+            return draw(
+                frame,
+                area,
+                " Restrict a port ".to_string(),
+                lines,
+                theme.border,
+                Some(" type networks, space-separated · Enter: next · Esc: cancel "),
+                0,
+            );
+        }
+        Popup::KeepRestriction {
+            port,
+            proto,
+            deadline,
+        } => {
+            let left = (deadline - app.wall_clock).max(0.0).ceil() as u64;
+            let lines = vec![
+                Line::raw(format!(
+                    "The restriction of {} is in {} now.",
+                    port_label(*port, *proto),
+                    if app.simulated {
+                        "the simulated firewall"
+                    } else {
+                        "the kernel"
+                    }
+                )),
+                Line::raw("Can you still reach this machine? If you can read this, keep it."),
+                Line::styled(format!("rolled back in {left} s unless kept"), theme.error),
+            ];
+            return draw(
+                frame,
+                area,
+                " Keep the restriction? ".to_string(),
+                lines,
+                theme.error,
+                Some(" y: keep it · n/Esc: roll back now "),
+                0,
+            );
         }
         Popup::Confirm(confirm) => {
             let mut lines = vec![Line::raw("This will:")];

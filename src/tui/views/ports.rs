@@ -25,7 +25,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .ports
         .iter()
         .skip(app.list_scroll)
-        .map(|port| port_row(port, theme, wide))
+        .enumerate()
+        .map(|(i, port)| {
+            let row = port_row(port, theme, wide);
+            // The top row is the one x and X act on.
+            if i == 0 {
+                row.style(theme.selection)
+            } else {
+                row
+            }
+        })
         .collect();
     let widths: Vec<Constraint> = if wide {
         vec![
