@@ -61,13 +61,20 @@ fn ports_lists_the_test_sockets_with_their_pid_and_scope() {
         ),
         (Some("0.0.0.0"), Some("all"), Some(u64::from(pid)))
     );
-    assert_eq!(
-        tcp_entry["severity"], "warn",
-        "an unknown public service is a finding"
+    // This machine's own ruleset decides (tests/firewall_exposure.rs pins each verdict).
+    let reach = tcp_entry["firewall"].as_str().unwrap_or_default();
+    assert!(
+        ["open", "restricted", "closed", "unknown"].contains(&reach),
+        "{tcp_entry}"
     );
+    if matches!(reach, "open" | "unknown") {
+        assert_eq!(
+            tcp_entry["severity"], "warn",
+            "an unknown public service is a finding"
+        );
+    }
     assert!(tcp_entry["process"].as_str().is_some_and(|p| !p.is_empty()));
     assert!(tcp_entry["user"].as_str().is_some_and(|u| !u.is_empty()));
-    assert_eq!(tcp_entry["firewall"], "unknown");
 
     let udp_entry = find(&ports, "udp", udp_port);
     assert_eq!(
