@@ -132,6 +132,18 @@ fn files(roff: &mut Roff, path: &[String]) {
              bantop restore and when the TUI starts.",
         );
     }
+    if matches!(
+        path.as_slice(),
+        ["restrict"] | ["unrestrict"] | ["restore"] | ["ports"] | []
+    ) {
+        item(
+            roff,
+            "/var/lib/bantop/restrictions.json",
+            "The port restrictions in bantop's own nftables chain (inet bantop restrict), put \
+             back by bantop restore and when the TUI starts; a pending one is rolled back at its \
+             deadline unless confirmed.",
+        );
+    }
     if matches!(path.as_slice(), ["events"]) {
         item(
             roff,
