@@ -54,12 +54,7 @@ pub fn restrict(
     let Some(deadline) = restriction.rollback_at else {
         restrictions.audit("restrict", &restriction, "applied and kept (--keep)");
         writeln!(out, "{}", port_now(restriction.port, restriction.proto))?;
-        writeln!(
-            out,
-            "kept (saved in {}, restored after a reboot)",
-            restrictions.path().display()
-        )?;
-        return Ok(super::OK);
+        return say_kept(&restrictions, out);
     };
     let watchdog = restrictions.spawn_watchdog(deadline);
     restrictions.audit(
@@ -95,12 +90,7 @@ pub fn restrict(
         && restrictions.keep(restriction.port, restriction.proto)?
     {
         restrictions.audit("restrict kept", &restriction, "confirmed at the prompt");
-        writeln!(
-            out,
-            "kept (saved in {}, restored after a reboot)",
-            restrictions.path().display()
-        )?;
-        return Ok(super::OK);
+        return say_kept(&restrictions, out);
     }
     let reverted = restrictions.revert(restriction.port, restriction.proto)?;
     if let Some(back) = &reverted {
@@ -115,6 +105,16 @@ pub fn restrict(
     )?;
     writeln!(out, "{}", port_now(restriction.port, restriction.proto))?;
     Ok(ROLLED_BACK)
+}
+
+/// The last line of a kept restriction: where it is saved.
+fn say_kept(restrictions: &Restrictions, out: &mut dyn Write) -> anyhow::Result<u8> {
+    writeln!(
+        out,
+        "kept (saved in {}, restored after a reboot)",
+        restrictions.path().display()
+    )?;
+    Ok(super::OK)
 }
 
 /// The restriction a request asks for, checked.

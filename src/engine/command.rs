@@ -302,7 +302,7 @@ impl Command {
                 }
                 steps.push(format!(
                     "save in {} (restored after a reboot)",
-                    super::restrictions::FILE_NAME
+                    crate::model::restriction::FILE_NAME
                 ));
                 steps
             }

@@ -12,8 +12,7 @@ use crate::model::restriction::{Restriction, Reverted, put_in, revert_in};
 use crate::state_file::{self, PreparedWrite, StateLock};
 use std::path::{Path, PathBuf};
 
-/// The saved copy's file name in the state directory.
-pub const FILE_NAME: &str = "restrictions.json";
+pub use crate::model::restriction::FILE_NAME;
 /// The largest saved copy read.
 const MAX_FILE: u64 = 4 << 20;
 

@@ -8,6 +8,8 @@ use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
+/// The saved copy's file name in the state directory.
+pub const FILE_NAME: &str = "restrictions.json";
 /// The rollback timer of a restriction applied without `--keep`, seconds.
 pub const DEFAULT_ROLLBACK: u64 = 60;
 /// The most networks one restriction allows.
