@@ -10,6 +10,7 @@ use crate::engine::restrictions::Restrictions;
 use crate::model::restriction::{
     LOOPBACK_RULE, MAX_ALLOWED, Restriction, cuts_session, parse_allowed, parse_port,
 };
+use crate::ports::catalogue::advised_allow;
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
@@ -39,6 +40,10 @@ pub fn restrict(
     let restriction = planned(request)?;
     if let Some(refusal) = cuts_session(&restriction, ssh_session()) {
         anyhow::bail!(refusal);
+    }
+    let (advised, advice) = advised_allow(restriction.proto, restriction.port);
+    if advised != restriction.allow {
+        writeln!(out, "advice for {}: {advice}", restriction.label())?;
     }
     writeln!(
         out,
