@@ -94,17 +94,45 @@ fn the_firewall_verdict_follows_the_ruleset_and_the_packets_agree() {
     assert_eq!(ns.connect(&outside, ALLOWED, 5432), "connected");
     assert_eq!(ns.connect(&outside, OTHER, 5432), "timeout");
 
+    // Verdict maps are read by their elements: a new connection's ct state is in none of
+    // these, and the port's own element accepts it.
+    ns.ok(
+        "nft",
+        &["insert rule inet site in ct state vmap { established : accept, related : accept, invalid : drop }"],
+    );
+    assert_eq!(port_json(&ns, 5432)["firewall"], "restricted");
+    ns.ok(
+        "nft",
+        &["insert rule inet site in tcp dport vmap { 5432 : accept, 22 : drop }"],
+    );
+    let port = port_json(&ns, 5432);
+    assert_eq!(port["firewall"], "open", "{port}");
+    assert_eq!(port["firewall_rule"]["chain"], "in");
+    assert_eq!(ns.connect(&outside, OTHER, 5432), "connected");
+
+    // A filter chain on prerouting sees the packet first.
+    ns.ok(
+        "nft",
+        &["add chain inet site pre { type filter hook prerouting priority -150; policy accept; }"],
+    );
+    ns.ok("nft", &["add rule inet site pre tcp dport 5432 drop"]);
+    let port = port_json(&ns, 5432);
+    assert_eq!(port["firewall"], "closed", "{port}");
+    assert_eq!(port["firewall_rule"]["chain"], "pre");
+    assert_eq!(ns.connect(&outside, ALLOWED, 5432), "timeout");
+    ns.ok("nft", &["flush chain inet site pre"]);
+
     // A construct bantop does not model stops the reading, and says where.
     ns.ok(
         "nft",
-        &["insert rule inet site in tcp dport vmap { 5432 : accept }"],
+        &["insert rule inet site in ip saddr vmap { 198.51.100.0/24 : drop }"],
     );
     let port = port_json(&ns, 5432);
     assert_eq!(port["firewall"], "unknown", "{port}");
     assert!(
         port["firewall_reason"]
             .as_str()
-            .is_some_and(|r| r.contains("verdict map")),
+            .is_some_and(|r| r.contains("verdict map on the source address")),
         "{port}"
     );
     assert_eq!(port["firewall_rule"]["chain"], "in");

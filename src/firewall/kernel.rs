@@ -266,6 +266,8 @@ mod tests {
             interval_end: end,
             timeout_ms: None,
             expires_ms,
+            verdict: None,
+            chain: None,
         }
     }
 

@@ -1,6 +1,6 @@
 //! Which sources can open a new connection to a listening socket, read from the kernel's
-//! ruleset: every filter base chain on the input hook of the socket's family (iptables-nft's
-//! included) is run for the probe, rule by rule, through the chains it jumps and goes to, down
+//! ruleset: every filter base chain on the prerouting and input hooks of the socket's family
+//! (iptables-nft's included) is run for the probe, rule by rule, through the chains it jumps and goes to, down
 //! to its policy. A packet must be accepted by every base chain, so the sources that reach the
 //! socket are those every chain accepts. The verdict is `open`, `restricted` (with the
 //! sources), `closed` or `unknown` (with the construct that stopped the reading), and names the
@@ -14,6 +14,8 @@ use crate::model::address_ranges::{AddressRanges, Family};
 use crate::model::port::{Proto, Reach, RuleRef};
 use std::net::IpAddr;
 
+/// `NF_INET_PRE_ROUTING`: a filter chain there sees the packet before input does.
+const PREROUTING_HOOK: u32 = 0;
 /// `NF_INET_LOCAL_IN`.
 const INPUT_HOOK: u32 = 1;
 /// The kernel's limit on nested jumps.
@@ -214,7 +216,7 @@ fn run_probe(ruleset: &Ruleset, probe: &Probe) -> Result<ProbeReading, Stop> {
     let mut chains: Vec<_> = ruleset
         .chains
         .iter()
-        .filter(|c| c.hook == Some(INPUT_HOOK) && c.kind == "filter")
+        .filter(|c| matches!(c.hook, Some(PREROUTING_HOOK | INPUT_HOOK)) && c.kind == "filter")
         .filter(|c| match c.family {
             1 => true,
             2 => probe.family == Family::V4,
@@ -223,7 +225,9 @@ fn run_probe(ruleset: &Ruleset, probe: &Probe) -> Result<ProbeReading, Stop> {
         })
         .collect();
     chains.sort_by_key(|c| c.priority);
-    let mut narrowest: Option<(f64, Vec<Decision>)> = None;
+    // The chain that lets the fewest sources through decides; among equals, one whose own rule
+    // decides (an empty chain's policy says little).
+    let mut narrowest: Option<(f64, Option<RuleRef>)> = None;
     for chain in chains {
         let mut decisions = Vec::new();
         let entering = AddressRanges::full(probe.family);
@@ -259,12 +263,19 @@ fn run_probe(ruleset: &Ruleset, probe: &Probe) -> Result<ProbeReading, Stop> {
             }
         }
         let share = chain_accepted.share();
-        if narrowest.as_ref().is_none_or(|(least, _)| share < *least) {
-            narrowest = Some((share, decisions));
+        let decider = deciding(&decisions, share);
+        let better = match &narrowest {
+            None => true,
+            Some((least, current)) => {
+                share < *least || (share == *least && current.is_none() && decider.is_some())
+            }
+        };
+        if better {
+            narrowest = Some((share, decider));
         }
         accepted = accepted.intersection(&chain_accepted);
     }
-    let decider = narrowest.and_then(|(share, decisions)| deciding(&decisions, share));
+    let decider = narrowest.and_then(|(_, decider)| decider);
     Ok(ProbeReading { accepted, decider })
 }
 

@@ -131,9 +131,19 @@ pub fn read_rule(rule: &RawRule, probe: &Probe, ruleset: &Ruleset) -> Result<Rul
             RawExpr::Range { sreg, op, from, to } => {
                 within(registers.get(sreg), *op == NEQ, from, to, probe)
             }
-            // The verdict comes from the map: what it is for this port is not read.
-            RawExpr::Lookup { dreg: Some(0), .. } => {
-                return decided_unknown("a verdict map (vmap)");
+            // The verdict comes from the map's element for the value looked up.
+            RawExpr::Lookup {
+                sreg,
+                dreg: Some(0),
+                set,
+                ..
+            } => {
+                match map_verdict(registers.get(sreg), rule, set, ruleset) {
+                    Ok(Some(taken)) => action = taken,
+                    Ok(None) => return Ok(no_match()),
+                    Err(what) => return decided_unknown(&what),
+                }
+                continue;
             }
             RawExpr::Lookup { dreg: Some(_), .. } => Test::Unknown("a map lookup".to_string()),
             RawExpr::Lookup {
@@ -510,21 +520,76 @@ fn family_width(family: Family) -> usize {
     family.bits() as usize / 8
 }
 
-/// Whether a set holds `value`: an equal key, or, in an interval set, a start at or below it
-/// whose interval has not ended (ends are exclusive).
+/// Whether a set holds `value`.
 fn is_member(value: &[u8], elements: &[RawElement], interval: bool, key_len: usize) -> bool {
+    member(value, elements, interval, key_len).is_some()
+}
+
+/// The element of a set that holds `value`: an equal key, or, in an interval set, the start at
+/// or below it whose interval has not ended (ends are exclusive).
+fn member<'a>(
+    value: &[u8],
+    elements: &'a [RawElement],
+    interval: bool,
+    key_len: usize,
+) -> Option<&'a RawElement> {
     let mut value = value.to_vec();
     value.resize(key_len, 0);
     if !interval {
-        return elements.iter().any(|e| e.key == value);
+        return elements.iter().find(|e| e.key == value);
     }
     let mut sorted: Vec<&RawElement> = elements.iter().collect();
     sorted.sort_by(|a, b| a.key.cmp(&b.key).then(b.interval_end.cmp(&a.interval_end)));
     sorted
-        .iter()
+        .into_iter()
         .rev()
         .find(|e| e.key.as_slice() <= value.as_slice())
-        .is_some_and(|e| !e.interval_end)
+        .filter(|e| !e.interval_end)
+}
+
+/// What a verdict map (`vmap`) does with the value looked up: the action of its element, `None`
+/// when no element holds it (the rule does not match), or why it cannot be told.
+fn map_verdict(
+    value: Option<&Value>,
+    rule: &RawRule,
+    name: &str,
+    ruleset: &Ruleset,
+) -> Result<Option<Action>, String> {
+    let Some(contents) = ruleset
+        .sets
+        .iter()
+        .find(|s| s.set.family == rule.family && s.set.table == rule.table && s.set.name == name)
+    else {
+        return Err(format!("verdict map {name}, which could not be read"));
+    };
+    let bytes = match value {
+        Some(Value::Known(bytes)) if bytes.len() <= contents.set.key_len as usize => bytes,
+        Some(Value::Known(_)) => return Err(format!("a concatenated verdict map {name}")),
+        Some(Value::Source { .. }) => {
+            return Err("a verdict map on the source address".to_string());
+        }
+        Some(Value::Opaque(what)) => return Err(what.clone()),
+        None => return Err("an empty register".to_string()),
+    };
+    let interval = contents.set.flags & 0x4 != 0;
+    let Some(element) = member(
+        bytes,
+        &contents.elements,
+        interval,
+        contents.set.key_len as usize,
+    ) else {
+        return Ok(None);
+    };
+    let chain = || element.chain.clone().unwrap_or_default();
+    match element.verdict {
+        Some(0) => Ok(Some(Action::Drop)),
+        Some(1) => Ok(Some(Action::Accept)),
+        Some(-1) => Ok(Some(Action::Continue)),
+        Some(-3) => Ok(Some(Action::Jump(chain()))),
+        Some(-4) => Ok(Some(Action::Goto(chain()))),
+        Some(-5) => Ok(Some(Action::Return)),
+        other => Err(format!("verdict {other:?} in verdict map {name}")),
+    }
 }
 
 /// An iptables-nft match (an x_tables extension), read from its C struct where bantop knows it.
@@ -646,6 +711,8 @@ mod tests {
             interval_end: end,
             timeout_ms: None,
             expires_ms: None,
+            verdict: None,
+            chain: None,
         };
         // tcp dport { 22, 80-90 }
         let elements = [

@@ -45,6 +45,10 @@ pub struct RawElement {
     pub timeout_ms: Option<u64>,
     /// Milliseconds until it expires.
     pub expires_ms: Option<u64>,
+    /// In a verdict map: the verdict (`NF_ACCEPT`, `NF_DROP`, `NFT_JUMP`, ...).
+    pub verdict: Option<i32>,
+    /// In a verdict map: the chain of a jump or goto.
+    pub chain: Option<String>,
 }
 
 /// An expression of a rule, as much of it as bantop needs to tell what the rule drops and which

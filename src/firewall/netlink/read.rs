@@ -253,6 +253,15 @@ unsafe fn read_element(elem: *mut sys::nftnl_set_elem) -> RawElement {
             interval_end: flags & ELEMENT_INTERVAL_END != 0,
             timeout_ms: u64_of(sys::NFTNL_SET_ELEM_TIMEOUT),
             expires_ms: u64_of(sys::NFTNL_SET_ELEM_EXPIRATION),
+            verdict: has(sys::NFTNL_SET_ELEM_VERDICT).then(|| {
+                sys::nftnl_set_elem_get_u32(elem, sys::NFTNL_SET_ELEM_VERDICT as u16) as i32
+            }),
+            chain: has(sys::NFTNL_SET_ELEM_CHAIN).then(|| {
+                owned_str(sys::nftnl_set_elem_get_str(
+                    elem,
+                    sys::NFTNL_SET_ELEM_CHAIN as u16,
+                ))
+            }),
         }
     }
 }
