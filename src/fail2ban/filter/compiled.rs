@@ -3,6 +3,7 @@
 //! one compiled filter serves every thread and every log that matches with it (each with its
 //! own [`FilterState`](super::FilterState)).
 
+use super::multiline::TailScreen;
 use crate::fail2ban::config::FilterConf;
 use crate::fail2ban::config::{ConfigError, Section};
 use crate::fail2ban::date::{DateDetector, DateError, Zone};
@@ -70,6 +71,8 @@ pub struct CompiledFilter {
     pub(super) content_prefix_groups: bool,
     /// Failures are only counted (see [`CompiledFilter::counting`]).
     pub(super) counting: bool,
+    /// For a multi-line filter without prefregex: which new lines may complete a match.
+    pub(super) tail_screen: Option<TailScreen>,
 }
 
 /// The end of most prefregexes: the content is the rest of the line.
@@ -149,6 +152,9 @@ impl CompiledFilter {
             .map(|source| host_tags::python_to_rust(&host_tags::expand(source)))
             .collect();
         let screens = Prefilter::screens(&translated);
+        let tail_screen = (conf.maxlines > 1 && conf.prefregex.is_none())
+            .then(|| TailScreen::new(&translated))
+            .flatten();
         if failregex.is_empty() {
             return Err(FilterError::Empty { path });
         }
@@ -171,6 +177,7 @@ impl CompiledFilter {
             content_prefix,
             content_prefix_groups,
             counting: false,
+            tail_screen,
         })
     }
 

@@ -12,8 +12,8 @@ use super::compiled::{CompiledFilter, FilterError};
 use super::state::FilterState;
 use crate::fail2ban::config::{FilterConf, Section};
 use crate::fail2ban::date::{DateMatch, Zone};
-use crate::fail2ban::pattern::Text;
-use std::collections::{BTreeMap, VecDeque};
+use crate::fail2ban::pattern::{GaveUp, Text};
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
@@ -295,11 +295,15 @@ impl CompiledFilter {
         // with newlines (and one at the end), as fail2ban's `_tupleLinesBuf`.
         let joined;
         let searched: &str = if multiline {
-            state.buffer.push_back(text.to_string());
-            while state.buffer.len() > self.maxlines {
-                state.buffer.pop_front();
+            let line_start = state.buffer.push(text, self.maxlines);
+            if let Some(screen) = &self.tail_screen {
+                if !screen.may_match(&mut state.tail, state.buffer.text(), line_start) {
+                    return None;
+                }
+                // Until a search below finds no match in the buffer.
+                state.tail.clean = false;
             }
-            joined = buffer_text(&state.buffer);
+            joined = state.buffer.text().to_string();
             &joined
         } else {
             text
@@ -308,6 +312,7 @@ impl CompiledFilter {
             && !prefiltered
             && !prefilter.may_match(searched)
         {
+            state.tail.clean = true;
             return None;
         }
         // fail2ban's `findFailure` first tries the ignoreregexes on the whole text, before the
@@ -348,8 +353,8 @@ impl CompiledFilter {
             }
             if let Some(inner) = prefix_groups.get("content").filter(|c| !c.is_empty()) {
                 if multiline {
-                    state.buffer = VecDeque::from([inner.clone()]);
-                    replaced = buffer_text(&state.buffer);
+                    state.buffer.set_lines(vec![inner.clone()]);
+                    replaced = state.buffer.text().to_string();
                     content = &replaced;
                 } else {
                     content = inner;
@@ -391,8 +396,20 @@ impl CompiledFilter {
                 })
             });
         }
-        let (fid, found) =
-            failregexes.find_map(|(i, regex)| regex.find_in(text).map(|m| (i, m)))?;
+        // The first failregex that matches; none (and none gave up): the buffer holds no match.
+        let mut gave_up = false;
+        let Some((fid, found)) =
+            failregexes.find_map(|(i, regex)| match regex.find_checked(text) {
+                Ok(found) => found.map(|m| (i, m)),
+                Err(GaveUp) => {
+                    gave_up = true;
+                    None
+                }
+            })
+        else {
+            state.tail.clean = !gave_up;
+            return None;
+        };
         if self.ignores(state, text) {
             return None;
         }
@@ -408,7 +425,7 @@ impl CompiledFilter {
                 .matches('\n')
                 .count()
                 .max(first);
-            let mut lines: Vec<String> = state.buffer.drain(..).collect();
+            let mut lines = state.buffer.take_lines();
             let after = lines.split_off((last + 1).min(lines.len()));
             let mut matched = lines.split_off(first.min(lines.len()));
             let mut kept = lines;
@@ -424,7 +441,7 @@ impl CompiledFilter {
                 }
             }
             kept.extend(after);
-            state.buffer = kept.into();
+            state.buffer.set_lines(kept);
             matched.len()
         } else {
             1
@@ -493,16 +510,6 @@ impl CompiledFilter {
             users: merged.users,
         })
     }
-}
-
-/// Lines joined as fail2ban joins its line buffer.
-fn buffer_text(lines: &VecDeque<String>) -> String {
-    let mut text = String::new();
-    for line in lines {
-        text.push_str(line);
-        text.push('\n');
-    }
-    text
 }
 
 /// fail2ban's `alt_user` -> `user` (when `user` is empty or missing).

@@ -174,6 +174,8 @@ pub fn python_to_rust(regex: &str) -> String {
                 }
             }
             '{' if !in_class && !starts_repetition(chars.clone()) => out.push_str(r"\{"),
+            // Python reads `{,n}` as `{0,n}`; Rust's parser wants the 0.
+            '{' if !in_class && chars.peek() == Some(&',') => out.push_str("{0"),
             '}' if !in_class => out.push('}'),
             other => {
                 out.push(other);
