@@ -381,9 +381,8 @@ impl CompiledFilter {
         // Counting, when the prefregex captured nothing: the first failregex that matches,
         // if one of its host groups took part.
         if self.counting && captures.is_empty() {
-            let is_host = |name: &str| HOST_GROUPS.contains(&name);
             let (fid, host) = failregexes
-                .find_map(|(i, regex)| regex.has_group_in(text, &is_host).map(|h| (i, h)))?;
+                .find_map(|(i, regex)| regex.has_group_in(text, &HOST_GROUPS).map(|h| (i, h)))?;
             let ignored = self.ignores(state, text);
             return (host && !ignored).then(|| {
                 LineFind::Done(FilterMatch {

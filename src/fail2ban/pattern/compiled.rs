@@ -106,6 +106,10 @@ pub struct Linear {
     backtracker: Option<Backtracker>,
     /// Whether the back-tracker records every group, not only the named ones.
     all_groups: bool,
+    /// The pattern as parsed, for [`always_takes_part`].
+    hir: Hir,
+    /// Whether one of these named groups takes part in every match (the last names asked).
+    takes_part: OnceLock<(Vec<String>, bool)>,
 }
 
 /// A text to search, and whether it is all ASCII (asked once, whatever the patterns tried).
@@ -128,6 +132,28 @@ impl<'a> Text<'a> {
 }
 
 impl Linear {
+    /// Whether one of the named groups `wanted` takes part in every match.
+    fn always_has(&self, wanted: &[&str]) -> bool {
+        let compute = || {
+            let names = &self.unicode.names;
+            let is_wanted = |index: usize| {
+                names
+                    .get(index)
+                    .and_then(Option::as_deref)
+                    .is_some_and(|name| wanted.contains(&name))
+            };
+            always_takes_part(&self.hir, &is_wanted)
+        };
+        let (asked, answer) = self
+            .takes_part
+            .get_or_init(|| (wanted.iter().map(|w| w.to_string()).collect(), compute()));
+        if asked.iter().map(String::as_str).eq(wanted.iter().copied()) {
+            *answer
+        } else {
+            compute()
+        }
+    }
+
     /// The automaton for `text`: the ASCII twin for ASCII text, where it finds exactly what the
     /// Unicode regex finds.
     fn regex(&self, text: Text) -> Option<&regex::Regex> {
@@ -369,11 +395,17 @@ impl Pattern {
 
     /// Whether the first match in `text` has a group that took part whose name `wanted`
     /// takes (`None`: no match), without copying any text.
-    pub(crate) fn has_group_in(&self, text: Text, wanted: &dyn Fn(&str) -> bool) -> Option<bool> {
+    pub(crate) fn has_group_in(&self, text: Text, wanted: &[&str]) -> Option<bool> {
+        // When one of the wanted groups takes part in every match, the automaton alone tells.
+        if let Pattern::Linear(linear) = self
+            && linear.always_has(wanted)
+        {
+            return linear.regex(text)?.is_match(text.text).then_some(true);
+        }
         self.read_match(text, |spans| {
             spans
                 .named()
-                .any(|(index, name)| wanted(name) && spans.get(index).is_some())
+                .any(|(index, name)| wanted.contains(&name) && spans.get(index).is_some())
         })
         .ok()
         .flatten()
@@ -642,6 +674,8 @@ fn linear(source: &str, other_words: &[String]) -> Result<Pattern, regex::Error>
         None => (Backtracker::new(parsed, &other_words, &[], true), false),
     };
     Ok(Pattern::Linear(Box::new(Linear {
+        hir,
+        takes_part: OnceLock::new(),
         unicode,
         ascii: ascii.map(|(lazy, _)| lazy),
         backtracker,
@@ -701,6 +735,23 @@ fn marked_backtracker(source: &str) -> Option<Marked> {
         }
     }
     Some(Marked { backtracker, names })
+}
+
+/// Whether a group `wanted` takes by index takes part in every match of `hir` (one of
+/// `<HOST>`'s alternatives always does).
+fn always_takes_part(hir: &Hir, wanted: &dyn Fn(usize) -> bool) -> bool {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Capture(capture) => {
+            wanted(capture.index as usize) || always_takes_part(&capture.sub, wanted)
+        }
+        HirKind::Concat(subs) => subs.iter().any(|sub| always_takes_part(sub, wanted)),
+        HirKind::Alternation(subs) => subs.iter().all(|sub| always_takes_part(sub, wanted)),
+        HirKind::Repetition(repetition) => {
+            repetition.min > 0 && always_takes_part(&repetition.sub, wanted)
+        }
+        _ => false,
+    }
 }
 
 fn first_line(text: &str) -> &str {
@@ -847,6 +898,34 @@ mod tests {
         assert!(pattern.and_then(|p| p.find("invalid x")).is_some());
         assert!(pattern.and_then(|p| p.find("y")).is_some());
         assert!(pattern.and_then(|p| p.find("invalid y")).is_none());
+    }
+
+    #[test]
+    fn a_host_that_takes_part_in_every_match_needs_no_groups_resolved() {
+        let host = r"(?:\[?(?P<ip4>\d+\.\d+\.\d+\.\d+)\]?|(?P<dns>\w+))";
+        let hosts = ["ip4", "ip6", "dns"];
+        for (source, always) in [
+            (format!("^fail from {host}$"), true),
+            (format!("^fail(?: from {host})?$"), false),
+            (format!("^(?:a {host}|b (?P<ip6>x))$"), true),
+            (format!("^(?:a {host}|b)$"), false),
+        ] {
+            let Ok(Pattern::Linear(linear)) = Pattern::compile(&source) else {
+                panic!("{source}");
+            };
+            assert_eq!(linear.always_has(&hosts), always, "{source}");
+            let pattern = Pattern::Linear(linear);
+            for line in ["fail from 192.0.2.1", "fail", "a h", "b x", "b"] {
+                let resolved = pattern
+                    .find(line)
+                    .map(|m| hosts.iter().any(|h| m.groups.contains_key(*h)));
+                assert_eq!(
+                    pattern.has_group_in(Text::new(line), &hosts),
+                    resolved,
+                    "{source} on {line}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -224,6 +224,7 @@ mod tests {
         assert_eq!(python_to_rust(r"{^LN-BEG}x{2,3}"), r"\{^LN-BEG}x{2,3}");
         assert_eq!(python_to_rust(r"[[]x[^]]"), r"[\[]x[^\]]");
         assert_eq!(python_to_rust(r"[a&&b]"), r"[a\&&b]");
+        assert_eq!(python_to_rust(r"\d{,3}x{,}"), r"\d{0,3}x\{,}");
         assert_eq!(
             python_to_rust(r"(?P<c>x)?(?(c)a|b)(?(1)c)"),
             r"(?P<c>x)?(?(<c>)a|b)(?(1)c)"
