@@ -64,7 +64,7 @@ pub struct CompiledFilter {
     pub(super) failregex_screens: Vec<Option<Prefilter>>,
     /// For each failregex, literals every match holds somewhere (see
     /// [`Screens`](crate::fail2ban::pattern::prefilter::Screens)): all must be in the text.
-    pub(super) failregex_literals: Vec<Vec<Vec<u8>>>,
+    pub(super) failregex_literals: Vec<Vec<memchr::memmem::Finder<'static>>>,
     /// The prefregex without its trailing `<F-CONTENT>.+</F-CONTENT>$`, when it has that shape.
     pub(super) content_prefix: Option<Pattern>,
     /// Whether that prefix has named groups of its own (read only then).
@@ -173,7 +173,16 @@ impl CompiledFilter {
             maxlines: conf.maxlines.max(1),
             prefilter: screens.line,
             failregex_screens: screens.each,
-            failregex_literals: screens.inner,
+            failregex_literals: screens
+                .inner
+                .iter()
+                .map(|literals| {
+                    literals
+                        .iter()
+                        .map(|literal| memchr::memmem::Finder::new(literal).into_owned())
+                        .collect()
+                })
+                .collect(),
             content_prefix,
             content_prefix_groups,
             counting: false,

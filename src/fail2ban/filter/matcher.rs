@@ -375,7 +375,7 @@ impl CompiledFilter {
                 self.failregex_literals.get(*i).is_none_or(|literals| {
                     literals
                         .iter()
-                        .all(|literal| memchr::memmem::find(content.as_bytes(), literal).is_some())
+                        .all(|literal| literal.find(content.as_bytes()).is_some())
                 })
             });
         // Counting, when the prefregex captured nothing: the first failregex that matches,

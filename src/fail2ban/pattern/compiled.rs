@@ -11,6 +11,7 @@ use super::marked::{MARKER_PREFIX, RawMarker, marked};
 use regex_syntax::hir::Hir;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Steps `fancy-regex` may backtrack on one line before the line is taken as not matching.
 const BACKTRACK_LIMIT: usize = 100_000;
@@ -68,9 +69,13 @@ impl Backtracking {
             } else {
                 from
             };
+            // The screen finds the first start; after it, a pattern at line starts is tried at
+            // each (most fail at their first bytes, sooner than the screen finds the next).
             match &self.screen {
-                Some(screen) => screen.find_at(text.text, from).map(|found| found.start()),
-                None => (from <= bytes.len()).then_some(from),
+                Some(screen) if from == 0 || !backtracker.at_line_starts() => {
+                    screen.find_at(text.text, from).map(|found| found.start())
+                }
+                _ => (from <= bytes.len()).then_some(from),
             }
         };
         let mut slots = SLOTS.take();
@@ -108,6 +113,8 @@ pub struct Linear {
     all_groups: bool,
     /// The pattern as parsed, for [`always_takes_part`].
     hir: Hir,
+    /// Whether the back-tracker tells quickly whether a line matches, lately.
+    quick: Quick,
     /// Whether one of these named groups takes part in every match (the last names asked).
     takes_part: OnceLock<(Vec<String>, bool)>,
 }
@@ -258,6 +265,57 @@ pub(super) struct Lazy {
     compiled: OnceLock<Option<regex::Regex>>,
 }
 
+/// How an anchored back-tracker has done lately at telling within a few steps whether a line
+/// matches (it is not asked while it keeps failing to, but for one line in
+/// [`Quick::PROBE_EVERY`]): which engine answers changes no answer, only the time it takes.
+#[derive(Debug, Default)]
+struct Quick {
+    /// Up for each line it could not tell, down for each it could.
+    misses: AtomicU32,
+    /// Lines asked while it was not.
+    skipped: AtomicU32,
+}
+
+impl Clone for Quick {
+    fn clone(&self) -> Self {
+        Quick::default()
+    }
+}
+
+impl Quick {
+    /// Misses beyond which it is left alone.
+    const TOO_MANY: u32 = 8;
+    /// While left alone, it is tried on one line in this many.
+    const PROBE_EVERY: u32 = 64;
+
+    /// Whether to try the back-tracker on this line.
+    fn try_now(&self) -> bool {
+        if self.misses.load(Ordering::Relaxed) < Self::TOO_MANY {
+            return true;
+        }
+        self.skipped
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(Self::PROBE_EVERY)
+    }
+
+    /// Whether it told.
+    fn tell(&self, told: bool) {
+        let misses = self.misses.load(Ordering::Relaxed);
+        let next = if told {
+            misses.saturating_sub(1)
+        } else {
+            (misses + 2).min(2 * Self::TOO_MANY)
+        };
+        self.misses.store(next, Ordering::Relaxed);
+    }
+}
+
+/// Steps an anchored back-tracker is given to tell whether a line matches before the
+/// automaton is asked instead: one per this many bytes of the line, and [`QUICK_STEPS`] more.
+const QUICK_STEPS_PER_BYTE: usize = 4;
+/// See [`QUICK_STEPS_PER_BYTE`].
+const QUICK_STEPS: usize = 32;
+
 /// Compiled automata may grow this large (the default, 10 MB, is for untrusted patterns;
 /// these come from the operator's own configuration, already parsed).
 const SIZE_LIMIT: usize = 1 << 28;
@@ -396,10 +454,28 @@ impl Pattern {
     /// Whether the first match in `text` has a group that took part whose name `wanted`
     /// takes (`None`: no match), without copying any text.
     pub(crate) fn has_group_in(&self, text: Text, wanted: &[&str]) -> Option<bool> {
-        // When one of the wanted groups takes part in every match, the automaton alone tells.
+        // When one of the wanted groups takes part in every match, whether it matches tells:
+        // an anchored pattern's back-tracker, if it tells within a few steps (most lines fail
+        // at their first bytes), else the automaton.
         if let Pattern::Linear(linear) = self
             && linear.always_has(wanted)
         {
+            if let Some(backtracker) = linear.backtracker.as_ref().filter(|b| b.anchored)
+                && text.ascii
+                && linear.quick.try_now()
+            {
+                let bytes = text.text.as_bytes();
+                let mut budget = bytes.len() / QUICK_STEPS_PER_BYTE + QUICK_STEPS;
+                let mut slots = SLOTS.take();
+                let outcome = backtracker.run_within(bytes, 0, &mut slots, &mut budget);
+                SLOTS.set(slots);
+                linear.quick.tell(outcome != Outcome::GaveUp);
+                match outcome {
+                    Outcome::Match(_) => return Some(true),
+                    Outcome::NoMatch => return None,
+                    Outcome::GaveUp => {}
+                }
+            }
             return linear.regex(text)?.is_match(text.text).then_some(true);
         }
         self.read_match(text, |spans| {
@@ -675,6 +751,7 @@ fn linear(source: &str, other_words: &[String]) -> Result<Pattern, regex::Error>
     };
     Ok(Pattern::Linear(Box::new(Linear {
         hir,
+        quick: Quick::default(),
         takes_part: OnceLock::new(),
         unicode,
         ascii: ascii.map(|(lazy, _)| lazy),
