@@ -725,6 +725,38 @@ mod tests {
     }
 
     #[test]
+    fn a_multi_line_failure_is_found_past_a_1mb_line_in_the_buffer() {
+        // mongodb-auth's shape: a back-reference across <SKIPLINES>. fancy-regex gave up on such
+        // a buffer (its step limit) where fail2ban finds the failure.
+        let conf = FilterConf {
+            path: PathBuf::from("test.conf"),
+            failregex: vec![
+                r"^\s+\[conn(?P<__connid>\d+)\] Failed [^\n]+<SKIPLINES>\s+\[conn(?P=__connid)\] end connection <HOST>"
+                    .into(),
+            ],
+            maxlines: 4,
+            ..FilterConf::default()
+        };
+        let mut f = Filter::compile(&conf, Zone::utc()).unwrap_or_else(|e| panic!("{e}"));
+        let long = "x".repeat(1 << 20);
+        let lines = [
+            " [conn7] Failed to authenticate root",
+            long.as_str(),
+            " [conn8] end connection 192.0.2.8:1",
+            " [conn7] end connection 192.0.2.7:1",
+            " [conn8] end connection 192.0.2.9:1",
+        ];
+        let found: Vec<Option<String>> = lines
+            .iter()
+            .map(|line| f.match_line(line, Some(1.0), 1.0).map(|m| m.host))
+            .collect();
+        assert_eq!(
+            found,
+            [None, None, None, Some("192.0.2.7".to_string()), None]
+        );
+    }
+
+    #[test]
     fn a_bad_regex_names_file_list_and_line() {
         let conf = FilterConf {
             path: PathBuf::from("filter.d/bad.conf"),
