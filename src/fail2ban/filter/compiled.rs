@@ -152,7 +152,10 @@ impl CompiledFilter {
             .map(|source| host_tags::python_to_rust(&host_tags::expand(source)))
             .collect();
         let screens = Prefilter::screens(&translated);
-        let tail_screen = (conf.maxlines > 1 && conf.prefregex.is_none())
+        // A buffer without the prefilter's literals is passed over by one literal scan, which
+        // costs less than the screen's automaton on each byte (guacamole's `WARNING: ...`):
+        // the screen is for the filters without them (slapd, mongodb-auth).
+        let tail_screen = (conf.maxlines > 1 && conf.prefregex.is_none() && screens.line.is_none())
             .then(|| TailScreen::new(&translated))
             .flatten();
         if failregex.is_empty() {
