@@ -326,8 +326,10 @@ impl DateTemplate {
             Some(ascii) if line.is_ascii() => ascii,
             _ => &self.pattern,
         };
-        if self.iso {
-            // fail2ban's first default template, read by hand within the automaton's match.
+        // fail2ban's first default template, read by hand within the automaton's match; not
+        // at the line start, where the hand reader above left it to the groups (a zone, a
+        // fraction) and the back-tracker reads them from the first byte at once.
+        if self.iso && !self.anchored {
             let (start, end) = pattern.find_span(line)?;
             if let Some(found) = iso::within_match(line, start, end) {
                 return Some(found);

@@ -3,6 +3,7 @@
 //! one compiled filter serves every thread and every log that matches with it (each with its
 //! own [`FilterState`](super::FilterState)).
 
+use super::multiline::TailScreen;
 use crate::fail2ban::config::FilterConf;
 use crate::fail2ban::config::{ConfigError, Section};
 use crate::fail2ban::date::{DateDetector, DateError, Zone};
@@ -63,13 +64,15 @@ pub struct CompiledFilter {
     pub(super) failregex_screens: Vec<Option<Prefilter>>,
     /// For each failregex, literals every match holds somewhere (see
     /// [`Screens`](crate::fail2ban::pattern::prefilter::Screens)): all must be in the text.
-    pub(super) failregex_literals: Vec<Vec<Vec<u8>>>,
+    pub(super) failregex_literals: Vec<Vec<memchr::memmem::Finder<'static>>>,
     /// The prefregex without its trailing `<F-CONTENT>.+</F-CONTENT>$`, when it has that shape.
     pub(super) content_prefix: Option<Pattern>,
     /// Whether that prefix has named groups of its own (read only then).
     pub(super) content_prefix_groups: bool,
     /// Failures are only counted (see [`CompiledFilter::counting`]).
     pub(super) counting: bool,
+    /// For a multi-line filter without prefregex: which new lines may complete a match.
+    pub(super) tail_screen: Option<TailScreen>,
 }
 
 /// The end of most prefregexes: the content is the rest of the line.
@@ -149,6 +152,12 @@ impl CompiledFilter {
             .map(|source| host_tags::python_to_rust(&host_tags::expand(source)))
             .collect();
         let screens = Prefilter::screens(&translated);
+        // A buffer without the prefilter's literals is passed over by one literal scan, which
+        // costs less than the screen's automaton on each byte (guacamole's `WARNING: ...`):
+        // the screen is for the filters without them (slapd, mongodb-auth).
+        let tail_screen = (conf.maxlines > 1 && conf.prefregex.is_none() && screens.line.is_none())
+            .then(|| TailScreen::new(&translated))
+            .flatten();
         if failregex.is_empty() {
             return Err(FilterError::Empty { path });
         }
@@ -167,10 +176,20 @@ impl CompiledFilter {
             maxlines: conf.maxlines.max(1),
             prefilter: screens.line,
             failregex_screens: screens.each,
-            failregex_literals: screens.inner,
+            failregex_literals: screens
+                .inner
+                .iter()
+                .map(|literals| {
+                    literals
+                        .iter()
+                        .map(|literal| memchr::memmem::Finder::new(literal).into_owned())
+                        .collect()
+                })
+                .collect(),
             content_prefix,
             content_prefix_groups,
             counting: false,
+            tail_screen,
         })
     }
 

@@ -12,8 +12,8 @@ use super::compiled::{CompiledFilter, FilterError};
 use super::state::FilterState;
 use crate::fail2ban::config::{FilterConf, Section};
 use crate::fail2ban::date::{DateMatch, Zone};
-use crate::fail2ban::pattern::Text;
-use std::collections::{BTreeMap, VecDeque};
+use crate::fail2ban::pattern::{GaveUp, Text};
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
@@ -295,11 +295,15 @@ impl CompiledFilter {
         // with newlines (and one at the end), as fail2ban's `_tupleLinesBuf`.
         let joined;
         let searched: &str = if multiline {
-            state.buffer.push_back(text.to_string());
-            while state.buffer.len() > self.maxlines {
-                state.buffer.pop_front();
+            let line_start = state.buffer.push(text, self.maxlines);
+            if let Some(screen) = &self.tail_screen {
+                if !screen.may_match(&mut state.tail, state.buffer.text(), line_start) {
+                    return None;
+                }
+                // Until a search below finds no match in the buffer.
+                state.tail.clean = false;
             }
-            joined = buffer_text(&state.buffer);
+            joined = state.buffer.text().to_string();
             &joined
         } else {
             text
@@ -308,6 +312,7 @@ impl CompiledFilter {
             && !prefiltered
             && !prefilter.may_match(searched)
         {
+            state.tail.clean = true;
             return None;
         }
         // fail2ban's `findFailure` first tries the ignoreregexes on the whole text, before the
@@ -348,8 +353,8 @@ impl CompiledFilter {
             }
             if let Some(inner) = prefix_groups.get("content").filter(|c| !c.is_empty()) {
                 if multiline {
-                    state.buffer = VecDeque::from([inner.clone()]);
-                    replaced = buffer_text(&state.buffer);
+                    state.buffer.set_lines(vec![inner.clone()]);
+                    replaced = state.buffer.text().to_string();
                     content = &replaced;
                 } else {
                     content = inner;
@@ -370,15 +375,14 @@ impl CompiledFilter {
                 self.failregex_literals.get(*i).is_none_or(|literals| {
                     literals
                         .iter()
-                        .all(|literal| memchr::memmem::find(content.as_bytes(), literal).is_some())
+                        .all(|literal| literal.find(content.as_bytes()).is_some())
                 })
             });
         // Counting, when the prefregex captured nothing: the first failregex that matches,
         // if one of its host groups took part.
         if self.counting && captures.is_empty() {
-            let is_host = |name: &str| HOST_GROUPS.contains(&name);
             let (fid, host) = failregexes
-                .find_map(|(i, regex)| regex.has_group_in(text, &is_host).map(|h| (i, h)))?;
+                .find_map(|(i, regex)| regex.has_group_in(text, &HOST_GROUPS).map(|h| (i, h)))?;
             let ignored = self.ignores(state, text);
             return (host && !ignored).then(|| {
                 LineFind::Done(FilterMatch {
@@ -391,8 +395,20 @@ impl CompiledFilter {
                 })
             });
         }
-        let (fid, found) =
-            failregexes.find_map(|(i, regex)| regex.find_in(text).map(|m| (i, m)))?;
+        // The first failregex that matches; none (and none gave up): the buffer holds no match.
+        let mut gave_up = false;
+        let Some((fid, found)) =
+            failregexes.find_map(|(i, regex)| match regex.find_checked(text) {
+                Ok(found) => found.map(|m| (i, m)),
+                Err(GaveUp) => {
+                    gave_up = true;
+                    None
+                }
+            })
+        else {
+            state.tail.clean = !gave_up;
+            return None;
+        };
         if self.ignores(state, text) {
             return None;
         }
@@ -408,7 +424,7 @@ impl CompiledFilter {
                 .matches('\n')
                 .count()
                 .max(first);
-            let mut lines: Vec<String> = state.buffer.drain(..).collect();
+            let mut lines = state.buffer.take_lines();
             let after = lines.split_off((last + 1).min(lines.len()));
             let mut matched = lines.split_off(first.min(lines.len()));
             let mut kept = lines;
@@ -424,7 +440,7 @@ impl CompiledFilter {
                 }
             }
             kept.extend(after);
-            state.buffer = kept.into();
+            state.buffer.set_lines(kept);
             matched.len()
         } else {
             1
@@ -493,16 +509,6 @@ impl CompiledFilter {
             users: merged.users,
         })
     }
-}
-
-/// Lines joined as fail2ban joins its line buffer.
-fn buffer_text(lines: &VecDeque<String>) -> String {
-    let mut text = String::new();
-    for line in lines {
-        text.push_str(line);
-        text.push('\n');
-    }
-    text
 }
 
 /// fail2ban's `alt_user` -> `user` (when `user` is empty or missing).
@@ -716,6 +722,38 @@ mod tests {
                 assert_eq!(thread.join().ok(), Some(expected.clone()));
             }
         });
+    }
+
+    #[test]
+    fn a_multi_line_failure_is_found_past_a_1mb_line_in_the_buffer() {
+        // mongodb-auth's shape: a back-reference across <SKIPLINES>. fancy-regex gave up on such
+        // a buffer (its step limit) where fail2ban finds the failure.
+        let conf = FilterConf {
+            path: PathBuf::from("test.conf"),
+            failregex: vec![
+                r"^\s+\[conn(?P<__connid>\d+)\] Failed [^\n]+<SKIPLINES>\s+\[conn(?P=__connid)\] end connection <HOST>"
+                    .into(),
+            ],
+            maxlines: 4,
+            ..FilterConf::default()
+        };
+        let mut f = Filter::compile(&conf, Zone::utc()).unwrap_or_else(|e| panic!("{e}"));
+        let long = "x".repeat(1 << 20);
+        let lines = [
+            " [conn7] Failed to authenticate root",
+            long.as_str(),
+            " [conn8] end connection 192.0.2.8:1",
+            " [conn7] end connection 192.0.2.7:1",
+            " [conn8] end connection 192.0.2.9:1",
+        ];
+        let found: Vec<Option<String>> = lines
+            .iter()
+            .map(|line| f.match_line(line, Some(1.0), 1.0).map(|m| m.host))
+            .collect();
+        assert_eq!(
+            found,
+            [None, None, None, Some("192.0.2.7".to_string()), None]
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod failure_ids;
 pub mod log_scan;
 mod matcher;
 mod mlfid;
+mod multiline;
 mod state;
 
 pub use compiled::{CompiledFilter, FilterError};

@@ -4,15 +4,17 @@
 //! a [`CompiledFilter`](super::CompiledFilter) that is shared.
 
 use super::mlfid::MlfidCache;
+use super::multiline::{LineBuffer, TailState};
 use crate::fail2ban::date::{DateMatch, DateMemo};
-use std::collections::VecDeque;
 
 /// The per-log state of matching with a compiled filter.
 #[derive(Debug, Clone, Default)]
 pub struct FilterState {
     pub(super) mlfid: MlfidCache,
     /// The last lines (dates cut out) a multi-line filter searches, not yet part of a failure.
-    pub(super) buffer: VecDeque<String>,
+    pub(super) buffer: LineBuffer,
+    /// Where the screen of a multi-line filter's buffer stands.
+    pub(super) tail: TailState,
     /// The time of the last line that had one.
     pub(super) last_date: Option<f64>,
     /// Room for the line without its date, kept from line to line.

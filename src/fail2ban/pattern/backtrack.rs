@@ -10,8 +10,10 @@
 //! It takes only patterns whose every path is finite (no repeated sub-pattern that can match
 //! nothing) and none that repeat a capture group; and it gives up after a step budget
 //! proportional to the line, so an unlucky pattern never takes long: the caller then asks the
-//! `regex` crate, which is never wrong and never slow.
+//! `regex` crate, which is never wrong and never slow (or `fancy-regex`, for a pattern with
+//! markers: back-references, look-aheads of fixed strings and conditionals, see `marked`).
 
+use super::marked::MARKER_PREFIX;
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
 /// Steps allowed per byte of text before giving up.
@@ -56,7 +58,32 @@ enum Inst {
     /// Record the position in a capture slot.
     Save(usize),
     Assert(Look),
+    /// The text group `.0` took, again (Python's `(?P=name)`); fails when it took no part.
+    BackRef(usize),
+    /// Whether one of these strings (of byte sets) stands here: the path goes on only when
+    /// one does (look-ahead) or, `negate`d, when none does.
+    LookAhead {
+        negate: bool,
+        alternatives: Box<[Box<[ByteSet]>]>,
+    },
+    /// The path goes on only when group `group` took part (`set`) or did not (a conditional's
+    /// branches).
+    IfGroup {
+        group: usize,
+        set: bool,
+    },
     Match,
+}
+
+/// What a marker group stands for (see `marked`), its group names resolved to indices.
+#[derive(Debug, Clone)]
+pub(super) enum Marker {
+    /// A back-reference to the group of this index.
+    BackRef(usize),
+    /// A look-ahead and its body as parsed.
+    LookAhead { negate: bool, body: Hir },
+    /// A conditional's branch: taken when the group took part (`set`) or when it did not.
+    IfGroup { group: usize, set: bool },
 }
 
 /// What a run found.
@@ -143,46 +170,82 @@ pub(super) struct Backtracker {
     slots: usize,
     /// Every match starts at the text start.
     pub(super) anchored: bool,
+    /// Every match starts at a line start.
+    line_anchored: bool,
 }
 
 impl Backtracker {
     /// The program for `hir` (the pattern as parsed), or `None` when it is outside what this
-    /// matcher takes. The sub-patterns in `other_words` are run as one step each.
-    pub(super) fn new(hir: &Hir, other_words: &[OtherWord]) -> Option<Self> {
+    /// matcher takes. The sub-patterns in `other_words` are run as one step each; the marker
+    /// groups stand for `markers`. With `named_only`, groups without a name are not recorded
+    /// (their slots stay empty), so they may be repeated (fail2ban's `(\d+\.){3}`).
+    pub(super) fn new(
+        hir: &Hir,
+        other_words: &[OtherWord],
+        markers: &[Marker],
+        named_only: bool,
+    ) -> Option<Self> {
         let mut compiler = Compiler {
             program: Vec::new(),
             slots: 2,
             other_words,
+            markers,
+            named_only,
         };
         compiler.compile(hir)?;
         compiler.emit(Inst::Match)?;
         let starts = starts(&compiler.program);
+        let prefix = hir.properties().look_set_prefix();
         Some(Backtracker {
             starts,
             program: compiler.program,
             slots: compiler.slots,
-            anchored: hir.properties().look_set_prefix().contains(Look::Start),
+            anchored: prefix.contains(Look::Start),
+            line_anchored: prefix.contains(Look::StartLF),
         })
     }
 
     /// Matches `text` (ASCII) from `start` only; on a match, `slots` holds each group's start
     /// and end (slot 0 and 1 the whole match).
     pub(super) fn run(&self, text: &[u8], start: usize, slots: &mut Vec<Option<usize>>) -> Outcome {
+        let mut budget = budget_for(text);
+        self.run_within(text, start, slots, &mut budget)
+    }
+
+    /// The steps [`Backtracker::run`] allows on `text`, for runs that share them.
+    pub(super) fn budget(text: &[u8]) -> usize {
+        budget_for(text)
+    }
+
+    /// [`Backtracker::run`] taking its steps from `budget` (several runs on one text, from
+    /// one start after another, share one budget).
+    pub(super) fn run_within(
+        &self,
+        text: &[u8],
+        start: usize,
+        slots: &mut Vec<Option<usize>>,
+        budget: &mut usize,
+    ) -> Outcome {
         // Most patterns tried on a line fail at its first byte.
         if !self.starts[0].admits(text, start) {
             return Outcome::NoMatch;
         }
         STACK.with(|stack| match stack.try_borrow_mut() {
             Ok(mut stack) => {
-                let outcome = self.run_with(text, start, slots, &mut stack);
+                let outcome = self.run_with(text, start, slots, &mut stack, budget);
                 if stack.capacity() > KEPT_FRAMES {
                     stack.clear();
                     stack.shrink_to(KEPT_FRAMES);
                 }
                 outcome
             }
-            Err(_) => self.run_with(text, start, slots, &mut Vec::new()),
+            Err(_) => self.run_with(text, start, slots, &mut Vec::new(), budget),
         })
+    }
+
+    /// Whether every match starts at a line start (`(?m)^` first).
+    pub(super) fn at_line_starts(&self) -> bool {
+        self.line_anchored
     }
 
     fn run_with(
@@ -191,6 +254,7 @@ impl Backtracker {
         start: usize,
         slots: &mut Vec<Option<usize>>,
         stack: &mut Vec<Frame>,
+        budget: &mut usize,
     ) -> Outcome {
         // Every position, the text's end included, is below `NONE`.
         let fits = u32::try_from(text.len()).is_ok_and(|len| len < NONE);
@@ -201,7 +265,6 @@ impl Backtracker {
         slots.resize(self.slots, None);
         stack.clear();
         stack.push(Frame::Retry { pc: 0, at: first });
-        let mut budget = (STEPS_PER_BYTE * (text.len() + 1)).min(MAX_STEPS);
         // Positions fit in u32 (checked above), instructions too (`MAX_PROGRAM`).
         let wide = |value: u32| value as usize;
         let narrow = |value: usize| value as u32;
@@ -212,44 +275,64 @@ impl Backtracker {
                     slots[wide(slot)] = (old != NONE).then_some(wide(old));
                     continue;
                 }
+                // A run gives back (or, lazy, takes) bytes only as far as where what follows
+                // it can begin: `.*\n` gives back nothing.
                 Frame::Shorter { pc, from, taken } => {
                     let min = match &self.program[wide(pc) - 1] {
                         Inst::Run { min, .. } => *min,
                         _ => usize::MAX,
                     };
-                    if wide(taken) > min {
+                    let next = self.starts[wide(pc)];
+                    let (from, mut taken) = (wide(from), wide(taken));
+                    while taken > min && !next.admits(text, from + taken) {
+                        taken -= 1;
+                    }
+                    if !next.admits(text, from + taken) {
+                        continue;
+                    }
+                    if taken > min {
                         stack.push(Frame::Shorter {
                             pc,
-                            from,
-                            taken: taken - 1,
+                            from: narrow(from),
+                            taken: narrow(taken - 1),
                         });
                     }
-                    (wide(pc), wide(from) + wide(taken))
+                    (wide(pc), from + taken)
                 }
                 Frame::Longer { pc, from, taken } => {
                     let (table, max) = match &self.program[wide(pc) - 1] {
                         Inst::Run { table, max, .. } => (table, *max),
                         _ => continue,
                     };
-                    let next = wide(from) + wide(taken);
-                    if wide(taken) < max && text.get(next).is_some_and(|b| table[usize::from(*b)]) {
-                        stack.push(Frame::Longer {
-                            pc,
-                            from,
-                            taken: taken + 1,
-                        });
-                        (wide(pc), next + 1)
-                    } else {
+                    let next = self.starts[wide(pc)];
+                    let (from, mut taken) = (wide(from), wide(taken));
+                    let longer = loop {
+                        let at = from + taken;
+                        if taken >= max || !text.get(at).is_some_and(|b| table[usize::from(*b)]) {
+                            break None;
+                        }
+                        taken += 1;
+                        if next.admits(text, at + 1) {
+                            break Some(taken);
+                        }
+                    };
+                    let Some(taken) = longer else {
                         continue;
-                    }
+                    };
+                    stack.push(Frame::Longer {
+                        pc,
+                        from: narrow(from),
+                        taken: narrow(taken),
+                    });
+                    (wide(pc), from + taken)
                 }
             };
             // Follow this path until it fails (then the next frame) or matches.
             loop {
-                if budget == 0 {
+                if *budget == 0 {
                     return Outcome::GaveUp;
                 }
-                budget -= 1;
+                *budget -= 1;
                 match &self.program[pc] {
                     Inst::Literal(bytes) => {
                         // Most literals are a few bytes: compared in line, not by `memcmp`.
@@ -346,6 +429,43 @@ impl Backtracker {
                         }
                         pc += 1;
                     }
+                    Inst::BackRef(group) => {
+                        let taken = slots[2 * group].zip(slots[2 * group + 1]);
+                        let Some((from, to)) = taken.filter(|(from, to)| from <= to) else {
+                            break;
+                        };
+                        let len = to - from;
+                        if text.len() - at < len || text[from..to] != text[at..at + len] {
+                            break;
+                        }
+                        at += len;
+                        pc += 1;
+                    }
+                    Inst::LookAhead {
+                        negate,
+                        alternatives,
+                    } => {
+                        let rest = &text[at..];
+                        let stands = alternatives.iter().any(|sets| {
+                            sets.len() <= rest.len()
+                                && sets
+                                    .iter()
+                                    .zip(rest)
+                                    .all(|(set, byte)| contains(*set, *byte))
+                        });
+                        if stands == *negate {
+                            break;
+                        }
+                        pc += 1;
+                    }
+                    Inst::IfGroup { group, set } => {
+                        let took_part =
+                            slots[2 * group].is_some() && slots[2 * group + 1].is_some();
+                        if took_part != *set {
+                            break;
+                        }
+                        pc += 1;
+                    }
                     Inst::Match => {
                         slots[0] = Some(start);
                         slots[1] = Some(at);
@@ -356,6 +476,11 @@ impl Backtracker {
         }
         Outcome::NoMatch
     }
+}
+
+/// Steps allowed on `text` (see [`STEPS_PER_BYTE`], [`MAX_STEPS`]).
+fn budget_for(text: &[u8]) -> usize {
+    (STEPS_PER_BYTE * (text.len() + 1)).min(MAX_STEPS)
 }
 
 /// What a path from each instruction can begin with.
@@ -417,8 +542,11 @@ fn start_of(program: &[Inst], pc: usize, memo: &mut Vec<Option<Start>>, depth: u
             }
         }
         Inst::Jump(target) => next(*target),
-        Inst::Save(_) | Inst::Assert(_) => next(pc + 1),
-        Inst::Match => Start::ANY,
+        Inst::Save(_) | Inst::Assert(_) | Inst::LookAhead { .. } | Inst::IfGroup { .. } => {
+            next(pc + 1)
+        }
+        // A reference may take nothing, or anything.
+        Inst::BackRef(_) | Inst::Match => Start::ANY,
     };
     memo[pc] = Some(start);
     start
@@ -479,6 +607,9 @@ struct Compiler<'a> {
     program: Vec<Inst>,
     slots: usize,
     other_words: &'a [OtherWord],
+    markers: &'a [Marker],
+    /// Groups without a name are not recorded.
+    named_only: bool,
 }
 
 impl Compiler<'_> {
@@ -504,6 +635,30 @@ impl Compiler<'_> {
                     return None;
                 }
                 self.emit(Inst::Assert(*look))?;
+            }
+            HirKind::Capture(capture) if let Some(marker) = self.marker(capture) => {
+                let inst = match marker? {
+                    Marker::BackRef(group) => Inst::BackRef(*group),
+                    Marker::IfGroup { group, set } => Inst::IfGroup {
+                        group: *group,
+                        set: *set,
+                    },
+                    Marker::LookAhead { negate, body } => Inst::LookAhead {
+                        negate: *negate,
+                        alternatives: fixed_strings(body)?
+                            .into_iter()
+                            .map(Vec::into_boxed_slice)
+                            .collect(),
+                    },
+                };
+                // The slots of a group a marker reads are there even when it comes first.
+                if let Inst::BackRef(group) | Inst::IfGroup { group, .. } = inst {
+                    self.slots = self.slots.max(2 * group + 2);
+                }
+                self.emit(inst)?;
+            }
+            HirKind::Capture(capture) if self.named_only && capture.name.is_none() => {
+                self.compile(&capture.sub)?;
             }
             HirKind::Capture(capture) => {
                 let index = capture.index as usize;
@@ -561,7 +716,9 @@ impl Compiler<'_> {
                 }
                 let repeats = max != Some(1) && max != Some(0);
                 let props = repetition.sub.properties();
-                if repeats && (props.minimum_len() == Some(0) || props.explicit_captures_len() > 0)
+                if repeats
+                    && (props.minimum_len() == Some(0)
+                        || has_capture(&repetition.sub, self.named_only))
                 {
                     return None;
                 }
@@ -591,6 +748,75 @@ impl Compiler<'_> {
             }
         }
         Some(())
+    }
+}
+
+impl Compiler<'_> {
+    /// The construct a marker group stands for: `None` for a group of the pattern's own,
+    /// `Some(None)` for a marker that is not known.
+    fn marker(&self, capture: &regex_syntax::hir::Capture) -> Option<Option<&Marker>> {
+        let index = capture.name.as_deref()?.strip_prefix(MARKER_PREFIX)?;
+        Some(
+            index
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| self.markers.get(i)),
+        )
+    }
+}
+
+/// Whether `hir` holds a capture group that is recorded (markers only read slots, and with
+/// `named_only` groups without a name are not recorded: both may be repeated).
+fn has_capture(hir: &Hir, named_only: bool) -> bool {
+    match hir.kind() {
+        HirKind::Capture(capture) => {
+            let recorded = match capture.name.as_deref() {
+                Some(name) => !name.starts_with(MARKER_PREFIX),
+                None => !named_only,
+            };
+            recorded || has_capture(&capture.sub, named_only)
+        }
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+            subs.iter().any(|sub| has_capture(sub, named_only))
+        }
+        HirKind::Repetition(repetition) => has_capture(&repetition.sub, named_only),
+        _ => false,
+    }
+}
+
+/// The strings a look-ahead's body matches, as sequences of byte sets, when it is made of
+/// literals and classes only (`err`, `error|info`, ` from `).
+fn fixed_strings(hir: &Hir) -> Option<Vec<Vec<ByteSet>>> {
+    match hir.kind() {
+        HirKind::Empty => Some(vec![Vec::new()]),
+        HirKind::Literal(literal) => Some(vec![literal.0.iter().map(|b| set_of(*b)).collect()]),
+        HirKind::Class(class) => Some(vec![vec![byte_set(class)]]),
+        HirKind::Capture(capture) => fixed_strings(&capture.sub),
+        HirKind::Alternation(subs) => {
+            let mut all = Vec::new();
+            for sub in subs {
+                all.extend(fixed_strings(sub)?);
+            }
+            Some(all)
+        }
+        HirKind::Concat(subs) => {
+            let mut all = vec![Vec::new()];
+            for sub in subs {
+                let next = fixed_strings(sub)?;
+                if all.len() * next.len() > 64 {
+                    return None;
+                }
+                all = all
+                    .iter()
+                    .flat_map(|head| {
+                        next.iter()
+                            .map(move |tail| [head.as_slice(), tail].concat())
+                    })
+                    .collect();
+            }
+            Some(all)
+        }
+        _ => None,
     }
 }
 
@@ -655,7 +881,7 @@ mod tests {
     /// The backtracker's groups and the `regex` crate's, on the same text.
     fn compare(pattern: &str, text: &str) -> Result<(), String> {
         let hir = regex_syntax::parse(pattern).map_err(|e| e.to_string())?;
-        let Some(backtracker) = Backtracker::new(&hir, &[]) else {
+        let Some(backtracker) = Backtracker::new(&hir, &[], &[], false) else {
             return Err(format!("{pattern} not taken"));
         };
         let regex = regex::Regex::new(pattern).map_err(|e| e.to_string())?;
@@ -749,7 +975,7 @@ mod tests {
         for pattern in [r"(a*)*b", r"(?:(?P<g>a)b)+", r"(?mR)^x$"] {
             let taken = regex_syntax::parse(pattern)
                 .ok()
-                .and_then(|hir| Backtracker::new(&hir, &[]));
+                .and_then(|hir| Backtracker::new(&hir, &[], &[], false));
             assert!(taken.is_none(), "{pattern}");
         }
     }
@@ -757,7 +983,9 @@ mod tests {
     #[test]
     fn a_long_line_does_not_grow_the_stack_without_bound() {
         let hir = regex_syntax::parse(r"^(?:a|ab)*x").ok();
-        let backtracker = hir.as_ref().and_then(|hir| Backtracker::new(hir, &[]));
+        let backtracker = hir
+            .as_ref()
+            .and_then(|hir| Backtracker::new(hir, &[], &[], false));
         let mut slots = Vec::new();
         let short = "a".repeat(1000) + "x";
         assert_eq!(
@@ -778,7 +1006,9 @@ mod tests {
     #[test]
     fn an_exponential_pattern_gives_up() {
         let hir = regex_syntax::parse(r"^(?:a|aa)+(?:a|aa)+(?:a|aa)+c$").ok();
-        let backtracker = hir.as_ref().and_then(|hir| Backtracker::new(hir, &[]));
+        let backtracker = hir
+            .as_ref()
+            .and_then(|hir| Backtracker::new(hir, &[], &[], false));
         let text = "a".repeat(60);
         let mut slots = Vec::new();
         assert_eq!(

@@ -1,14 +1,17 @@
 //! One compiled failregex: the linear-time `regex` engine wherever the pattern allows (attackers
 //! write these lines), `fancy-regex` with a backtrack limit only for look-around, back-references
-//! and conditionals. A linear pattern is checked when it is read and compiled to automata the
+//! and conditionals (and there, on ASCII text, bantop's back-tracker first wherever it can run
+//! them). A linear pattern is checked when it is read and compiled to automata the
 //! first time a line needs it: a filter (and the date detector's thirty-odd templates) costs
 //! nothing for the variants no line asks for, and `bantop regex` starts at once.
 
-use super::backtrack::{Backtracker, OtherWord, Outcome};
+use super::backtrack::{Backtracker, Marker, OtherWord, Outcome};
 use super::error::PatternError;
+use super::marked::{MARKER_PREFIX, RawMarker, marked};
 use regex_syntax::hir::Hir;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Steps `fancy-regex` may backtrack on one line before the line is taken as not matching.
 const BACKTRACK_LIMIT: usize = 100_000;
@@ -18,14 +21,84 @@ const BACKTRACK_LIMIT: usize = 100_000;
 pub enum Pattern {
     /// Linear time, no back-tracking (see [`Linear`]).
     Linear(Box<Linear>),
-    /// Back-tracking, bounded by [`BACKTRACK_LIMIT`], behind the same pattern without its
-    /// look-arounds in the linear engine: where that does not match, neither does this, and
-    /// the slow engine is not run. With the group names by index.
-    Backtracking(
-        fancy_regex::Regex,
-        Option<regex::Regex>,
-        Vec<Option<String>>,
-    ),
+    /// Back-tracking (see [`Backtracking`]).
+    Backtracking(Box<Backtracking>),
+}
+
+/// A pattern with look-arounds, back-references or conditionals: `fancy-regex`, bounded by
+/// [`BACKTRACK_LIMIT`], behind the same pattern relaxed for the linear engine (see
+/// `prefilter::relaxed`): where that does not match, neither does this, and the slow engine is
+/// not run. On ASCII text, bantop's back-tracker runs it first where it can (see `marked`).
+#[derive(Debug, Clone)]
+pub struct Backtracking {
+    fancy: fancy_regex::Regex,
+    screen: Option<regex::Regex>,
+    /// `fancy`'s group names by index.
+    names: Vec<Option<String>>,
+    marked: Option<Marked>,
+}
+
+/// The back-tracker of a pattern with markers, and its group names by index (none for the
+/// markers).
+#[derive(Debug, Clone)]
+struct Marked {
+    backtracker: Backtracker,
+    names: Vec<Option<String>>,
+}
+
+impl Backtracking {
+    /// What `read` makes of the groups' slots after the back-tracker matched, trying each
+    /// start where the screen (the relaxed pattern) has a match, in order (line starts only,
+    /// for a pattern that begins with `(?m)^`), on one step budget. `Err` when the
+    /// back-tracker cannot tell.
+    fn backtracked<R>(
+        &self,
+        text: Text,
+        read: impl FnOnce(&[Option<usize>], &[Option<String>]) -> R,
+    ) -> Result<Option<R>, ()> {
+        let marked = self.marked.as_ref().filter(|_| text.ascii).ok_or(())?;
+        let backtracker = &marked.backtracker;
+        let bytes = text.text.as_bytes();
+        // The first start at or after `from` where a match may start.
+        let next_start = |from: usize| -> Option<usize> {
+            if backtracker.anchored {
+                return (from == 0).then_some(0);
+            }
+            let from = if backtracker.at_line_starts() && from > 0 {
+                from + memchr::memchr(b'\n', &bytes[from - 1..])?
+            } else {
+                from
+            };
+            // The screen finds the first start; after it, a pattern at line starts is tried at
+            // each (most fail at their first bytes, sooner than the screen finds the next).
+            match &self.screen {
+                Some(screen) if from == 0 || !backtracker.at_line_starts() => {
+                    screen.find_at(text.text, from).map(|found| found.start())
+                }
+                _ => (from <= bytes.len()).then_some(from),
+            }
+        };
+        let mut slots = SLOTS.take();
+        let mut budget = Backtracker::budget(bytes);
+        let mut start = next_start(0);
+        let outcome = loop {
+            let Some(at) = start else {
+                break Outcome::NoMatch;
+            };
+            let outcome = backtracker.run_within(bytes, at, &mut slots, &mut budget);
+            if outcome != Outcome::NoMatch {
+                break outcome;
+            }
+            start = next_start(at + 1);
+        };
+        let found = match outcome {
+            Outcome::Match(_) => Ok(Some(read(&slots, &marked.names))),
+            Outcome::NoMatch => Ok(None),
+            Outcome::GaveUp => Err(()),
+        };
+        SLOTS.set(slots);
+        found
+    }
 }
 
 /// A pattern for the linear engine: the pattern, its ASCII twin for ASCII lines (see
@@ -36,6 +109,14 @@ pub struct Linear {
     unicode: Lazy,
     ascii: Option<Lazy>,
     backtracker: Option<Backtracker>,
+    /// Whether the back-tracker records every group, not only the named ones.
+    all_groups: bool,
+    /// The pattern as parsed, for [`always_takes_part`].
+    hir: Hir,
+    /// Whether the back-tracker tells quickly whether a line matches, lately.
+    quick: Quick,
+    /// Whether one of these named groups takes part in every match (the last names asked).
+    takes_part: OnceLock<(Vec<String>, bool)>,
 }
 
 /// A text to search, and whether it is all ASCII (asked once, whatever the patterns tried).
@@ -58,6 +139,28 @@ impl<'a> Text<'a> {
 }
 
 impl Linear {
+    /// Whether one of the named groups `wanted` takes part in every match.
+    fn always_has(&self, wanted: &[&str]) -> bool {
+        let compute = || {
+            let names = &self.unicode.names;
+            let is_wanted = |index: usize| {
+                names
+                    .get(index)
+                    .and_then(Option::as_deref)
+                    .is_some_and(|name| wanted.contains(&name))
+            };
+            always_takes_part(&self.hir, &is_wanted)
+        };
+        let (asked, answer) = self
+            .takes_part
+            .get_or_init(|| (wanted.iter().map(|w| w.to_string()).collect(), compute()));
+        if asked.iter().map(String::as_str).eq(wanted.iter().copied()) {
+            *answer
+        } else {
+            compute()
+        }
+    }
+
     /// The automaton for `text`: the ASCII twin for ASCII text, where it finds exactly what the
     /// Unicode regex finds.
     fn regex(&self, text: Text) -> Option<&regex::Regex> {
@@ -117,8 +220,15 @@ thread_local! {
 /// part.
 pub(super) type Spans = Vec<Option<(usize, usize)>>;
 
-/// A match's group spans as an engine left them.
-enum GroupSpans<'a> {
+/// A match's group spans as an engine left them, with the group names by index of that
+/// engine.
+struct GroupSpans<'a> {
+    spans: EngineSpans<'a>,
+    names: &'a [Option<String>],
+}
+
+/// The spans of a match's groups by index.
+enum EngineSpans<'a> {
     /// The back-tracker's slots: start and end of each group in turn.
     Slots(&'a [Option<usize>]),
     /// The engine's spans.
@@ -128,13 +238,21 @@ enum GroupSpans<'a> {
 impl GroupSpans<'_> {
     /// The span of group `index` (0: the whole match), `None` where it took no part.
     fn get(&self, index: usize) -> Option<(usize, usize)> {
-        match self {
-            GroupSpans::Slots(slots) => {
+        match self.spans {
+            EngineSpans::Slots(slots) => {
                 let slot = |at: usize| slots.get(at).copied().flatten();
                 slot(2 * index).zip(slot(2 * index + 1))
             }
-            GroupSpans::Spans(spans) => spans.get(index).copied().flatten(),
+            EngineSpans::Spans(spans) => spans.get(index).copied().flatten(),
         }
+    }
+
+    /// Each named group, with its index.
+    fn named(&self) -> impl Iterator<Item = (usize, &str)> {
+        self.names
+            .iter()
+            .enumerate()
+            .filter_map(|(index, name)| Some((index, name.as_deref()?)))
     }
 }
 
@@ -146,6 +264,57 @@ pub(super) struct Lazy {
     names: Vec<Option<String>>,
     compiled: OnceLock<Option<regex::Regex>>,
 }
+
+/// How an anchored back-tracker has done lately at telling within a few steps whether a line
+/// matches (it is not asked while it keeps failing to, but for one line in
+/// [`Quick::PROBE_EVERY`]): which engine answers changes no answer, only the time it takes.
+#[derive(Debug, Default)]
+struct Quick {
+    /// Up for each line it could not tell, down for each it could.
+    misses: AtomicU32,
+    /// Lines asked while it was not.
+    skipped: AtomicU32,
+}
+
+impl Clone for Quick {
+    fn clone(&self) -> Self {
+        Quick::default()
+    }
+}
+
+impl Quick {
+    /// Misses beyond which it is left alone.
+    const TOO_MANY: u32 = 8;
+    /// While left alone, it is tried on one line in this many.
+    const PROBE_EVERY: u32 = 64;
+
+    /// Whether to try the back-tracker on this line.
+    fn try_now(&self) -> bool {
+        if self.misses.load(Ordering::Relaxed) < Self::TOO_MANY {
+            return true;
+        }
+        self.skipped
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(Self::PROBE_EVERY)
+    }
+
+    /// Whether it told.
+    fn tell(&self, told: bool) {
+        let misses = self.misses.load(Ordering::Relaxed);
+        let next = if told {
+            misses.saturating_sub(1)
+        } else {
+            (misses + 2).min(2 * Self::TOO_MANY)
+        };
+        self.misses.store(next, Ordering::Relaxed);
+    }
+}
+
+/// Steps an anchored back-tracker is given to tell whether a line matches before the
+/// automaton is asked instead: one per this many bytes of the line, and [`QUICK_STEPS`] more.
+const QUICK_STEPS_PER_BYTE: usize = 4;
+/// See [`QUICK_STEPS_PER_BYTE`].
+const QUICK_STEPS: usize = 32;
 
 /// Compiled automata may grow this large (the default, 10 MB, is for untrusted patterns;
 /// these come from the operator's own configuration, already parsed).
@@ -204,6 +373,10 @@ fn collect_group_names(hir: &Hir, names: &mut Vec<Option<String>>) {
     }
 }
 
+/// A back-tracking pattern hit its step limit: whether it matches is not known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct GaveUp;
+
 /// A match: where it is and the named groups that took part, by name.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PatternMatch {
@@ -236,7 +409,12 @@ impl Pattern {
                         .capture_names()
                         .map(|n| n.map(str::to_string))
                         .collect();
-                    Pattern::Backtracking(fancy, screen, names)
+                    Pattern::Backtracking(Box::new(Backtracking {
+                        fancy,
+                        screen,
+                        names,
+                        marked: marked_backtracker(source),
+                    }))
                 })
                 .map_err(|backtracking| PatternError::Unsupported {
                     backtracking: Box::new(backtracking),
@@ -253,52 +431,100 @@ impl Pattern {
 
     /// [`Pattern::find`] on a text whose ASCII-ness is known.
     pub(crate) fn find_in(&self, text: Text) -> Option<PatternMatch> {
+        self.find_checked(text).ok().flatten()
+    }
+
+    /// [`Pattern::find_in`], telling a back-tracking pattern that hit its limit (`Err`) from
+    /// one that does not match.
+    pub(crate) fn find_checked(&self, text: Text) -> Result<Option<PatternMatch>, GaveUp> {
         self.read_match(text, |spans| {
             let (start, end) = spans.get(0)?;
             // Inserted one by one: a match has few groups, and collecting would sort a vector.
             let mut groups = BTreeMap::new();
-            for (index, name) in self.named_groups() {
+            for (index, name) in spans.named() {
                 if let Some((from, to)) = spans.get(index) {
                     groups.insert(name.to_string(), text.text[from..to].to_string());
                 }
             }
             Some(PatternMatch { start, end, groups })
         })
-        .flatten()
+        .map(Option::flatten)
     }
 
     /// Whether the first match in `text` has a group that took part whose name `wanted`
     /// takes (`None`: no match), without copying any text.
-    pub(crate) fn has_group_in(&self, text: Text, wanted: &dyn Fn(&str) -> bool) -> Option<bool> {
+    pub(crate) fn has_group_in(&self, text: Text, wanted: &[&str]) -> Option<bool> {
+        // When one of the wanted groups takes part in every match, whether it matches tells:
+        // an anchored pattern's back-tracker, if it tells within a few steps (most lines fail
+        // at their first bytes), else the automaton.
+        if let Pattern::Linear(linear) = self
+            && linear.always_has(wanted)
+        {
+            if let Some(backtracker) = linear.backtracker.as_ref().filter(|b| b.anchored)
+                && text.ascii
+                && linear.quick.try_now()
+            {
+                let bytes = text.text.as_bytes();
+                let mut budget = bytes.len() / QUICK_STEPS_PER_BYTE + QUICK_STEPS;
+                let mut slots = SLOTS.take();
+                let outcome = backtracker.run_within(bytes, 0, &mut slots, &mut budget);
+                SLOTS.set(slots);
+                linear.quick.tell(outcome != Outcome::GaveUp);
+                match outcome {
+                    Outcome::Match(_) => return Some(true),
+                    Outcome::NoMatch => return None,
+                    Outcome::GaveUp => {}
+                }
+            }
+            return linear.regex(text)?.is_match(text.text).then_some(true);
+        }
         self.read_match(text, |spans| {
-            self.named_groups()
-                .any(|(index, name)| wanted(name) && spans.get(index).is_some())
+            spans
+                .named()
+                .any(|(index, name)| wanted.contains(&name) && spans.get(index).is_some())
         })
+        .ok()
+        .flatten()
     }
 
     /// What `read` makes of the first match in `text` (`None`: no match), given its groups'
     /// spans: from the back-tracker's slots where it can tell, else from the pattern's own
     /// engine.
-    fn read_match<R>(&self, text: Text, read: impl Fn(GroupSpans) -> R) -> Option<R> {
-        if let Pattern::Linear(linear) = self
-            && let Ok(found) = linear.backtracked(text, |slots| read(GroupSpans::Slots(slots)))
-        {
-            return found;
+    fn read_match<R>(
+        &self,
+        text: Text,
+        read: impl Fn(GroupSpans) -> R,
+    ) -> Result<Option<R>, GaveUp> {
+        let backtracked = match self {
+            Pattern::Linear(linear) => linear.backtracked(text, |slots| {
+                read(GroupSpans {
+                    spans: EngineSpans::Slots(slots),
+                    names: &linear.unicode.names,
+                })
+            }),
+            Pattern::Backtracking(backtracking) => {
+                backtracking.backtracked(text, |slots, names| {
+                    read(GroupSpans {
+                        spans: EngineSpans::Slots(slots),
+                        names,
+                    })
+                })
+            }
+        };
+        if let Ok(found) = backtracked {
+            return Ok(found);
         }
-        let spans = self.spans_by_engine(text)?;
-        Some(read(GroupSpans::Spans(&spans)))
-    }
-
-    /// Each named group, with its index.
-    fn named_groups(&self) -> impl Iterator<Item = (usize, &str)> {
+        let Some(spans) = self.spans_by_engine(text)? else {
+            return Ok(None);
+        };
         let names = match self {
             Pattern::Linear(linear) => &linear.unicode.names,
-            Pattern::Backtracking(_, _, names) => names,
+            Pattern::Backtracking(backtracking) => &backtracking.names,
         };
-        names
-            .iter()
-            .enumerate()
-            .filter_map(|(index, name)| Some((index, name.as_deref()?)))
+        Ok(Some(read(GroupSpans {
+            spans: EngineSpans::Spans(&spans),
+            names,
+        })))
     }
 
     /// Where the first match is, without resolving groups (the fast automaton only, for the
@@ -306,11 +532,25 @@ impl Pattern {
     pub(crate) fn find_span(&self, text: &str) -> Option<(usize, usize)> {
         match self {
             Pattern::Linear(linear) => linear.find_span(Text::new(text)),
-            Pattern::Backtracking(regex, screen, _) => {
-                if screen.as_ref().is_some_and(|screen| !screen.is_match(text)) {
+            Pattern::Backtracking(backtracking) => {
+                let text = Text::new(text);
+                if let Ok(found) = backtracking.backtracked(text, |slots, _| {
+                    slots
+                        .first()
+                        .copied()
+                        .flatten()
+                        .zip(slots.get(1).copied().flatten())
+                }) {
+                    return found.flatten();
+                }
+                let Backtracking { fancy, screen, .. } = &**backtracking;
+                if screen
+                    .as_ref()
+                    .is_some_and(|screen| !screen.is_match(text.text))
+                {
                     return None;
                 }
-                regex.find(text).ok()?.map(|m| (m.start(), m.end()))
+                fancy.find(text.text).ok()?.map(|m| (m.start(), m.end()))
             }
         }
     }
@@ -319,7 +559,7 @@ impl Pattern {
     pub(crate) fn group_names(&self) -> Vec<Option<String>> {
         match self {
             Pattern::Linear(linear) => linear.unicode.names.clone(),
-            Pattern::Backtracking(_, _, names) => names.clone(),
+            Pattern::Backtracking(backtracking) => backtracking.names.clone(),
         }
     }
 
@@ -331,39 +571,46 @@ impl Pattern {
 
     fn spans_in(&self, text: Text) -> Option<Spans> {
         if let Pattern::Linear(linear) = self
+            && linear.all_groups
             && let Ok(spans) = linear.backtracked(text, |slots| {
                 slots.chunks(2).map(|pair| pair[0].zip(pair[1])).collect()
             })
         {
             return spans;
         }
-        self.spans_by_engine(text)
+        self.spans_by_engine(text).ok().flatten()
     }
 
-    /// The spans by the pattern's own engine (the automaton for a linear pattern).
-    fn spans_by_engine(&self, text: Text) -> Option<Spans> {
+    /// The spans by the pattern's own engine (the automaton for a linear pattern); `Err` when
+    /// `fancy-regex` hit its limit.
+    fn spans_by_engine(&self, text: Text) -> Result<Option<Spans>, GaveUp> {
         match self {
             Pattern::Linear(linear) => {
-                let captures = linear.regex(text)?.captures(text.text)?;
-                Some(
+                let Some(captures) = linear.regex(text).and_then(|r| r.captures(text.text)) else {
+                    return Ok(None);
+                };
+                Ok(Some(
                     captures
                         .iter()
                         .map(|m| m.map(|m| (m.start(), m.end())))
                         .collect(),
-                )
+                ))
             }
-            Pattern::Backtracking(regex, screen, _) => {
+            Pattern::Backtracking(backtracking) => {
+                let Backtracking { fancy, screen, .. } = &**backtracking;
                 let text = text.text;
                 if screen.as_ref().is_some_and(|screen| !screen.is_match(text)) {
-                    return None;
+                    return Ok(None);
                 }
-                let captures = regex.captures(text).ok()??;
-                Some(
+                let Some(captures) = fancy.captures(text).map_err(|_| GaveUp)? else {
+                    return Ok(None);
+                };
+                Ok(Some(
                     captures
                         .iter()
                         .map(|m| m.map(|m| (m.start(), m.end())))
                         .collect(),
-                )
+                ))
             }
         }
     }
@@ -495,12 +742,93 @@ fn linear(source: &str, other_words: &[String]) -> Result<Pattern, regex::Error>
         })
         .collect();
     // On ASCII text the twin and the pattern agree; the twin's classes are the smaller.
-    let backtracker = Backtracker::new(ascii.as_ref().map_or(&hir, |(_, hir)| hir), &other_words);
+    let parsed = ascii.as_ref().map_or(&hir, |(_, hir)| hir);
+    // Every group recorded where the pattern allows (dates read groups by index); else only
+    // the named ones, for failregexes.
+    let (backtracker, all_groups) = match Backtracker::new(parsed, &other_words, &[], false) {
+        Some(backtracker) => (Some(backtracker), true),
+        None => (Backtracker::new(parsed, &other_words, &[], true), false),
+    };
     Ok(Pattern::Linear(Box::new(Linear {
+        hir,
+        quick: Quick::default(),
+        takes_part: OnceLock::new(),
         unicode,
         ascii: ascii.map(|(lazy, _)| lazy),
         backtracker,
+        all_groups,
     })))
+}
+
+/// The back-tracker of a pattern that only its markers keep from the linear engine (see
+/// `marked`), built from its ASCII twin; `None` when it has other constructs.
+fn marked_backtracker(source: &str) -> Option<Marked> {
+    let (text, raw) = marked(source)?;
+    let text = ascii_variant(&text).unwrap_or(text);
+    let hir = regex_syntax::ParserBuilder::new()
+        .build()
+        .parse(&text)
+        .ok()?;
+    let mut names = vec![None];
+    collect_group_names(&hir, &mut names);
+    let group = |wanted: &str| {
+        names
+            .iter()
+            .position(|name| name.as_deref() == Some(wanted))
+    };
+    let markers = raw
+        .into_iter()
+        .map(|marker| {
+            Some(match marker {
+                RawMarker::BackRef(name) => Marker::BackRef(group(&name)?),
+                RawMarker::IfGroup(name) => Marker::IfGroup {
+                    group: group(&name)?,
+                    set: true,
+                },
+                RawMarker::UnlessGroup(name) => Marker::IfGroup {
+                    group: group(&name)?,
+                    set: false,
+                },
+                RawMarker::LookAhead { negate, body } => {
+                    let body = ascii_variant(&body).unwrap_or(body);
+                    Marker::LookAhead {
+                        negate,
+                        body: regex_syntax::ParserBuilder::new()
+                            .build()
+                            .parse(&body)
+                            .ok()?,
+                    }
+                }
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let backtracker = Backtracker::new(&hir, &[], &markers, true)?;
+    for name in &mut names {
+        if name
+            .as_deref()
+            .is_some_and(|n| n.starts_with(MARKER_PREFIX))
+        {
+            *name = None;
+        }
+    }
+    Some(Marked { backtracker, names })
+}
+
+/// Whether a group `wanted` takes by index takes part in every match of `hir` (one of
+/// `<HOST>`'s alternatives always does).
+fn always_takes_part(hir: &Hir, wanted: &dyn Fn(usize) -> bool) -> bool {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Capture(capture) => {
+            wanted(capture.index as usize) || always_takes_part(&capture.sub, wanted)
+        }
+        HirKind::Concat(subs) => subs.iter().any(|sub| always_takes_part(sub, wanted)),
+        HirKind::Alternation(subs) => subs.iter().all(|sub| always_takes_part(sub, wanted)),
+        HirKind::Repetition(repetition) => {
+            repetition.min > 0 && always_takes_part(&repetition.sub, wanted)
+        }
+        _ => false,
+    }
 }
 
 fn first_line(text: &str) -> &str {
@@ -650,9 +978,41 @@ mod tests {
     }
 
     #[test]
+    fn a_host_that_takes_part_in_every_match_needs_no_groups_resolved() {
+        let host = r"(?:\[?(?P<ip4>\d+\.\d+\.\d+\.\d+)\]?|(?P<dns>\w+))";
+        let hosts = ["ip4", "ip6", "dns"];
+        for (source, always) in [
+            (format!("^fail from {host}$"), true),
+            (format!("^fail(?: from {host})?$"), false),
+            (format!("^(?:a {host}|b (?P<ip6>x))$"), true),
+            (format!("^(?:a {host}|b)$"), false),
+        ] {
+            let Ok(Pattern::Linear(linear)) = Pattern::compile(&source) else {
+                panic!("{source}");
+            };
+            assert_eq!(linear.always_has(&hosts), always, "{source}");
+            let pattern = Pattern::Linear(linear);
+            for line in ["fail from 192.0.2.1", "fail", "a h", "b x", "b"] {
+                let resolved = pattern
+                    .find(line)
+                    .map(|m| hosts.iter().any(|h| m.groups.contains_key(*h)));
+                assert_eq!(
+                    pattern.has_group_in(Text::new(line), &hosts),
+                    resolved,
+                    "{source} on {line}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn catastrophic_backtracking_is_cut_off() {
         let pattern = Pattern::compile(r"^(a+)+(?=b)\1$").ok();
         let line = "a".repeat(40);
         assert_eq!(pattern.and_then(|p| p.find(&line)), None);
     }
 }
+
+#[cfg(test)]
+#[path = "marked_tests.rs"]
+mod marked_tests;

@@ -174,6 +174,8 @@ pub fn python_to_rust(regex: &str) -> String {
                 }
             }
             '{' if !in_class && !starts_repetition(chars.clone()) => out.push_str(r"\{"),
+            // Python reads `{,n}` as `{0,n}`; Rust's parser wants the 0.
+            '{' if !in_class && chars.peek() == Some(&',') => out.push_str("{0"),
             '}' if !in_class => out.push('}'),
             other => {
                 out.push(other);
@@ -222,6 +224,7 @@ mod tests {
         assert_eq!(python_to_rust(r"{^LN-BEG}x{2,3}"), r"\{^LN-BEG}x{2,3}");
         assert_eq!(python_to_rust(r"[[]x[^]]"), r"[\[]x[^\]]");
         assert_eq!(python_to_rust(r"[a&&b]"), r"[a\&&b]");
+        assert_eq!(python_to_rust(r"\d{,3}x{,}"), r"\d{0,3}x\{,}");
         assert_eq!(
             python_to_rust(r"(?P<c>x)?(?(c)a|b)(?(1)c)"),
             r"(?P<c>x)?(?(<c>)a|b)(?(1)c)"

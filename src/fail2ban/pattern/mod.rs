@@ -6,8 +6,9 @@ mod backtrack;
 mod compiled;
 mod error;
 pub mod host_tags;
+pub(crate) mod marked;
 pub(crate) mod prefilter;
 
-pub(crate) use compiled::Text;
+pub(crate) use compiled::{GaveUp, Text};
 pub use compiled::{Pattern, PatternMatch, ascii_variant, without_word_lookahead};
 pub use error::PatternError;

@@ -230,7 +230,7 @@ fn inner_literals(regex: &str) -> Vec<Vec<u8>> {
 /// `regex` with its look-around groups taken out: it then matches at least what the original
 /// matches (literals every match of it holds are held by every original match too; where it
 /// does not match, neither does the original); conditionals become plain alternations.
-pub(super) fn relaxed(regex: &str) -> Option<String> {
+pub(crate) fn relaxed(regex: &str) -> Option<String> {
     let mut out = String::with_capacity(regex.len());
     let bytes = regex.as_bytes();
     let mut i = 0;
@@ -253,9 +253,12 @@ pub(super) fn relaxed(regex: &str) -> Option<String> {
             continue;
         }
         if rest.starts_with("(?P=") {
-            // A back-reference matches some text: any text, relaxed.
-            i = closing_paren(regex, i)? + 1;
-            out.push_str("(?s:.*)");
+            // A back-reference matches the text its group took: what the group matches, or
+            // any text.
+            let close = closing_paren(regex, i)?;
+            let group = referenced(regex, &regex[i + 4..close]);
+            out.push_str(group.as_deref().unwrap_or("(?s:.*)"));
+            i = close + 1;
             continue;
         }
         if rest.starts_with("(?(") {
@@ -279,19 +282,58 @@ pub(super) fn relaxed(regex: &str) -> Option<String> {
     Some(out)
 }
 
+/// What the group `name` of `regex` matches, relaxed and without groups of its own, for a
+/// back-reference to it: the text the group took matches it again wherever it stands, unless
+/// the group holds assertions (`^`, `\b`, ...) or case-insensitive flags are about. `None`
+/// then, or when the group is not found.
+fn referenced(regex: &str, name: &str) -> Option<String> {
+    if regex.contains("(?i") {
+        return None;
+    }
+    let open = regex.find(&format!("(?P<{name}>"))?;
+    let close = closing_paren(regex, open)?;
+    let body = &regex[open + name.len() + 5..close];
+    // Its own named groups become plain ones (a name may be used once only).
+    let mut plain = String::with_capacity(body.len());
+    let mut at = 0;
+    while let Some(found) = find_outside_classes(&body[at..], 0, |byte, _| byte == b'(') {
+        let start = at + found;
+        plain.push_str(&body[at..start]);
+        let rest = &body[start..];
+        if rest.starts_with("(?P<") {
+            let end = rest.find('>')?;
+            plain.push_str("(?:");
+            at = start + end + 1;
+        } else {
+            plain.push('(');
+            at = start + 1;
+        }
+    }
+    plain.push_str(&body[at..]);
+    let relaxed = relaxed(&plain)?;
+    let hir = regex_syntax::ParserBuilder::new()
+        .build()
+        .parse(&relaxed)
+        .ok()?;
+    hir.properties()
+        .look_set()
+        .is_empty()
+        .then(|| format!("(?:{relaxed})"))
+}
+
 /// Whether `regex` has a `|` outside any group or class.
 fn has_top_level_bar(regex: &str) -> bool {
     find_outside_classes(regex, 0, |byte, depth| byte == b'|' && depth == 0).is_some()
 }
 
 /// The index of the `)` closing the group opened at `open`.
-fn closing_paren(regex: &str, open: usize) -> Option<usize> {
+pub(super) fn closing_paren(regex: &str, open: usize) -> Option<usize> {
     find_outside_classes(regex, open, |byte, depth| byte == b')' && depth == 0)
 }
 
 /// The first index from `from` whose byte, outside escapes and classes, satisfies `wanted`
 /// given the group depth there (counted after a `(`, and after a `)` is closed).
-fn find_outside_classes(
+pub(super) fn find_outside_classes(
     regex: &str,
     from: usize,
     wanted: impl Fn(u8, usize) -> bool,
@@ -356,6 +398,18 @@ mod tests {
                 "{marked}"
             );
         }
+    }
+
+    #[test]
+    fn a_back_reference_relaxes_to_what_its_group_matches() {
+        assert_eq!(
+            relaxed(r"^(?P<a>x(?P<b>\d+)|y)-(?P=a)(?P=b)").as_deref(),
+            Some(r"^(?P<a>x(?P<b>\d+)|y)-(?:x(?:\d+)|y)(?:\d+)")
+        );
+        assert_eq!(
+            relaxed(r"^(?P<a>\bx)-(?P=a)(?P=c)").as_deref(),
+            Some(r"^(?P<a>\bx)-(?s:.*)(?s:.*)")
+        );
     }
 
     #[test]
