@@ -97,6 +97,22 @@ pub fn read_bounded(path: &Path, max: u64) -> io::Result<Option<String>> {
     read_open(path, max, libc::O_NOFOLLOW).map(Some)
 }
 
+/// A saved JSON list at `path` (as [`read_bounded`] reads it), empty when the file does not
+/// exist yet; the error in words (`what` names the list: "not a list of {what}").
+pub fn read_json_list<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    max: u64,
+    what: &str,
+) -> Result<Vec<T>, String> {
+    match read_bounded(path, max) {
+        Ok(Some(text)) => {
+            serde_json::from_str(&text).map_err(|e| format!("not a list of {what}: {e}"))
+        }
+        Ok(None) => Ok(Vec::new()),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
 /// The text of a file the operator named (theme, keymap, settings): a symlink is followed, but
 /// what it reaches must be a regular file of at most `max` bytes (never `/dev/zero` or a FIFO).
 pub fn read_named(path: &Path, max: u64) -> io::Result<String> {

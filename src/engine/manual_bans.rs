@@ -130,12 +130,8 @@ impl ManualBans {
 
     /// The saved bans; none when the file does not exist yet.
     pub fn load(&self) -> Result<Vec<ManualBan>, ManualBanError> {
-        match state_file::read_bounded(&self.path, MAX_FILE) {
-            Ok(Some(text)) => serde_json::from_str(&text)
-                .map_err(|e| self.file_error(format!("not a list of manual bans: {e}"))),
-            Ok(None) => Ok(Vec::new()),
-            Err(error) => Err(self.file_error(error)),
-        }
+        state_file::read_json_list(&self.path, MAX_FILE, "manual bans")
+            .map_err(|e| self.file_error(e))
     }
 
     /// The file's exclusive lock (creating the state directory).

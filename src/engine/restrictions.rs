@@ -71,12 +71,8 @@ impl Restrictions {
 
     /// The saved restrictions; none when the file does not exist yet.
     pub fn load(&self) -> Result<Vec<Restriction>, RestrictionError> {
-        match state_file::read_bounded(&self.path, MAX_FILE) {
-            Ok(Some(text)) => serde_json::from_str(&text)
-                .map_err(|e| self.file_error(format!("not a list of restrictions: {e}"))),
-            Ok(None) => Ok(Vec::new()),
-            Err(error) => Err(self.file_error(error)),
-        }
+        state_file::read_json_list(&self.path, MAX_FILE, "restrictions")
+            .map_err(|e| self.file_error(e))
     }
 
     fn lock(&self) -> Result<StateLock, RestrictionError> {
