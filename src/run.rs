@@ -45,8 +45,8 @@ pub async fn run(
         }
         CliCommand::Ports { json } => crate::commands::ports::run(Path::new("/proc"), *json, out),
         CliCommand::Check { asterisk_dir, json } => {
-            let ports = crate::engine::exposure::exposed_ports(Path::new("/proc"))
-                .map_err(|e| e.to_string());
+            let (ports, firewall) = crate::engine::exposure::ports_and_firewall(Path::new("/proc"));
+            let ports = ports.map_err(|e| e.to_string());
             let operator = crate::engine::operator::ssh_client_address();
             let mut inputs = PostureInputs::from_server(
                 settings.fail2ban_dir.clone(),
@@ -54,6 +54,7 @@ pub async fn run(
                 asterisk_dir.clone(),
                 operator,
                 ports,
+                firewall,
             )
             .await;
             // The last day of the logs: what the attackers are after, what the jails miss.

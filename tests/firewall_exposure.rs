@@ -210,7 +210,8 @@ fn pending_restrict(ns: &Namespace, allow: &str, seconds: &str) -> std::process:
 }
 
 fn wait_for_rule(ns: &Namespace, present: bool) {
-    for _ in 0..100 {
+    // Up to 15 s: the watchdog is a process of its own, slow to start on a loaded machine.
+    for _ in 0..300 {
         let listed = ns.run("nft", &["list", "chain", "inet", "bantop", "restrict"]);
         if listed.status.success() == present {
             return;

@@ -7,6 +7,7 @@
 //! stopped reading), and when its reader goes away.
 
 use crate::commands::regex::MAX_JOBS;
+use crate::engine::clock::now_epoch as now;
 use crate::engine::history::{HistoryRequest, read_file_jails};
 use crate::engine::pipeline::Pipeline;
 use crate::fail2ban::date::Zone;
@@ -379,8 +380,4 @@ fn text_of(event: &EngineEvent) -> Option<String> {
         EngineEvent::Source { jail, path, status } => format!("{jail}: {path}: {status}"),
         _ => return None,
     })
-}
-
-fn now() -> f64 {
-    chrono::Utc::now().timestamp_micros() as f64 / 1e6
 }

@@ -4,6 +4,7 @@
 
 use super::actions::{Places, run_command};
 use super::whitelists::whitelisted;
+use crate::engine::clock::now_epoch as now;
 use crate::engine::command::Command;
 use crate::engine::manual_bans::ManualBans;
 use crate::engine::refusal::ban_danger;
@@ -104,10 +105,6 @@ pub fn restore(places: Places<'_>, out: &mut dyn Write) -> anyhow::Result<u8> {
         )?;
     }
     Ok(super::OK)
-}
-
-fn now() -> f64 {
-    chrono::Utc::now().timestamp_millis() as f64 / 1000.0
 }
 
 /// `bantop firewall --json`.

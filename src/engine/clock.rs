@@ -44,7 +44,7 @@ impl ReplayClock {
 
 /// The wall clock, epoch seconds.
 pub fn now_epoch() -> f64 {
-    chrono::Utc::now().timestamp_millis() as f64 / 1000.0
+    chrono::Utc::now().timestamp_micros() as f64 / 1e6
 }
 
 #[cfg(test)]

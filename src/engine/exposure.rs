@@ -2,18 +2,33 @@
 //! judged against the ruleset read over netlink, for `bantop ports`, the checklist and the
 //! TUI's ports view.
 
+use crate::firewall::kernel;
 use crate::firewall::reachability::{Reachability, reachability};
 use crate::firewall::ruleset::{self, Ruleset};
+use crate::model::firewall::KernelFirewall;
 use crate::model::port::Port;
 use crate::ports::{PortsError, catalogue, listening_ports};
 use std::path::Path;
 
 /// Every listening socket under `proc`, with its firewall verdict.
 pub fn exposed_ports(proc: &Path) -> Result<Vec<Port>, PortsError> {
-    let mut ports = listening_ports(proc)?;
-    let ruleset = ruleset::read(proc).map_err(|e| crate::firewall::kernel::describe_error(&e));
-    judge_ports(&mut ports, ruleset.as_ref().map_err(String::as_str));
-    Ok(ports)
+    ports_and_firewall(proc).0
+}
+
+/// The listening sockets with their verdicts, and what the firewall drops, from one reading of
+/// the ruleset (the checklist needs both).
+pub fn ports_and_firewall(
+    proc: &Path,
+) -> (
+    Result<Vec<Port>, PortsError>,
+    Result<KernelFirewall, String>,
+) {
+    let ruleset = ruleset::read(proc).map_err(|e| kernel::describe_error(&e));
+    let ports = listening_ports(proc).map(|mut ports| {
+        judge_ports(&mut ports, ruleset.as_ref().map_err(String::as_str));
+        ports
+    });
+    (ports, ruleset.map(|r| kernel::from_ruleset(&r)))
 }
 
 /// Sets each port's `firewall`, `allowed_from`, `firewall_rule` and `firewall_reason` from the
@@ -56,7 +71,7 @@ pub fn port_now(port: u16, proto: crate::model::port::Proto) -> String {
         }
         Err(error) => format!(
             "{label}: the ruleset could not be read back: {}",
-            crate::firewall::kernel::describe_error(&error)
+            kernel::describe_error(&error)
         ),
     }
 }

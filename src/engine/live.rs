@@ -10,6 +10,7 @@ use super::execute::{Step, StepKind, execute, result_event};
 use super::manual_bans::{self, ManualBans};
 use super::pipeline::Pipeline;
 use super::server_sides::{KernelSet, ServerFail2ban};
+use crate::engine::clock::now_epoch as now;
 use crate::fail2ban::database::{BanRecord, Database, database_path};
 use crate::fail2ban::date::Zone;
 use crate::fail2ban::dropin::entry_text;
@@ -114,28 +115,25 @@ impl LiveEngine {
 
     /// The first events: the drop-in, ports and posture, then the ban tables.
     pub async fn opening_events(&mut self) -> Vec<EngineEvent> {
-        let ports = super::exposure::exposed_ports(Path::new("/proc")).map_err(|e| e.to_string());
         let mut events = vec![
             EngineEvent::Dropin(self.dropin_text()),
             EngineEvent::Actions(self.audit.recent(10)),
         ];
+        events.extend(self.restore_manual_bans());
+        events.extend(self.restore_restrictions());
+        // Read once, after the restore: the ports' verdicts, the checklist, the first ban tables.
+        let (ports, firewall) = super::exposure::ports_and_firewall(Path::new("/proc"));
+        let ports = ports.map_err(|e| e.to_string());
         if let Ok(ports) = &ports {
             events.push(EngineEvent::Ports(ports.clone()));
         }
-        events.extend(self.restore_manual_bans());
-        events.extend(self.restore_restrictions());
-        // Read once, after the restore: for the checklist and the first ban tables.
-        let firewall = kernel::read();
         let inputs = PostureInputs {
             fail2ban_dir: self.fail2ban_dir.clone(),
             socket: Some(self.server.socket().to_path_buf()),
             asterisk_dir: PathBuf::from("/etc/asterisk"),
             operator: self.operator,
             ports,
-            firewall: firewall
-                .as_ref()
-                .map(Clone::clone)
-                .map_err(kernel::describe_error),
+            firewall: firewall.clone(),
             jails: Ok(self.jails.clone()),
             notes: self.configuration.notes.clone(),
             demo_recordings: None,
@@ -233,14 +231,15 @@ impl LiveEngine {
 
     /// Reads the ban tables and reports what changed since the last poll.
     pub async fn poll(&mut self) -> Vec<EngineEvent> {
-        self.poll_with(kernel::read()).await
+        self.poll_with(kernel::read().map_err(|e| kernel::describe_error(&e)))
+            .await
     }
 
-    /// The same with the kernel's ruleset already read.
-    async fn poll_with(&mut self, firewall: std::io::Result<KernelFirewall>) -> Vec<EngineEvent> {
+    /// The same with the kernel's ruleset already read (or why it could not be).
+    async fn poll_with(&mut self, firewall: Result<KernelFirewall, String>) -> Vec<EngineEvent> {
         let mut events = vec![EngineEvent::Clock(now())];
         events.extend(self.roll_back_overdue());
-        let firewall = firewall.map_err(|e| describe_read_error(&e));
+        let firewall = firewall.map_err(|e| format!("not read: {e}"));
         let manual = firewall
             .as_ref()
             .map(|kernel| self.manual_bans(kernel))
@@ -409,10 +408,6 @@ impl LiveEngine {
 }
 
 /// Why the kernel's ruleset could not be read, in words.
-fn describe_read_error(error: &std::io::Error) -> String {
-    format!("not read: {}", kernel::describe_error(error))
-}
-
 /// A result that is no action's (nothing to undo is said by it).
 fn result(ok: bool, message: String) -> EngineEvent {
     EngineEvent::ActionResult {
@@ -420,10 +415,6 @@ fn result(ok: bool, message: String) -> EngineEvent {
         message,
         changed: true,
     }
-}
-
-fn now() -> f64 {
-    chrono::Utc::now().timestamp_micros() as f64 / 1e6
 }
 
 /// A ban as fail2ban reports it, with what its database adds (networks are not shown yet).

@@ -2,7 +2,8 @@
 //! [`KernelFirewall`]: address elements (intervals split into networks), which sets a dropping
 //! rule looks sources up in, and single-source drop rules such as iptables-nft's `f2b-*` chains.
 
-use super::netlink::{self, RawChain, RawElement, RawExpr, RawRule, RawSet};
+use super::netlink::{RawChain, RawElement, RawExpr, RawRule, RawSet};
+use super::ruleset::Ruleset;
 use crate::model::firewall::{ChainDrop, KernelElement, KernelFirewall, KernelSet};
 use ipnet::{IpNet, Ipv4Subnets, Ipv6Subnets};
 use std::collections::BTreeSet;
@@ -17,24 +18,33 @@ const VERDICT_DROP: i32 = 0;
 
 /// Reads the whole ruleset over netlink.
 pub fn read() -> std::io::Result<KernelFirewall> {
-    let rules = reachable_rules(&netlink::list_chains()?, netlink::list_rules()?);
-    let mut sets = Vec::new();
-    for raw in netlink::list_sets()? {
-        let elements = if matches!(raw.key_len, 4 | 16) {
-            decode_elements(&raw, &netlink::list_elements(&raw)?)
-        } else {
-            Vec::new()
-        };
-        sets.push(KernelSet {
-            family: family_name(raw.family).to_string(),
-            dropped_by: chains_dropping_lookups(&raw, &rules),
-            table: raw.table,
-            name: raw.name,
-            elements,
-        });
-    }
+    super::ruleset::read(std::path::Path::new("/proc")).map(|ruleset| from_ruleset(&ruleset))
+}
+
+/// What the ruleset drops: address sets with their elements and the chains that drop their
+/// sources, and single-source drop rules, all in reachable chains.
+pub fn from_ruleset(ruleset: &Ruleset) -> KernelFirewall {
+    let rules = reachable_rules(&ruleset.chains, ruleset.rules.clone());
+    let sets = ruleset
+        .sets
+        .iter()
+        .map(|contents| {
+            let raw = &contents.set;
+            KernelSet {
+                family: family_name(raw.family).to_string(),
+                dropped_by: chains_dropping_lookups(raw, &rules),
+                table: raw.table.clone(),
+                name: raw.name.clone(),
+                elements: if matches!(raw.key_len, 4 | 16) {
+                    decode_elements(raw, &contents.elements)
+                } else {
+                    Vec::new()
+                },
+            }
+        })
+        .collect();
     let chain_drops = rules.iter().filter_map(single_source_drop).collect();
-    Ok(KernelFirewall { sets, chain_drops })
+    KernelFirewall { sets, chain_drops }
 }
 
 /// The rules that packets can reach: those of base chains (hooked into the packet path) and of

@@ -9,7 +9,6 @@ use crate::asterisk::endpoints;
 use crate::fail2ban::jail_conf::read_configuration;
 use crate::fail2ban::server::{self, Fail2ban};
 use crate::fail2ban::socket_client::ClientError;
-use crate::firewall::kernel;
 use crate::model::JailSettings;
 use crate::model::check::{CheckItem, Status};
 pub use crate::model::configuration::ConfigurationNotes;
@@ -60,6 +59,7 @@ impl PostureInputs {
         asterisk_dir: PathBuf,
         operator: Option<IpAddr>,
         ports: Result<Vec<Port>, String>,
+        firewall: Result<KernelFirewall, String>,
     ) -> Self {
         let read = read_configuration(&fail2ban_dir);
         let notes = read
@@ -87,7 +87,7 @@ impl PostureInputs {
             ports,
             jails,
             notes,
-            firewall: read_firewall(),
+            firewall,
             demo_recordings: None,
             report: None,
         }
@@ -106,11 +106,6 @@ pub fn run_checks(inputs: &PostureInputs) -> Vec<CheckItem> {
         items.extend(attacks::items(report));
     }
     items
-}
-
-/// The kernel's ruleset, or why it could not be read.
-pub fn read_firewall() -> Result<KernelFirewall, String> {
-    kernel::read().map_err(|e| kernel::describe_error(&e))
 }
 
 fn firewall(inputs: &PostureInputs) -> CheckItem {

@@ -6,7 +6,7 @@
 use super::app::{App, Popup, RestrictForm};
 use crate::engine::command::Command;
 use crate::engine::operator::ssh_session;
-use crate::model::port::{Port, Reach};
+use crate::model::port::Port;
 use crate::model::restriction::{
     MAX_ALLOWED, Restriction, cuts_session, parse_allowed, port_label,
 };
@@ -133,11 +133,6 @@ impl App {
             ));
             self.popup = None;
         }
-    }
-
-    /// Ports by what the firewall lets reach them, for the header of the view.
-    pub fn ports_reaching(&self, reach: Reach) -> usize {
-        self.ports.iter().filter(|p| p.firewall == reach).count()
     }
 }
 
