@@ -55,13 +55,18 @@ pub fn restrict(
         writeln!(out, "  {rule}")?;
     }
     let restrictions = Restrictions::new(state_dir);
+    // The dead-man switch is armed before the rules go in: a terminal lost right after the
+    // write still has its restriction rolled back (a watchdog that finds nothing pending at its
+    // deadline does nothing).
+    let watchdog = restriction
+        .rollback_at
+        .map(|deadline| restrictions.spawn_watchdog(deadline));
     restrictions.apply(restriction.clone())?;
-    let Some(deadline) = restriction.rollback_at else {
+    let (Some(deadline), Some(watchdog)) = (restriction.rollback_at, watchdog) else {
         restrictions.audit("restrict", &restriction, "applied and kept (--keep)");
         writeln!(out, "{}", port_now(restriction.port, restriction.proto))?;
         return say_kept(&restrictions, out);
     };
-    let watchdog = restrictions.spawn_watchdog(deadline);
     restrictions.audit(
         "restrict",
         &restriction,

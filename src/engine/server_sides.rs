@@ -104,15 +104,15 @@ impl FirewallSide for KernelSet<'_> {
         {
             return Err(refusal);
         }
-        self.restrictions
-            .apply(restriction.clone())
-            .map_err(|e| e.to_string())?;
+        // The dead-man switch first: no pending restriction is ever in the kernel without it.
         if let Some(deadline) = restriction.rollback_at {
             self.restrictions
                 .spawn_watchdog(deadline)
-                .map_err(|e| format!("applied, but the rollback watchdog did not start: {e}"))?;
+                .map_err(|e| format!("not applied: the rollback watchdog did not start: {e}"))?;
         }
-        Ok(())
+        self.restrictions
+            .apply(restriction.clone())
+            .map_err(|e| e.to_string())
     }
 
     fn keep_restriction(&mut self, port: u16, proto: Proto) -> Result<bool, String> {
