@@ -211,7 +211,8 @@ impl Restrictions {
             .arg(&self.state_dir)
             .arg("restrict-watchdog")
             .arg("--at")
-            .arg(format!("{deadline:.3}"))
+            // Every digit: a deadline rounded down would wake the watchdog before it is due.
+            .arg(deadline.to_string())
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -223,7 +224,8 @@ impl Restrictions {
 
 /// The watchdog's work: waits until `deadline`, then rolls back what is still pending.
 pub fn watch_until(state_dir: &Path, deadline: f64) -> Result<usize, RestrictionError> {
-    let wait = deadline - super::clock::now_epoch();
+    // A little past the deadline, so the saved one is due when the watchdog looks.
+    let wait = deadline + 0.1 - super::clock::now_epoch();
     if wait > 0.0 {
         std::thread::sleep(std::time::Duration::from_secs_f64(wait.min(86_400.0)));
     }
