@@ -42,6 +42,10 @@ pub struct Cli {
     /// /usr/share/tor/geoip and /usr/share/tor/geoip6, from tor-geoipdb, if present).
     #[arg(long = "geoip", value_name = "PATH", global = true)]
     pub geoip: Vec<PathBuf>,
+    /// A hosts file (TOML, one [[host]] with name and ssh per PBX): the TUI on every host of
+    /// the fleet, over the operator's own SSH; also read by `bantop fleet`.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub hosts: Option<PathBuf>,
     /// What to do; without a command, the TUI on this server's fail2ban.
     #[command(subcommand)]
     pub command: Option<CliCommand>,
@@ -300,6 +304,14 @@ pub enum CliCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Many PBXs over SSH: each host's own bantop, through the operator's OpenSSH (keys,
+    /// ~/.ssh/config, ProxyJump), hosts from --hosts FILE or `hosts` in the settings file.
+    /// Without a subcommand, the TUI on every host. Exit status 1 when any host failed.
+    Fleet {
+        /// What to do on the hosts.
+        #[command(subcommand)]
+        command: Option<FleetCommand>,
+    },
     /// The shell completion script for SHELL, on standard output (the Debian package installs
     /// bash's, zsh's and fish's already), e.g. `bantop completions bash > ~/.bash_completion`.
     Completions {
@@ -307,6 +319,99 @@ pub enum CliCommand {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+/// `bantop fleet ...`: one-shot commands on every host (or those named with --host).
+#[derive(Debug, Subcommand)]
+pub enum FleetCommand {
+    /// Each host's `bantop status`: its fail2ban's jails and bans, or why it was not reached.
+    Status {
+        /// Which hosts.
+        #[command(flatten)]
+        on: FleetTargets,
+    },
+    /// Each host's `bantop events`, merged: every line carries its host. Lost hosts are
+    /// reconnected with no event twice.
+    Events {
+        /// Which hosts.
+        #[command(flatten)]
+        on: FleetTargets,
+        /// Read what the logs hold now, then end.
+        #[arg(long)]
+        no_follow: bool,
+        /// Read the logs back this far (e.g. 1h, 7d).
+        #[arg(long, value_parser = parse_since)]
+        since: Option<u64>,
+    },
+    /// Lift a ban on every host: in one jail, or everywhere there.
+    Unban {
+        /// The address.
+        #[arg(value_parser = parse_target)]
+        address: IpNet,
+        /// Only in this jail.
+        #[arg(long)]
+        jail: Option<String>,
+        /// Which hosts.
+        #[command(flatten)]
+        on: FleetTargets,
+    },
+    /// Whitelist an address or network on every host (its jail.d drop-in and live).
+    Whitelist {
+        /// Address or network.
+        #[arg(value_parser = parse_whitelist_entry)]
+        entry: IpNet,
+        /// Only in these jails.
+        #[arg(long = "jail")]
+        jails: Vec<String>,
+        /// Take the entry out instead.
+        #[arg(long)]
+        remove: bool,
+        /// Why, written in the drop-ins' comment.
+        #[arg(long)]
+        reason: Option<String>,
+        /// Which hosts.
+        #[command(flatten)]
+        on: FleetTargets,
+    },
+    /// Ban on every host: in bantop's own set, or in a jail with --jail. Each host refuses its
+    /// own operator's, loopback and whitelisted addresses.
+    Ban {
+        /// The address or network.
+        #[arg(value_parser = parse_target)]
+        address: IpNet,
+        /// How long (bantop's set): 90, 10m, 2h, 1d (default: permanent).
+        #[arg(long = "for", value_parser = parse_duration, conflicts_with = "jail")]
+        duration: Option<u64>,
+        /// Ban in this jail instead.
+        #[arg(long)]
+        jail: Option<String>,
+        /// Which hosts.
+        #[command(flatten)]
+        on: FleetTargets,
+    },
+    /// Locked out: unban ADDR everywhere and whitelist it in every jail, on every host.
+    Rescue {
+        /// The address.
+        #[arg(value_parser = parse_address)]
+        address: IpAddr,
+        /// Why, written in the drop-ins' comment.
+        #[arg(long)]
+        reason: Option<String>,
+        /// Which hosts.
+        #[command(flatten)]
+        on: FleetTargets,
+    },
+}
+
+/// Which hosts of the fleet a command runs on, and how it answers.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FleetTargets {
+    /// Only this host (repeat it); default: every host of the file.
+    #[arg(long = "host", value_name = "NAME")]
+    pub only: Vec<String>,
+    /// One JSON document (events: one JSON object per line) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// An address or a network without host bits, in canonical form (`::ffff:` forms as IPv4).

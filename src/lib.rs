@@ -10,6 +10,7 @@ pub mod docs;
 pub mod engine;
 pub mod fail2ban;
 pub mod firewall;
+pub mod fleet;
 pub mod geoip;
 pub mod model;
 pub mod ports;

@@ -25,6 +25,9 @@ pub async fn run(
     };
     let Some(command) = command else {
         let options = ui_options(settings)?;
+        if settings.hosts_flag {
+            return open_fleet(settings, options).await;
+        }
         crate::tui::run_live(
             &settings.fail2ban_dir,
             &settings.socket,
@@ -251,11 +254,25 @@ pub async fn run(
             reason,
             json,
         } => actions::rescue(places, *address, reason.as_deref(), *json, out).await,
+        CliCommand::Fleet { command: None } => open_fleet(settings, ui_options(settings)?).await,
+        CliCommand::Fleet {
+            command: Some(command),
+        } => {
+            let hosts = settings.hosts.as_deref();
+            crate::commands::fleet::run(command, hosts, &settings.state_dir, out).await
+        }
         CliCommand::Completions { shell } => {
             out.write_all(&crate::docs::completions::script(*shell))?;
             Ok(OK)
         }
     }
+}
+
+/// The TUI on every host of the settings' hosts file.
+async fn open_fleet(settings: &Settings, options: UiOptions) -> anyhow::Result<u8> {
+    let hosts = crate::commands::fleet::fleet_hosts(settings.hosts.as_deref(), &[])?;
+    crate::tui::run_fleet(hosts, &settings.state_dir, options).await?;
+    Ok(OK)
 }
 
 /// The theme and keys the settings name (read and checked now), and the refresh interval.

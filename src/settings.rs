@@ -30,6 +30,10 @@ pub struct Settings {
     pub reverse_dns: bool,
     /// Seconds a restriction applied from the TUI waits for its confirmation.
     pub restrict_rollback: u64,
+    /// The hosts file of a fleet (`--hosts`, else `hosts` in a settings file).
+    pub hosts: Option<PathBuf>,
+    /// Whether `--hosts` was given: `bantop` alone then opens the fleet's TUI.
+    pub hosts_flag: bool,
 }
 
 impl Settings {
@@ -65,6 +69,8 @@ impl Settings {
             } else {
                 cli.geoip.clone()
             },
+            hosts: cli.hosts.clone().or(file.hosts),
+            hosts_flag: cli.hosts.is_some(),
             fail2ban_dir,
         }
     }
@@ -93,6 +99,8 @@ pub struct SettingsFile {
     /// Seconds a restriction applied from the TUI waits for its confirmation before it is
     /// rolled back (default 60, from 5 to 3600).
     pub restrict_rollback_seconds: Option<u64>,
+    /// The hosts file of a fleet, for `bantop fleet`.
+    pub hosts: Option<PathBuf>,
 }
 
 impl SettingsFile {
@@ -110,6 +118,7 @@ impl SettingsFile {
             restrict_rollback_seconds: later
                 .restrict_rollback_seconds
                 .or(self.restrict_rollback_seconds),
+            hosts: later.hosts.or(self.hosts),
         }
     }
 }

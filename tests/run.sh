@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 # a real terminal), fail2ban (the reference matcher and real servers), systemd-journal-remote
 # (real journal files), nftables, iptables (iptables-nft, as Wazo's actions use it) and
 # iproute2 in network namespaces, python3 (a client socket bound to a banned address),
-# tor-geoipdb (real GeoIP files).
+# tor-geoipdb (real GeoIP files), openssh (real sshd on loopback for the fleet).
 tests/install-packages.sh pkg-config libnftnl-dev libmnl-dev tmux fail2ban \
-    systemd-journal-remote nftables iptables iproute2 util-linux python3 tor-geoipdb
+    systemd-journal-remote nftables iptables iproute2 util-linux python3 tor-geoipdb \
+    openssh-client openssh-server
 
 # The benchmarks once each (criterion's test mode), then every test; the last line totals them.
 cargo test --benches "$@"

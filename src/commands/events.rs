@@ -276,7 +276,7 @@ fn emit_event(out: &mut dyn Write, json: bool, event: &EngineEvent, geoip: &GeoI
 }
 
 /// A failure as `--json` writes it: its captures under fail2ban's names, then `type`, `jail`,
-/// `ip`, `time`, `line`, `count` and `maxretry` when it was counted, `country` (null when
+/// `ip`, `time`, `line`, `state`, `count` and `maxretry` when it was counted, `country` (null when
 /// unknown), `asn` and `org` when known (a capture named like one of those is left out: the
 /// event's own value wins).
 struct FailureJson<'a> {
@@ -285,8 +285,8 @@ struct FailureJson<'a> {
 }
 
 /// The members a failure's own values take.
-const FAILURE_MEMBERS: [&str; 10] = [
-    "type", "jail", "ip", "time", "line", "count", "maxretry", "country", "asn", "org",
+const FAILURE_MEMBERS: [&str; 11] = [
+    "type", "jail", "ip", "time", "line", "state", "count", "maxretry", "country", "asn", "org",
 ];
 
 impl serde::Serialize for FailureJson<'_> {
@@ -304,6 +304,7 @@ impl serde::Serialize for FailureJson<'_> {
         map.serialize_entry("ip", &f.host)?;
         map.serialize_entry("time", &f.time)?;
         map.serialize_entry("line", &f.line)?;
+        map.serialize_entry("state", state_name(&self.log.kind))?;
         if let EventKind::Counted { count, maxretry } = self.log.kind {
             map.serialize_entry("count", &count)?;
             map.serialize_entry("maxretry", &maxretry)?;
@@ -316,6 +317,17 @@ impl serde::Serialize for FailureJson<'_> {
             map.serialize_entry("org", org)?;
         }
         map.end()
+    }
+}
+
+/// How the jail took a failure, as `--json` names it: `counted`, `ignored`, `banned` (already:
+/// the firewall drops it) or `unresolved` (a host name that is no address).
+pub fn state_name(kind: &EventKind) -> &'static str {
+    match kind {
+        EventKind::Counted { .. } => "counted",
+        EventKind::Ignored => "ignored",
+        EventKind::AlreadyBanned => "banned",
+        EventKind::Unresolved => "unresolved",
     }
 }
 

@@ -6,6 +6,7 @@ pub mod actions;
 pub mod check;
 pub mod events;
 pub mod firewall;
+pub mod fleet;
 pub mod inspect;
 pub mod jails;
 pub mod places;

@@ -83,6 +83,11 @@ pub fn entry_for(command: &Command, events: &[EngineEvent]) -> Option<AuditEntry
         Command::Unrestrict { port, proto } => {
             ("unrestrict", port_label(*port, *proto), Vec::new())
         }
+        Command::OnHosts { command, hosts } => {
+            let mut entry = entry_for(command, events)?;
+            entry.action = format!("{} on {}", entry.action, hosts.join(", "));
+            return Some(entry);
+        }
         Command::TogglePause | Command::Faster | Command::Slower => return None,
     };
     let outcome = events.iter().rev().find_map(|event| match event {

@@ -95,6 +95,13 @@ pub enum Command {
         /// Its protocol.
         proto: Proto,
     },
+    /// Carry out a command on hosts of the fleet, through each one's own bantop over SSH.
+    OnHosts {
+        /// The hosts, by name.
+        hosts: Vec<String>,
+        /// The command, its jails named as on the hosts.
+        command: Box<Command>,
+    },
     /// Pause or resume the demo's replay.
     TogglePause,
     /// Replay faster.
@@ -146,6 +153,10 @@ impl Command {
                 entry: *entry,
                 jails: jails.clone(),
                 comment: "restored by undo".to_string(),
+            }),
+            Command::OnHosts { hosts, command } => Some(Command::OnHosts {
+                hosts: hosts.clone(),
+                command: Box::new(command.undo()?),
             }),
             _ => None,
         }
@@ -310,6 +321,16 @@ impl Command {
                 "nftables: delete the rules for {} from chain inet bantop restrict",
                 port_label(*port, *proto)
             )],
+            Command::OnHosts { hosts, command } => hosts
+                .iter()
+                .map(|host| match super::fleet_command::remote_args(command) {
+                    Ok(args) => format!(
+                        "on {host} over SSH: bantop {}",
+                        crate::fleet::ssh::remote_command(&[], &args)
+                    ),
+                    Err(error) => format!("on {host}: {error}"),
+                })
+                .collect(),
             Command::KeepRestriction { .. }
             | Command::RevertRestriction { .. }
             | Command::TogglePause

@@ -38,6 +38,8 @@ pub enum StepKind {
     Verify,
     /// A port restriction applied, kept, rolled back or lifted.
     Restriction,
+    /// A command for other hosts, which only a fleet carries out.
+    Fleet,
 }
 
 /// One step and how it went.
@@ -154,7 +156,9 @@ pub fn summary(command: &Command, steps: &[Step]) -> (bool, String) {
             changed,
             steps.first().map(|s| s.text.clone()).unwrap_or_default(),
         ),
-        Command::TogglePause | Command::Faster | Command::Slower => (true, String::new()),
+        Command::OnHosts { .. } | Command::TogglePause | Command::Faster | Command::Slower => {
+            (true, String::new())
+        }
     }
 }
 
@@ -363,6 +367,14 @@ pub async fn execute(
                 Err(error) => Step::new(StepKind::Restriction, false, error),
             }]
         }
+        Command::OnHosts { hosts, .. } => vec![Step::new(
+            StepKind::Fleet,
+            false,
+            format!(
+                "{} are hosts of a fleet: open bantop with --hosts to act on them",
+                hosts.join(", ")
+            ),
+        )],
         Command::TogglePause | Command::Faster | Command::Slower => Vec::new(),
     }
 }

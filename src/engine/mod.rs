@@ -12,6 +12,8 @@ pub mod demo_sides;
 pub mod dossier;
 pub mod execute;
 pub mod exposure;
+pub mod fleet;
+pub mod fleet_command;
 pub mod history;
 pub mod ignore_command;
 pub mod jail_state;

@@ -143,6 +143,15 @@ pub enum EngineEvent {
     Configuration(crate::model::configuration::ConfigurationView),
     /// The kernel's firewall as last read, or why it could not be read.
     Firewall(Result<super::firewall::KernelFirewall, String>),
+    /// A host of the fleet changed: its connection, its fail2ban, what it refused.
+    Host {
+        /// The host.
+        host: String,
+        /// What changed.
+        change: super::fleet::HostChange,
+    },
+    /// Jails to show beside the ones known (a fleet's host read its own).
+    JailsAdded(Vec<super::JailSettings>),
     /// Lines that could not be read as log lines, per source, so far.
     Unparsed {
         /// The source file.

@@ -13,6 +13,7 @@ pub mod dialled;
 pub mod dossier;
 pub mod event;
 pub mod firewall;
+pub mod fleet;
 pub mod history;
 pub mod jail;
 pub mod period;

@@ -62,6 +62,10 @@ pub enum Action {
     Faster,
     /// Replay slower.
     Slower,
+    /// Show only the next host's rows (a fleet; after the last, every host).
+    NextHost,
+    /// In a confirm popup on a fleet: the same action on every host, or back on one.
+    EveryHost,
 }
 
 impl Action {
@@ -96,6 +100,8 @@ impl Action {
             Action::Pause => "pause/resume",
             Action::Faster => "faster",
             Action::Slower => "slower",
+            Action::NextHost => "next host",
+            Action::EveryHost => "every host / one host",
         }
     }
 }

@@ -302,6 +302,8 @@ pub struct App {
     pub wall_clock: f64,
     /// Seconds a restriction applied here waits for its confirmation.
     pub restrict_rollback: u64,
+    /// The hosts of a fleet, when the view holds several (`--hosts`).
+    pub fleet: Option<super::app_fleet::FleetView>,
 }
 
 impl App {
@@ -365,6 +367,7 @@ impl App {
             should_quit: false,
             wall_clock: 0.0,
             restrict_rollback: crate::model::restriction::DEFAULT_ROLLBACK,
+            fleet: None,
         }
     }
 
@@ -661,6 +664,8 @@ impl App {
                     unknown: unknown_to_fail2ban(&kernel, &banned).len(),
                 }));
             }
+            EngineEvent::Host { host, change } => self.host_changed(&host, change),
+            EngineEvent::JailsAdded(jails) => self.add_jails(jails),
             EngineEvent::Unparsed { source, count } => {
                 self.unparsed += count;
                 self.unparsed_sources.push(source);

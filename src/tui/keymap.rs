@@ -23,6 +23,8 @@ pub enum Context {
     Lists,
     /// Only in the demo.
     Demo,
+    /// The TUI on a fleet of hosts.
+    Fleet,
     /// Everywhere.
     Global,
 }
@@ -36,6 +38,7 @@ impl Context {
             "jails" => Context::Jails,
             "lists" => Context::Lists,
             "demo" => Context::Demo,
+            "fleet" => Context::Fleet,
             "global" => Context::Global,
             _ => return None,
         })
@@ -50,6 +53,7 @@ impl Context {
             Context::Jails => "jails",
             Context::Lists => "lists",
             Context::Demo => "demo",
+            Context::Fleet => "fleet",
             Context::Global => "global",
         }
     }

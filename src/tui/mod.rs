@@ -4,6 +4,7 @@
 pub mod action;
 pub mod app;
 pub mod app_dossier;
+pub mod app_fleet;
 pub mod app_period;
 pub mod app_restrict;
 mod ban_time_text;
@@ -123,6 +124,32 @@ pub async fn run_live(
     };
     let (theme, geoip) = (options.theme, options.geoip);
     let result = run::run(app, theme, event_rx, command_tx, geoip, Some(inspector)).await;
+    engine_task.abort();
+    result
+}
+
+/// Opens the UI on every host of a fleet, each through its own bantop over SSH, auditing
+/// actions in `state_dir` too.
+pub async fn run_fleet(
+    hosts: Vec<crate::fleet::Host>,
+    state_dir: &Path,
+    options: UiOptions,
+) -> anyhow::Result<()> {
+    let control_dir = crate::fleet::ssh::control_dir().map_err(anyhow::Error::msg)?;
+    let operators = crate::engine::operator::operator_addresses(Path::new("/var/run/utmp"));
+    let mut app = app::App::new(Vec::new(), options.keymap, Zone::Local, operators, false);
+    app.fleet = Some(app_fleet::FleetView::new(hosts.clone()));
+    let engine = crate::engine::fleet::FleetEngine {
+        hosts,
+        control_dir,
+        audit: crate::engine::audit::AuditLog::new(state_dir),
+        refresh: options.refresh,
+    };
+    let (command_tx, command_rx) = mpsc::channel(16);
+    let (event_tx, event_rx) = mpsc::channel(256);
+    let engine_task = tokio::spawn(crate::engine::fleet::run(engine, command_rx, event_tx));
+    let (theme, geoip) = (options.theme, options.geoip);
+    let result = run::run(app, theme, event_rx, command_tx, geoip, None).await;
     engine_task.abort();
     result
 }

@@ -20,7 +20,12 @@ impl App {
     /// The keymap contexts that apply now, most specific first.
     pub fn contexts(&self) -> Vec<Context> {
         if self.popup.is_some() {
-            return vec![Context::Popup];
+            // On a fleet, `a` turns a confirmation into the same action on every host.
+            let mut contexts = vec![Context::Popup];
+            if self.fleet.is_some() {
+                contexts.push(Context::Fleet);
+            }
+            return contexts;
         }
         let view = match self.view {
             _ if self.dossier.is_some() => Context::Dossier,
@@ -31,6 +36,9 @@ impl App {
         let mut contexts = vec![view];
         if self.replay.is_some() {
             contexts.push(Context::Demo);
+        }
+        if self.fleet.is_some() {
+            contexts.push(Context::Fleet);
         }
         contexts.push(Context::Global);
         contexts
@@ -170,7 +178,8 @@ impl App {
             Action::Pause => return vec![Command::TogglePause],
             Action::Faster => return vec![Command::Faster],
             Action::Slower => return vec![Command::Slower],
-            Action::Confirm | Action::Cancel | Action::Close => {}
+            Action::NextHost => self.next_host_filter(),
+            Action::Confirm | Action::Cancel | Action::Close | Action::EveryHost => {}
         }
         Vec::new()
     }
@@ -261,6 +270,10 @@ impl App {
                     scroll: (confirm.scroll + 1).min(last),
                     ..confirm
                 }));
+            }
+            (popup @ Popup::Confirm(_), Action::EveryHost) => {
+                self.popup = Some(popup);
+                self.toggle_every_host();
             }
             (Popup::Confirm(confirm), Action::Confirm)
                 if confirm.danger.is_some() && !confirm.armed =>
@@ -533,6 +546,9 @@ impl App {
     }
 
     pub(super) fn open_confirm(&mut self, title: String, command: Command, danger: Option<String>) {
+        if self.fleet.is_some() {
+            return self.open_fleet_confirm(title, command, danger);
+        }
         let ip = match &command {
             Command::Unban { target, .. } | Command::Ban { target, .. } => Some(target.addr()),
             Command::UnbanEverywhere { ip } => Some(*ip),

@@ -3,6 +3,7 @@
 
 pub mod fail2ban;
 pub mod netns;
+pub mod sshd;
 pub mod tmux;
 
 /// A copy of bantop in `dir` that `nobody` can run (it may not reach the build directory);

@@ -5,6 +5,7 @@ use super::{fit, format_clock};
 use crate::model::EventKind;
 use crate::model::sanitize::sanitize;
 use crate::tui::app::{App, EventRow};
+use crate::tui::app_fleet::{host_of, own_jail};
 use crate::tui::ban_time_text::ban_length_text;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
@@ -54,9 +55,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // The jail column fits `asterisk-wazo`; longer names are cut with `…`.
     // The country column when GeoIP files are read (a code and a space).
     let country_width: u16 = if app.geoip.is_empty() { 0 } else { 3 };
+    // On a fleet, the host's column (its name, cut at 12).
+    let host_width: u16 = app
+        .fleet
+        .as_ref()
+        .map_or(0, |f| f.name_width().min(12) as u16 + 1);
     let what_width = area
         .width
-        .saturating_sub(2 + 8 + jail_width + address_width + country_width + 6 + 4)
+        .saturating_sub(2 + 8 + host_width + jail_width + address_width + country_width + 6 + 4)
         as usize;
     let selected = visible
         .len()
@@ -81,6 +87,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if country_width > 0 {
         header.insert(3, "CC");
         widths.insert(3, Constraint::Length(country_width - 1));
+    }
+    if host_width > 0 {
+        header.insert(1, "Host");
+        widths.insert(1, Constraint::Length(host_width - 1));
     }
     let header = Row::new(header).style(theme.label);
     let table = Table::new(rows, widths)
@@ -165,15 +175,27 @@ fn event_row<'a>(
             theme.unban,
         ),
     };
+    let jail = if app.fleet.is_some() {
+        own_jail(row.jail())
+    } else {
+        row.jail()
+    };
     let mut cells = vec![
         Cell::from(format_clock(row.time(), app.zone)).style(theme.muted),
-        Cell::from(fit(row.jail(), 14)).style(theme.jail),
+        Cell::from(fit(jail, 14)).style(theme.jail),
         Cell::from(fit(&address_text(row, app), address_width)).style(ip_style(Style::default())),
         Cell::from(count).style(count_style),
         Cell::from(fit(&what, what_width)).style(what_style),
     ];
     if !app.geoip.is_empty() {
         cells.insert(3, Cell::from(country_of(row.ip(), app)).style(theme.muted));
+    }
+    if let Some(fleet) = &app.fleet {
+        let width = fleet.name_width().min(12);
+        cells.insert(
+            1,
+            Cell::from(fit(host_of(row.jail()), width)).style(theme.label),
+        );
     }
     Row::new(cells)
 }

@@ -12,7 +12,12 @@ use ratatui::widgets::{Paragraph, Sparkline};
 
 /// Title line plus one line per jail.
 pub fn height(app: &App) -> u16 {
-    1 + u16::from(app.operator_alert().is_some()) + shown(app).count() as u16
+    let lines = if app.fleet.is_some() {
+        super::fleet_header::height(app)
+    } else {
+        shown(app).count() as u16
+    };
+    1 + u16::from(app.operator_alert().is_some()) + lines
 }
 
 fn shown(app: &App) -> impl Iterator<Item = &JailPanel> {
@@ -35,6 +40,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 title.push(Span::raw(format!("(loop {}) ", replay.loops + 1)));
             }
         }
+        None if app.fleet.is_some() => title.push(Span::raw("│ fleet ")),
         None => title.push(Span::raw("│ live ")),
     }
     if let Some(reason) = &app.read_only {
@@ -78,6 +84,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let text = format!(" YOUR ADDRESS {ip}: {trouble}. {key} = unban + whitelist everywhere ");
         frame.render_widget(Paragraph::new(Line::styled(text, theme.danger)), rows[1]);
         jail_rows = 2;
+    }
+    if app.fleet.is_some() {
+        super::fleet_header::render(frame, &rows[jail_rows..], app, theme);
+        return;
     }
     let period_start = app.period_start();
     for (panel, row) in shown(app).zip(rows.iter().skip(jail_rows)) {

@@ -5,6 +5,7 @@ mod activity;
 mod ascii;
 mod dossier;
 mod events;
+mod fleet_header;
 mod footer;
 mod header;
 mod jails;

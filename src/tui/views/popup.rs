@@ -193,6 +193,9 @@ fn help_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
     if app.replay.is_some() {
         contexts.push(Context::Demo);
     }
+    if app.fleet.is_some() {
+        contexts.push(Context::Fleet);
+    }
     contexts.push(Context::Popup);
     let mut lines = Vec::new();
     for context in contexts {

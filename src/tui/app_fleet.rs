@@ -1,0 +1,305 @@
+//! The TUI on a fleet (`bantop --hosts FILE`): every host's jails named `host/jail` in one
+//! model, a line per host, a filter by host, and each action routed to the host of the row
+//! it was asked on (or, for unban and whitelist, to every host) as the remote bantop's own
+//! command, shown exactly in the confirm popup.
+
+use super::app::{App, Confirm, JailPanel, Popup};
+use crate::engine::Command;
+use crate::engine::fleet_command::plan_lines;
+use crate::fleet::Host;
+use crate::fleet::remote_json::split_host_jail;
+use crate::model::fleet::{HostChange, HostLine};
+use crate::model::{BanPlace, JailSettings};
+use std::collections::VecDeque;
+
+/// The fleet as the view holds it.
+#[derive(Debug, Clone)]
+pub struct FleetView {
+    /// The hosts, in the file's order.
+    pub hosts: Vec<Host>,
+    /// Each host's line, in the same order.
+    pub lines: Vec<HostLine>,
+}
+
+impl FleetView {
+    /// Every host, not connected yet.
+    pub fn new(hosts: Vec<Host>) -> Self {
+        let lines = hosts.iter().map(|h| HostLine::new(&h.name)).collect();
+        FleetView { hosts, lines }
+    }
+
+    /// The longest host name, for the host column.
+    pub fn name_width(&self) -> usize {
+        self.hosts
+            .iter()
+            .map(|h| h.name.len())
+            .max()
+            .unwrap_or(4)
+            .max(4)
+    }
+}
+
+/// The host part of a merged jail name (`pbx1` of `pbx1/sshd`).
+pub fn host_of(jail: &str) -> &str {
+    split_host_jail(jail).map_or("", |(host, _)| host)
+}
+
+/// The jail part of a merged jail name (`sshd` of `pbx1/sshd`).
+pub fn own_jail(jail: &str) -> &str {
+    split_host_jail(jail).map_or(jail, |(_, jail)| jail)
+}
+
+impl App {
+    /// A host's connection, fail2ban or refusals changed.
+    pub(super) fn host_changed(&mut self, host: &str, change: HostChange) {
+        if let Some(line) = self
+            .fleet
+            .as_mut()
+            .and_then(|f| f.lines.iter_mut().find(|l| l.name == host))
+        {
+            line.change(change);
+        }
+    }
+
+    /// A host's jails: new ones get a panel, known ones their settings.
+    pub(super) fn add_jails(&mut self, jails: Vec<JailSettings>) {
+        for settings in jails {
+            match self
+                .jails
+                .iter_mut()
+                .find(|j| j.settings.name == settings.name)
+            {
+                Some(panel) => panel.settings = settings,
+                None => self.jails.push(JailPanel {
+                    settings,
+                    bans: Vec::new(),
+                    failures: 0,
+                    bans_total: 0,
+                    rate: VecDeque::new(),
+                }),
+            }
+        }
+        // Hosts together, in the file's order, each host's jails as it lists them.
+        if let Some(fleet) = &self.fleet {
+            let order = |name: &str| {
+                fleet
+                    .hosts
+                    .iter()
+                    .position(|h| h.name == host_of(name))
+                    .unwrap_or(usize::MAX)
+            };
+            self.jails.sort_by_key(|j| order(&j.settings.name));
+        }
+    }
+
+    /// Shows only the next host's rows (after the last host: every host again).
+    pub(super) fn next_host_filter(&mut self) {
+        let Some(fleet) = &self.fleet else { return };
+        let current = fleet
+            .hosts
+            .iter()
+            .position(|h| self.filter == format!("{}/", h.name));
+        let next = match current {
+            None => fleet.hosts.first(),
+            Some(i) => fleet.hosts.get(i + 1),
+        };
+        self.filter = next.map(|h| format!("{}/", h.name)).unwrap_or_default();
+        self.selected_event = None;
+    }
+
+    /// The host of the row the operator is on: the selected event's or the selected jail's.
+    fn selected_host(&self) -> Option<String> {
+        let jail = match self.view {
+            super::app::View::Events => self.selected_row().map(|row| row.jail().to_string()),
+            _ => self
+                .jails
+                .get(self.selected_jail)
+                .map(|j| j.settings.name.clone()),
+        }?;
+        Some(host_of(&jail).to_string()).filter(|h| !h.is_empty())
+    }
+
+    /// `command` as the fleet carries it out: on the host its jail belongs to (or the selected
+    /// row's), with the host's own jail names; or why it cannot be.
+    fn routed(&self, command: Command) -> Result<Command, String> {
+        if let Command::OnHosts { .. } = command {
+            return Ok(command);
+        }
+        let named = match &command {
+            Command::Unban {
+                place: BanPlace::Jail(jail),
+                ..
+            }
+            | Command::JailBan { jail, .. } => Some(host_of(jail).to_string()),
+            _ => None,
+        };
+        let host = named
+            .filter(|h| !h.is_empty())
+            .or_else(|| self.selected_host())
+            .ok_or("select a row of a host first")?;
+        let inner = match command {
+            Command::Unban {
+                place: BanPlace::Jail(jail),
+                target,
+            } => Command::Unban {
+                place: BanPlace::Jail(own_jail(&jail).to_string()),
+                target,
+            },
+            Command::JailBan { jail, ip } => Command::JailBan {
+                jail: own_jail(&jail).to_string(),
+                ip,
+            },
+            // Every jail of the host: the remote bantop's own default.
+            Command::Whitelist { entry, comment, .. } => Command::Whitelist {
+                entry,
+                jails: Vec::new(),
+                comment,
+            },
+            Command::Unwhitelist { entry, .. } => Command::Unwhitelist {
+                entry,
+                jails: Vec::new(),
+            },
+            Command::Rescue { ip, comment, .. } => Command::Rescue {
+                ip,
+                jails: Vec::new(),
+                comment,
+            },
+            other => other,
+        };
+        crate::engine::fleet_command::remote_args(&inner)?;
+        Ok(Command::OnHosts {
+            hosts: vec![host],
+            command: Box::new(inner),
+        })
+    }
+
+    /// Opens the confirm popup for `command` routed to its host, with the exact remote
+    /// commands as the plan.
+    pub(super) fn open_fleet_confirm(
+        &mut self,
+        title: String,
+        command: Command,
+        danger: Option<String>,
+    ) {
+        match self.routed(command) {
+            Ok(command) => {
+                let (title, plan) = self.fleet_plan(&title, &command);
+                self.popup = Some(Popup::Confirm(Confirm {
+                    title,
+                    command,
+                    plan,
+                    danger,
+                    armed: false,
+                    scroll: 0,
+                }));
+            }
+            Err(why) => self.status = Some((false, why)),
+        }
+    }
+
+    /// The title naming the hosts, and the plan: each host's remote command.
+    fn fleet_plan(&self, title: &str, command: &Command) -> (String, Vec<String>) {
+        let Some(fleet) = &self.fleet else {
+            return (title.to_string(), Vec::new());
+        };
+        let Command::OnHosts { hosts, command } = command else {
+            return (title.to_string(), Vec::new());
+        };
+        let chosen: Vec<Host> = fleet
+            .hosts
+            .iter()
+            .filter(|h| hosts.contains(&h.name))
+            .cloned()
+            .collect();
+        let title = title
+            .split(" on ")
+            .next()
+            .unwrap_or(title)
+            .replace(" in every jail", "");
+        let title = if hosts.len() == 1 {
+            format!("{title} on {}", hosts[0])
+        } else {
+            format!("{title} on every host ({})", hosts.len())
+        };
+        let mut plan = plan_lines(&chosen, command);
+        plan.push("each host's bantop checks, writes and audits it itself; what each reports comes back here".to_string());
+        if every_host_variant(command).is_some() && fleet.hosts.len() > 1 {
+            plan.push(if hosts.len() == 1 {
+                "a: on every host instead".to_string()
+            } else {
+                "a: only on the row's host".to_string()
+            });
+        }
+        (title, plan)
+    }
+
+    /// In the confirm popup: the same action on every host, or back on the row's host.
+    pub(super) fn toggle_every_host(&mut self) {
+        let Some(Popup::Confirm(confirm)) = self.popup.take() else {
+            return;
+        };
+        let (Some(fleet), Command::OnHosts { hosts, command }) = (&self.fleet, &confirm.command)
+        else {
+            self.popup = Some(Popup::Confirm(confirm));
+            return;
+        };
+        let toggled = match every_host_variant(command) {
+            Some(every) if hosts.len() == 1 => Some(Command::OnHosts {
+                hosts: fleet.hosts.iter().map(|h| h.name.clone()).collect(),
+                command: Box::new(every),
+            }),
+            Some(_) => self.selected_host().and_then(|host| {
+                let command = match command.as_ref() {
+                    Command::UnbanEverywhere { ip } => self.routed_unban(*ip, &host)?,
+                    other => other.clone(),
+                };
+                Some(Command::OnHosts {
+                    hosts: vec![host],
+                    command: Box::new(command),
+                })
+            }),
+            None => None,
+        };
+        match toggled {
+            Some(command) => {
+                let (title, plan) = self.fleet_plan(&confirm.title, &command);
+                self.popup = Some(Popup::Confirm(Confirm {
+                    title,
+                    command,
+                    plan,
+                    armed: false,
+                    scroll: 0,
+                    ..confirm
+                }));
+            }
+            None => self.popup = Some(Popup::Confirm(confirm)),
+        }
+    }
+
+    /// An unban of `ip` on `host`: in the first of its jails that bans it, else everywhere.
+    fn routed_unban(&self, ip: std::net::IpAddr, host: &str) -> Option<Command> {
+        let jail = self.banned_in(ip).into_iter().find(|j| host_of(j) == host);
+        Some(match jail {
+            Some(jail) => Command::Unban {
+                place: BanPlace::Jail(own_jail(&jail).to_string()),
+                target: ip.into(),
+            },
+            None => Command::UnbanEverywhere { ip },
+        })
+    }
+}
+
+/// What `command` becomes on every host: an unban everywhere there (the jail may not exist on
+/// the others), the same whitelisting or rescue; `None` for what is not offered fleet-wide.
+fn every_host_variant(command: &Command) -> Option<Command> {
+    match command {
+        Command::Unban { target, .. } if target.prefix_len() == target.max_prefix_len() => {
+            Some(Command::UnbanEverywhere { ip: target.addr() })
+        }
+        Command::UnbanEverywhere { .. }
+        | Command::Whitelist { .. }
+        | Command::Unwhitelist { .. }
+        | Command::Rescue { .. } => Some(command.clone()),
+        _ => None,
+    }
+}
