@@ -438,7 +438,7 @@ fn fleet_events_merge_every_host_and_a_lost_host_comes_back_with_no_event_twice(
 
 #[test]
 fn the_tui_shows_every_host_and_unbans_on_the_row_s_host_only() {
-    let fleet = Fleet::start(&["pbx1", "pbx2", "pbx3"]);
+    let mut fleet = Fleet::start(&["pbx1", "pbx2", "pbx3"]);
     for host in &fleet.hosts {
         host.fail2ban
             .client_text(&["set", "asterisk-wazo", "banip", "203.0.113.9"]);
@@ -532,6 +532,22 @@ fn the_tui_shows_every_host_and_unbans_on_the_row_s_host_only() {
             host.name
         );
     }
+    // pbx2 lost: its line says so, pbx3's failures still come; back: connected again.
+    fleet.hosts[1].ssh.kill();
+    tmux.keys(&["H"]);
+    tmux.wait_for("pbx2 lost", Duration::from_secs(30), |s| {
+        s.lines()
+            .any(|l| l.starts_with(" pbx2") && l.contains("LOST"))
+    });
+    fleet.hosts[2].fail("192.0.2.31", "still");
+    tmux.wait_for("pbx3 still streams", Duration::from_secs(20), |s| {
+        s.contains("192.0.2.31")
+    });
+    fleet.hosts[1].ssh.launch();
+    tmux.wait_for("pbx2 back", Duration::from_secs(60), |s| {
+        s.lines()
+            .any(|l| l.starts_with(" pbx2") && l.contains("connected"))
+    });
     tmux.keys(&["q"]);
     assert_eq!(tmux.wait_exit(), "0");
     tmux.assert_terminal_restored();
@@ -548,4 +564,118 @@ fn select_ban_row(tmux: &Tmux, host: &str) {
     if rows.last().is_some_and(|l| !l.contains(" BAN ")) {
         tmux.keys(&["Up"]);
     }
+}
+
+/// A remote "bantop" that answers like a hostile host: escape sequences and bidi controls in
+/// its lines, a 1 MB line, a jail named like a path, a ban with an impossible time, another
+/// version than this one.
+const HOSTILE: &str = r#"#!/bin/sh
+case "$1" in
+--version) echo "bantop 9.9.9 (git hostile)" ;;
+jails) echo '{"jails":[{"name":"asterisk","maxretry":5,"findtime":600,"bantime":600,"ignoreip":["127.0.0.1/8"]}]}' ;;
+status) printf '%s\n' '{"answered":true,"error":null,"jails":[{"name":"asterisk","bans":[{"ip":"192.0.2.66","since":1e300},{"ip":"192.0.2.67","since":1768842130.0,"until":null,"matches":["x"]},{"ip":"::ffff:192.0.2.68","since":1768842130.0}],"ignoreip":[]}]}' ;;
+events)
+  now=$(date +%s)
+  printf '{"type":"failure","jail":"asterisk","ip":"198.51.100.1","time":%s,"line":"clear \\u001b[2J\\u001b]0;owned\\u0007 and \\u202eevil","user":"\\u001b[31mroot"}\n' "$now"
+  printf '{"type":"failure","jail":"../../etc","ip":"198.51.100.2","time":%s,"line":"path"}\n' "$now"
+  printf '{"type":"failure","jail":"asterisk","ip":"198.51.100.3","time":1e300,"line":"time"}\n'
+  head -c 1048576 /dev/zero | tr '\0' 'A'; echo
+  echo 'not json at all'
+  printf '{"type":"failure","jail":"asterisk","ip":"198.51.100.4","time":%s,"line":"the last, fine"}\n' "$now"
+  exec sleep 600 ;;
+*) exit 2 ;;
+esac
+"#;
+
+#[test]
+fn a_hostile_or_missing_remote_bantop_is_read_as_such() {
+    let client = SshClient::new();
+    let hostile_ssh = SshServer::start(&client);
+    let missing_ssh = SshServer::start(&client);
+    let script = client.dir.path().join("hostile-bantop");
+    std::fs::write(&script, HOSTILE).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let file = client.hosts_file(&[
+        ("evil", &hostile_ssh, vec![script.display().to_string()]),
+        (
+            "bare",
+            &missing_ssh,
+            vec!["/nonexistent/bantop".to_string()],
+        ),
+    ]);
+    let state = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let bantop = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_bantop"));
+        command
+            .env("XDG_RUNTIME_DIR", client.runtime_dir())
+            .arg("--hosts")
+            .arg(&file)
+            .arg("--state-dir")
+            .arg(state.path())
+            .args(args);
+        command
+    };
+    let output = bantop(&["fleet", "status", "--json"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let status: serde_json::Value =
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(output.status.code(), Some(1), "{status}");
+    assert_eq!(status["hosts"][0]["version"], "9.9.9");
+    let bans: Vec<&str> = status["hosts"][0]["jails"][0]["bans"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|b| b["ip"].as_str())
+        .collect();
+    assert_eq!(bans, ["192.0.2.67", "192.0.2.68"], "{status}");
+    let bare = status["hosts"][1]["error"].as_str().unwrap_or_default();
+    assert!(bare.contains("bantop missing"), "{bare}");
+
+    let mut child = bantop(&["fleet", "events", "--json", "--host", "evil"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
+    let (tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(serde_json::from_str::<serde_json::Value>(&line).unwrap_or_default());
+        }
+    });
+    let mut seen = Vec::new();
+    read_until(
+        &lines,
+        &mut seen,
+        "the last good failure",
+        Duration::from_secs(30),
+        |s| !failures_of(s, "evil", "198.51.100.4").is_empty(),
+    );
+    let _ = Command::new("kill").arg(child.id().to_string()).status();
+    let _ = child.wait();
+    let mut errors = String::new();
+    let _ = std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut errors);
+    let ips: Vec<&str> = seen
+        .iter()
+        .filter(|v| v["type"] == "failure")
+        .filter_map(|v| v["ip"].as_str())
+        .collect();
+    assert_eq!(ips, ["198.51.100.1", "198.51.100.4"], "{seen:#?}");
+    let first = failures_of(&seen, "evil", "198.51.100.1")[0];
+    let text = format!("{}{}", first["line"], first["user"]);
+    assert!(
+        !text.contains("\\u001b") && !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+        "{text}"
+    );
+    assert!(text.contains("clear") && text.contains("root"), "{text}");
+    let connected = seen
+        .iter()
+        .find(|v| v["type"] == "host" && v["state"] == "connected")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(connected["version_mismatch"], true, "{connected}");
+    assert!(errors.contains("lines refused"), "{errors}");
 }

@@ -193,7 +193,7 @@ async fn stream(
                     Ok(None) => {}
                     Err(reason) => {
                         refused += 1;
-                        pending.push(LinkEvent::Refused { count: refused + stream.skipped, reason });
+                        pending.push(LinkEvent::Refused { count: refused + stream.skipped(), reason });
                     }
                 }
                 if pending.len() >= BATCH && out.send((host.name.clone(), std::mem::take(&mut pending))).await.is_err() {

@@ -4,6 +4,7 @@
 //! task per host that follows it through lost connections.
 
 pub mod hosts_file;
+pub mod lines;
 pub mod link;
 pub mod remote;
 pub mod remote_json;

@@ -3,17 +3,17 @@
 //! is the remote host's word: sizes are capped here, contents are checked by `remote_json`.
 
 use super::hosts_file::Host;
+use super::lines::Lines;
+pub use super::lines::MAX_LINE;
 use super::ssh::{ssh_args, ssh_program};
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::io::AsyncReadExt;
 use tokio::process::{Child, ChildStdout, Command};
 
 /// The most a one-shot remote command may print (a `status --json` of thousands of bans).
 pub const MAX_OUTPUT: usize = 16 << 20;
-/// The longest line of a stream; longer ones are skipped and counted.
-pub const MAX_LINE: usize = 64 << 10;
 /// How much of the remote's standard error is kept for a message.
 const MAX_STDERR: usize = 4096;
 
@@ -150,11 +150,8 @@ fn last_words(stderr: &[u8]) -> String {
 /// A running `bantop ARGS` on a host whose output is read line by line.
 pub struct RemoteStream {
     child: Child,
-    lines: BufReader<ChildStdout>,
+    lines: Lines<ChildStdout>,
     stderr: tokio::task::JoinHandle<Vec<u8>>,
-    buffer: Vec<u8>,
-    /// Lines longer than [`MAX_LINE`] skipped so far.
-    pub skipped: u64,
 }
 
 impl RemoteStream {
@@ -169,50 +166,19 @@ impl RemoteStream {
         let stderr = tokio::spawn(async move { read_bounded(stderr, MAX_STDERR).await.0 });
         Ok(RemoteStream {
             child,
-            lines: BufReader::with_capacity(1 << 16, stdout),
+            lines: Lines::new(stdout),
             stderr,
-            buffer: Vec::new(),
-            skipped: 0,
         })
     }
 
-    /// The next line (without its newline), or `None` at the end of the stream.
+    /// The next line (without its newline), or `None` at the end of the stream; cancel-safe.
     pub async fn next_line(&mut self) -> Option<String> {
-        loop {
-            self.buffer.clear();
-            let read = (&mut self.lines)
-                .take(MAX_LINE as u64 + 1)
-                .read_until(b'\n', &mut self.buffer)
-                .await;
-            match read {
-                Ok(0) | Err(_) => return None,
-                Ok(_) if self.buffer.last() == Some(&b'\n') => {
-                    self.buffer.pop();
-                    return Some(String::from_utf8_lossy(&self.buffer).into_owned());
-                }
-                Ok(_) if self.buffer.len() <= MAX_LINE => {
-                    // The last line, without its newline: the stream ended there.
-                    return Some(String::from_utf8_lossy(&self.buffer).into_owned());
-                }
-                Ok(_) => {
-                    // Too long: the rest of the line is passed over.
-                    self.skipped += 1;
-                    let mut rest = Vec::new();
-                    loop {
-                        rest.clear();
-                        match (&mut self.lines)
-                            .take(MAX_LINE as u64)
-                            .read_until(b'\n', &mut rest)
-                            .await
-                        {
-                            Ok(0) | Err(_) => return None,
-                            Ok(_) if rest.last() == Some(&b'\n') => break,
-                            Ok(_) => {}
-                        }
-                    }
-                }
-            }
-        }
+        self.lines.next_line().await
+    }
+
+    /// Lines longer than [`MAX_LINE`] skipped so far.
+    pub fn skipped(&self) -> u64 {
+        self.lines.skipped
     }
 
     /// How the stream ended: the remote bantop's exit status, or why there was none.

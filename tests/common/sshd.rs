@@ -200,6 +200,9 @@ pub fn kill_tree(pid: u32) {
         index += 1;
     }
     for pid in family {
-        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-9", &pid.to_string()])
+            .stderr(Stdio::null())
+            .status();
     }
 }

@@ -44,7 +44,7 @@ pub fn render(frame: &mut Frame, rows: &[Rect], app: &App, theme: &Theme) {
     let width = fleet.name_width().min(16);
     let period_start = app.period_start();
     let mut rows = rows.iter();
-    for index in shown {
+    for &index in &shown {
         let Some(row) = rows.next() else { return };
         let line = &fleet.lines[index];
         let jails = app
@@ -76,11 +76,27 @@ pub fn render(frame: &mut Frame, rows: &[Rect], app: &App, theme: &Theme) {
     if left > 0
         && let Some(row) = rows.next()
     {
+        // What the hosts left out add up to (the shown ones are on their lines).
+        let hidden = |name: &str| !shown.iter().any(|i| fleet.lines[*i].name == name);
+        let (failures, banned) = app
+            .jails
+            .iter()
+            .filter(|j| hidden(host_of(&j.settings.name)))
+            .fold((0u64, 0usize), |(f, b), j| {
+                (
+                    f + App::failures_in_period(&j.rate, period_start),
+                    b + j.bans.len(),
+                )
+            });
+        let sum = format!("fail {failures}, banned {banned}");
         let (text, style) = if troubled == 0 {
-            (format!(" … {left} more hosts, all connected"), theme.muted)
+            (
+                format!(" … {left} more hosts, all connected: {sum}"),
+                theme.muted,
+            )
         } else {
             (
-                format!(" … {left} more hosts, {troubled} of them in trouble"),
+                format!(" … {left} more hosts, {troubled} of them in trouble: {sum}"),
                 theme.danger,
             )
         };
