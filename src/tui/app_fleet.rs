@@ -211,15 +211,16 @@ impl App {
             .filter(|h| hosts.contains(&h.name))
             .cloned()
             .collect();
-        let title = title
-            .split(" on ")
-            .next()
-            .unwrap_or(title)
-            .replace(" in every jail", "");
-        let title = if hosts.len() == 1 {
-            format!("{title} on {}", hosts[0])
+        let what = what_it_does(command);
+        let what = if title.starts_with("Undo") {
+            format!("Undo: {what}")
         } else {
-            format!("{title} on every host ({})", hosts.len())
+            what
+        };
+        let title = if hosts.len() == 1 {
+            format!("{what} on {}", hosts[0])
+        } else {
+            format!("{what} on every host ({})", hosts.len())
         };
         let mut plan = plan_lines(&chosen, command);
         plan.push("each host's bantop checks, writes and audits it itself; what each reports comes back here".to_string());
@@ -289,6 +290,29 @@ impl App {
     }
 }
 
+/// A routed command in a few words, jails as the host names them.
+fn what_it_does(command: &Command) -> String {
+    use crate::model::address::text_of;
+    match command {
+        Command::Unban {
+            place: BanPlace::Jail(jail),
+            target,
+        } => format!("Unban {} in {jail}", text_of(*target)),
+        Command::Unban { target, .. } => format!("Unban {} (bantop's set)", text_of(*target)),
+        Command::UnbanEverywhere { ip } => format!("Unban {ip} everywhere"),
+        Command::JailBan { jail, ip } => format!("Ban {ip} in {jail}"),
+        Command::Ban { target, .. } => format!("Ban {} in bantop's set", text_of(*target)),
+        Command::Whitelist { entry, .. } => format!("Whitelist {} in every jail", text_of(*entry)),
+        Command::Unwhitelist { entry, .. } => {
+            format!("Take {} out of the whitelist", text_of(*entry))
+        }
+        Command::Rescue { ip, .. } => {
+            format!("Rescue {ip}: unban everywhere, whitelist in every jail")
+        }
+        _ => "This action".to_string(),
+    }
+}
+
 /// What `command` becomes on every host: an unban everywhere there (the jail may not exist on
 /// the others), the same whitelisting or rescue; `None` for what is not offered fleet-wide.
 fn every_host_variant(command: &Command) -> Option<Command> {
@@ -301,5 +325,174 @@ fn every_host_variant(command: &Command) -> Option<Command> {
         | Command::Unwhitelist { .. }
         | Command::Rescue { .. } => Some(command.clone()),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fail2ban::date::Zone;
+    use crate::model::{Ban, BanOrigin, EngineEvent};
+    use crate::tui::action::Action;
+    use crate::tui::app::View;
+    use crate::tui::keymap::Keymap;
+    use std::net::IpAddr;
+
+    fn host(name: &str) -> Host {
+        Host {
+            name: name.into(),
+            ssh: format!("root@{name}"),
+            port: None,
+            options: Vec::new(),
+            command: vec!["bantop".into()],
+        }
+    }
+
+    fn jail(name: &str) -> JailSettings {
+        JailSettings {
+            name: name.into(),
+            filter: "sshd".into(),
+            maxretry: 5,
+            findtime: 600,
+            bantime: 600,
+            ignoreip: Vec::new(),
+            ignore_names: Vec::new(),
+            logpath: Vec::new(),
+            backend: "auto".into(),
+            action: String::new(),
+            port: String::new(),
+            ignoreself: true,
+            ignorecommand: None,
+            ban_increment: None,
+        }
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Two hosts with an sshd jail each, 192.0.2.7 banned on b, the jails view on it.
+    fn fleet() -> App {
+        let keymap = Keymap::default_keys().unwrap_or_else(|e| panic!("{e}"));
+        let mut app = App::new(Vec::new(), keymap, Zone::Local, Vec::new(), false);
+        app.fleet = Some(FleetView::new(vec![host("a"), host("b")]));
+        app.apply(EngineEvent::JailsAdded(vec![jail("b/sshd")]));
+        app.apply(EngineEvent::JailsAdded(vec![jail("a/sshd")]));
+        app.apply(EngineEvent::Banned(Ban {
+            jail: "b/sshd".into(),
+            ip: ip("192.0.2.7"),
+            since: 0.0,
+            until: None,
+            count: 1,
+            failures: 5,
+            evidence: Vec::new(),
+            origin: BanOrigin::Jail,
+            length_caveat: None,
+        }));
+        app.view = View::Jails;
+        app.selected_jail = 1;
+        app
+    }
+
+    fn confirmed(app: &mut App) -> Command {
+        let sent = app.update(Action::Confirm);
+        sent.into_iter().next().unwrap_or(Command::Faster)
+    }
+
+    #[test]
+    fn hosts_keep_the_files_order_and_an_unban_goes_to_the_jails_host() {
+        let mut app = fleet();
+        let names: Vec<&str> = app.jails.iter().map(|j| j.settings.name.as_str()).collect();
+        assert_eq!(names, ["a/sshd", "b/sshd"]);
+        app.update(Action::Unban);
+        assert_eq!(
+            confirmed(&mut app),
+            Command::OnHosts {
+                hosts: vec!["b".into()],
+                command: Box::new(Command::Unban {
+                    place: BanPlace::Jail("sshd".into()),
+                    target: ip("192.0.2.7").into(),
+                }),
+            }
+        );
+        // Its undo bans again in the same jail, on the same host.
+        app.update(Action::Undo);
+        assert_eq!(
+            confirmed(&mut app),
+            Command::OnHosts {
+                hosts: vec!["b".into()],
+                command: Box::new(Command::JailBan {
+                    jail: "sshd".into(),
+                    ip: ip("192.0.2.7"),
+                }),
+            }
+        );
+    }
+
+    #[test]
+    fn every_host_and_back() {
+        let mut app = fleet();
+        app.update(Action::Unban);
+        app.update(Action::EveryHost);
+        let Some(Popup::Confirm(confirm)) = &app.popup else {
+            panic!("no popup");
+        };
+        assert_eq!(
+            confirm.command,
+            Command::OnHosts {
+                hosts: vec!["a".into(), "b".into()],
+                command: Box::new(Command::UnbanEverywhere {
+                    ip: ip("192.0.2.7")
+                }),
+            }
+        );
+        assert!(
+            confirm
+                .plan
+                .iter()
+                .any(|l| l == "on a (ssh root@a): bantop unban 192.0.2.7 --json")
+        );
+        app.update(Action::EveryHost);
+        assert!(matches!(
+            &app.popup,
+            Some(Popup::Confirm(Confirm { command: Command::OnHosts { hosts, command }, .. }))
+                if hosts == &["b".to_string()]
+                    && matches!(command.as_ref(), Command::Unban { place: BanPlace::Jail(j), .. } if j == "sshd")
+        ));
+    }
+
+    #[test]
+    fn a_whitelist_is_every_jail_of_the_rows_host() {
+        let mut app = fleet();
+        app.apply(EngineEvent::Log(crate::model::LogEvent {
+            failure: crate::model::Failure {
+                jail: "a/sshd".into(),
+                host: "198.51.100.4".into(),
+                ip: Some(ip("198.51.100.4")),
+                time: 1.0,
+                fid: 0,
+                captures: Default::default(),
+                line: "x".into(),
+            },
+            kind: crate::model::EventKind::Counted {
+                count: 1,
+                maxretry: 5,
+            },
+            summary: "x".into(),
+        }));
+        app.view = View::Events;
+        app.update(Action::Whitelist);
+        let Command::OnHosts { hosts, command } = confirmed(&mut app) else {
+            panic!("not routed");
+        };
+        assert_eq!(hosts, ["a"]);
+        assert!(matches!(*command, Command::Whitelist { jails, .. } if jails.is_empty()));
+        // Nothing goes to a host without a row of it.
+        app.update(Action::Inspect);
+        assert!(
+            app.status
+                .as_ref()
+                .is_some_and(|(ok, text)| !ok && text.contains("on its host"))
+        );
     }
 }

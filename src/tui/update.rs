@@ -155,6 +155,13 @@ impl App {
             }
             Action::Origins => self.show_origins = !self.show_origins,
             Action::Period => self.next_period(),
+            Action::Inspect if self.fleet.is_some() => {
+                self.status = Some((
+                    false,
+                    "on a fleet, an address's dossier is read on its host: bantop inspect ADDR there"
+                        .to_string(),
+                ));
+            }
             Action::Inspect => match self.target_ip() {
                 Some(ip) => self.open_dossier(ip),
                 None => self.status = Some((false, "select an address first".to_string())),
