@@ -32,7 +32,11 @@ def events():
         left = start + second + 1 - time.time()
         if left > 0:
             time.sleep(left)
-    time.sleep(3600)
+    # Idle, but ends once the stream's reader is gone (a line now and then finds out).
+    while True:
+        time.sleep(5)
+        out.write(json.dumps({"type": "source", "jail": "asterisk", "path": "fake", "status": "idle"}) + "\n")
+        out.flush()
 
 
 def main():

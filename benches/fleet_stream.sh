@@ -20,6 +20,7 @@ cleanup() {
     for pid in "${pids[@]}"; do pkill -9 -P "$pid" 2>/dev/null || true; kill -9 "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
     pkill -9 -f "$work" 2>/dev/null || true
+    pkill -9 -f "$FAKE" 2>/dev/null || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -47,6 +48,7 @@ UsePAM no
 PasswordAuthentication no
 PermitRootLogin prohibit-password
 LogLevel ERROR
+SetEnv SHLVL=5
 CONF
     /usr/sbin/sshd -D -e -f "$dir/sshd_config" 2>"$dir/sshd.log" &
     pids+=($!)

@@ -412,7 +412,7 @@ fn fleet_events_merge_every_host_and_a_lost_host_comes_back_with_no_event_twice(
         &lines,
         &mut seen,
         "pbx2 back",
-        Duration::from_secs(60),
+        Duration::from_secs(120),
         |s| failures_of(s, "pbx2", "192.0.2.22").len() == 1,
     );
     fleet.hosts[1].fail("192.0.2.23", "after");
@@ -544,7 +544,7 @@ fn the_tui_shows_every_host_and_unbans_on_the_row_s_host_only() {
         s.contains("192.0.2.31")
     });
     fleet.hosts[1].ssh.launch();
-    tmux.wait_for("pbx2 back", Duration::from_secs(60), |s| {
+    tmux.wait_for("pbx2 back", Duration::from_secs(120), |s| {
         s.lines()
             .any(|l| l.starts_with(" pbx2") && l.contains("connected"))
     });

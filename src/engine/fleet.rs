@@ -9,11 +9,10 @@ use super::command::Command;
 use super::fleet_command::run_on_hosts;
 use crate::fleet::Host;
 use crate::fleet::link::{self, LinkBatch, LinkEvent, LinkOptions};
-use crate::fleet::remote_json::{RemoteEvent, RemoteStatus};
+use crate::fleet::remote_json::RemoteEvent;
+use crate::model::EngineEvent;
 use crate::model::fleet::HostChange;
-use crate::model::{Ban, EngineEvent};
-use std::collections::{BTreeMap, HashMap};
-use std::net::IpAddr;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -21,7 +20,7 @@ use tokio::sync::mpsc;
 /// What the engine keeps per host.
 #[derive(Default)]
 struct HostBook {
-    bans: BTreeMap<(String, IpAddr), Ban>,
+    bans: super::ban_tables::BanTables,
     fail2ban: Option<Option<String>>,
 }
 
@@ -125,7 +124,10 @@ fn translate(host: &str, book: &mut HostBook, event: LinkEvent) -> Vec<EngineEve
                 .into_iter()
                 .collect();
             if status.answered {
-                out.extend(ban_changes(book, status));
+                out.extend(
+                    book.bans
+                        .update(status.jails.into_iter().flat_map(|j| j.bans)),
+                );
             }
             out
         }
@@ -139,31 +141,6 @@ fn note_fail2ban(book: &mut HostBook, problem: Option<String>) -> Option<HostCha
     }
     book.fail2ban = Some(problem.clone());
     Some(HostChange::Fail2ban(problem))
-}
-
-/// The bans that started and ended since the host's last reading.
-fn ban_changes(book: &mut HostBook, status: RemoteStatus) -> Vec<EngineEvent> {
-    let mut events = Vec::new();
-    let mut current = BTreeMap::new();
-    for jail in status.jails {
-        for ban in jail.bans {
-            let key = (ban.jail.clone(), ban.ip);
-            if !book.bans.contains_key(&key) {
-                events.push(EngineEvent::Banned(ban.clone()));
-            }
-            current.insert(key, ban);
-        }
-    }
-    for (key, ban) in &book.bans {
-        if !current.contains_key(key) {
-            events.push(EngineEvent::Unbanned {
-                ban: ban.clone(),
-                reason: "lifted (expired or unbanned)".to_string(),
-            });
-        }
-    }
-    book.bans = current;
-    events
 }
 
 /// Runs a routed command on its hosts on a task of its own (the view goes on), then reports

@@ -23,7 +23,6 @@ use crate::model::firewall::KernelFirewall;
 use crate::model::{Ban, BanOrigin, EngineEvent, JailSettings, WhitelistEntry};
 use crate::posture::{PostureInputs, run_checks};
 use crate::source::watch::{SourceEvent, follow_files};
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use tokio::sync::mpsc;
@@ -39,7 +38,7 @@ pub struct LiveEngine {
     server: Fail2ban,
     database: Option<PathBuf>,
     jails: Vec<JailSettings>,
-    known: BTreeMap<(String, IpAddr), Ban>,
+    known: super::ban_tables::BanTables,
     read_only: Option<String>,
     operator: Option<IpAddr>,
     /// The jails fail2ban skips, its warnings and where values come from, read with the jails.
@@ -69,7 +68,7 @@ impl LiveEngine {
             server: Fail2ban::new(socket),
             database: database_path(fail2ban_dir),
             jails,
-            known: BTreeMap::new(),
+            known: Default::default(),
             read_only: None,
             configuration,
             operator,
@@ -263,23 +262,7 @@ impl LiveEngine {
         if self.read_only.take().is_some() || self.known.is_empty() {
             events.push(EngineEvent::Connection { read_only: None });
         }
-        let mut current = BTreeMap::new();
-        for ban in bans {
-            let key = (ban.jail.clone(), ban.ip);
-            if !self.known.contains_key(&key) {
-                events.push(EngineEvent::Banned(ban.clone()));
-            }
-            current.insert(key, ban);
-        }
-        for (key, ban) in &self.known {
-            if !current.contains_key(key) {
-                events.push(EngineEvent::Unbanned {
-                    ban: ban.clone(),
-                    reason: "lifted (expired or unbanned)".to_string(),
-                });
-            }
-        }
-        self.known = current;
+        events.extend(self.known.update(bans));
         // After the ban changes, so that the kernel is compared with the tables as they are.
         events.push(EngineEvent::Firewall(firewall));
         events

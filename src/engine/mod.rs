@@ -4,6 +4,7 @@
 //! [`EngineEvent`]: crate::model::EngineEvent
 
 pub mod audit;
+pub mod ban_tables;
 pub mod blind_spots;
 pub mod clock;
 pub mod command;

@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 /// The first delay before connecting again, doubled up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 /// The longest delay before connecting again.
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
+const MAX_BACKOFF: Duration = Duration::from_secs(10);
 /// How long a one-shot remote command may take.
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 /// Events sent at most in one batch, and the longest a batch waits.
@@ -168,6 +168,8 @@ async fn stream(
     status_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut pending: Vec<LinkEvent> = Vec::new();
     let mut refused = 0u64;
+    // A status reading runs beside the stream: a slow answer does not hold the events up.
+    let mut reading: Option<StatusReading> = None;
     let flush = tokio::time::sleep(BATCH_WAIT);
     tokio::pin!(flush);
     loop {
@@ -205,14 +207,26 @@ async fn stream(
                     return Ok(());
                 }
             }
-            _ = status_tick.tick(), if options.refresh.is_some() => {
-                pending.push(LinkEvent::Status(read_status(host, options).await));
+            _ = status_tick.tick(), if options.refresh.is_some() && reading.is_none() => {
+                reading = Some(start_status(host, options));
             }
             asked = poll.recv() => {
                 if asked.is_none() { return Ok(()) }
-                pending.push(LinkEvent::Status(read_status(host, options).await));
+                if reading.is_none() {
+                    reading = Some(start_status(host, options));
+                }
+            }
+            status = finished(&mut reading), if reading.is_some() => {
+                reading = None;
+                if pending.is_empty() {
+                    flush.as_mut().reset(tokio::time::Instant::now());
+                }
+                pending.push(LinkEvent::Status(status));
             }
         }
+    }
+    if let Some(reading) = reading {
+        reading.abort();
     }
     if !pending.is_empty() && out.send((host.name.clone(), pending)).await.is_err() {
         return Ok(());
@@ -221,6 +235,23 @@ async fn stream(
         Ok(0) if options.until_done => Ok(()),
         Ok(status) => Err(format!("the remote bantop ended (exit {status})")),
         Err(why) => Err(why.to_string()),
+    }
+}
+
+/// A status reading on a task of its own.
+type StatusReading = tokio::task::JoinHandle<Result<RemoteStatus, String>>;
+
+/// Starts reading the host's status beside the stream.
+fn start_status(host: &Host, options: &LinkOptions) -> StatusReading {
+    let (host, options) = (host.clone(), options.clone());
+    tokio::spawn(async move { read_status(&host, &options).await })
+}
+
+/// The reading's answer once it is there (never, when there is none).
+async fn finished(reading: &mut Option<StatusReading>) -> Result<RemoteStatus, String> {
+    match reading.as_mut() {
+        Some(handle) => handle.await.unwrap_or_else(|e| Err(e.to_string())),
+        None => std::future::pending().await,
     }
 }
 

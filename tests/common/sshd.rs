@@ -100,11 +100,14 @@ impl SshServer {
         )
         .unwrap_or_else(|e| panic!("{e}"));
         let port = free_port();
+        // SHLVL: bash, started by sshd for a command, reads ~/.bashrc only at the first shell
+        // level; root's may hold slow things (pyenv's rehash takes a lock that a session killed
+        // by a test leaves behind, and every later session waits for it a minute).
         let config = format!(
             "Port {port}\nListenAddress 127.0.0.1\nHostKey {0}/host\nAuthorizedKeysFile {0}/authorized_keys\n\
              PidFile {0}/sshd.pid\nStrictModes no\nUsePAM no\nPasswordAuthentication no\n\
              KbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\nLogLevel ERROR\n\
-             MaxSessions 50\nMaxStartups 100\n",
+             MaxSessions 50\nMaxStartups 100\nSetEnv SHLVL=5\n",
             dir.path().display()
         );
         std::fs::write(dir.path().join("sshd_config"), config).unwrap_or_else(|e| panic!("{e}"));
