@@ -2,6 +2,8 @@
 //! hosts (one lost, one with another bantop version), the confirmation of an unban routed to
 //! its host with the exact remote command, and fifty hosts on one screen.
 
+mod common;
+
 use bantop::engine::DemoEngine;
 use bantop::fleet::Host;
 use bantop::model::EngineEvent;
@@ -10,10 +12,7 @@ use bantop::tui::action::Action;
 use bantop::tui::app::App;
 use bantop::tui::app_fleet::FleetView;
 use bantop::tui::keymap::Keymap;
-use bantop::tui::theme::Theme;
-use bantop::tui::views;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use common::screen::render;
 use std::path::Path;
 
 fn host(name: &str) -> Host {
@@ -83,16 +82,6 @@ fn fleet_app(names: &[&str]) -> App {
         app.apply(event);
     }
     app
-}
-
-fn render(app: &App, width: u16, height: u16) -> String {
-    let theme = Theme::default_theme().unwrap_or_else(|e| panic!("{e}"));
-    let mut terminal =
-        Terminal::new(TestBackend::new(width, height)).unwrap_or_else(|e| panic!("{e}"));
-    terminal
-        .draw(|frame| views::render(frame, app, &theme))
-        .unwrap_or_else(|e| panic!("{e}"));
-    terminal.backend().to_string()
 }
 
 fn both_sizes(name: &str, app: &App) {

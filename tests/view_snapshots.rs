@@ -2,6 +2,8 @@
 //! fixed position in the demo's recording (the replay clock is the only clock, so they are
 //! repeatable), plus the "terminal too small" screen.
 
+mod common;
+
 use bantop::engine::DemoEngine;
 use bantop::model::ban_increment::BanIncrement;
 use bantop::tui::action::Action;
@@ -9,6 +11,7 @@ use bantop::tui::app::App;
 use bantop::tui::keymap::Keymap;
 use bantop::tui::theme::Theme;
 use bantop::tui::views;
+use common::screen::render;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::path::Path;
@@ -39,16 +42,6 @@ fn app_at(seconds: f64) -> App {
         app.apply(event);
     }
     app
-}
-
-fn render(app: &App, width: u16, height: u16) -> String {
-    let theme = Theme::default_theme().unwrap_or_else(|e| panic!("{e}"));
-    let mut terminal =
-        Terminal::new(TestBackend::new(width, height)).unwrap_or_else(|e| panic!("{e}"));
-    terminal
-        .draw(|frame| views::render(frame, app, &theme))
-        .unwrap_or_else(|e| panic!("{e}"));
-    terminal.backend().to_string()
 }
 
 fn both_sizes(name: &str, app: &App) {

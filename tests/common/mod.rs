@@ -3,6 +3,7 @@
 
 pub mod fail2ban;
 pub mod netns;
+pub mod screen;
 pub mod sshd;
 pub mod tmux;
 
