@@ -10,7 +10,7 @@ use bantop::model::EngineEvent;
 use bantop::model::fleet::{HostChange, HostState};
 use bantop::tui::action::Action;
 use bantop::tui::app::App;
-use bantop::tui::app_fleet::FleetView;
+use bantop::tui::fleet_view::FleetView;
 use bantop::tui::keymap::Keymap;
 use common::screen::render;
 use std::path::Path;

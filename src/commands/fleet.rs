@@ -175,6 +175,7 @@ async fn status(
         events_args: Vec::new(),
         until_done: true,
         retry: false,
+        clock: crate::engine::clock::now_epoch,
     };
     let reads: Vec<_> = hosts
         .iter()
@@ -295,6 +296,7 @@ async fn events(
         events_args,
         until_done: no_follow,
         retry: !no_follow,
+        clock: crate::engine::clock::now_epoch,
     };
     let (tx, mut rx) = mpsc::channel(64);
     let mut polls = Vec::new();

@@ -321,15 +321,11 @@ impl Command {
                 "nftables: delete the rules for {} from chain inet bantop restrict",
                 port_label(*port, *proto)
             )],
-            Command::OnHosts { hosts, command } => hosts
-                .iter()
-                .map(|host| match super::fleet_command::remote_args(command) {
-                    Ok(args) => format!(
-                        "on {host} over SSH: bantop {}",
-                        crate::fleet::ssh::remote_command(&[], &args)
-                    ),
-                    Err(error) => format!("on {host}: {error}"),
-                })
+            // The fleet's view shows each host's exact remote command instead.
+            Command::OnHosts { hosts, command } => command
+                .plan(context)
+                .into_iter()
+                .map(|step| format!("on {}: {step}", hosts.join(", ")))
                 .collect(),
             Command::KeepRestriction { .. }
             | Command::RevertRestriction { .. }

@@ -49,6 +49,7 @@ pub async fn run(
         events_args: Vec::new(),
         until_done: false,
         retry: true,
+        clock: super::clock::now_epoch,
     };
     let (link_tx, mut links) = mpsc::channel::<LinkBatch>(256);
     let mut polls: HashMap<String, mpsc::Sender<()>> = HashMap::new();

@@ -61,6 +61,8 @@ pub struct LinkOptions {
     pub until_done: bool,
     /// Connect again after a loss (else the link ends there).
     pub retry: bool,
+    /// The wall clock, epoch seconds (where a resumed stream starts again).
+    pub clock: fn() -> f64,
 }
 
 /// A host's batches: its name and what happened.
@@ -157,7 +159,7 @@ async fn stream(
 ) -> Result<(), String> {
     let mut args = vec!["events".to_string(), "--json".to_string()];
     args.extend(options.events_args.iter().cloned());
-    if let Some(seconds) = replayed.since(crate::engine::clock::now_epoch()) {
+    if let Some(seconds) = replayed.since((options.clock)()) {
         args.retain(|a| a != "--from-start");
         args.extend(["--since".to_string(), format!("{seconds}s")]);
     }

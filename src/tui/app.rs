@@ -303,7 +303,7 @@ pub struct App {
     /// Seconds a restriction applied here waits for its confirmation.
     pub restrict_rollback: u64,
     /// The hosts of a fleet, when the view holds several (`--hosts`).
-    pub fleet: Option<super::app_fleet::FleetView>,
+    pub fleet: Option<super::fleet_view::FleetView>,
 }
 
 impl App {

@@ -9,6 +9,7 @@ pub mod app_period;
 pub mod app_restrict;
 mod ban_time_text;
 pub mod dossier_pane;
+pub mod fleet_view;
 pub mod keymap;
 pub mod period;
 pub mod run;
@@ -138,7 +139,7 @@ pub async fn run_fleet(
     let control_dir = crate::fleet::ssh::control_dir().map_err(anyhow::Error::msg)?;
     let operators = crate::engine::operator::operator_addresses(Path::new("/var/run/utmp"));
     let mut app = app::App::new(Vec::new(), options.keymap, Zone::Local, operators, false);
-    app.fleet = Some(app_fleet::FleetView::new(hosts.clone()));
+    app.fleet = Some(fleet_view::FleetView::new(hosts.clone()));
     let engine = crate::engine::fleet::FleetEngine {
         hosts,
         control_dir,

@@ -4,7 +4,7 @@
 
 use super::fit;
 use crate::tui::app::App;
-use crate::tui::app_fleet::host_of;
+use crate::tui::fleet_view::host_of;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
