@@ -186,8 +186,9 @@ async fn status(
                 let version =
                     remote::run(&host, &options.control_dir, &args, link::COMMAND_TIMEOUT)
                         .await
+                        .and_then(|answer| answer.succeeded())
                         .map_err(|e| e.to_string())
-                        .and_then(|answer| parse_version(&answer.stdout));
+                        .and_then(|out| parse_version(&out));
                 let status = match &version {
                     Ok(_) => link::read_status(&host, &options).await,
                     Err(error) => Err(error.clone()),

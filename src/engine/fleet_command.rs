@@ -130,11 +130,17 @@ pub async fn run_on(host: &Host, control_dir: &Path, command: &Command) -> HostO
             error: None,
         },
         // A refusal before any step (an address the remote will not ban) is its message.
-        Err(_) => failed(format!(
-            "the remote bantop refused (exit {}): {}",
-            answer.status,
-            crate::fleet::remote_json::bounded(String::from_utf8_lossy(&answer.stdout).trim(), 300)
-        )),
+        Err(_) => {
+            let said = match answer.stderr.is_empty() {
+                false => answer.stderr.clone(),
+                true => String::from_utf8_lossy(&answer.stdout).trim().to_string(),
+            };
+            failed(format!(
+                "the remote bantop refused (exit {}): {}",
+                answer.status,
+                crate::fleet::remote_json::bounded(&said, 300)
+            ))
+        }
     }
 }
 

@@ -133,13 +133,17 @@ pub async fn follow(
 async fn connect(host: &Host, options: &LinkOptions) -> Result<Vec<LinkEvent>, RemoteError> {
     let dir = &options.control_dir;
     let answer = remote::run(host, dir, &["--version".to_string()], COMMAND_TIMEOUT).await?;
-    let version = parse_version(&answer.stdout).map_err(RemoteError::Missing)?;
+    let version = parse_version(&answer.succeeded()?).map_err(RemoteError::Missing)?;
     let mismatch = version != env!("CARGO_PKG_VERSION");
     let mut events = Vec::new();
     if options.jails {
         let args = ["jails".to_string(), "--json".to_string()];
         let answer = remote::run(host, dir, &args, COMMAND_TIMEOUT).await?;
-        match parse_jails(&host.name, &answer.stdout) {
+        match answer
+            .succeeded()
+            .map_err(|e| e.to_string())
+            .and_then(|out| parse_jails(&host.name, &out))
+        {
             Ok(jails) => events.push(LinkEvent::Jails(jails)),
             Err(reason) => events.push(LinkEvent::Refused { count: 1, reason }),
         }
@@ -263,5 +267,9 @@ pub async fn read_status(host: &Host, options: &LinkOptions) -> Result<RemoteSta
     let answer = remote::run(host, &options.control_dir, &args, COMMAND_TIMEOUT)
         .await
         .map_err(|e| e.to_string())?;
-    parse_status(&host.name, &answer.stdout)
+    // `status` ends with 1 when fail2ban does not answer, and says so in its JSON.
+    parse_status(&host.name, &answer.stdout).map_err(|e| match answer.stderr.is_empty() {
+        true => e,
+        false => format!("{e} ({})", answer.stderr),
+    })
 }

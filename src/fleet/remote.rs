@@ -29,6 +29,23 @@ pub struct RemoteOutput {
     pub status: i32,
     /// Its standard output.
     pub stdout: Vec<u8>,
+    /// The last line of its standard error, sanitized (why it failed, when it did).
+    pub stderr: String,
+}
+
+impl RemoteOutput {
+    /// The output when the command ended well, else why not: its exit status and last words
+    /// (`sudo: a terminal is required`, a usage error).
+    pub fn succeeded(self) -> Result<Vec<u8>, RemoteError> {
+        if self.status == 0 {
+            Ok(self.stdout)
+        } else {
+            Err(RemoteError::Failed {
+                status: self.status,
+                words: self.stderr,
+            })
+        }
+    }
 }
 
 /// Why a remote command gave no usable output.
@@ -43,6 +60,14 @@ pub enum RemoteError {
     /// The remote shell did not find bantop.
     #[error("bantop missing on the host ({0})")]
     Missing(String),
+    /// The remote command failed: its exit status and last words.
+    #[error("the remote command failed (exit {status}): {words}")]
+    Failed {
+        /// Its exit status.
+        status: i32,
+        /// The last line of its standard error.
+        words: String,
+    },
     /// No answer in time.
     #[error("no answer within {0} s")]
     Timeout(u64),
@@ -97,7 +122,11 @@ pub async fn run(
         .map_err(|e| RemoteError::NoSsh(e.to_string()))?
         .code()
         .unwrap_or(SSH_FAILED);
-    judge(status, stderr).map(|status| RemoteOutput { status, stdout })
+    judge(status, stderr.clone()).map(|status| RemoteOutput {
+        status,
+        stdout,
+        stderr,
+    })
 }
 
 /// The exit status when it is the remote bantop's own, else why there was none.
