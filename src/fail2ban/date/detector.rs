@@ -8,7 +8,7 @@ use super::error::DateError;
 use super::found::{FoundTime, TemplateMatch};
 use super::iso;
 use super::strptime::complete;
-use super::template::{DateTemplate, ISO_TEMPLATE};
+use super::template::{DateTemplate, ISO_TEMPLATE, SYSLOG_TEMPLATE};
 use chrono::{Datelike, FixedOffset, Local, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike};
 use std::sync::{Mutex, OnceLock};
 
@@ -71,7 +71,7 @@ pub struct DateMatch {
 /// fail2ban's default templates (datedetector.py), in its order.
 const DEFAULT_TEMPLATES: [&str; 17] = [
     ISO_TEMPLATE,
-    r"(?:%a )?%b %d %k:%M:%S(?:\.%f)?(?: %ExY)?",
+    SYSLOG_TEMPLATE,
     r"(?:%a )?%b %d %ExY %k:%M:%S(?:\.%f)?",
     r"%d(?P<_sep>[-/])%m(?P=_sep)(?:%ExY|%Exy) %k:%M:%S",
     r"%d(?P<_sep>[-/])%b(?P=_sep)%ExY[ :]?%H:%M:%S(?:\.%f)?(?: %z)?",

@@ -6,6 +6,7 @@ mod error;
 mod found;
 mod iso;
 pub mod strptime;
+mod syslog;
 mod template;
 
 pub(crate) use detector::DateMemo;

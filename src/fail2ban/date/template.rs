@@ -8,6 +8,7 @@ use super::error::DateError;
 use super::found::{FoundTime, TemplateMatch};
 use super::iso;
 use super::strptime::{CODES, expand_codes, read_fields};
+use super::syslog;
 use crate::fail2ban::pattern::Pattern;
 
 /// The name of the group holding the date text (fail2ban's group 1), cut out of the line.
@@ -16,6 +17,9 @@ const DATE_GROUP: &str = "bantopdate";
 /// fail2ban's first default template (ISO 8601 and the like).
 pub(super) const ISO_TEMPLATE: &str =
     r"%ExY(?P<_sep>[-/.])%m(?P=_sep)%d(?:T|  ?)%H:%M:%S(?:[.,]%f)?(?:\s*%z)?";
+
+/// fail2ban's second default template (syslog dates).
+pub(super) const SYSLOG_TEMPLATE: &str = r"(?:%a )?%b %d %k:%M:%S(?:\.%f)?(?: %ExY)?";
 
 /// How a template reads what it matched.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -59,6 +63,8 @@ pub(super) struct DateTemplate {
     /// For that template at the line start: the highest first three digits of a year it takes,
     /// for [`iso::at_line_start`], which needs no automaton.
     iso_line_start: Option<u32>,
+    /// The syslog template at the line start, which [`syslog::at_line_start`] reads.
+    syslog_line_start: bool,
 }
 
 /// Expands a back-reference to a one-character separator group (`(?P<_sep>[-/.])...(?P=_sep)`,
@@ -198,6 +204,7 @@ impl DateTemplate {
         if template.iso && begin == Begin::LineStart {
             template.iso_line_start = u32::try_from((this_year + 3) / 10).ok();
         }
+        template.syslog_line_start = begin == Begin::LineStart && body == SYSLOG_TEMPLATE;
         Ok(template)
     }
 
@@ -308,6 +315,7 @@ impl DateTemplate {
             date_groups,
             fields,
             iso_line_start: None,
+            syslog_line_start: false,
         })
     }
 
@@ -320,6 +328,11 @@ impl DateTemplate {
     /// The first match in `line`, read into a time.
     pub(super) fn find(&self, line: &str) -> Option<TemplateMatch> {
         if let Some(found) = self.read_by_hand(line) {
+            return Some(found);
+        }
+        if self.syslog_line_start
+            && let Some(found) = syslog::at_line_start(line)
+        {
             return Some(found);
         }
         let pattern = match &self.ascii {
@@ -526,6 +539,70 @@ mod tests {
         assert_eq!(agreed, 20_000);
         assert!(
             read_by_hand > 3_000,
+            "only {read_by_hand} lines read by hand"
+        );
+    }
+
+    #[test]
+    fn the_syslog_reader_answers_only_as_the_automaton_does() {
+        let fast = DateTemplate::new(&format!("{{^LN-BEG}}{SYSLOG_TEMPLATE}"), 2026).ok();
+        assert!(fast.as_ref().is_some_and(|t| t.syslog_line_start));
+        let mut general = fast.clone();
+        if let Some(general) = general.as_mut() {
+            general.syslog_line_start = false;
+        }
+        // Each part of a line: the usual value half of the time, else an odd one.
+        let parts: [&[&str]; 11] = [
+            &["", "[", "<<", "<<<", " ", "\u{e9}", "x", "_", "1"],
+            &["", "Mon ", "sun ", "Mon  ", "Mon", "Dec "],
+            &["Dec", "jan", "FEB", "Dez", "De", "Decx", "Sat"],
+            &[" ", "  ", "-", ""],
+            &[
+                " 7", "17", "07", "31", "30", "32", "29", "00", " 0", "3", "7", "1 ", "\u{e9}",
+            ],
+            &[" ", "  ", "", "\t"],
+            &["09", "23", "24", "29", "30", "9", " 9", "1", "009"],
+            &[":08", ":59", ":60", ":8", "-08", ":"],
+            &[":10", ":0", ":59", ":60", ":61", ":62", ":100", ":6"],
+            &[
+                "", ".123", ".", ".1234567", " 2026", " 2030", " 1999", " 20266", " 2",
+            ],
+            &[
+                " host sshd[1]: x",
+                "",
+                " ",
+                "x",
+                "_",
+                "\u{e9}",
+                ".",
+                ",5",
+                " \u{e9}",
+                "] x",
+                ":",
+                "\n",
+            ],
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut read_by_hand = 0;
+        for _ in 0..30_000 {
+            let mut line = String::new();
+            for choices in parts {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let pick = if !seed.is_multiple_of(3) {
+                    0
+                } else {
+                    (seed >> 8) as usize % choices.len()
+                };
+                line.push_str(choices[pick]);
+            }
+            let found = |t: &Option<DateTemplate>| t.as_ref().and_then(|t| t.find(&line));
+            assert_eq!(found(&fast), found(&general), "{line:?}");
+            read_by_hand += usize::from(super::syslog::at_line_start(&line).is_some());
+        }
+        assert!(
+            read_by_hand > 1_000,
             "only {read_by_hand} lines read by hand"
         );
     }
