@@ -10,7 +10,8 @@ use super::iso;
 use super::strptime::complete;
 use super::template::{DateTemplate, ISO_TEMPLATE, SYSLOG_TEMPLATE};
 use chrono::{Datelike, FixedOffset, Local, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike};
-use std::sync::{Mutex, OnceLock};
+use std::cell::Cell;
+use std::sync::OnceLock;
 
 /// The zone that log timestamps without an offset are read in.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -94,34 +95,23 @@ const DEFAULT_TEMPLATES: [&str; 17] = [
 pub struct DateDetector {
     templates: Vec<Slot>,
     zone: Zone,
-    cache: ZoneCache,
 }
 
-/// The zone's answers for the current hour of log time, and now in the zone: reading the
-/// local zone for every line costs more than matching it.
-#[derive(Debug, Default)]
+thread_local! {
+    /// The zone's answers for the current hour of log time, and now in the zone: reading the
+    /// local zone for every line costs more than matching it. Kept per thread (threads that
+    /// match parts of one log would otherwise contend for them on every line), with the zone
+    /// they are for.
+    static ZONE_CACHE: Cell<ZoneCache> = const { Cell::new(ZoneCache { now: None, hour: None }) };
+}
+
+/// See [`ZONE_CACHE`].
+#[derive(Debug, Clone, Copy)]
 struct ZoneCache {
-    /// (now, now as wall time).
-    now: Mutex<Option<(f64, NaiveDateTime)>>,
-    /// (date, hour, offset in seconds) of an hour with one offset throughout.
-    hour: Mutex<Option<(NaiveDate, u32, i64)>>,
-}
-
-impl Clone for ZoneCache {
-    fn clone(&self) -> Self {
-        ZoneCache::default()
-    }
-}
-
-/// The cached value, when the cache is not busy on another thread.
-fn cached<T: Copy>(cell: &Mutex<Option<T>>) -> Option<T> {
-    cell.try_lock().ok().and_then(|value| *value)
-}
-
-fn remember<T>(cell: &Mutex<Option<T>>, value: T) {
-    if let Ok(mut slot) = cell.try_lock() {
-        *slot = Some(value);
-    }
+    /// (zone, now, now as wall time).
+    now: Option<(Zone, f64, NaiveDateTime)>,
+    /// (zone, date, hour, offset in seconds) of an hour with one offset throughout.
+    hour: Option<(Zone, NaiveDate, u32, i64)>,
 }
 
 impl DateDetector {
@@ -140,7 +130,6 @@ impl DateDetector {
             return Ok(DateDetector {
                 templates: defaults(this_year)?,
                 zone,
-                cache: ZoneCache::default(),
             });
         }
         // One template (or set of them) per line, as fail2ban's `appendTemplate`.
@@ -186,18 +175,16 @@ impl DateDetector {
                 ),
             }
         }
-        Ok(DateDetector {
-            templates,
-            zone,
-            cache: ZoneCache::default(),
-        })
+        Ok(DateDetector { templates, zone })
     }
 
     /// Epoch seconds of a wall time in the zone, through the hour cache.
     fn epoch(&self, wall: NaiveDateTime) -> Option<f64> {
         let (date, hour) = (wall.date(), wall.hour());
         let as_utc = |w: NaiveDateTime| w.and_utc().timestamp() as f64;
-        if let Some((cached_date, cached_hour, offset)) = cached(&self.cache.hour)
+        let cache = ZONE_CACHE.get();
+        if let Some((zone, cached_date, cached_hour, offset)) = cache.hour
+            && zone == self.zone
             && cached_date == date
             && cached_hour == hour
         {
@@ -209,20 +196,28 @@ impl DateDetector {
         let end = wall.with_minute(59)?.with_second(59)?;
         let offset = offset_at(wall)?;
         if offset_at(start)? == offset && offset_at(end)? == offset {
-            remember(&self.cache.hour, (date, hour, offset));
+            ZONE_CACHE.set(ZoneCache {
+                hour: Some((self.zone, date, hour, offset)),
+                ..cache
+            });
         }
         Some(epoch)
     }
 
     /// Now as wall time in the zone, through the cache.
     fn now_wall(&self, now: f64) -> Option<NaiveDateTime> {
-        if let Some((cached_now, wall)) = cached(&self.cache.now)
+        let cache = ZONE_CACHE.get();
+        if let Some((zone, cached_now, wall)) = cache.now
+            && zone == self.zone
             && cached_now == now
         {
             return Some(wall);
         }
         let wall = self.zone.wall(now)?;
-        remember(&self.cache.now, (now, wall));
+        ZONE_CACHE.set(ZoneCache {
+            now: Some((self.zone, now, wall)),
+            ..ZONE_CACHE.get()
+        });
         Some(wall)
     }
 
