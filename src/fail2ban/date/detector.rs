@@ -518,3 +518,18 @@ mod tests {
         );
     }
 }
+#[cfg(test)]
+mod scratch_timing {
+    #[test]
+    fn scratch_template_costs() {
+        for slot in super::defaults(2026).unwrap_or_default() {
+            let t = std::time::Instant::now();
+            let ok = slot.get().is_some();
+            eprintln!(
+                "{:>8.3} ms {ok} {}",
+                t.elapsed().as_secs_f64() * 1000.0,
+                slot.name
+            );
+        }
+    }
+}
