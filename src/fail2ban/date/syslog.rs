@@ -3,8 +3,8 @@
 //! filters) read by hand, for the lines where the answer is plain: `Dec  7 09:08:10 host ...`.
 //!
 //! Only the usual shape is read: an optional weekday, a month, a two-character day (`17`, `07`
-//! or ` 7`), and two digits for each of hour, minute and second, followed by neither a word
-//! character, a fraction (`.`), a year (a space and a digit) nor a non-ASCII character. On such
+//! or ` 7`), two digits for each of hour, minute and second, maybe a space and a year, followed
+//! by neither a word character, a fraction (`.`), other digits nor a non-ASCII character. On such
 //! a line the regex's first path in priority order is the one read here: the day's first
 //! alternative (`[1-2]\d`) takes its two digits, `3[0-1]` is reached only after the others
 //! fail, and every greedy field takes both digits. Anything else (a single-digit hour, a
@@ -16,8 +16,9 @@ use super::strptime::WallTime;
 use chrono::NaiveTime;
 
 /// The date at the start of `line`, as the line-start syslog template's regex finds it, when
-/// that is certain; `None` when the automaton must decide.
-pub(super) fn at_line_start(line: &str) -> Option<TemplateMatch> {
+/// that is certain; `None` when the automaton must decide. `max_year_prefix` is the highest
+/// first three digits of a year `%ExY` accepts (it accepts `200` up to that).
+pub(super) fn at_line_start(line: &str, max_year_prefix: u32) -> Option<TemplateMatch> {
     let bytes = line.as_bytes();
     let mut at = 0;
     // `^(?:\W{0,2})?`: the date (a letter) starts after every leading symbol.
@@ -50,6 +51,18 @@ pub(super) fn at_line_start(line: &str) -> Option<TemplateMatch> {
     let minute = two_digits(bytes, &mut at, b'5')?;
     expect(bytes, &mut at, b':')?;
     let second = two_digits(bytes, &mut at, b'5')?;
+    // `(?: %ExY)?`: a year is taken when the date can end after it (what follows is no word
+    // character); where it cannot, or the digits are no such year, the automaton decides.
+    let mut year = None;
+    if bytes.get(at) == Some(&b' ') && bytes.get(at + 1).is_some_and(u8::is_ascii_digit) {
+        let mut after = at + 1;
+        let value = four_digits(bytes, &mut after)?;
+        (200..=max_year_prefix)
+            .contains(&(value / 10))
+            .then_some(())?;
+        year = Some(i32::try_from(value).ok()?);
+        at = after;
+    }
     let plain_end = match bytes.get(at) {
         None => true,
         Some(b' ') => !bytes.get(at + 1).is_some_and(u8::is_ascii_digit),
@@ -60,7 +73,7 @@ pub(super) fn at_line_start(line: &str) -> Option<TemplateMatch> {
         start,
         end: at,
         time: FoundTime::Wall(WallTime {
-            year: None,
+            year,
             month_day: Some((month, day)),
             time: NaiveTime::from_hms_opt(hour, minute, second)?,
             zone_minutes: None,
@@ -92,6 +105,18 @@ fn two_digits(bytes: &[u8], at: &mut usize, high: u8) -> Option<u32> {
         }
         _ => None,
     }
+}
+
+/// Four digits at `at`.
+fn four_digits(bytes: &[u8], at: &mut usize) -> Option<u32> {
+    let digits = bytes.get(*at..*at + 4)?;
+    digits.iter().all(u8::is_ascii_digit).then_some(())?;
+    *at += 4;
+    Some(
+        digits
+            .iter()
+            .fold(0, |value, digit| value * 10 + u32::from(digit - b'0')),
+    )
 }
 
 fn expect(bytes: &[u8], at: &mut usize, wanted: u8) -> Option<()> {

@@ -63,8 +63,9 @@ pub(super) struct DateTemplate {
     /// For that template at the line start: the highest first three digits of a year it takes,
     /// for [`iso::at_line_start`], which needs no automaton.
     iso_line_start: Option<u32>,
-    /// The syslog template at the line start, which [`syslog::at_line_start`] reads.
-    syslog_line_start: bool,
+    /// For the syslog template at the line start, which [`syslog::at_line_start`] reads: the
+    /// highest first three digits of a year it takes.
+    syslog_line_start: Option<u32>,
 }
 
 /// Expands a back-reference to a one-character separator group (`(?P<_sep>[-/.])...(?P=_sep)`,
@@ -201,10 +202,13 @@ impl DateTemplate {
             expanded
         };
         let mut template = Self::bounded(pattern, &regex, Reader::Fields, begin, word_end)?;
+        let max_year_prefix = u32::try_from((this_year + 3) / 10).ok();
         if template.iso && begin == Begin::LineStart {
-            template.iso_line_start = u32::try_from((this_year + 3) / 10).ok();
+            template.iso_line_start = max_year_prefix;
         }
-        template.syslog_line_start = begin == Begin::LineStart && body == SYSLOG_TEMPLATE;
+        if begin == Begin::LineStart && body == SYSLOG_TEMPLATE {
+            template.syslog_line_start = max_year_prefix;
+        }
         Ok(template)
     }
 
@@ -315,7 +319,7 @@ impl DateTemplate {
             date_groups,
             fields,
             iso_line_start: None,
-            syslog_line_start: false,
+            syslog_line_start: None,
         })
     }
 
@@ -330,8 +334,8 @@ impl DateTemplate {
         if let Some(found) = self.read_by_hand(line) {
             return Some(found);
         }
-        if self.syslog_line_start
-            && let Some(found) = syslog::at_line_start(line)
+        if let Some(max_year_prefix) = self.syslog_line_start
+            && let Some(found) = syslog::at_line_start(line, max_year_prefix)
         {
             return Some(found);
         }
@@ -546,10 +550,10 @@ mod tests {
     #[test]
     fn the_syslog_reader_answers_only_as_the_automaton_does() {
         let fast = DateTemplate::new(&format!("{{^LN-BEG}}{SYSLOG_TEMPLATE}"), 2026).ok();
-        assert!(fast.as_ref().is_some_and(|t| t.syslog_line_start));
+        assert!(fast.as_ref().is_some_and(|t| t.syslog_line_start.is_some()));
         let mut general = fast.clone();
         if let Some(general) = general.as_mut() {
-            general.syslog_line_start = false;
+            general.syslog_line_start = None;
         }
         // Each part of a line: the usual value half of the time, else an odd one.
         let parts: [&[&str]; 11] = [
@@ -599,7 +603,7 @@ mod tests {
             }
             let found = |t: &Option<DateTemplate>| t.as_ref().and_then(|t| t.find(&line));
             assert_eq!(found(&fast), found(&general), "{line:?}");
-            read_by_hand += usize::from(super::syslog::at_line_start(&line).is_some());
+            read_by_hand += usize::from(super::syslog::at_line_start(&line, 202).is_some());
         }
         assert!(
             read_by_hand > 1_000,
