@@ -102,16 +102,24 @@ thread_local! {
     /// local zone for every line costs more than matching it. Kept per thread (threads that
     /// match parts of one log would otherwise contend for them on every line), with the zone
     /// they are for.
-    static ZONE_CACHE: Cell<ZoneCache> = const { Cell::new(ZoneCache { now: None, hour: None }) };
+    static ZONE_CACHE: Cell<ZoneCache> = const {
+        Cell::new(ZoneCache { now: None, hours: [None; HOURS], next: 0 })
+    };
 }
+
+/// Hours kept in the cache: a log whose lines without a date take today's (or the date of
+/// other lines) goes back and forth between hours.
+const HOURS: usize = 4;
 
 /// See [`ZONE_CACHE`].
 #[derive(Debug, Clone, Copy)]
 struct ZoneCache {
     /// (zone, now, now as wall time).
     now: Option<(Zone, f64, NaiveDateTime)>,
-    /// (zone, date, hour, offset in seconds) of an hour with one offset throughout.
-    hour: Option<(Zone, NaiveDate, u32, i64)>,
+    /// (zone, date, hour, offset in seconds) of hours with one offset throughout.
+    hours: [Option<(Zone, NaiveDate, u32, i64)>; HOURS],
+    /// The place of the next hour kept (the oldest).
+    next: usize,
 }
 
 impl DateDetector {
@@ -182,13 +190,14 @@ impl DateDetector {
     fn epoch(&self, wall: NaiveDateTime) -> Option<f64> {
         let (date, hour) = (wall.date(), wall.hour());
         let as_utc = |w: NaiveDateTime| w.and_utc().timestamp() as f64;
-        let cache = ZONE_CACHE.get();
-        if let Some((zone, cached_date, cached_hour, offset)) = cache.hour
-            && zone == self.zone
-            && cached_date == date
-            && cached_hour == hour
-        {
-            return Some(as_utc(wall) - offset as f64);
+        let mut cache = ZONE_CACHE.get();
+        let cached = cache
+            .hours
+            .iter()
+            .flatten()
+            .find(|(zone, d, h, _)| *zone == self.zone && *d == date && *h == hour);
+        if let Some((.., offset)) = cached {
+            return Some(as_utc(wall) - *offset as f64);
         }
         let epoch = self.zone.epoch(wall)?;
         let offset_at = |w: NaiveDateTime| Some((as_utc(w) - self.zone.epoch(w)?) as i64);
@@ -196,10 +205,9 @@ impl DateDetector {
         let end = wall.with_minute(59)?.with_second(59)?;
         let offset = offset_at(wall)?;
         if offset_at(start)? == offset && offset_at(end)? == offset {
-            ZONE_CACHE.set(ZoneCache {
-                hour: Some((self.zone, date, hour, offset)),
-                ..cache
-            });
+            cache.hours[cache.next] = Some((self.zone, date, hour, offset));
+            cache.next = (cache.next + 1) % HOURS;
+            ZONE_CACHE.set(cache);
         }
         Some(epoch)
     }
@@ -516,20 +524,5 @@ mod tests {
                 && unclosed.ends_with(" (and the linear engine: error: unclosed group)"),
             "{unclosed}"
         );
-    }
-}
-#[cfg(test)]
-mod scratch_timing {
-    #[test]
-    fn scratch_template_costs() {
-        for slot in super::defaults(2026).unwrap_or_default() {
-            let t = std::time::Instant::now();
-            let ok = slot.get().is_some();
-            eprintln!(
-                "{:>8.3} ms {ok} {}",
-                t.elapsed().as_secs_f64() * 1000.0,
-                slot.name
-            );
-        }
     }
 }

@@ -49,7 +49,7 @@ pub(super) struct DateTemplate {
     /// The pattern it was made from (fail2ban's template name).
     pub(super) name: String,
     pattern: Pattern,
-    /// The same with ASCII word boundaries, for ASCII lines.
+    /// The same with ASCII word boundaries, for ASCII lines (where the pattern has no ASCII twin).
     ascii: Option<Pattern>,
     reader: Reader,
     /// Anchored at the line start (or end): such a match is taken at once.
@@ -289,8 +289,8 @@ impl DateTemplate {
             name: name.to_string(),
             error,
         })?;
-        let ascii = regex
-            .contains(NOT_IN_WORD)
+        // Needed only where the pattern has no ASCII twin of its own (which has ASCII `\b`s).
+        let ascii = (regex.contains(NOT_IN_WORD) && !pattern.has_ascii_twin())
             .then(|| Pattern::compile(&regex.replace(NOT_IN_WORD, NOT_IN_WORD_ASCII)).ok())
             .flatten();
         let names = pattern.group_names();

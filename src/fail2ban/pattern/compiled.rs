@@ -555,6 +555,13 @@ impl Pattern {
         }
     }
 
+    /// Whether ASCII text is matched by the pattern's ASCII twin (see [`ascii_variant`]), whose
+    /// `\b` and classes are ASCII: the pattern written with ASCII word boundaries would find
+    /// nothing else there.
+    pub(crate) fn has_ascii_twin(&self) -> bool {
+        matches!(self, Pattern::Linear(linear) if linear.ascii.is_some())
+    }
+
     /// The group names by index (0, the whole match, has none).
     pub(crate) fn group_names(&self) -> Vec<Option<String>> {
         match self {
