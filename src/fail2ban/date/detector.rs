@@ -4,6 +4,7 @@
 //! is cut out of the line before the filter's regexes see it. Like fail2ban
 //! (`reGroupDictStrptime` with `msec` off), text dates are read to the whole second.
 
+use super::access::ACCESS_TEMPLATE;
 use super::error::DateError;
 use super::found::{FoundTime, TemplateMatch};
 use super::iso;
@@ -75,7 +76,7 @@ const DEFAULT_TEMPLATES: [&str; 17] = [
     SYSLOG_TEMPLATE,
     r"(?:%a )?%b %d %ExY %k:%M:%S(?:\.%f)?",
     r"%d(?P<_sep>[-/])%m(?P=_sep)(?:%ExY|%Exy) %k:%M:%S",
-    r"%d(?P<_sep>[-/])%b(?P=_sep)%ExY[ :]?%H:%M:%S(?:\.%f)?(?: %z)?",
+    ACCESS_TEMPLATE,
     r"%m/%d/%ExY:%H:%M:%S",
     r"%m-%d-%ExY %k:%M:%S(?:\.%f)?",
     r"EPOCH",

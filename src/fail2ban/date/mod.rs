@@ -1,6 +1,7 @@
 //! When a log line happened, found as fail2ban's date detector finds it: its default templates
 //! or a filter's `datepattern` (strptime `%`-codes), read in the zone of the log's wall times.
 
+mod access;
 mod detector;
 mod error;
 mod found;

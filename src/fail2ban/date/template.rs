@@ -4,6 +4,7 @@
 //! `reGroupDictStrptime` makes it (the year and the day inferred from now, a zone from `%z`);
 //! `EPOCH`, `LEPOCH`, `{EPOCH}` and `TAI64N` templates read machine timestamps.
 
+use super::access;
 use super::error::DateError;
 use super::found::{FoundTime, TemplateMatch};
 use super::iso;
@@ -66,6 +67,12 @@ pub(super) struct DateTemplate {
     /// For the syslog template at the line start, which [`syslog::at_line_start`] reads: the
     /// highest first three digits of a year it takes.
     syslog_line_start: Option<u32>,
+    /// The same for the access-log template in the line's first brackets
+    /// ([`access::in_brackets`]).
+    access_in_brackets: Option<u32>,
+    /// The ISO template at the very line start (`^`, no symbols before it), which
+    /// [`iso::at_line_start`] reads on lines that begin with a word character.
+    iso_at_line_start_only: bool,
 }
 
 /// Expands a back-reference to a one-character separator group (`(?P<_sep>[-/.])...(?P=_sep)`,
@@ -209,6 +216,13 @@ impl DateTemplate {
         if begin == Begin::LineStart && body == SYSLOG_TEMPLATE {
             template.syslog_line_start = max_year_prefix;
         }
+        if begin == Begin::Word && body == access::in_brackets_pattern() {
+            template.access_in_brackets = max_year_prefix;
+        }
+        if begin == Begin::Word && body.strip_prefix('^') == Some(ISO_TEMPLATE) {
+            template.iso_line_start = max_year_prefix;
+            template.iso_at_line_start_only = true;
+        }
         Ok(template)
     }
 
@@ -320,12 +334,24 @@ impl DateTemplate {
             fields,
             iso_line_start: None,
             syslog_line_start: None,
+            access_in_brackets: None,
+            iso_at_line_start_only: false,
         })
     }
 
     /// The date at the start of `line` as [`iso::at_line_start`] reads it, for the ISO
     /// template at the line start, where that reader's answer is certain.
     pub(super) fn read_by_hand(&self, line: &str) -> Option<TemplateMatch> {
+        // With nothing allowed before the date, it is the same regex on a line that begins
+        // with a word character (the symbols the reader skips are none there).
+        if self.iso_at_line_start_only
+            && !line
+                .as_bytes()
+                .first()
+                .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        {
+            return None;
+        }
         iso::at_line_start(line, self.iso_line_start?)
     }
 
@@ -336,6 +362,11 @@ impl DateTemplate {
         }
         if let Some(max_year_prefix) = self.syslog_line_start
             && let Some(found) = syslog::at_line_start(line, max_year_prefix)
+        {
+            return Some(found);
+        }
+        if let Some(max_year_prefix) = self.access_in_brackets
+            && let Some(found) = access::in_brackets(line, max_year_prefix)
         {
             return Some(found);
         }
@@ -495,7 +526,16 @@ mod tests {
 
     #[test]
     fn the_line_start_reader_answers_only_as_the_automaton_does() {
-        let fast = DateTemplate::new(&format!("{{^LN-BEG}}{ISO_TEMPLATE}"), 2026).ok();
+        for pattern in [
+            format!("{{^LN-BEG}}{ISO_TEMPLATE}"),
+            format!("^{ISO_TEMPLATE}"),
+        ] {
+            line_start_reader_agrees(&pattern);
+        }
+    }
+
+    fn line_start_reader_agrees(pattern: &str) {
+        let fast = DateTemplate::new(pattern, 2026).ok();
         assert!(fast.as_ref().is_some_and(|t| t.iso_line_start.is_some()));
         let mut general = fast.clone();
         if let Some(general) = general.as_mut() {
@@ -538,12 +578,15 @@ mod tests {
             let found = |t: &Option<DateTemplate>| t.as_ref().and_then(|t| t.find(&line));
             assert_eq!(found(&fast), found(&general), "{line:?}");
             agreed += 1;
-            read_by_hand += usize::from(super::iso::at_line_start(&line, 202).is_some());
+            read_by_hand +=
+                usize::from(fast.as_ref().and_then(|t| t.read_by_hand(&line)).is_some());
         }
         assert_eq!(agreed, 20_000);
+        // Most lines begin with `[`, which only the line-start variant lets come first.
+        let wanted = if pattern.starts_with('^') { 100 } else { 3_000 };
         assert!(
-            read_by_hand > 3_000,
-            "only {read_by_hand} lines read by hand"
+            read_by_hand > wanted,
+            "{pattern}: only {read_by_hand} lines read by hand"
         );
     }
 
@@ -604,6 +647,71 @@ mod tests {
             let found = |t: &Option<DateTemplate>| t.as_ref().and_then(|t| t.find(&line));
             assert_eq!(found(&fast), found(&general), "{line:?}");
             read_by_hand += usize::from(super::syslog::at_line_start(&line, 202).is_some());
+        }
+        assert!(
+            read_by_hand > 1_000,
+            "only {read_by_hand} lines read by hand"
+        );
+    }
+
+    #[test]
+    fn the_access_log_reader_answers_only_as_the_automaton_does() {
+        let fast = DateTemplate::new(&access::in_brackets_pattern(), 2026).ok();
+        assert!(
+            fast.as_ref()
+                .is_some_and(|t| t.access_in_brackets.is_some())
+        );
+        let mut general = fast.clone();
+        if let Some(general) = general.as_mut() {
+            general.access_in_brackets = None;
+        }
+        // Each part of a line: the usual value two times in three, else an odd one.
+        let parts: [&[&str]; 12] = [
+            &["192.0.2.1 - - [", "[", "x [ [", "", "\u{e9} [", "a]b ["],
+            &["07", "17", "31", "30", "32", " 7", "7", "00", "3", "\u{e9}"],
+            &["/", "-", ":", ""],
+            &["Dec", "jan", "FEB", "Dez", "Sat", "De"],
+            &["/", "-", ":"],
+            &["2026", "2029", "2030", "1999", "20266", "26", "2000"],
+            &[":", " ", "", "  ", "T"],
+            &["10", "23", "20", "24", "09", "9", "1"],
+            &[":17", ":59", ":60", ":7", "-17"],
+            &[":20", ":0", ":59", ":60", ":61", ":62", ":100"],
+            &[
+                " +0000", "", " -0130", " +01:00", " +2000", " +01", " +010", " Z", " UTC", " gmt",
+                " +0000x", ".123", " x", "  +0000", " +00001",
+            ],
+            &[
+                "] \"GET / HTTP/1.1\" 401",
+                "",
+                "]",
+                "x",
+                "_",
+                "\u{e9}",
+                ".",
+                " ",
+                ":",
+                "\n",
+            ],
+        ];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut read_by_hand = 0;
+        for _ in 0..30_000 {
+            let mut line = String::new();
+            for choices in parts {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let pick = if !seed.is_multiple_of(3) {
+                    0
+                } else {
+                    (seed >> 8) as usize % choices.len()
+                };
+                line.push_str(choices[pick]);
+            }
+            let found = |t: &Option<DateTemplate>| t.as_ref().and_then(|t| t.find(&line));
+            assert_eq!(found(&fast), found(&general), "{line:?}");
+            read_by_hand += usize::from(access::in_brackets(&line, 202).is_some());
         }
         assert!(
             read_by_hand > 1_000,
