@@ -48,6 +48,10 @@ enum Inst {
         min: usize,
         max: usize,
         greedy: bool,
+        /// Whether a greedy run may give bytes back: not when what follows cannot begin with
+        /// a byte of the set (`[^"]*"`, `\S+ `), where every shorter run stops before such a
+        /// byte.
+        gives_back: bool,
     },
     /// A whole run of word bytes (at least one) that is not this word: the trie of an
     /// [`OtherWord`], where a non-word byte must follow.
@@ -195,6 +199,15 @@ impl Backtracker {
         compiler.compile(hir)?;
         compiler.emit(Inst::Match)?;
         let starts = starts(&compiler.program);
+        for (pc, inst) in compiler.program.iter_mut().enumerate() {
+            if let Inst::Run {
+                set, gives_back, ..
+            } = inst
+                && let Some(next) = starts.get(pc + 1)
+            {
+                *gives_back = next.empty || *set & next.set != 0;
+            }
+        }
         let prefix = hir.properties().look_set_prefix();
         Some(Backtracker {
             starts,
@@ -357,6 +370,7 @@ impl Backtracker {
                         min,
                         max,
                         greedy,
+                        gives_back,
                         ..
                     } => {
                         let limit = text.len().min(at.saturating_add(*max));
@@ -367,7 +381,7 @@ impl Backtracker {
                         if available < *min {
                             break;
                         }
-                        if available > *min {
+                        if available > *min && (*gives_back || !*greedy) {
                             let (next, from) = (narrow(pc + 1), narrow(at));
                             stack.push(if *greedy {
                                 Frame::Shorter {
@@ -711,6 +725,7 @@ impl Compiler<'_> {
                         min,
                         max: max.unwrap_or(usize::MAX),
                         greedy: repetition.greedy,
+                        gives_back: true,
                     })?;
                     return Some(());
                 }
