@@ -433,6 +433,8 @@ mod tests {
             "[2026-01-19 17:08:10",
             "2026-01-19 17:08:10",
             "[2026-01-19 17:08:10.25",
+            "2026-01-19T17:08:10.250+03",
+            "2026-01-19 17:08:10 -0130",
         ];
         let rests = [
             "] NOTICE x",
@@ -450,6 +452,9 @@ mod tests {
             " - x",
             "\t\tGMT",
             "  y",
+            ":00 x",
+            "00 x",
+            ":0",
         ];
         for detector in [
             Some(detector()),
@@ -462,7 +467,11 @@ mod tests {
             let (mut remembered, mut step) = (0, 0usize);
             for round in 0..400 {
                 step = (step * 1_103_515_245 + 12_345) % (1 << 31);
-                let line = format!("{}{}", starts[round / 20 % 3], rests[(step >> 16) % 15]);
+                let line = format!(
+                    "{}{}",
+                    starts[round / 20 % starts.len()],
+                    rests[(step >> 16) % rests.len()]
+                );
                 let now = if round % 50 == 49 {
                     1.0
                 } else {
