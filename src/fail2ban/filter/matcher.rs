@@ -367,6 +367,7 @@ impl CompiledFilter {
             .failregex
             .iter()
             .enumerate()
+            .filter(|(_, regex)| !regex.rules_out(text))
             .filter(|(i, _)| match screens.get(*i) {
                 Some(Some(screen)) => screen.may_match(content),
                 _ => true,

@@ -256,6 +256,12 @@ impl Backtracker {
         })
     }
 
+    /// Whether `text` (ASCII) cannot match: every match starts at the text start, and no path
+    /// begins with its first byte.
+    pub(super) fn rules_out(&self, text: &[u8]) -> bool {
+        self.anchored && !self.starts[0].admits(text, 0)
+    }
+
     /// Whether every match starts at a line start (`(?m)^` first).
     pub(super) fn at_line_starts(&self) -> bool {
         self.line_anchored

@@ -555,6 +555,20 @@ impl Pattern {
         }
     }
 
+    /// Whether the pattern cannot match `text`, as its anchored back-tracker tells from the
+    /// first byte alone (most failregexes tried on a line fail there): asking it then would
+    /// only find no match, more slowly.
+    pub(crate) fn rules_out(&self, text: Text) -> bool {
+        let backtracker = match self {
+            Pattern::Linear(linear) => linear.backtracker.as_ref(),
+            Pattern::Backtracking(backtracking) => backtracking
+                .marked
+                .as_ref()
+                .map(|marked| &marked.backtracker),
+        };
+        text.ascii && backtracker.is_some_and(|b| b.rules_out(text.text.as_bytes()))
+    }
+
     /// Whether ASCII text is matched by the pattern's ASCII twin (see [`ascii_variant`]), whose
     /// `\b` and classes are ASCII: the pattern written with ASCII word boundaries would find
     /// nothing else there.
