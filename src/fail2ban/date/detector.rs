@@ -235,9 +235,10 @@ impl DateDetector {
     /// the match nearest the line start. `now` fills in a missing year or date.
     pub fn find(&self, line: &str, now: f64) -> Option<DateMatch> {
         let mut best: Option<(usize, TemplateMatch)> = None;
+        let ascii = line.is_ascii();
         let built = self.templates.iter().enumerate();
         for (index, template) in built.filter_map(|(index, slot)| Some((index, slot.get()?))) {
-            let Some(found) = template.find(line) else {
+            let Some(found) = template.find_in(line, ascii) else {
                 continue;
             };
             if template.anchored || found.start <= 1 {

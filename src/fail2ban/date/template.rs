@@ -10,7 +10,7 @@ use super::found::{FoundTime, TemplateMatch};
 use super::iso;
 use super::strptime::{CODES, expand_codes, read_fields};
 use super::syslog;
-use crate::fail2ban::pattern::Pattern;
+use crate::fail2ban::pattern::{Pattern, Text};
 
 /// The name of the group holding the date text (fail2ban's group 1), cut out of the line.
 const DATE_GROUP: &str = "bantopdate";
@@ -356,7 +356,13 @@ impl DateTemplate {
     }
 
     /// The first match in `line`, read into a time.
+    #[cfg(test)]
     pub(super) fn find(&self, line: &str) -> Option<TemplateMatch> {
+        self.find_in(line, line.is_ascii())
+    }
+
+    /// [`DateTemplate::find`] on a line known to be all ASCII or not.
+    pub(super) fn find_in(&self, line: &str, ascii: bool) -> Option<TemplateMatch> {
         if let Some(found) = self.read_by_hand(line) {
             return Some(found);
         }
@@ -371,9 +377,14 @@ impl DateTemplate {
             return Some(found);
         }
         let pattern = match &self.ascii {
-            Some(ascii) if line.is_ascii() => ascii,
+            Some(twin) if ascii => twin,
             _ => &self.pattern,
         };
+        // Most templates tried on a line fail at its first byte.
+        let text = Text::known(line, ascii);
+        if pattern.rules_out(text) {
+            return None;
+        }
         // fail2ban's first default template, read by hand within the automaton's match; not
         // at the line start, where the hand reader above left it to the groups (a zone, a
         // fraction) and the back-tracker reads them from the first byte at once.
@@ -383,7 +394,7 @@ impl DateTemplate {
                 return Some(found);
             }
         }
-        let spans = pattern.spans(line)?;
+        let spans = pattern.spans_in(text)?;
         let text = |index: usize| {
             spans
                 .get(index)

@@ -129,6 +129,11 @@ pub(crate) struct Text<'a> {
 }
 
 impl<'a> Text<'a> {
+    /// `text`, known to be all ASCII or not (looked at once for several patterns).
+    pub(crate) fn known(text: &'a str, ascii: bool) -> Self {
+        Text { text, ascii }
+    }
+
     /// `text`, looked at once.
     pub(crate) fn new(text: &'a str) -> Self {
         Text {
@@ -586,11 +591,7 @@ impl Pattern {
 
     /// The byte spans of every group of the first match, by index (0: the whole match),
     /// without copying any text: for the hot path (dates on every line).
-    pub(crate) fn spans(&self, text: &str) -> Option<Spans> {
-        self.spans_in(Text::new(text))
-    }
-
-    fn spans_in(&self, text: Text) -> Option<Spans> {
+    pub(crate) fn spans_in(&self, text: Text) -> Option<Spans> {
         if let Pattern::Linear(linear) = self
             && linear.all_groups
             && let Ok(spans) = linear.backtracked(text, |slots| {
