@@ -9,7 +9,7 @@ use super::error::DateError;
 use super::found::{FoundTime, TemplateMatch};
 use super::iso;
 use super::strptime::complete;
-use super::template::{DateTemplate, ISO_TEMPLATE, SYSLOG_TEMPLATE};
+use super::template::{DateTemplate, ISO_TEMPLATE, SYSLOG_TEMPLATE, SYSLOG_YEAR_TEMPLATE};
 use chrono::{Datelike, FixedOffset, Local, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike};
 use std::cell::Cell;
 use std::sync::OnceLock;
@@ -74,7 +74,7 @@ pub struct DateMatch {
 const DEFAULT_TEMPLATES: [&str; 17] = [
     ISO_TEMPLATE,
     SYSLOG_TEMPLATE,
-    r"(?:%a )?%b %d %ExY %k:%M:%S(?:\.%f)?",
+    SYSLOG_YEAR_TEMPLATE,
     r"%d(?P<_sep>[-/])%m(?P=_sep)(?:%ExY|%Exy) %k:%M:%S",
     ACCESS_TEMPLATE,
     r"%m/%d/%ExY:%H:%M:%S",

@@ -1,6 +1,7 @@
 //! fail2ban's syslog date template at the line start
 //! (`{^LN-BEG}(?:%a )?%b %d %k:%M:%S(?:\.%f)?(?: %ExY)?`, the date of about half of Debian's
-//! filters) read by hand, for the lines where the answer is plain: `Dec  7 09:08:10 host ...`.
+//! filters) read by hand, for the lines where the answer is plain: `Dec  7 09:08:10 host ...`;
+//! and its variant with the year before the time (`Dec  5 2026 11:26:42`).
 //!
 //! Only the usual shape is read: an optional weekday, a month, a two-character day (`17`, `07`
 //! or ` 7`), two digits for each of hour, minute and second, maybe a space and a year, followed
@@ -19,6 +20,17 @@ use chrono::NaiveTime;
 /// that is certain; `None` when the automaton must decide. `max_year_prefix` is the highest
 /// first three digits of a year `%ExY` accepts (it accepts `200` up to that).
 pub(super) fn at_line_start(line: &str, max_year_prefix: u32) -> Option<TemplateMatch> {
+    read(line, max_year_prefix, false)
+}
+
+/// The same for the template with the year before the time
+/// (`{^LN-BEG}(?:%a )?%b %d %ExY %k:%M:%S(?:\.%f)?`: `Dec  5 2026 11:26:42`).
+pub(super) fn with_year_at_line_start(line: &str, max_year_prefix: u32) -> Option<TemplateMatch> {
+    read(line, max_year_prefix, true)
+}
+
+/// The date at the start of `line`, the year before the time (`year_first`) or maybe after it.
+fn read(line: &str, max_year_prefix: u32, year_first: bool) -> Option<TemplateMatch> {
     let bytes = line.as_bytes();
     let mut at = 0;
     // `^(?:\W{0,2})?`: the date (a letter) starts after every leading symbol.
@@ -46,6 +58,11 @@ pub(super) fn at_line_start(line: &str, max_year_prefix: u32) -> Option<Template
     };
     at += 2;
     expect(bytes, &mut at, b' ')?;
+    let mut year = None;
+    if year_first {
+        year = Some(year_in(bytes, &mut at, max_year_prefix)?);
+        expect(bytes, &mut at, b' ')?;
+    }
     let hour = two_digits(bytes, &mut at, b'2').filter(|hour| *hour <= 23)?;
     expect(bytes, &mut at, b':')?;
     let minute = two_digits(bytes, &mut at, b'5')?;
@@ -53,19 +70,16 @@ pub(super) fn at_line_start(line: &str, max_year_prefix: u32) -> Option<Template
     let second = two_digits(bytes, &mut at, b'5')?;
     // `(?: %ExY)?`: a year is taken when the date can end after it (what follows is no word
     // character); where it cannot, or the digits are no such year, the automaton decides.
-    let mut year = None;
-    if bytes.get(at) == Some(&b' ') && bytes.get(at + 1).is_some_and(u8::is_ascii_digit) {
-        let mut after = at + 1;
-        let value = four_digits(bytes, &mut after)?;
-        (200..=max_year_prefix)
-            .contains(&(value / 10))
-            .then_some(())?;
-        year = Some(i32::try_from(value).ok()?);
-        at = after;
+    if !year_first
+        && bytes.get(at) == Some(&b' ')
+        && bytes.get(at + 1).is_some_and(u8::is_ascii_digit)
+    {
+        at += 1;
+        year = Some(year_in(bytes, &mut at, max_year_prefix)?);
     }
     let plain_end = match bytes.get(at) {
         None => true,
-        Some(b' ') => !bytes.get(at + 1).is_some_and(u8::is_ascii_digit),
+        Some(b' ') if !year_first => !bytes.get(at + 1).is_some_and(u8::is_ascii_digit),
         Some(next) => next.is_ascii() && !is_word(*next) && *next != b'.',
     };
     plain_end.then_some(())?;
@@ -105,6 +119,15 @@ fn two_digits(bytes: &[u8], at: &mut usize, high: u8) -> Option<u32> {
         }
         _ => None,
     }
+}
+
+/// `%ExY` at `at`: four digits whose first three are `200` up to `max_year_prefix`.
+fn year_in(bytes: &[u8], at: &mut usize, max_year_prefix: u32) -> Option<i32> {
+    let value = four_digits(bytes, at)?;
+    (200..=max_year_prefix)
+        .contains(&(value / 10))
+        .then_some(())?;
+    i32::try_from(value).ok()
 }
 
 /// Four digits at `at`.

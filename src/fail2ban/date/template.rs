@@ -22,6 +22,9 @@ pub(super) const ISO_TEMPLATE: &str =
 /// fail2ban's second default template (syslog dates).
 pub(super) const SYSLOG_TEMPLATE: &str = r"(?:%a )?%b %d %k:%M:%S(?:\.%f)?(?: %ExY)?";
 
+/// fail2ban's third default template (syslog dates with the year before the time).
+pub(super) const SYSLOG_YEAR_TEMPLATE: &str = r"(?:%a )?%b %d %ExY %k:%M:%S(?:\.%f)?";
+
 /// How a template reads what it matched.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Reader {
@@ -67,6 +70,9 @@ pub(super) struct DateTemplate {
     /// For the syslog template at the line start, which [`syslog::at_line_start`] reads: the
     /// highest first three digits of a year it takes.
     syslog_line_start: Option<u32>,
+    /// The same for its variant with the year before the time
+    /// ([`syslog::with_year_at_line_start`]).
+    syslog_year_line_start: Option<u32>,
     /// The same for the access-log template in the line's first brackets
     /// ([`access::in_brackets`]).
     access_in_brackets: Option<u32>,
@@ -216,6 +222,9 @@ impl DateTemplate {
         if begin == Begin::LineStart && body == SYSLOG_TEMPLATE {
             template.syslog_line_start = max_year_prefix;
         }
+        if begin == Begin::LineStart && body == SYSLOG_YEAR_TEMPLATE {
+            template.syslog_year_line_start = max_year_prefix;
+        }
         if begin == Begin::Word && body == access::in_brackets_pattern() {
             template.access_in_brackets = max_year_prefix;
         }
@@ -334,6 +343,7 @@ impl DateTemplate {
             fields,
             iso_line_start: None,
             syslog_line_start: None,
+            syslog_year_line_start: None,
             access_in_brackets: None,
             iso_at_line_start_only: false,
         })
@@ -368,6 +378,11 @@ impl DateTemplate {
         }
         if let Some(max_year_prefix) = self.syslog_line_start
             && let Some(found) = syslog::at_line_start(line, max_year_prefix)
+        {
+            return Some(found);
+        }
+        if let Some(max_year_prefix) = self.syslog_year_line_start
+            && let Some(found) = syslog::with_year_at_line_start(line, max_year_prefix)
         {
             return Some(found);
         }
@@ -605,14 +620,24 @@ mod tests {
 
     #[test]
     fn the_syslog_reader_answers_only_as_the_automaton_does() {
-        let fast = DateTemplate::new(&format!("{{^LN-BEG}}{SYSLOG_TEMPLATE}"), 2026).ok();
-        assert!(fast.as_ref().is_some_and(|t| t.syslog_line_start.is_some()));
+        for template in [SYSLOG_TEMPLATE, SYSLOG_YEAR_TEMPLATE] {
+            syslog_reader_agrees(template);
+        }
+    }
+
+    fn syslog_reader_agrees(template: &str) {
+        let fast = DateTemplate::new(&format!("{{^LN-BEG}}{template}"), 2026).ok();
+        assert!(fast.as_ref().is_some_and(|t| {
+            t.syslog_line_start.is_some() != t.syslog_year_line_start.is_some()
+        }));
         let mut general = fast.clone();
         if let Some(general) = general.as_mut() {
             general.syslog_line_start = None;
+            general.syslog_year_line_start = None;
         }
+        let year_first = template == SYSLOG_YEAR_TEMPLATE;
         // Each part of a line: the usual value half of the time, else an odd one.
-        let parts: [&[&str]; 11] = [
+        let parts: [&[&str]; 12] = [
             &["", "[", "<<", "<<<", " ", "\u{e9}", "x", "_", "1"],
             &["", "Mon ", "sun ", "Mon  ", "Mon", "Dec "],
             &["Dec", "jan", "FEB", "Dez", "De", "Decx", "Sat"],
@@ -621,6 +646,13 @@ mod tests {
                 " 7", "17", "07", "31", "30", "32", "29", "00", " 0", "3", "7", "1 ", "\u{e9}",
             ],
             &[" ", "  ", "", "\t"],
+            if year_first {
+                &[
+                    "2026 ", "2026  ", "1999 ", "2030 ", "20266 ", "2026", " 2026 ", "202 ",
+                ]
+            } else {
+                &[""]
+            },
             &["09", "23", "24", "29", "30", "9", " 9", "1", "009"],
             &[":08", ":59", ":60", ":8", "-08", ":"],
             &[":10", ":0", ":59", ":60", ":61", ":62", ":100", ":6"],
@@ -659,11 +691,16 @@ mod tests {
             }
             let found = |t: &Option<DateTemplate>| t.as_ref().and_then(|t| t.find(&line));
             assert_eq!(found(&fast), found(&general), "{line:?}");
-            read_by_hand += usize::from(super::syslog::at_line_start(&line, 202).is_some());
+            let by_hand = if year_first {
+                super::syslog::with_year_at_line_start(&line, 202)
+            } else {
+                super::syslog::at_line_start(&line, 202)
+            };
+            read_by_hand += usize::from(by_hand.is_some());
         }
         assert!(
             read_by_hand > 1_000,
-            "only {read_by_hand} lines read by hand"
+            "{template}: only {read_by_hand} lines read by hand"
         );
     }
 
