@@ -4,13 +4,15 @@
 //! is cut out of the line before the filter's regexes see it. Like fail2ban
 //! (`reGroupDictStrptime` with `msec` off), text dates are read to the whole second.
 
+use super::access::ACCESS_TEMPLATE;
 use super::error::DateError;
 use super::found::{FoundTime, TemplateMatch};
 use super::iso;
 use super::strptime::complete;
-use super::template::{DateTemplate, ISO_TEMPLATE};
+use super::template::{DateTemplate, ISO_TEMPLATE, SYSLOG_TEMPLATE, SYSLOG_YEAR_TEMPLATE};
 use chrono::{Datelike, FixedOffset, Local, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike};
-use std::sync::{Mutex, OnceLock};
+use std::cell::Cell;
+use std::sync::OnceLock;
 
 /// The zone that log timestamps without an offset are read in.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -71,10 +73,10 @@ pub struct DateMatch {
 /// fail2ban's default templates (datedetector.py), in its order.
 const DEFAULT_TEMPLATES: [&str; 17] = [
     ISO_TEMPLATE,
-    r"(?:%a )?%b %d %k:%M:%S(?:\.%f)?(?: %ExY)?",
-    r"(?:%a )?%b %d %ExY %k:%M:%S(?:\.%f)?",
+    SYSLOG_TEMPLATE,
+    SYSLOG_YEAR_TEMPLATE,
     r"%d(?P<_sep>[-/])%m(?P=_sep)(?:%ExY|%Exy) %k:%M:%S",
-    r"%d(?P<_sep>[-/])%b(?P=_sep)%ExY[ :]?%H:%M:%S(?:\.%f)?(?: %z)?",
+    ACCESS_TEMPLATE,
     r"%m/%d/%ExY:%H:%M:%S",
     r"%m-%d-%ExY %k:%M:%S(?:\.%f)?",
     r"EPOCH",
@@ -94,34 +96,31 @@ const DEFAULT_TEMPLATES: [&str; 17] = [
 pub struct DateDetector {
     templates: Vec<Slot>,
     zone: Zone,
-    cache: ZoneCache,
 }
 
-/// The zone's answers for the current hour of log time, and now in the zone: reading the
-/// local zone for every line costs more than matching it.
-#[derive(Debug, Default)]
+thread_local! {
+    /// The zone's answers for the current hour of log time, and now in the zone: reading the
+    /// local zone for every line costs more than matching it. Kept per thread (threads that
+    /// match parts of one log would otherwise contend for them on every line), with the zone
+    /// they are for.
+    static ZONE_CACHE: Cell<ZoneCache> = const {
+        Cell::new(ZoneCache { now: None, hours: [None; HOURS], next: 0 })
+    };
+}
+
+/// Hours kept in the cache: a log whose lines without a date take today's (or the date of
+/// other lines) goes back and forth between hours.
+const HOURS: usize = 4;
+
+/// See [`ZONE_CACHE`].
+#[derive(Debug, Clone, Copy)]
 struct ZoneCache {
-    /// (now, now as wall time).
-    now: Mutex<Option<(f64, NaiveDateTime)>>,
-    /// (date, hour, offset in seconds) of an hour with one offset throughout.
-    hour: Mutex<Option<(NaiveDate, u32, i64)>>,
-}
-
-impl Clone for ZoneCache {
-    fn clone(&self) -> Self {
-        ZoneCache::default()
-    }
-}
-
-/// The cached value, when the cache is not busy on another thread.
-fn cached<T: Copy>(cell: &Mutex<Option<T>>) -> Option<T> {
-    cell.try_lock().ok().and_then(|value| *value)
-}
-
-fn remember<T>(cell: &Mutex<Option<T>>, value: T) {
-    if let Ok(mut slot) = cell.try_lock() {
-        *slot = Some(value);
-    }
+    /// (zone, now, now as wall time).
+    now: Option<(Zone, f64, NaiveDateTime)>,
+    /// (zone, date, hour, offset in seconds) of hours with one offset throughout.
+    hours: [Option<(Zone, NaiveDate, u32, i64)>; HOURS],
+    /// The place of the next hour kept (the oldest).
+    next: usize,
 }
 
 impl DateDetector {
@@ -140,7 +139,6 @@ impl DateDetector {
             return Ok(DateDetector {
                 templates: defaults(this_year)?,
                 zone,
-                cache: ZoneCache::default(),
             });
         }
         // One template (or set of them) per line, as fail2ban's `appendTemplate`.
@@ -186,22 +184,21 @@ impl DateDetector {
                 ),
             }
         }
-        Ok(DateDetector {
-            templates,
-            zone,
-            cache: ZoneCache::default(),
-        })
+        Ok(DateDetector { templates, zone })
     }
 
     /// Epoch seconds of a wall time in the zone, through the hour cache.
     fn epoch(&self, wall: NaiveDateTime) -> Option<f64> {
         let (date, hour) = (wall.date(), wall.hour());
         let as_utc = |w: NaiveDateTime| w.and_utc().timestamp() as f64;
-        if let Some((cached_date, cached_hour, offset)) = cached(&self.cache.hour)
-            && cached_date == date
-            && cached_hour == hour
-        {
-            return Some(as_utc(wall) - offset as f64);
+        let mut cache = ZONE_CACHE.get();
+        let cached = cache
+            .hours
+            .iter()
+            .flatten()
+            .find(|(zone, d, h, _)| *zone == self.zone && *d == date && *h == hour);
+        if let Some((.., offset)) = cached {
+            return Some(as_utc(wall) - *offset as f64);
         }
         let epoch = self.zone.epoch(wall)?;
         let offset_at = |w: NaiveDateTime| Some((as_utc(w) - self.zone.epoch(w)?) as i64);
@@ -209,20 +206,27 @@ impl DateDetector {
         let end = wall.with_minute(59)?.with_second(59)?;
         let offset = offset_at(wall)?;
         if offset_at(start)? == offset && offset_at(end)? == offset {
-            remember(&self.cache.hour, (date, hour, offset));
+            cache.hours[cache.next] = Some((self.zone, date, hour, offset));
+            cache.next = (cache.next + 1) % HOURS;
+            ZONE_CACHE.set(cache);
         }
         Some(epoch)
     }
 
     /// Now as wall time in the zone, through the cache.
     fn now_wall(&self, now: f64) -> Option<NaiveDateTime> {
-        if let Some((cached_now, wall)) = cached(&self.cache.now)
+        let cache = ZONE_CACHE.get();
+        if let Some((zone, cached_now, wall)) = cache.now
+            && zone == self.zone
             && cached_now == now
         {
             return Some(wall);
         }
         let wall = self.zone.wall(now)?;
-        remember(&self.cache.now, (now, wall));
+        ZONE_CACHE.set(ZoneCache {
+            now: Some((self.zone, now, wall)),
+            ..ZONE_CACHE.get()
+        });
         Some(wall)
     }
 
@@ -231,9 +235,10 @@ impl DateDetector {
     /// the match nearest the line start. `now` fills in a missing year or date.
     pub fn find(&self, line: &str, now: f64) -> Option<DateMatch> {
         let mut best: Option<(usize, TemplateMatch)> = None;
+        let ascii = line.is_ascii();
         let built = self.templates.iter().enumerate();
         for (index, template) in built.filter_map(|(index, slot)| Some((index, slot.get()?))) {
-            let Some(found) = template.find(line) else {
+            let Some(found) = template.find_in(line, ascii) else {
                 continue;
             };
             if template.anchored || found.start <= 1 {
@@ -429,6 +434,8 @@ mod tests {
             "[2026-01-19 17:08:10",
             "2026-01-19 17:08:10",
             "[2026-01-19 17:08:10.25",
+            "2026-01-19T17:08:10.250+03",
+            "2026-01-19 17:08:10 -0130",
         ];
         let rests = [
             "] NOTICE x",
@@ -446,6 +453,9 @@ mod tests {
             " - x",
             "\t\tGMT",
             "  y",
+            ":00 x",
+            "00 x",
+            ":0",
         ];
         for detector in [
             Some(detector()),
@@ -458,7 +468,11 @@ mod tests {
             let (mut remembered, mut step) = (0, 0usize);
             for round in 0..400 {
                 step = (step * 1_103_515_245 + 12_345) % (1 << 31);
-                let line = format!("{}{}", starts[round / 20 % 3], rests[(step >> 16) % 15]);
+                let line = format!(
+                    "{}{}",
+                    starts[round / 20 % starts.len()],
+                    rests[(step >> 16) % rests.len()]
+                );
                 let now = if round % 50 == 49 {
                     1.0
                 } else {

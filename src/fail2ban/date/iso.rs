@@ -5,13 +5,14 @@
 //!
 //! Every field is a run of ASCII digits followed by a fixed delimiter (or, for the seconds and
 //! the fraction, by something that is no digit), so the whole run is the only split the regex
-//! can take; at the line start, the text after the date shows that no fraction, zone or longer
-//! word can follow. Whatever else (three leading symbols, a three-digit field, a possible zone,
-//! a word or a non-ASCII character next to the date) is left to the automaton: these readers
-//! only answer where their answer is the regex's.
+//! can take; at the line start, the text after the date shows that no fraction, other zone or
+//! longer word can follow (a numeric zone right after the time, or after one space, is read:
+//! the regex takes it, and its minutes, greedily). Whatever else (three leading symbols, a
+//! three-digit field, a zone name, a word or a non-ASCII character next to the date) is left to
+//! the automaton: these readers only answer where their answer is the regex's.
 
 use super::found::{FoundTime, TemplateMatch};
-use super::strptime::WallTime;
+use super::strptime::{WallTime, zone_offset};
 use chrono::NaiveTime;
 
 /// The date at the start of `line`, as the line-start template's regex finds it, when that is
@@ -27,23 +28,66 @@ pub(super) fn at_line_start(line: &str, max_year_prefix: u32) -> Option<Template
         }
         at += 1;
     }
-    let (fields, end) = fields(bytes, at, false)?;
-    if !(200..=max_year_prefix).contains(&(fields.year / 10)) || !plain_end(&bytes[end..]) {
+    let (fields, mut end) = fields(bytes, at, false)?;
+    if !(200..=max_year_prefix).contains(&(fields.year / 10)) {
         return None;
     }
-    fields.matched(at, end)
+    let zone = match numeric_zone(&bytes[end..]) {
+        Some((minutes, length)) => {
+            end += length;
+            // The date ends after the zone where no word, fraction or more digits follow.
+            let next = bytes.get(end);
+            next.is_none_or(|b| b.is_ascii() && !is_word(*b) && !matches!(b, b':' | b'.'))
+                .then_some(Some(minutes))?
+        }
+        None => plain_end(&bytes[end..]).then_some(None)?,
+    };
+    let mut found = fields.matched(at, end)?;
+    if let FoundTime::Wall(wall) = &mut found.time {
+        wall.zone_minutes = zone;
+    }
+    Some(found)
+}
+
+/// `(?:\s*%z)?` where it is a numeric zone (`+0100`, `-05:00`, `+01`), after no space or one:
+/// its offset in minutes and its length. The regex takes the zone and its minutes greedily; a
+/// zone name, other spaces, or digits that make no such zone are left to the automaton.
+fn numeric_zone(rest: &[u8]) -> Option<(i32, usize)> {
+    let at = usize::from(rest.first() == Some(&b' '));
+    rest.get(at).filter(|b| matches!(b, b'+' | b'-'))?;
+    let hours = rest.get(at + 1..at + 3)?;
+    (matches!(hours[0], b'0' | b'1') && hours[1].is_ascii_digit()).then_some(())?;
+    let digits = |from: usize| {
+        rest.get(from..from + 2)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    };
+    let end = if digits(at + 3) {
+        at + 5
+    } else if rest.get(at + 3) == Some(&b':') && digits(at + 4) {
+        at + 6
+    } else if rest
+        .get(at + 3)
+        .is_some_and(|b| b.is_ascii_digit() || *b == b':')
+    {
+        return None;
+    } else {
+        at + 3
+    };
+    let text = std::str::from_utf8(&rest[at..end]).ok()?;
+    Some((zone_offset(text)?, end))
 }
 
 /// Whether [`at_line_start`] reads from `line` exactly the date it read from `date_text` (a line
 /// start up to the end of that date): `line` begins with that text, and what follows can neither
-/// lengthen the last field (a digit), start a fraction (`.` or `,`), nor start a zone or a word.
+/// lengthen the last field (a digit, or `:` and the minutes of a zone), start a fraction (`.` or
+/// `,`), nor start a zone or a word.
 pub(super) fn continues_like(date_text: &str, line: &str) -> bool {
     let bytes = line.as_bytes();
     let rest = &bytes[date_text.len().min(bytes.len())..];
     bytes.starts_with(date_text.as_bytes())
         && !rest
             .first()
-            .is_some_and(|b| b.is_ascii_digit() || matches!(b, b'.' | b','))
+            .is_some_and(|b| b.is_ascii_digit() || matches!(b, b'.' | b',' | b':'))
         && plain_end(rest)
 }
 

@@ -235,7 +235,7 @@ fn month_of(name: &str) -> Option<u32> {
 
 /// Minutes east of UTC for `Z`, `UTC`, `GMT`, `+hh`, `+hhmm`, `+hh:mm`, or a known abbreviation
 /// with an optional offset (`CET+0100`).
-fn zone_offset(text: &str) -> Option<i32> {
+pub(super) fn zone_offset(text: &str) -> Option<i32> {
     let split = text.find(['+', '-']).unwrap_or(text.len());
     let (name, offset) = text.split_at(split);
     let base = match name {

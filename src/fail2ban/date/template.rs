@@ -4,11 +4,13 @@
 //! `reGroupDictStrptime` makes it (the year and the day inferred from now, a zone from `%z`);
 //! `EPOCH`, `LEPOCH`, `{EPOCH}` and `TAI64N` templates read machine timestamps.
 
+use super::access;
 use super::error::DateError;
 use super::found::{FoundTime, TemplateMatch};
 use super::iso;
 use super::strptime::{CODES, expand_codes, read_fields};
-use crate::fail2ban::pattern::Pattern;
+use super::syslog;
+use crate::fail2ban::pattern::{Pattern, Text};
 
 /// The name of the group holding the date text (fail2ban's group 1), cut out of the line.
 const DATE_GROUP: &str = "bantopdate";
@@ -16,6 +18,12 @@ const DATE_GROUP: &str = "bantopdate";
 /// fail2ban's first default template (ISO 8601 and the like).
 pub(super) const ISO_TEMPLATE: &str =
     r"%ExY(?P<_sep>[-/.])%m(?P=_sep)%d(?:T|  ?)%H:%M:%S(?:[.,]%f)?(?:\s*%z)?";
+
+/// fail2ban's second default template (syslog dates).
+pub(super) const SYSLOG_TEMPLATE: &str = r"(?:%a )?%b %d %k:%M:%S(?:\.%f)?(?: %ExY)?";
+
+/// fail2ban's third default template (syslog dates with the year before the time).
+pub(super) const SYSLOG_YEAR_TEMPLATE: &str = r"(?:%a )?%b %d %ExY %k:%M:%S(?:\.%f)?";
 
 /// How a template reads what it matched.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,7 +53,7 @@ pub(super) struct DateTemplate {
     /// The pattern it was made from (fail2ban's template name).
     pub(super) name: String,
     pattern: Pattern,
-    /// The same with ASCII word boundaries, for ASCII lines.
+    /// The same with ASCII word boundaries, for ASCII lines (where the pattern has no ASCII twin).
     ascii: Option<Pattern>,
     reader: Reader,
     /// Anchored at the line start (or end): such a match is taken at once.
@@ -59,6 +67,18 @@ pub(super) struct DateTemplate {
     /// For that template at the line start: the highest first three digits of a year it takes,
     /// for [`iso::at_line_start`], which needs no automaton.
     iso_line_start: Option<u32>,
+    /// For the syslog template at the line start, which [`syslog::at_line_start`] reads: the
+    /// highest first three digits of a year it takes.
+    syslog_line_start: Option<u32>,
+    /// The same for its variant with the year before the time
+    /// ([`syslog::with_year_at_line_start`]).
+    syslog_year_line_start: Option<u32>,
+    /// The same for the access-log template in the line's first brackets
+    /// ([`access::in_brackets`]).
+    access_in_brackets: Option<u32>,
+    /// The ISO template at the very line start (`^`, no symbols before it), which
+    /// [`iso::at_line_start`] reads on lines that begin with a word character.
+    iso_at_line_start_only: bool,
 }
 
 /// Expands a back-reference to a one-character separator group (`(?P<_sep>[-/.])...(?P=_sep)`,
@@ -195,8 +215,22 @@ impl DateTemplate {
             expanded
         };
         let mut template = Self::bounded(pattern, &regex, Reader::Fields, begin, word_end)?;
+        let max_year_prefix = u32::try_from((this_year + 3) / 10).ok();
         if template.iso && begin == Begin::LineStart {
-            template.iso_line_start = u32::try_from((this_year + 3) / 10).ok();
+            template.iso_line_start = max_year_prefix;
+        }
+        if begin == Begin::LineStart && body == SYSLOG_TEMPLATE {
+            template.syslog_line_start = max_year_prefix;
+        }
+        if begin == Begin::LineStart && body == SYSLOG_YEAR_TEMPLATE {
+            template.syslog_year_line_start = max_year_prefix;
+        }
+        if begin == Begin::Word && body == access::in_brackets_pattern() {
+            template.access_in_brackets = max_year_prefix;
+        }
+        if begin == Begin::Word && body.strip_prefix('^') == Some(ISO_TEMPLATE) {
+            template.iso_line_start = max_year_prefix;
+            template.iso_at_line_start_only = true;
         }
         Ok(template)
     }
@@ -278,8 +312,8 @@ impl DateTemplate {
             name: name.to_string(),
             error,
         })?;
-        let ascii = regex
-            .contains(NOT_IN_WORD)
+        // Needed only where the pattern has no ASCII twin of its own (which has ASCII `\b`s).
+        let ascii = (regex.contains(NOT_IN_WORD) && !pattern.has_ascii_twin())
             .then(|| Pattern::compile(&regex.replace(NOT_IN_WORD, NOT_IN_WORD_ASCII)).ok())
             .flatten();
         let names = pattern.group_names();
@@ -308,24 +342,64 @@ impl DateTemplate {
             date_groups,
             fields,
             iso_line_start: None,
+            syslog_line_start: None,
+            syslog_year_line_start: None,
+            access_in_brackets: None,
+            iso_at_line_start_only: false,
         })
     }
 
     /// The date at the start of `line` as [`iso::at_line_start`] reads it, for the ISO
     /// template at the line start, where that reader's answer is certain.
     pub(super) fn read_by_hand(&self, line: &str) -> Option<TemplateMatch> {
+        // With nothing allowed before the date, it is the same regex on a line that begins
+        // with a word character (the symbols the reader skips are none there).
+        if self.iso_at_line_start_only
+            && !line
+                .as_bytes()
+                .first()
+                .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        {
+            return None;
+        }
         iso::at_line_start(line, self.iso_line_start?)
     }
 
     /// The first match in `line`, read into a time.
+    #[cfg(test)]
     pub(super) fn find(&self, line: &str) -> Option<TemplateMatch> {
+        self.find_in(line, line.is_ascii())
+    }
+
+    /// [`DateTemplate::find`] on a line known to be all ASCII or not.
+    pub(super) fn find_in(&self, line: &str, ascii: bool) -> Option<TemplateMatch> {
         if let Some(found) = self.read_by_hand(line) {
             return Some(found);
         }
+        if let Some(max_year_prefix) = self.syslog_line_start
+            && let Some(found) = syslog::at_line_start(line, max_year_prefix)
+        {
+            return Some(found);
+        }
+        if let Some(max_year_prefix) = self.syslog_year_line_start
+            && let Some(found) = syslog::with_year_at_line_start(line, max_year_prefix)
+        {
+            return Some(found);
+        }
+        if let Some(max_year_prefix) = self.access_in_brackets
+            && let Some(found) = access::in_brackets(line, max_year_prefix)
+        {
+            return Some(found);
+        }
         let pattern = match &self.ascii {
-            Some(ascii) if line.is_ascii() => ascii,
+            Some(twin) if ascii => twin,
             _ => &self.pattern,
         };
+        // Most templates tried on a line fail at its first byte.
+        let text = Text::known(line, ascii);
+        if pattern.rules_out(text) {
+            return None;
+        }
         // fail2ban's first default template, read by hand within the automaton's match; not
         // at the line start, where the hand reader above left it to the groups (a zone, a
         // fraction) and the back-tracker reads them from the first byte at once.
@@ -335,7 +409,7 @@ impl DateTemplate {
                 return Some(found);
             }
         }
-        let spans = pattern.spans(line)?;
+        let spans = pattern.spans_in(text)?;
         let text = |index: usize| {
             spans
                 .get(index)
@@ -478,7 +552,16 @@ mod tests {
 
     #[test]
     fn the_line_start_reader_answers_only_as_the_automaton_does() {
-        let fast = DateTemplate::new(&format!("{{^LN-BEG}}{ISO_TEMPLATE}"), 2026).ok();
+        for pattern in [
+            format!("{{^LN-BEG}}{ISO_TEMPLATE}"),
+            format!("^{ISO_TEMPLATE}"),
+        ] {
+            line_start_reader_agrees(&pattern);
+        }
+    }
+
+    fn line_start_reader_agrees(pattern: &str) {
+        let fast = DateTemplate::new(pattern, 2026).ok();
         assert!(fast.as_ref().is_some_and(|t| t.iso_line_start.is_some()));
         let mut general = fast.clone();
         if let Some(general) = general.as_mut() {
@@ -500,7 +583,9 @@ mod tests {
             &["", ".1234", ",1", ".1234567", ".", ".x", ".123456"],
             &[
                 "] NOTICE", "", "]", " x", " +0100", "+02:00", "Z", " UTC", "x", "_", "\u{e9}",
-                "\t-", "  GMT", " U", " \u{a0}", "\n",
+                "\t-", "  GMT", " U", " \u{a0}", "\n", "+0100 x", "-05:00]", "+01 x", "+01:0",
+                "+0100x", " +01", "+2000", "+01:00:", "+0100.5", "-0130", "+01:", "  +0100", "+1",
+                "+010",
             ],
         ];
         let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
@@ -521,11 +606,165 @@ mod tests {
             let found = |t: &Option<DateTemplate>| t.as_ref().and_then(|t| t.find(&line));
             assert_eq!(found(&fast), found(&general), "{line:?}");
             agreed += 1;
-            read_by_hand += usize::from(super::iso::at_line_start(&line, 202).is_some());
+            read_by_hand +=
+                usize::from(fast.as_ref().and_then(|t| t.read_by_hand(&line)).is_some());
         }
         assert_eq!(agreed, 20_000);
+        // Most lines begin with `[`, which only the line-start variant lets come first.
+        let wanted = if pattern.starts_with('^') { 100 } else { 3_000 };
         assert!(
-            read_by_hand > 3_000,
+            read_by_hand > wanted,
+            "{pattern}: only {read_by_hand} lines read by hand"
+        );
+    }
+
+    #[test]
+    fn the_syslog_reader_answers_only_as_the_automaton_does() {
+        for template in [SYSLOG_TEMPLATE, SYSLOG_YEAR_TEMPLATE] {
+            syslog_reader_agrees(template);
+        }
+    }
+
+    fn syslog_reader_agrees(template: &str) {
+        let fast = DateTemplate::new(&format!("{{^LN-BEG}}{template}"), 2026).ok();
+        assert!(fast.as_ref().is_some_and(|t| {
+            t.syslog_line_start.is_some() != t.syslog_year_line_start.is_some()
+        }));
+        let mut general = fast.clone();
+        if let Some(general) = general.as_mut() {
+            general.syslog_line_start = None;
+            general.syslog_year_line_start = None;
+        }
+        let year_first = template == SYSLOG_YEAR_TEMPLATE;
+        // Each part of a line: the usual value half of the time, else an odd one.
+        let parts: [&[&str]; 12] = [
+            &["", "[", "<<", "<<<", " ", "\u{e9}", "x", "_", "1"],
+            &["", "Mon ", "sun ", "Mon  ", "Mon", "Dec "],
+            &["Dec", "jan", "FEB", "Dez", "De", "Decx", "Sat"],
+            &[" ", "  ", "-", ""],
+            &[
+                " 7", "17", "07", "31", "30", "32", "29", "00", " 0", "3", "7", "1 ", "\u{e9}",
+            ],
+            &[" ", "  ", "", "\t"],
+            if year_first {
+                &[
+                    "2026 ", "2026  ", "1999 ", "2030 ", "20266 ", "2026", " 2026 ", "202 ",
+                ]
+            } else {
+                &[""]
+            },
+            &["09", "23", "24", "29", "30", "9", " 9", "1", "009"],
+            &[":08", ":59", ":60", ":8", "-08", ":"],
+            &[":10", ":0", ":59", ":60", ":61", ":62", ":100", ":6"],
+            &[
+                "", ".123", ".", ".1234567", " 2026", " 2030", " 1999", " 20266", " 2",
+            ],
+            &[
+                " host sshd[1]: x",
+                "",
+                " ",
+                "x",
+                "_",
+                "\u{e9}",
+                ".",
+                ",5",
+                " \u{e9}",
+                "] x",
+                ":",
+                "\n",
+            ],
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut read_by_hand = 0;
+        for _ in 0..30_000 {
+            let mut line = String::new();
+            for choices in parts {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let pick = if !seed.is_multiple_of(3) {
+                    0
+                } else {
+                    (seed >> 8) as usize % choices.len()
+                };
+                line.push_str(choices[pick]);
+            }
+            let found = |t: &Option<DateTemplate>| t.as_ref().and_then(|t| t.find(&line));
+            assert_eq!(found(&fast), found(&general), "{line:?}");
+            let by_hand = if year_first {
+                super::syslog::with_year_at_line_start(&line, 202)
+            } else {
+                super::syslog::at_line_start(&line, 202)
+            };
+            read_by_hand += usize::from(by_hand.is_some());
+        }
+        assert!(
+            read_by_hand > 1_000,
+            "{template}: only {read_by_hand} lines read by hand"
+        );
+    }
+
+    #[test]
+    fn the_access_log_reader_answers_only_as_the_automaton_does() {
+        let fast = DateTemplate::new(&access::in_brackets_pattern(), 2026).ok();
+        assert!(
+            fast.as_ref()
+                .is_some_and(|t| t.access_in_brackets.is_some())
+        );
+        let mut general = fast.clone();
+        if let Some(general) = general.as_mut() {
+            general.access_in_brackets = None;
+        }
+        // Each part of a line: the usual value two times in three, else an odd one.
+        let parts: [&[&str]; 12] = [
+            &["192.0.2.1 - - [", "[", "x [ [", "", "\u{e9} [", "a]b ["],
+            &["07", "17", "31", "30", "32", " 7", "7", "00", "3", "\u{e9}"],
+            &["/", "-", ":", ""],
+            &["Dec", "jan", "FEB", "Dez", "Sat", "De"],
+            &["/", "-", ":"],
+            &["2026", "2029", "2030", "1999", "20266", "26", "2000"],
+            &[":", " ", "", "  ", "T"],
+            &["10", "23", "20", "24", "09", "9", "1"],
+            &[":17", ":59", ":60", ":7", "-17"],
+            &[":20", ":0", ":59", ":60", ":61", ":62", ":100"],
+            &[
+                " +0000", "", " -0130", " +01:00", " +2000", " +01", " +010", " Z", " UTC", " gmt",
+                " +0000x", ".123", " x", "  +0000", " +00001",
+            ],
+            &[
+                "] \"GET / HTTP/1.1\" 401",
+                "",
+                "]",
+                "x",
+                "_",
+                "\u{e9}",
+                ".",
+                " ",
+                ":",
+                "\n",
+            ],
+        ];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut read_by_hand = 0;
+        for _ in 0..30_000 {
+            let mut line = String::new();
+            for choices in parts {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let pick = if !seed.is_multiple_of(3) {
+                    0
+                } else {
+                    (seed >> 8) as usize % choices.len()
+                };
+                line.push_str(choices[pick]);
+            }
+            let found = |t: &Option<DateTemplate>| t.as_ref().and_then(|t| t.find(&line));
+            assert_eq!(found(&fast), found(&general), "{line:?}");
+            read_by_hand += usize::from(access::in_brackets(&line, 202).is_some());
+        }
+        assert!(
+            read_by_hand > 1_000,
             "only {read_by_hand} lines read by hand"
         );
     }

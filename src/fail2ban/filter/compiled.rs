@@ -196,14 +196,14 @@ impl CompiledFilter {
     /// This filter for counting failures (`bantop regex` without `--json`): the same failures
     /// with the same failregex and time, but neither host nor captures copied out of the line,
     /// where the failregex's groups alone decide whether there is a host (one line at a time,
-    /// no multi-line id, no `alt_` group).
+    /// no multi-line id, no `alt_` group that stands in for a host group).
     pub fn counting(mut self) -> Self {
         let plain = |pattern: &Pattern| {
-            pattern
-                .group_names()
-                .iter()
-                .flatten()
-                .all(|name| name != "mlfid" && name != "nofail" && !name.starts_with("alt_"))
+            pattern.group_names().iter().flatten().all(|name| {
+                name != "mlfid"
+                    && name != "nofail"
+                    && !(name.starts_with("alt_") && super::matcher::may_give_host(name))
+            })
         };
         self.counting = self.maxlines == 1 && self.failregex.iter().all(plain);
         self

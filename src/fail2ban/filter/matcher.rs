@@ -367,6 +367,7 @@ impl CompiledFilter {
             .failregex
             .iter()
             .enumerate()
+            .filter(|(_, regex)| !regex.rules_out(text))
             .filter(|(i, _)| match screens.get(*i) {
                 Some(Some(screen)) => screen.may_match(content),
                 _ => true,
@@ -515,19 +516,28 @@ impl CompiledFilter {
 fn fold_alternates(captures: &mut BTreeMap<String, String>) {
     let alternates: Vec<(String, String)> = captures
         .iter()
-        .filter_map(|(name, value)| {
-            let base = name.strip_prefix("alt_")?;
-            let base = base
-                .trim_end_matches(|c: char| c.is_ascii_digit())
-                .trim_end_matches('_');
-            Some((base.to_string(), value.clone()))
-        })
+        .filter_map(|(name, value)| Some((alternate_of(name)?.to_string(), value.clone())))
         .collect();
     for (base, value) in alternates {
         if !value.is_empty() && captures.get(&base).is_none_or(|v| v.is_empty()) {
             captures.insert(base, value);
         }
     }
+}
+
+/// The group an `alt_` group stands in for (`alt_user1` -> `user`), as fail2ban folds them.
+fn alternate_of(name: &str) -> Option<&str> {
+    let base = name.strip_prefix("alt_")?;
+    Some(
+        base.trim_end_matches(|c: char| c.is_ascii_digit())
+            .trim_end_matches('_'),
+    )
+}
+
+/// Whether a group of this name may give a failure its host once `alt_` groups are folded:
+/// a host group, or an `alt_` group standing in for one (`alt_user` never does).
+pub(super) fn may_give_host(name: &str) -> bool {
+    HOST_GROUPS.contains(&alternate_of(name).unwrap_or(name))
 }
 
 #[cfg(test)]
@@ -586,6 +596,30 @@ mod tests {
                 );
             }
             assert_eq!(found, 4, "{prefregex:?}");
+        }
+    }
+
+    #[test]
+    fn only_alternates_of_a_host_group_keep_a_filter_from_counting() {
+        let counts = |failregex: &str| filter(&[failregex], None).counting().compiled().counting;
+        assert!(counts(r"^login (?P<alt_user1>\S+) from <HOST>$"));
+        assert!(counts(r"^login (?P<alt_ip4>\S+) from <HOST>$"));
+        assert!(!counts(r"^login (?P<alt_dns>\S+) from <HOST>$"));
+        assert!(!counts(r"^login (?P<alt_fid_2>\S+) from <HOST>$"));
+        let failregex = [r"^login (?:(?P<alt_user>\S+) )?from <HOST>$"];
+        let (mut full, mut counting) = (
+            filter(&failregex, None),
+            filter(&failregex, None).counting(),
+        );
+        for line in ["login root from 192.0.2.1", "login from 192.0.2.2", "login"] {
+            let expected = full.match_line(line, None, 0.0);
+            assert_eq!(
+                counting
+                    .match_line(line, None, 0.0)
+                    .map(|m| (m.fid, m.time, m.host)),
+                expected.map(|m| (m.fid, m.time, String::new())),
+                "{line}"
+            );
         }
     }
 

@@ -6,8 +6,7 @@
 //! fail2ban's `time.time()`: a backlog read in seconds forgets nothing) from when it was stored,
 //! an update does not renew it, and a full cache drops the oldest stored first.
 
-use indexmap::IndexMap;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// fail2ban keeps at most this many connections ...
 const MAX_ENTRIES: usize = 100;
@@ -25,10 +24,17 @@ struct Entry {
     users: BTreeSet<String>,
 }
 
-/// The cache of open multi-line ids, oldest stored first.
+/// The cache of open multi-line ids: each entry by its id, with the number that orders it
+/// among the others by when it was stored (a busy log drops the oldest of its 100 for nearly
+/// every new connection: dropping must not move the others, as removing from the front of a
+/// list does).
 #[derive(Debug, Clone, Default)]
 pub(super) struct MlfidCache {
-    entries: IndexMap<String, Entry>,
+    entries: HashMap<String, (u64, Entry)>,
+    /// The ids by when they were stored, oldest first.
+    stored: BTreeMap<u64, String>,
+    /// The number of the next entry stored.
+    next: u64,
 }
 
 /// The clock fail2ban's cache reads (`time.time()`), in seconds.
@@ -95,15 +101,16 @@ impl MlfidCache {
         if self
             .entries
             .get(mlfid)
-            .is_some_and(|entry| entry.expires <= clock)
+            .is_some_and(|(_, entry)| entry.expires <= clock)
         {
-            self.entries.shift_remove(mlfid);
+            self.remove(mlfid);
         }
         // A cached entry is updated where it is (place and expiry unchanged); a new one is
         // made here, and stored after unless its line forgets it.
-        let cached_at = self.entries.get_index_of(mlfid);
         let mut fresh = None;
-        let (groups, users) = match cached_at.and_then(|index| self.entries.get_index_mut(index)) {
+        let cached = self.entries.get_mut(mlfid);
+        let is_cached = cached.is_some();
+        let (groups, users) = match cached {
             Some((_, entry)) => {
                 entry.users.extend(user);
                 if entry.groups.remove("nofail").is_some() {
@@ -149,17 +156,16 @@ impl MlfidCache {
         }
         // What the failure is made of: copied when the entry stays, not when it goes.
         let failed = !truthy(groups, "nofail");
-        let merged = match (cached_at, fresh) {
-            (Some(index), _) if flags & FORGET != 0 => self
+        let merged = match (is_cached, fresh) {
+            (true, _) if flags & FORGET != 0 => {
+                self.remove(mlfid).map(|entry| (entry.groups, entry.users))
+            }
+            (true, _) => self
                 .entries
-                .shift_remove_index(index)
-                .map(|(_, entry)| (entry.groups, entry.users)),
-            (Some(index), _) => self
-                .entries
-                .get_index(index)
+                .get(mlfid)
                 .filter(|_| failed)
                 .map(|(_, entry)| (entry.groups.clone(), entry.users.clone())),
-            (None, Some((groups, users))) if flags & FORGET == 0 => {
+            (false, Some((groups, users))) if flags & FORGET == 0 => {
                 let copy = failed.then(|| (groups.clone(), users.clone()));
                 let expires = clock + MAX_AGE;
                 let entry = Entry {
@@ -170,7 +176,7 @@ impl MlfidCache {
                 self.store(mlfid, entry, clock);
                 copy
             }
-            (None, fresh) => fresh,
+            (false, fresh) => fresh,
         };
         let (mut groups, users) = merged.filter(|_| failed)?;
         let matches = groups
@@ -188,7 +194,7 @@ impl MlfidCache {
 
     /// Marks the entry of `mlfid` as having a failure waiting for its address.
     pub(super) fn mark_pending(&mut self, mlfid: &str) {
-        if let Some(entry) = self.entries.get_mut(mlfid) {
+        if let Some((_, entry)) = self.entries.get_mut(mlfid) {
             entry
                 .groups
                 .insert("mlfpending".to_string(), "1".to_string());
@@ -199,13 +205,28 @@ impl MlfidCache {
     /// expired, and one more).
     fn store(&mut self, mlfid: &str, entry: Entry, clock: f64) {
         if self.entries.len() >= MAX_ENTRIES {
-            while let Some((_, oldest)) = self.entries.shift_remove_index(0) {
+            while let Some((_, oldest)) = self.stored.pop_first() {
+                let Some((_, oldest)) = self.entries.remove(&oldest) else {
+                    continue;
+                };
                 if oldest.expires > clock && self.entries.len() < MAX_ENTRIES {
                     break;
                 }
             }
         }
-        self.entries.insert(mlfid.to_string(), entry);
+        let number = self.next;
+        self.next += 1;
+        self.stored.insert(number, mlfid.to_string());
+        if let Some((replaced, _)) = self.entries.insert(mlfid.to_string(), (number, entry)) {
+            self.stored.remove(&replaced);
+        }
+    }
+
+    /// Takes the entry of `mlfid` out of the cache.
+    fn remove(&mut self, mlfid: &str) -> Option<Entry> {
+        let (number, entry) = self.entries.remove(mlfid)?;
+        self.stored.remove(&number);
+        Some(entry)
     }
 }
 
@@ -313,6 +334,14 @@ mod tests {
         cache.merge("new", groups(&[("nofail", "x")]), 2.0, 1);
         assert_eq!(cache.entries.len(), MAX_ENTRIES);
         assert!(!cache.entries.contains_key("c0") && cache.entries.contains_key("c1"));
+        // A forgotten entry leaves room; after that the oldest stored goes again.
+        cache.merge("c1", groups(&[("mlfforget", "x")]), 3.0, 1);
+        cache.merge("n2", groups(&[("nofail", "x")]), 3.0, 1);
+        assert!(cache.entries.contains_key("c2"));
+        cache.merge("n3", groups(&[("nofail", "x")]), 3.0, 1);
+        assert!(!cache.entries.contains_key("c2") && cache.entries.contains_key("c3"));
+        assert_eq!(cache.entries.len(), MAX_ENTRIES);
+        assert_eq!(cache.stored.len(), MAX_ENTRIES);
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! with.
 //!
 //! It takes only patterns whose every path is finite (no repeated sub-pattern that can match
-//! nothing) and none that repeat a capture group; and it gives up after a step budget
+//! nothing); and it gives up after a step budget
 //! proportional to the line, so an unlucky pattern never takes long: the caller then asks the
 //! `regex` crate, which is never wrong and never slow (or `fancy-regex`, for a pattern with
 //! markers: back-references, look-aheads of fixed strings and conditionals, see `marked`).
@@ -48,6 +48,10 @@ enum Inst {
         min: usize,
         max: usize,
         greedy: bool,
+        /// Whether a greedy run may give bytes back: not when what follows cannot begin with
+        /// a byte of the set (`[^"]*"`, `\S+ `), where every shorter run stops before such a
+        /// byte.
+        gives_back: bool,
     },
     /// A whole run of word bytes (at least one) that is not this word: the trie of an
     /// [`OtherWord`], where a non-word byte must follow.
@@ -195,6 +199,15 @@ impl Backtracker {
         compiler.compile(hir)?;
         compiler.emit(Inst::Match)?;
         let starts = starts(&compiler.program);
+        for (pc, inst) in compiler.program.iter_mut().enumerate() {
+            if let Inst::Run {
+                set, gives_back, ..
+            } = inst
+                && let Some(next) = starts.get(pc + 1)
+            {
+                *gives_back = next.empty || *set & next.set != 0;
+            }
+        }
         let prefix = hir.properties().look_set_prefix();
         Some(Backtracker {
             starts,
@@ -241,6 +254,12 @@ impl Backtracker {
             }
             Err(_) => self.run_with(text, start, slots, &mut Vec::new(), budget),
         })
+    }
+
+    /// Whether `text` (ASCII) cannot match: every match starts at the text start, and no path
+    /// begins with its first byte.
+    pub(super) fn rules_out(&self, text: &[u8]) -> bool {
+        self.anchored && !self.starts[0].admits(text, 0)
     }
 
     /// Whether every match starts at a line start (`(?m)^` first).
@@ -357,6 +376,7 @@ impl Backtracker {
                         min,
                         max,
                         greedy,
+                        gives_back,
                         ..
                     } => {
                         let limit = text.len().min(at.saturating_add(*max));
@@ -367,7 +387,7 @@ impl Backtracker {
                         if available < *min {
                             break;
                         }
-                        if available > *min {
+                        if available > *min && (*gives_back || !*greedy) {
                             let (next, from) = (narrow(pc + 1), narrow(at));
                             stack.push(if *greedy {
                                 Frame::Shorter {
@@ -711,15 +731,14 @@ impl Compiler<'_> {
                         min,
                         max: max.unwrap_or(usize::MAX),
                         greedy: repetition.greedy,
+                        gives_back: true,
                     })?;
                     return Some(());
                 }
+                // A group repeated keeps what its last pass took (the slots of a pass given
+                // back are restored), as Python's `re` and the `regex` crate report it.
                 let repeats = max != Some(1) && max != Some(0);
-                let props = repetition.sub.properties();
-                if repeats
-                    && (props.minimum_len() == Some(0)
-                        || has_capture(&repetition.sub, self.named_only))
-                {
+                if repeats && repetition.sub.properties().minimum_len() == Some(0) {
                     return None;
                 }
                 for _ in 0..min {
@@ -762,25 +781,6 @@ impl Compiler<'_> {
                 .ok()
                 .and_then(|i| self.markers.get(i)),
         )
-    }
-}
-
-/// Whether `hir` holds a capture group that is recorded (markers only read slots, and with
-/// `named_only` groups without a name are not recorded: both may be repeated).
-fn has_capture(hir: &Hir, named_only: bool) -> bool {
-    match hir.kind() {
-        HirKind::Capture(capture) => {
-            let recorded = match capture.name.as_deref() {
-                Some(name) => !name.starts_with(MARKER_PREFIX),
-                None => !named_only,
-            };
-            recorded || has_capture(&capture.sub, named_only)
-        }
-        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
-            subs.iter().any(|sub| has_capture(sub, named_only))
-        }
-        HirKind::Repetition(repetition) => has_capture(&repetition.sub, named_only),
-        _ => false,
     }
 }
 
@@ -931,10 +931,18 @@ mod tests {
             r"(?i)failed\s+(?P<w>[a-z]+)",
             r"\Bb+\b(?P<e>)",
             r"(?:ab){2}(?P<c>c?)",
+            // Repeated groups: each keeps what its last pass took.
+            r"^(?:(?P<a>a)|b)*c",
+            r"(?:x(?P<g>a)?|b)*",
+            r"^(?:(?:user=(?P<u>[^,]*)|\w+=[^,]*), )*ip=(?P<h>\S+)",
+            r"(?:a(?P<b>b)?)+ab",
+            r"^(?:(?P<p>a|ab)(?P<q>c|bcd))*(?P<r>d*)$",
+            r"(?:(?P<one>a)|(?P<two>b)){2,3}?(?P<end>b*)",
+            r"(?:(?P<w>\w+)=(?P<v>[^,]*),?)+ x",
         ];
         let alphabet = [
             "a", "b", "c", "x", " ", "1", ".", "\"", ",", "=", "S", "R", "A", "\n", "for ",
-            "from ", "line ", ":", "_",
+            "from ", "line ", ":", "_", "d", "user=", "ip=", ", ",
         ];
         let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
         let mut failures = Vec::new();
@@ -962,6 +970,14 @@ mod tests {
                 "x for root from 10.0.0.1 ",
             ),
             (r"(?m)^line (?P<n>\d+)$", "junk\nline 42\nmore"),
+            (
+                r"^(?:(?:user=(?P<u>[^,]*)|\w+=[^,]*), )*ip=(?P<h>\S+)",
+                "user=bob, method=x, user=, ip=1.2.3.4",
+            ),
+            (
+                r"^(?:(?:user=(?P<u>[^,]*)|\w+=[^,]*), )*ip=(?P<h>\S+)",
+                "user=bob, method=x, ip=1.2.3.4",
+            ),
         ] {
             if let Err(error) = compare(pattern, text) {
                 failures.push(error);
@@ -972,7 +988,7 @@ mod tests {
 
     #[test]
     fn patterns_it_does_not_take() {
-        for pattern in [r"(a*)*b", r"(?:(?P<g>a)b)+", r"(?mR)^x$"] {
+        for pattern in [r"(a*)*b", r"(?:(?P<g>a?)b?)+", r"(?mR)^x$"] {
             let taken = regex_syntax::parse(pattern)
                 .ok()
                 .and_then(|hir| Backtracker::new(&hir, &[], &[], false));

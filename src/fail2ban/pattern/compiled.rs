@@ -129,6 +129,11 @@ pub(crate) struct Text<'a> {
 }
 
 impl<'a> Text<'a> {
+    /// `text`, known to be all ASCII or not (looked at once for several patterns).
+    pub(crate) fn known(text: &'a str, ascii: bool) -> Self {
+        Text { text, ascii }
+    }
+
     /// `text`, looked at once.
     pub(crate) fn new(text: &'a str) -> Self {
         Text {
@@ -555,6 +560,27 @@ impl Pattern {
         }
     }
 
+    /// Whether the pattern cannot match `text`, as its anchored back-tracker tells from the
+    /// first byte alone (most failregexes tried on a line fail there): asking it then would
+    /// only find no match, more slowly.
+    pub(crate) fn rules_out(&self, text: Text) -> bool {
+        let backtracker = match self {
+            Pattern::Linear(linear) => linear.backtracker.as_ref(),
+            Pattern::Backtracking(backtracking) => backtracking
+                .marked
+                .as_ref()
+                .map(|marked| &marked.backtracker),
+        };
+        text.ascii && backtracker.is_some_and(|b| b.rules_out(text.text.as_bytes()))
+    }
+
+    /// Whether ASCII text is matched by the pattern's ASCII twin (see [`ascii_variant`]), whose
+    /// `\b` and classes are ASCII: the pattern written with ASCII word boundaries would find
+    /// nothing else there.
+    pub(crate) fn has_ascii_twin(&self) -> bool {
+        matches!(self, Pattern::Linear(linear) if linear.ascii.is_some())
+    }
+
     /// The group names by index (0, the whole match, has none).
     pub(crate) fn group_names(&self) -> Vec<Option<String>> {
         match self {
@@ -565,11 +591,7 @@ impl Pattern {
 
     /// The byte spans of every group of the first match, by index (0: the whole match),
     /// without copying any text: for the hot path (dates on every line).
-    pub(crate) fn spans(&self, text: &str) -> Option<Spans> {
-        self.spans_in(Text::new(text))
-    }
-
-    fn spans_in(&self, text: Text) -> Option<Spans> {
+    pub(crate) fn spans_in(&self, text: Text) -> Option<Spans> {
         if let Pattern::Linear(linear) = self
             && linear.all_groups
             && let Ok(spans) = linear.backtracked(text, |slots| {

@@ -1,0 +1,152 @@
+//! fail2ban's syslog date template at the line start
+//! (`{^LN-BEG}(?:%a )?%b %d %k:%M:%S(?:\.%f)?(?: %ExY)?`, the date of about half of Debian's
+//! filters) read by hand, for the lines where the answer is plain: `Dec  7 09:08:10 host ...`;
+//! and its variant with the year before the time (`Dec  5 2026 11:26:42`).
+//!
+//! Only the usual shape is read: an optional weekday, a month, a two-character day (`17`, `07`
+//! or ` 7`), two digits for each of hour, minute and second, maybe a space and a year, followed
+//! by neither a word character, a fraction (`.`), other digits nor a non-ASCII character. On such
+//! a line the regex's first path in priority order is the one read here: the day's first
+//! alternative (`[1-2]\d`) takes its two digits, `3[0-1]` is reached only after the others
+//! fail, and every greedy field takes both digits. Anything else (a single-digit hour, a
+//! second of 60, a fraction, a year, a word next to the date) is left to the automaton: this
+//! reader only answers where its answer is the regex's.
+
+use super::found::{FoundTime, TemplateMatch};
+use super::strptime::WallTime;
+use chrono::NaiveTime;
+
+/// The date at the start of `line`, as the line-start syslog template's regex finds it, when
+/// that is certain; `None` when the automaton must decide. `max_year_prefix` is the highest
+/// first three digits of a year `%ExY` accepts (it accepts `200` up to that).
+pub(super) fn at_line_start(line: &str, max_year_prefix: u32) -> Option<TemplateMatch> {
+    read(line, max_year_prefix, false)
+}
+
+/// The same for the template with the year before the time
+/// (`{^LN-BEG}(?:%a )?%b %d %ExY %k:%M:%S(?:\.%f)?`: `Dec  5 2026 11:26:42`).
+pub(super) fn with_year_at_line_start(line: &str, max_year_prefix: u32) -> Option<TemplateMatch> {
+    read(line, max_year_prefix, true)
+}
+
+/// The date at the start of `line`, the year before the time (`year_first`) or maybe after it.
+fn read(line: &str, max_year_prefix: u32, year_first: bool) -> Option<TemplateMatch> {
+    let bytes = line.as_bytes();
+    let mut at = 0;
+    // `^(?:\W{0,2})?`: the date (a letter) starts after every leading symbol.
+    while at < bytes.len() && !is_word(bytes[at]) {
+        if !bytes[at].is_ascii() || at == 2 {
+            return None;
+        }
+        at += 1;
+    }
+    let start = at;
+    // `(?:%a )?`: a weekday is never a month, so with one only the path that takes it can match.
+    if bytes.get(at + 3) == Some(&b' ') && name_in(bytes.get(at..at + 3)?, &DAYS).is_some() {
+        at += 4;
+    }
+    let month = name_in(bytes.get(at..at + 3)?, &MONTHS)? + 1;
+    at += 3;
+    expect(bytes, &mut at, b' ')?;
+    let day = match *bytes.get(at..at + 2)? {
+        [b' ' | b'0', low @ b'1'..=b'9'] => u32::from(low - b'0'),
+        [high @ b'1'..=b'2', low] if low.is_ascii_digit() => {
+            u32::from(high - b'0') * 10 + u32::from(low - b'0')
+        }
+        [b'3', low @ b'0'..=b'1'] => 30 + u32::from(low - b'0'),
+        _ => return None,
+    };
+    at += 2;
+    expect(bytes, &mut at, b' ')?;
+    let mut year = None;
+    if year_first {
+        year = Some(year_in(bytes, &mut at, max_year_prefix)?);
+        expect(bytes, &mut at, b' ')?;
+    }
+    let hour = two_digits(bytes, &mut at, b'2').filter(|hour| *hour <= 23)?;
+    expect(bytes, &mut at, b':')?;
+    let minute = two_digits(bytes, &mut at, b'5')?;
+    expect(bytes, &mut at, b':')?;
+    let second = two_digits(bytes, &mut at, b'5')?;
+    // `(?: %ExY)?`: a year is taken when the date can end after it (what follows is no word
+    // character); where it cannot, or the digits are no such year, the automaton decides.
+    if !year_first
+        && bytes.get(at) == Some(&b' ')
+        && bytes.get(at + 1).is_some_and(u8::is_ascii_digit)
+    {
+        at += 1;
+        year = Some(year_in(bytes, &mut at, max_year_prefix)?);
+    }
+    let plain_end = match bytes.get(at) {
+        None => true,
+        Some(b' ') if !year_first => !bytes.get(at + 1).is_some_and(u8::is_ascii_digit),
+        Some(next) => next.is_ascii() && !is_word(*next) && *next != b'.',
+    };
+    plain_end.then_some(())?;
+    Some(TemplateMatch {
+        start,
+        end: at,
+        time: FoundTime::Wall(WallTime {
+            year,
+            month_day: Some((month, day)),
+            time: NaiveTime::from_hms_opt(hour, minute, second)?,
+            zone_minutes: None,
+        }),
+    })
+}
+
+/// `%b`: the months, in order.
+const MONTHS: [&[u8; 3]; 12] = [
+    b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov", b"dec",
+];
+/// `%a`: the weekdays.
+const DAYS: [&[u8; 3]; 7] = [b"mon", b"tue", b"wed", b"thu", b"fri", b"sat", b"sun"];
+
+/// The index of the name (any case, as the template's `(?i)`) that `word` is.
+fn name_in(word: &[u8], names: &[&[u8; 3]]) -> Option<u32> {
+    let position = names
+        .iter()
+        .position(|name| word.eq_ignore_ascii_case(name.as_slice()))?;
+    u32::try_from(position).ok()
+}
+
+/// Two digits at `at`, the first at most `high` (a field `[0-high]?\d` takes both greedily).
+fn two_digits(bytes: &[u8], at: &mut usize, high: u8) -> Option<u32> {
+    match *bytes.get(*at..*at + 2)? {
+        [first, second] if (b'0'..=high).contains(&first) && second.is_ascii_digit() => {
+            *at += 2;
+            Some(u32::from(first - b'0') * 10 + u32::from(second - b'0'))
+        }
+        _ => None,
+    }
+}
+
+/// `%ExY` at `at`: four digits whose first three are `200` up to `max_year_prefix`.
+fn year_in(bytes: &[u8], at: &mut usize, max_year_prefix: u32) -> Option<i32> {
+    let value = four_digits(bytes, at)?;
+    (200..=max_year_prefix)
+        .contains(&(value / 10))
+        .then_some(())?;
+    i32::try_from(value).ok()
+}
+
+/// Four digits at `at`.
+fn four_digits(bytes: &[u8], at: &mut usize) -> Option<u32> {
+    let digits = bytes.get(*at..*at + 4)?;
+    digits.iter().all(u8::is_ascii_digit).then_some(())?;
+    *at += 4;
+    Some(
+        digits
+            .iter()
+            .fold(0, |value, digit| value * 10 + u32::from(digit - b'0')),
+    )
+}
+
+fn expect(bytes: &[u8], at: &mut usize, wanted: u8) -> Option<()> {
+    (bytes.get(*at) == Some(&wanted)).then(|| *at += 1)
+}
+
+/// A word character for the regex (`\w`), among ASCII bytes.
+fn is_word(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_'
+}
