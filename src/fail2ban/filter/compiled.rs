@@ -202,7 +202,7 @@ impl CompiledFilter {
             pattern.group_names().iter().flatten().all(|name| {
                 name != "mlfid"
                     && name != "nofail"
-                    && !(name.starts_with("alt_") && super::matcher::may_give_host(name))
+                    && !(name.starts_with("alt_") && super::host_groups::may_give_host(name))
             })
         };
         self.counting = self.maxlines == 1 && self.failregex.iter().all(plain);

@@ -9,6 +9,7 @@
 //! single-line filter's lines may thus be found apart and settled in order.
 
 use super::compiled::{CompiledFilter, FilterError};
+use super::host_groups::{HOST_GROUPS, alternate_of};
 use super::state::FilterState;
 use crate::fail2ban::config::{FilterConf, Section};
 use crate::fail2ban::date::{DateMatch, Zone};
@@ -151,9 +152,6 @@ fn skipped_lines(groups: &BTreeMap<String, String>) -> String {
     numbered.sort_unstable();
     numbered.into_iter().map(|(_, value)| value).collect()
 }
-
-/// The groups whose value is a failure's host, in fail2ban's order of preference.
-const HOST_GROUPS: [&str; 4] = ["ip4", "ip6", "dns", "fid"];
 
 impl CompiledFilter {
     /// Matches one line with `state`, the state of its log. `time` is the source's own timestamp
@@ -523,21 +521,6 @@ fn fold_alternates(captures: &mut BTreeMap<String, String>) {
             captures.insert(base, value);
         }
     }
-}
-
-/// The group an `alt_` group stands in for (`alt_user1` -> `user`), as fail2ban folds them.
-fn alternate_of(name: &str) -> Option<&str> {
-    let base = name.strip_prefix("alt_")?;
-    Some(
-        base.trim_end_matches(|c: char| c.is_ascii_digit())
-            .trim_end_matches('_'),
-    )
-}
-
-/// Whether a group of this name may give a failure its host once `alt_` groups are folded:
-/// a host group, or an `alt_` group standing in for one (`alt_user` never does).
-pub(super) fn may_give_host(name: &str) -> bool {
-    HOST_GROUPS.contains(&alternate_of(name).unwrap_or(name))
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 
 mod compiled;
 pub mod failure_ids;
+mod host_groups;
 pub mod log_scan;
 mod matcher;
 mod mlfid;
