@@ -12,6 +12,7 @@
 //! Anything else is left to the automaton: this reader only answers where its answer is the
 //! regex's.
 
+use super::bytes::{expect, four_digits, is_word, name_in, two_digits};
 use super::found::{FoundTime, TemplateMatch};
 use super::strptime::{WallTime, zone_offset};
 use chrono::NaiveTime;
@@ -98,40 +99,5 @@ fn month_of(word: &[u8]) -> Option<u32> {
         b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov",
         b"dec",
     ];
-    let index = MONTHS
-        .iter()
-        .position(|name| word.eq_ignore_ascii_case(name.as_slice()))?;
-    u32::try_from(index + 1).ok()
-}
-
-/// Two digits at `at`, the first at most `high`.
-fn two_digits(bytes: &[u8], at: &mut usize, high: u8) -> Option<u32> {
-    match *bytes.get(*at..*at + 2)? {
-        [first, second] if (b'0'..=high).contains(&first) && second.is_ascii_digit() => {
-            *at += 2;
-            Some(u32::from(first - b'0') * 10 + u32::from(second - b'0'))
-        }
-        _ => None,
-    }
-}
-
-/// Four digits at `at`.
-fn four_digits(bytes: &[u8], at: &mut usize) -> Option<u32> {
-    let digits = bytes.get(*at..*at + 4)?;
-    digits.iter().all(u8::is_ascii_digit).then_some(())?;
-    *at += 4;
-    Some(
-        digits
-            .iter()
-            .fold(0, |value, digit| value * 10 + u32::from(digit - b'0')),
-    )
-}
-
-fn expect(bytes: &[u8], at: &mut usize, wanted: u8) -> Option<()> {
-    (bytes.get(*at) == Some(&wanted)).then(|| *at += 1)
-}
-
-/// A word character for the regex (`\w`), among ASCII bytes.
-fn is_word(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'_'
+    name_in(word, &MONTHS).map(|index| index + 1)
 }

@@ -11,6 +11,7 @@
 //! three-digit field, a zone name, a word or a non-ASCII character next to the date) is left to
 //! the automaton: these readers only answer where their answer is the regex's.
 
+use super::bytes::{after_leading_symbols, expect, is_word};
 use super::found::{FoundTime, TemplateMatch};
 use super::strptime::{WallTime, zone_offset};
 use chrono::NaiveTime;
@@ -20,14 +21,8 @@ use chrono::NaiveTime;
 /// digits of a year `%ExY` accepts (it accepts `200` up to that).
 pub(super) fn at_line_start(line: &str, max_year_prefix: u32) -> Option<TemplateMatch> {
     let bytes = line.as_bytes();
-    let mut at = 0;
-    // `^(?:\W{0,2})?`: the date (a digit, a word character) starts after every leading symbol.
-    while at < bytes.len() && !is_word(bytes[at]) {
-        if !bytes[at].is_ascii() || at == 2 {
-            return None;
-        }
-        at += 1;
-    }
+    // The date (a digit, a word character) starts after every leading symbol.
+    let at = after_leading_symbols(bytes)?;
     let (fields, mut end) = fields(bytes, at, false)?;
     if !(200..=max_year_prefix).contains(&(fields.year / 10)) {
         return None;
@@ -210,13 +205,4 @@ fn field(bytes: &[u8], at: &mut usize, min: usize, max: usize) -> Option<u32> {
     }
     *at += run;
     Some(value)
-}
-
-fn expect(bytes: &[u8], at: &mut usize, wanted: u8) -> Option<()> {
-    (bytes.get(*at) == Some(&wanted)).then(|| *at += 1)
-}
-
-/// A word character for the regex (`\w`), among ASCII bytes.
-fn is_word(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'_'
 }

@@ -2,6 +2,7 @@
 //! or a filter's `datepattern` (strptime `%`-codes), read in the zone of the log's wall times.
 
 mod access;
+mod bytes;
 mod detector;
 mod error;
 mod found;

@@ -12,6 +12,7 @@
 //! second of 60, a fraction, a year, a word next to the date) is left to the automaton: this
 //! reader only answers where its answer is the regex's.
 
+use super::bytes::{after_leading_symbols, expect, is_word, name_in, two_digits, year_in};
 use super::found::{FoundTime, TemplateMatch};
 use super::strptime::WallTime;
 use chrono::NaiveTime;
@@ -32,14 +33,8 @@ pub(super) fn with_year_at_line_start(line: &str, max_year_prefix: u32) -> Optio
 /// The date at the start of `line`, the year before the time (`year_first`) or maybe after it.
 fn read(line: &str, max_year_prefix: u32, year_first: bool) -> Option<TemplateMatch> {
     let bytes = line.as_bytes();
-    let mut at = 0;
-    // `^(?:\W{0,2})?`: the date (a letter) starts after every leading symbol.
-    while at < bytes.len() && !is_word(bytes[at]) {
-        if !bytes[at].is_ascii() || at == 2 {
-            return None;
-        }
-        at += 1;
-    }
+    // The date (a letter) starts after every leading symbol.
+    let mut at = after_leading_symbols(bytes)?;
     let start = at;
     // `(?:%a )?`: a weekday is never a month, so with one only the path that takes it can match.
     if bytes.get(at + 3) == Some(&b' ') && name_in(bytes.get(at..at + 3)?, &DAYS).is_some() {
@@ -101,52 +96,3 @@ const MONTHS: [&[u8; 3]; 12] = [
 ];
 /// `%a`: the weekdays.
 const DAYS: [&[u8; 3]; 7] = [b"mon", b"tue", b"wed", b"thu", b"fri", b"sat", b"sun"];
-
-/// The index of the name (any case, as the template's `(?i)`) that `word` is.
-fn name_in(word: &[u8], names: &[&[u8; 3]]) -> Option<u32> {
-    let position = names
-        .iter()
-        .position(|name| word.eq_ignore_ascii_case(name.as_slice()))?;
-    u32::try_from(position).ok()
-}
-
-/// Two digits at `at`, the first at most `high` (a field `[0-high]?\d` takes both greedily).
-fn two_digits(bytes: &[u8], at: &mut usize, high: u8) -> Option<u32> {
-    match *bytes.get(*at..*at + 2)? {
-        [first, second] if (b'0'..=high).contains(&first) && second.is_ascii_digit() => {
-            *at += 2;
-            Some(u32::from(first - b'0') * 10 + u32::from(second - b'0'))
-        }
-        _ => None,
-    }
-}
-
-/// `%ExY` at `at`: four digits whose first three are `200` up to `max_year_prefix`.
-fn year_in(bytes: &[u8], at: &mut usize, max_year_prefix: u32) -> Option<i32> {
-    let value = four_digits(bytes, at)?;
-    (200..=max_year_prefix)
-        .contains(&(value / 10))
-        .then_some(())?;
-    i32::try_from(value).ok()
-}
-
-/// Four digits at `at`.
-fn four_digits(bytes: &[u8], at: &mut usize) -> Option<u32> {
-    let digits = bytes.get(*at..*at + 4)?;
-    digits.iter().all(u8::is_ascii_digit).then_some(())?;
-    *at += 4;
-    Some(
-        digits
-            .iter()
-            .fold(0, |value, digit| value * 10 + u32::from(digit - b'0')),
-    )
-}
-
-fn expect(bytes: &[u8], at: &mut usize, wanted: u8) -> Option<()> {
-    (bytes.get(*at) == Some(&wanted)).then(|| *at += 1)
-}
-
-/// A word character for the regex (`\w`), among ASCII bytes.
-fn is_word(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'_'
-}

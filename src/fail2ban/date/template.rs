@@ -455,6 +455,24 @@ impl DateTemplate {
 mod tests {
     use super::super::strptime::{WallTime, complete};
     use super::*;
+
+    /// A line made of one choice from each part: the first (the date's own) two times in
+    /// three, another at random otherwise (xorshift on `seed`).
+    fn random_line(parts: &[&[&str]], seed: &mut u64) -> String {
+        let mut line = String::new();
+        for choices in parts {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            let pick = if !seed.is_multiple_of(3) {
+                0
+            } else {
+                (*seed >> 8) as usize % choices.len()
+            };
+            line.push_str(choices[pick]);
+        }
+        line
+    }
     use chrono::{Datelike, NaiveDateTime};
 
     fn wall(text: &str) -> FoundTime {
@@ -677,18 +695,7 @@ mod tests {
         let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
         let mut read_by_hand = 0;
         for _ in 0..30_000 {
-            let mut line = String::new();
-            for choices in parts {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                let pick = if !seed.is_multiple_of(3) {
-                    0
-                } else {
-                    (seed >> 8) as usize % choices.len()
-                };
-                line.push_str(choices[pick]);
-            }
+            let line = random_line(&parts, &mut seed);
             let found = |t: &Option<DateTemplate>| t.as_ref().and_then(|t| t.find(&line));
             assert_eq!(found(&fast), found(&general), "{line:?}");
             let by_hand = if year_first {
@@ -747,18 +754,7 @@ mod tests {
         let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
         let mut read_by_hand = 0;
         for _ in 0..30_000 {
-            let mut line = String::new();
-            for choices in parts {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                let pick = if !seed.is_multiple_of(3) {
-                    0
-                } else {
-                    (seed >> 8) as usize % choices.len()
-                };
-                line.push_str(choices[pick]);
-            }
+            let line = random_line(&parts, &mut seed);
             let found = |t: &Option<DateTemplate>| t.as_ref().and_then(|t| t.find(&line));
             assert_eq!(found(&fast), found(&general), "{line:?}");
             read_by_hand += usize::from(access::in_brackets(&line, 202).is_some());
