@@ -12,10 +12,9 @@
 //! Anything else is left to the automaton: this reader only answers where its answer is the
 //! regex's.
 
-use super::bytes::{expect, four_digits, is_word, name_in, two_digits};
+use super::bytes::{day_of_month, expect, is_word, month, time_of_day, year_in};
 use super::found::{FoundTime, TemplateMatch};
 use super::strptime::{WallTime, zone_offset};
-use chrono::NaiveTime;
 
 /// fail2ban's default access-log template.
 pub(super) const ACCESS_TEMPLATE: &str =
@@ -33,34 +32,16 @@ pub(super) fn in_brackets(line: &str, max_year_prefix: u32) -> Option<TemplateMa
     let bytes = line.as_bytes();
     let start = memchr::memchr(b'[', bytes)? + 1;
     let mut at = start;
-    let day = match *bytes.get(at..at + 2)? {
-        [b' ' | b'0', low @ b'1'..=b'9'] => u32::from(low - b'0'),
-        [high @ b'1'..=b'2', low] if low.is_ascii_digit() => {
-            u32::from(high - b'0') * 10 + u32::from(low - b'0')
-        }
-        [b'3', low @ b'0'..=b'1'] => 30 + u32::from(low - b'0'),
-        _ => return None,
-    };
-    at += 2;
+    let day = day_of_month(bytes, &mut at)?;
     let separator = *bytes.get(at).filter(|b| matches!(b, b'/' | b'-'))?;
     at += 1;
-    let month = month_of(bytes.get(at..at + 3)?)?;
-    at += 3;
+    let month = month(bytes, &mut at)?;
     expect(bytes, &mut at, separator)?;
-    let year = four_digits(bytes, &mut at)?;
-    (200..=max_year_prefix)
-        .contains(&(year / 10))
-        .then_some(())?;
+    let year = year_in(bytes, &mut at, max_year_prefix)?;
     // `[ :]?` takes the one there is (without, the hour would run into the year).
     bytes.get(at).filter(|b| matches!(b, b' ' | b':'))?;
     at += 1;
-    // `[0-1]?\d|2[0-3]`: the first takes both digits of 00-19; of 20-23 only the second lets
-    // the `:` follow.
-    let hour = two_digits(bytes, &mut at, b'2').filter(|hour| *hour <= 23)?;
-    expect(bytes, &mut at, b':')?;
-    let minute = two_digits(bytes, &mut at, b'5')?;
-    expect(bytes, &mut at, b':')?;
-    let second = two_digits(bytes, &mut at, b'5')?;
+    let time = time_of_day(bytes, &mut at)?;
     // `(?: %z)?`: a numeric zone where the date can end after it; a zone name, or a sign that
     // starts no zone, is the automaton's.
     let mut zone_minutes = None;
@@ -85,19 +66,10 @@ pub(super) fn in_brackets(line: &str, max_year_prefix: u32) -> Option<TemplateMa
         start,
         end: at,
         time: FoundTime::Wall(WallTime {
-            year: Some(i32::try_from(year).ok()?),
+            year: Some(year),
             month_day: Some((month, day)),
-            time: NaiveTime::from_hms_opt(hour, minute, second)?,
+            time,
             zone_minutes,
         }),
     })
-}
-
-/// The month (1-12) that `word` names, in any case (the template's `(?i)`).
-fn month_of(word: &[u8]) -> Option<u32> {
-    const MONTHS: [&[u8; 3]; 12] = [
-        b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov",
-        b"dec",
-    ];
-    name_in(word, &MONTHS).map(|index| index + 1)
 }

@@ -15,6 +15,43 @@ pub(super) fn after_leading_symbols(bytes: &[u8]) -> Option<usize> {
     Some(at)
 }
 
+/// `%b`: the months, in order.
+const MONTHS: [&[u8; 3]; 12] = [
+    b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov", b"dec",
+];
+
+/// `%b` at `at`: the month (1-12) its name says, in any case (the templates' `(?i)`).
+pub(super) fn month(bytes: &[u8], at: &mut usize) -> Option<u32> {
+    let month = name_in(bytes.get(*at..*at + 3)?, &MONTHS)? + 1;
+    *at += 3;
+    Some(month)
+}
+
+/// `%d` at `at`: a day of the month, two characters (` 7`, `07`, `17`, `31`).
+pub(super) fn day_of_month(bytes: &[u8], at: &mut usize) -> Option<u32> {
+    let day = match *bytes.get(*at..*at + 2)? {
+        [b' ' | b'0', low @ b'1'..=b'9'] => u32::from(low - b'0'),
+        [high @ b'1'..=b'2', low] if low.is_ascii_digit() => {
+            u32::from(high - b'0') * 10 + u32::from(low - b'0')
+        }
+        [b'3', low @ b'0'..=b'1'] => 30 + u32::from(low - b'0'),
+        _ => return None,
+    };
+    *at += 2;
+    Some(day)
+}
+
+/// `%H:%M:%S` at `at` (`[0-1]?\d|2[0-3]`: the first takes both digits of 00-19; of 20-23 only
+/// the second lets the `:` follow).
+pub(super) fn time_of_day(bytes: &[u8], at: &mut usize) -> Option<chrono::NaiveTime> {
+    let hour = two_digits(bytes, at, b'2').filter(|hour| *hour <= 23)?;
+    expect(bytes, at, b':')?;
+    let minute = two_digits(bytes, at, b'5')?;
+    expect(bytes, at, b':')?;
+    let second = two_digits(bytes, at, b'5')?;
+    chrono::NaiveTime::from_hms_opt(hour, minute, second)
+}
+
 /// The index of the name (any case, as the templates' `(?i)`) that `word` is.
 pub(super) fn name_in(word: &[u8], names: &[&[u8; 3]]) -> Option<u32> {
     let position = names
@@ -24,7 +61,7 @@ pub(super) fn name_in(word: &[u8], names: &[&[u8; 3]]) -> Option<u32> {
 }
 
 /// Two digits at `at`, the first at most `high` (a field `[0-high]?\d` takes both greedily).
-pub(super) fn two_digits(bytes: &[u8], at: &mut usize, high: u8) -> Option<u32> {
+fn two_digits(bytes: &[u8], at: &mut usize, high: u8) -> Option<u32> {
     match *bytes.get(*at..*at + 2)? {
         [first, second] if (b'0'..=high).contains(&first) && second.is_ascii_digit() => {
             *at += 2;
@@ -44,7 +81,7 @@ pub(super) fn year_in(bytes: &[u8], at: &mut usize, max_year_prefix: u32) -> Opt
 }
 
 /// Four digits at `at`.
-pub(super) fn four_digits(bytes: &[u8], at: &mut usize) -> Option<u32> {
+fn four_digits(bytes: &[u8], at: &mut usize) -> Option<u32> {
     let digits = bytes.get(*at..*at + 4)?;
     digits.iter().all(u8::is_ascii_digit).then_some(())?;
     *at += 4;

@@ -12,10 +12,11 @@
 //! second of 60, a fraction, a year, a word next to the date) is left to the automaton: this
 //! reader only answers where its answer is the regex's.
 
-use super::bytes::{after_leading_symbols, expect, is_word, name_in, two_digits, year_in};
+use super::bytes::{
+    after_leading_symbols, day_of_month, expect, is_word, month, name_in, time_of_day, year_in,
+};
 use super::found::{FoundTime, TemplateMatch};
 use super::strptime::WallTime;
-use chrono::NaiveTime;
 
 /// The date at the start of `line`, as the line-start syslog template's regex finds it, when
 /// that is certain; `None` when the automaton must decide. `max_year_prefix` is the highest
@@ -40,29 +41,16 @@ fn read(line: &str, max_year_prefix: u32, year_first: bool) -> Option<TemplateMa
     if bytes.get(at + 3) == Some(&b' ') && name_in(bytes.get(at..at + 3)?, &DAYS).is_some() {
         at += 4;
     }
-    let month = name_in(bytes.get(at..at + 3)?, &MONTHS)? + 1;
-    at += 3;
+    let month = month(bytes, &mut at)?;
     expect(bytes, &mut at, b' ')?;
-    let day = match *bytes.get(at..at + 2)? {
-        [b' ' | b'0', low @ b'1'..=b'9'] => u32::from(low - b'0'),
-        [high @ b'1'..=b'2', low] if low.is_ascii_digit() => {
-            u32::from(high - b'0') * 10 + u32::from(low - b'0')
-        }
-        [b'3', low @ b'0'..=b'1'] => 30 + u32::from(low - b'0'),
-        _ => return None,
-    };
-    at += 2;
+    let day = day_of_month(bytes, &mut at)?;
     expect(bytes, &mut at, b' ')?;
     let mut year = None;
     if year_first {
         year = Some(year_in(bytes, &mut at, max_year_prefix)?);
         expect(bytes, &mut at, b' ')?;
     }
-    let hour = two_digits(bytes, &mut at, b'2').filter(|hour| *hour <= 23)?;
-    expect(bytes, &mut at, b':')?;
-    let minute = two_digits(bytes, &mut at, b'5')?;
-    expect(bytes, &mut at, b':')?;
-    let second = two_digits(bytes, &mut at, b'5')?;
+    let time = time_of_day(bytes, &mut at)?;
     // `(?: %ExY)?`: a year is taken when the date can end after it (what follows is no word
     // character); where it cannot, or the digits are no such year, the automaton decides.
     if !year_first
@@ -84,15 +72,11 @@ fn read(line: &str, max_year_prefix: u32, year_first: bool) -> Option<TemplateMa
         time: FoundTime::Wall(WallTime {
             year,
             month_day: Some((month, day)),
-            time: NaiveTime::from_hms_opt(hour, minute, second)?,
+            time,
             zone_minutes: None,
         }),
     })
 }
 
-/// `%b`: the months, in order.
-const MONTHS: [&[u8; 3]; 12] = [
-    b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov", b"dec",
-];
 /// `%a`: the weekdays.
 const DAYS: [&[u8; 3]; 7] = [b"mon", b"tue", b"wed", b"thu", b"fri", b"sat", b"sun"];
