@@ -260,9 +260,15 @@ fn emit_event(out: &mut dyn Write, json: bool, event: &EngineEvent, geoip: &GeoI
                     .ip
                     .map(|ip| geoip.lookup(ip))
                     .unwrap_or_default();
-                serde_json::to_writer(&mut *out, &FailureJson { log, place })
-                    .map_err(std::io::Error::from)
-                    .and_then(|()| out.write_all(b"\n"))
+                serde_json::to_writer(
+                    &mut *out,
+                    &FailureJson {
+                        log,
+                        place: Some(place),
+                    },
+                )
+                .map_err(std::io::Error::from)
+                .and_then(|()| out.write_all(b"\n"))
             }
             other => match json_of(other, geoip) {
                 Some(value) => writeln!(out, "{value}"),
@@ -278,10 +284,12 @@ fn emit_event(out: &mut dyn Write, json: bool, event: &EngineEvent, geoip: &GeoI
 /// A failure as `--json` writes it: its captures under fail2ban's names, then `type`, `jail`,
 /// `ip`, `time`, `line`, `state`, `count` and `maxretry` when it was counted, `country` (null when
 /// unknown), `asn` and `org` when known (a capture named like one of those is left out: the
-/// event's own value wins).
-struct FailureJson<'a> {
-    log: &'a crate::model::LogEvent,
-    place: Place,
+/// event's own value wins). Without a place (a fleet's host sends none), none of the three.
+pub(crate) struct FailureJson<'a> {
+    /// The failure.
+    pub log: &'a crate::model::LogEvent,
+    /// Where its address is from, when that was looked up.
+    pub place: Option<Place>,
 }
 
 /// The members a failure's own values take.
@@ -309,12 +317,14 @@ impl serde::Serialize for FailureJson<'_> {
             map.serialize_entry("count", &count)?;
             map.serialize_entry("maxretry", &maxretry)?;
         }
-        map.serialize_entry("country", &self.place.country)?;
-        if let Some(asn) = self.place.asn {
-            map.serialize_entry("asn", &asn)?;
-        }
-        if let Some(org) = &self.place.org {
-            map.serialize_entry("org", org)?;
+        if let Some(place) = &self.place {
+            map.serialize_entry("country", &place.country)?;
+            if let Some(asn) = place.asn {
+                map.serialize_entry("asn", &asn)?;
+            }
+            if let Some(org) = &place.org {
+                map.serialize_entry("org", org)?;
+            }
         }
         map.end()
     }

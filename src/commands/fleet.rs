@@ -4,13 +4,12 @@
 //! failed.
 
 use crate::cli::{FleetCommand, FleetTargets};
-use crate::commands::events::state_name;
+use crate::commands::events::{FailureJson, state_name};
 use crate::engine::Command;
 use crate::engine::audit::AuditLog;
 use crate::engine::fleet_command::{HostOutcome, run_on_hosts};
 use crate::fleet::link::{self, HostState, LinkEvent, LinkOptions};
-use crate::fleet::remote;
-use crate::fleet::remote_json::{RemoteEvent, parse_version, split_host_jail};
+use crate::fleet::remote_json::{RemoteEvent, split_host_jail};
 use crate::fleet::{Host, read_hosts};
 use crate::model::{BanPlace, EventKind};
 use serde_json::{Value, json};
@@ -168,29 +167,16 @@ async fn status(
     json: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
-    let options = LinkOptions {
-        control_dir: control_dir.to_path_buf(),
-        refresh: None,
-        jails: false,
-        events_args: Vec::new(),
-        until_done: true,
-        retry: false,
-        clock: crate::engine::clock::now_epoch,
-    };
     let reads: Vec<_> = hosts
         .iter()
         .map(|host| {
-            let (host, options) = (host.clone(), options.clone());
+            let (host, control_dir) = (host.clone(), control_dir.to_path_buf());
             tokio::spawn(async move {
-                let args = ["--version".to_string()];
-                let version =
-                    remote::run(&host, &options.control_dir, &args, link::COMMAND_TIMEOUT)
-                        .await
-                        .and_then(|answer| answer.succeeded())
-                        .map_err(|e| e.to_string())
-                        .and_then(|out| parse_version(&out));
+                let version = link::read_version(&host, &control_dir)
+                    .await
+                    .map_err(|e| e.to_string());
                 let status = match &version {
-                    Ok(_) => link::read_status(&host, &options).await,
+                    Ok(_) => link::read_status(&host, &control_dir).await,
                     Err(error) => Err(error.clone()),
                 };
                 (version, status)
@@ -386,23 +372,15 @@ fn event_line(host: &str, event: &RemoteEvent, json: bool) -> String {
         RemoteEvent::Failure(log) => {
             let f = &log.failure;
             if json {
-                let mut value = json!({});
-                if let Some(object) = value.as_object_mut() {
-                    for (name, capture) in &f.captures {
-                        object.insert(name.clone(), json!(capture));
-                    }
-                    object.insert("host".into(), json!(host));
-                    object.insert("type".into(), json!("failure"));
-                    object.insert("jail".into(), json!(own(&f.jail)));
-                    object.insert("ip".into(), json!(f.host));
-                    object.insert("time".into(), json!(f.time));
-                    object.insert("line".into(), json!(f.line));
-                    object.insert("state".into(), json!(state_name(&log.kind)));
-                    if let EventKind::Counted { count, maxretry } = log.kind {
-                        object.insert("count".into(), json!(count));
-                        object.insert("maxretry".into(), json!(maxretry));
-                    }
-                }
+                // The failure as `events --json` writes it, under the host's own jail name.
+                let mut own_log = log.clone();
+                own_log.failure.jail = own(&f.jail);
+                let failure = FailureJson {
+                    log: &own_log,
+                    place: None,
+                };
+                let mut value = serde_json::to_value(failure).unwrap_or_default();
+                value["host"] = json!(host);
                 value.to_string()
             } else {
                 let count = match &log.kind {

@@ -12,7 +12,7 @@ use super::remote_json::{
 use super::replayed::{Replayed, key};
 use crate::model::JailSettings;
 pub use crate::model::fleet::HostState;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -132,8 +132,7 @@ pub async fn follow(
 /// The version check and the jails: the events that open a connection.
 async fn connect(host: &Host, options: &LinkOptions) -> Result<Vec<LinkEvent>, RemoteError> {
     let dir = &options.control_dir;
-    let answer = remote::run(host, dir, &["--version".to_string()], COMMAND_TIMEOUT).await?;
-    let version = parse_version(&answer.succeeded()?).map_err(RemoteError::Missing)?;
+    let version = read_version(host, dir).await?;
     let mismatch = version != env!("CARGO_PKG_VERSION");
     let mut events = Vec::new();
     if options.jails {
@@ -244,13 +243,20 @@ async fn stream(
     }
 }
 
+/// The version of the host's bantop (`0.1.0`), or why there is none.
+pub async fn read_version(host: &Host, control_dir: &Path) -> Result<String, RemoteError> {
+    let args = ["--version".to_string()];
+    let answer = remote::run(host, control_dir, &args, COMMAND_TIMEOUT).await?;
+    parse_version(&answer.succeeded()?).map_err(RemoteError::Missing)
+}
+
 /// A status reading on a task of its own.
 type StatusReading = tokio::task::JoinHandle<Result<RemoteStatus, String>>;
 
 /// Starts reading the host's status beside the stream.
 fn start_status(host: &Host, options: &LinkOptions) -> StatusReading {
     let (host, options) = (host.clone(), options.clone());
-    tokio::spawn(async move { read_status(&host, &options).await })
+    tokio::spawn(async move { read_status(&host, &options.control_dir).await })
 }
 
 /// The reading's answer once it is there (never, when there is none).
@@ -262,9 +268,9 @@ async fn finished(reading: &mut Option<StatusReading>) -> Result<RemoteStatus, S
 }
 
 /// The host's `status --json`, checked.
-pub async fn read_status(host: &Host, options: &LinkOptions) -> Result<RemoteStatus, String> {
+pub async fn read_status(host: &Host, control_dir: &Path) -> Result<RemoteStatus, String> {
     let args = ["status".to_string(), "--json".to_string()];
-    let answer = remote::run(host, &options.control_dir, &args, COMMAND_TIMEOUT)
+    let answer = remote::run(host, control_dir, &args, COMMAND_TIMEOUT)
         .await
         .map_err(|e| e.to_string())?;
     // `status` ends with 1 when fail2ban does not answer, and says so in its JSON.

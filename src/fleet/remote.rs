@@ -170,10 +170,7 @@ fn last_words(stderr: &[u8]) -> String {
         .rev()
         .find(|l| !l.trim().is_empty())
         .unwrap_or("");
-    crate::model::sanitize::sanitize(last.trim())
-        .chars()
-        .take(200)
-        .collect()
+    super::remote_json::bounded(last.trim(), 200)
 }
 
 /// A running `bantop ARGS` on a host whose output is read line by line.
