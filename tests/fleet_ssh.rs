@@ -7,7 +7,7 @@ mod common;
 use common::fail2ban::PrivateServer;
 use common::sshd::{SshClient, SshServer};
 use common::tmux::Tmux;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -37,19 +37,7 @@ impl TestHost {
 
     /// Appends a failed AMI login of `ip`, dated now, to the host's Asterisk log.
     fn fail(&self, ip: &str, user: &str) {
-        let now = chrono::Local::now();
-        let stamp = format!(
-            "{}.{:04}",
-            now.format("%Y-%m-%d %H:%M:%S"),
-            now.timestamp_subsec_micros() / 100
-        );
-        let line =
-            format!("[{stamp}] NOTICE[2418] manager.c: {ip} failed to authenticate as '{user}'\n");
-        std::fs::OpenOptions::new()
-            .append(true)
-            .open(self.fail2ban.dir.path().join("asterisk.log"))
-            .and_then(|mut f| f.write_all(line.as_bytes()))
-            .unwrap_or_else(|e| panic!("{e}"));
+        self.fail2ban.fail_ami_login(ip, user);
     }
 }
 

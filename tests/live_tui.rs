@@ -63,20 +63,7 @@ fn live_ban_table_and_unban_through_the_keys() {
     });
 
     // A failure written to the jail's log appears as an event, counted against maxretry.
-    let now = chrono::Local::now();
-    let stamp = format!(
-        "{}.{:04}",
-        now.format("%Y-%m-%d %H:%M:%S"),
-        now.timestamp_subsec_micros() / 100
-    );
-    let line =
-        format!("[{stamp}] NOTICE[2418] manager.c: 192.0.2.77 failed to authenticate as 'admin'\n");
-    let log = server.dir.path().join("asterisk.log");
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(&log)
-        .and_then(|mut f| std::io::Write::write_all(&mut f, line.as_bytes()))
-        .unwrap_or_else(|e| panic!("{e}"));
+    server.fail_ami_login("192.0.2.77", "admin");
     tmux.wait_for("the failure from the log", Duration::from_secs(10), |s| {
         s.lines().any(|l| {
             l.contains("192.0.2.77") && l.contains("1/15") && l.contains("AMI login 'admin' failed")

@@ -80,6 +80,23 @@ impl PrivateServer {
         }
     }
 
+    /// Appends a failed AMI login of `ip` as `user`, dated now, to the server's Asterisk log.
+    pub fn fail_ami_login(&self, ip: &str, user: &str) {
+        let now = chrono::Local::now();
+        let stamp = format!(
+            "{}.{:04}",
+            now.format("%Y-%m-%d %H:%M:%S"),
+            now.timestamp_subsec_micros() / 100
+        );
+        let line =
+            format!("[{stamp}] NOTICE[2418] manager.c: {ip} failed to authenticate as '{user}'\n");
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(self.dir.path().join("asterisk.log"))
+            .and_then(|mut f| std::io::Write::write_all(&mut f, line.as_bytes()))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+
     pub fn conf(&self) -> PathBuf {
         self.dir.path().join("conf")
     }
