@@ -222,6 +222,12 @@ fn a_real_journal_file() {
         first["line"],
         "pbx sshd[800]: Failed password for invalid user admin from 198.51.100.7 port 40022 ssh2"
     );
+    // How the jail took it, for a reader that shows "drop" or "ign" (a fleet's view).
+    assert_eq!(
+        (&first["state"], &first["count"]),
+        (&serde_json::json!("counted"), &serde_json::json!(1)),
+        "{first}"
+    );
     drop(stream);
 
     // Without following, the journal is read to its end and the stream ends by itself.

@@ -429,6 +429,20 @@ mod tests {
             Some("1001")
         );
         assert!(!log.failure.line.contains('\u{1b}') && !log.failure.line.contains('\u{202e}'));
+        // Without a count, the state says how the jail took it.
+        for (state, kind) in [
+            ("ignored", EventKind::Ignored),
+            ("banned", EventKind::AlreadyBanned),
+            ("unresolved", EventKind::Unresolved),
+        ] {
+            let line = format!(
+                r#"{{"type":"failure","jail":"sshd","ip":"192.0.2.1","time":1.0,"line":"x","state":"{state}"}}"#
+            );
+            let Ok(Some(RemoteEvent::Failure(log))) = parse_event("pbx1", &line) else {
+                panic!("not read: {line}");
+            };
+            assert_eq!(log.kind, kind);
+        }
     }
 
     #[test]
